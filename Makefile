@@ -1,0 +1,39 @@
+# rnn-lab: `make book` builds the book, `make test` runs every test.
+# Both create .venv on first use and reinstall when a requirements file changes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+
+.PHONY: book test serve doctor lint format clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+book: $(STAMP)  ## build the HTML book, executing every notebook
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html (or run: make serve)"
+
+test: $(STAMP)  ## lint, unit tests, and the book built with warnings as errors
+	$(BIN)/python -m pytest
+
+serve:  ## read the built book at http://localhost:$(PORT)
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python -m http.server --directory _build/html $(PORT)
+
+doctor: $(STAMP)  ## the environment check a teacher gives a class
+	$(BIN)/python -m rnn_lab doctor
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean:
+	rm -rf _build

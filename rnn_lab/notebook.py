@@ -1,0 +1,51 @@
+"""What every chapter's first (hidden) cell does, and ``glue`` that also works
+outside the book (Colab, a plain Jupyter), where myst-nb is not installed."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+BOOK_SEED = 0
+
+
+def setup_notebook(seed: int = BOOK_SEED) -> None:
+    """Quiet TensorFlow, seed NumPy/Python/TensorFlow, fix plot and print styles.
+
+    Building the book twice must print the same numbers, so every source of
+    randomness is seeded here, before any chapter code runs.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    np.set_printoptions(precision=4, suppress=False, linewidth=100)
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 3.6),
+            "figure.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "rnn-lab",
+        }
+    )
+
+
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """``myst_nb.glue`` when building the book; elsewhere just show the value."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)

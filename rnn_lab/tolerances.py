@@ -1,0 +1,35 @@
+"""How close "agrees with Keras" has to be, per dtype.
+
+Machine epsilon is the gap between 1 and the next representable number:
+``2**-23 ≈ 1.19e-7`` in float32 and ``2**-52 ≈ 2.22e-16`` in float64. One step of the
+recurrence sums ``D + H`` products and takes a ``tanh``; Keras and NumPy add those
+products in different orders (and TensorFlow may use fused, blocked kernels), so each
+step can differ by a few epsilon. Because ``|tanh'| <= 1`` and a stable ``Wh`` shrinks
+old differences, they do not snowball over time. The tolerances below leave a margin of
+about 80 epsilon in float32 and about 4500 in float64: large enough that honest rounding
+never trips them, small enough that any real mistake (a missing bias, a transposed
+``Wh``, a different activation) overshoots them by orders of magnitude.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validate import check_dtype_name
+
+#: Largest |Keras - manual| accepted in float32.
+FLOAT32_ATOL = 1e-5
+#: Largest |Keras - manual| accepted in float64.
+FLOAT64_ATOL = 1e-12
+
+
+def tolerance_for(dtype: Any) -> float:
+    """``FLOAT32_ATOL`` or ``FLOAT64_ATOL`` for ``dtype``."""
+    return FLOAT32_ATOL if check_dtype_name(dtype).name == "float32" else FLOAT64_ATOL
+
+
+def machine_epsilon(dtype: Any) -> float:
+    """``np.finfo(dtype).eps``: 1.19e-07 for float32, 2.22e-16 for float64."""
+    return float(np.finfo(check_dtype_name(dtype)).eps)

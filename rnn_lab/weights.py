@@ -1,0 +1,141 @@
+"""The five arrays of ``SimpleRNN -> Dense``, as one validated, immutable record.
+
+=======  ==========  ==========================  ======================
+name     shape       role                        Keras name
+=======  ==========  ==========================  ======================
+``Wx``   ``(D, H)``  input to hidden             ``kernel``
+``Wh``   ``(H, H)``  hidden to hidden            ``recurrent_kernel``
+``Bh``   ``(H,)``    hidden bias                 ``bias``
+``Wo``   ``(H, O)``  hidden to output (Dense)    ``kernel`` of the Dense
+``Bo``   ``(O,)``    output bias (Dense)         ``bias`` of the Dense
+=======  ==========  ==========================  ======================
+
+``model.get_weights()`` returns them in exactly this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+
+FIELD_LAYOUTS = {"Wx": "(D, H)", "Wh": "(H, H)", "Bh": "(H,)", "Wo": "(H, O)", "Bo": "(O,)"}
+FIELD_RANKS = {"Wx": 2, "Wh": 2, "Bh": 1, "Wo": 2, "Bo": 1}
+
+
+@dataclass(frozen=True, eq=False)
+class SimpleRNNWeights:
+    """``Wx (D,H)``, ``Wh (H,H)``, ``Bh (H,)``, ``Wo (H,O)``, ``Bo (O,)`` for
+    ``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)`` and ``y_t = h_t·Wo + Bo``.
+
+    Construction checks every shape against the others and stores read-only
+    copies in one float dtype (float32 if all five are float32, else float64).
+    """
+
+    Wx: np.ndarray
+    Wh: np.ndarray
+    Bh: np.ndarray
+    Wo: np.ndarray
+    Bo: np.ndarray
+
+    def __post_init__(self) -> None:
+        arrays = {
+            name: as_float_array(name, getattr(self, name), ndim=FIELD_RANKS[name], layout=layout)
+            for name, layout in FIELD_LAYOUTS.items()
+        }
+        dtype = np.result_type(*arrays.values())
+        H = arrays["Wx"].shape[1]
+        O = arrays["Wo"].shape[1]  # noqa: E741 - the book's name for the number of outputs
+        check_shape("Wh", arrays["Wh"], (H, H), FIELD_LAYOUTS["Wh"])
+        check_shape("Bh", arrays["Bh"], (H,), FIELD_LAYOUTS["Bh"])
+        check_shape("Wo", arrays["Wo"], (H, O), FIELD_LAYOUTS["Wo"])
+        check_shape("Bo", arrays["Bo"], (O,), FIELD_LAYOUTS["Bo"])
+        for name, array in arrays.items():
+            frozen = np.array(array, dtype=dtype, copy=True)
+            frozen.flags.writeable = False
+            object.__setattr__(self, name, frozen)
+
+    @property
+    def dims(self) -> int:
+        """``D``, input features per timestep."""
+        return self.Wx.shape[0]
+
+    @property
+    def hidden_units(self) -> int:
+        """``H``, the size of the hidden state."""
+        return self.Wx.shape[1]
+
+    @property
+    def outputs(self) -> int:
+        """``O``, outputs of the Dense layer."""
+        return self.Wo.shape[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.Wx.dtype
+
+    def as_list(self) -> list[np.ndarray]:
+        """``[Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def astype(self, dtype: Any) -> SimpleRNNWeights:
+        """The same weights in ``dtype`` (float32 or float64)."""
+        dtype = check_dtype_name(dtype)
+        return SimpleRNNWeights(*(array.astype(dtype) for array in self.as_list()))
+
+    def scaled(self, recurrent_scale: float) -> SimpleRNNWeights:
+        """The same weights with ``Wh`` multiplied by ``recurrent_scale``."""
+        scale = float(recurrent_scale)
+        if not np.isfinite(scale):
+            raise ValueError(f"recurrent_scale must be finite; got {recurrent_scale!r}")
+        return SimpleRNNWeights(
+            self.Wx, self.Wh * self.dtype.type(scale), self.Bh, self.Wo, self.Bo
+        )
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
+        return f"SimpleRNNWeights({shapes}, dtype={self.dtype.name})"
+
+
+def random_weights(
+    dims: int,
+    hidden_units: int,
+    outputs: int,
+    *,
+    seed: int = 0,
+    dtype: Any = "float32",
+    scale: float = 0.5,
+) -> SimpleRNNWeights:
+    """Random weights with **non-zero biases**, for tests and exercises.
+
+    ``Wx``, ``Bh``, ``Wo``, ``Bo`` are uniform in ``[-scale, scale]``; ``Wh`` is uniform
+    in ``[-1, 1] / sqrt(H)``, which keeps its spectral radius near ``1/sqrt(3) ≈ 0.58``
+    for every ``H`` (a stable recurrence, like Keras's orthogonal ``Wh`` with radius 1).
+    Keras starts ``Bh`` and ``Bo`` at zero, which would let a loop that forgets a bias
+    still agree with Keras; these weights cannot hide that mistake.
+    """
+    D = check_positive_int("dims", dims)
+    H = check_positive_int("hidden_units", hidden_units)
+    O = check_positive_int("outputs", outputs)  # noqa: E741
+    dtype = check_dtype_name(dtype)
+    rng = np.random.default_rng(seed)
+    Wx = rng.uniform(-scale, scale, (D, H))
+    Wh = rng.uniform(-1.0, 1.0, (H, H)) / np.sqrt(H)
+    Bh = rng.uniform(-scale, scale, H)
+    Wo = rng.uniform(-scale, scale, (H, O))
+    Bo = rng.uniform(-scale, scale, O)
+    return SimpleRNNWeights(*(a.astype(dtype) for a in (Wx, Wh, Bh, Wo, Bo)))
+
+
+def weights_from_list(arrays: Any) -> SimpleRNNWeights:
+    """Build the record from ``[Wx, Wh, Bh, Wo, Bo]``, e.g. ``model.get_weights()``."""
+    arrays = list(arrays)
+    if len(arrays) != 5:
+        raise ValueError(
+            "expected 5 arrays [Wx, Wh, Bh, Wo, Bo] (SimpleRNN kernel, recurrent_kernel, "
+            f"bias, Dense kernel, bias); got {len(arrays)}"
+        )
+    return SimpleRNNWeights(*arrays)
