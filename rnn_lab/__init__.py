@@ -27,9 +27,13 @@ _LAZY = {
     "error_per_timestep": "compare",
     "max_abs_error": "compare",
     "plot_error_per_timestep": "plots",
+    "plot_inputs": "plots",
+    "plot_weight_matrices": "plots",
+    "show_table": "notebook",
     "draw_timestep": "diagrams",
     "setup_notebook": "notebook",
     "glue": "notebook",
+    "glue_math": "notebook",
 }
 
 __all__ = [

@@ -9,7 +9,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 def draw_timestep(*, dims: int = 3, hidden_units: int = 5, outputs: int = 5, ax=None):
     """Draw ``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)``, ``y_t = h_t·Wo + Bo`` as boxes and
     arrows, labelled with the shapes for ``D``, ``H``, ``O``. Returns ``(fig, ax)``."""
-    D, H, O = dims, hidden_units, outputs  # noqa: E741
+    D, H, O = dims, hidden_units, outputs
     if ax is None:
         fig, ax = plt.subplots(figsize=(8.0, 4.2), layout="constrained")
     else:
@@ -49,11 +49,12 @@ def draw_timestep(*, dims: int = 3, hidden_units: int = 5, outputs: int = 5, ax=
     arrow((4.75, 2.1), (5.35, 2.1))
     arrow((6.45, 2.1), (6.9, 2.1))
     arrow((7.7, 2.5), (7.7, 4.1), f"Dense: $\\cdot W_o$ ({H}, {O})", offset=(1.05, -0.1))
+    # the recurrence: h_t goes back round to be the next step's h_{t-1}
     ax.add_patch(
         FancyArrowPatch(
-            (7.7, 1.7),
+            (7.3, 2.5),
             (1.0, 3.6),
-            connectionstyle="arc3,rad=-0.55",
+            connectionstyle="arc3,rad=0.35",
             arrowstyle="-|>",
             mutation_scale=12,
             color="#c0712b",
@@ -61,8 +62,8 @@ def draw_timestep(*, dims: int = 3, hidden_units: int = 5, outputs: int = 5, ax=
         )
     )
     ax.text(
-        4.4,
-        0.15,
+        3.6,
+        4.75,
         "$h_t$ becomes $h_{t-1}$ of the next timestep",
         ha="center",
         fontsize=8,

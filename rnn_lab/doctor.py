@@ -21,7 +21,7 @@ CHECK_SHAPE = {"n_samples": 16, "seq_len": 15, "dims": 3, "hidden_units": 5, "ou
 
 def run_doctor(out=sys.stdout) -> int:
     """Print versions and the agreement check; return the exit status (0 = healthy)."""
-    print(f"Python      {platform.python_version()} ({sys.executable})", file=out)
+    print(f"Python      {platform.python_version()}", file=out)
     print(f"NumPy       {np.__version__}", file=out)
     try:
         from .keras_models import import_keras, keras_reference

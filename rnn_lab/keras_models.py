@@ -73,7 +73,7 @@ def build_keras_model(
     T = check_positive_int("seq_len", seq_len)
     D = check_positive_int("dims", dims)
     H = check_positive_int("hidden_units", hidden_units)
-    O = check_positive_int("outputs", outputs)  # noqa: E741
+    O = check_positive_int("outputs", outputs)
     dtype = check_dtype_name(dtype).name
     keras = import_keras()
     init = keras.initializers

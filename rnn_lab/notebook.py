@@ -49,3 +49,20 @@ def glue(name: str, value: Any, display: bool = False) -> None:
             show(value)
         return
     myst_glue(name, value, display=display)
+
+
+def glue_math(name: str, latex: str) -> None:
+    """Glue an inline formula, for ``{glue:md}`name``` in the text: the numbers in it are
+    computed, the layout is LaTeX."""
+    from IPython.display import Markdown
+
+    glue(name, Markdown(f"${latex}$"))
+
+
+def show_table(headers: list[str], rows: list[list[Any]]) -> None:
+    """Display rows as a Markdown table (rendered in Jupyter and in the book)."""
+    from IPython.display import Markdown, display
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    display(Markdown("\n".join(lines)))

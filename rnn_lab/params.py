@@ -15,7 +15,7 @@ def count_parameters(dims: int, hidden_units: int, outputs: int) -> dict[str, in
     """
     D = check_positive_int("dims", dims)
     H = check_positive_int("hidden_units", hidden_units)
-    O = check_positive_int("outputs", outputs)  # noqa: E741
+    O = check_positive_int("outputs", outputs)
     simple_rnn = D * H + H * H + H
     dense = H * O + O
     return {"SimpleRNN": simple_rnn, "Dense": dense, "total": simple_rnn + dense}

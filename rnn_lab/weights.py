@@ -48,7 +48,7 @@ class SimpleRNNWeights:
         }
         dtype = np.result_type(*arrays.values())
         H = arrays["Wx"].shape[1]
-        O = arrays["Wo"].shape[1]  # noqa: E741 - the book's name for the number of outputs
+        O = arrays["Wo"].shape[1]
         check_shape("Wh", arrays["Wh"], (H, H), FIELD_LAYOUTS["Wh"])
         check_shape("Bh", arrays["Bh"], (H,), FIELD_LAYOUTS["Bh"])
         check_shape("Wo", arrays["Wo"], (H, O), FIELD_LAYOUTS["Wo"])
@@ -119,7 +119,7 @@ def random_weights(
     """
     D = check_positive_int("dims", dims)
     H = check_positive_int("hidden_units", hidden_units)
-    O = check_positive_int("outputs", outputs)  # noqa: E741
+    O = check_positive_int("outputs", outputs)
     dtype = check_dtype_name(dtype)
     rng = np.random.default_rng(seed)
     Wx = rng.uniform(-scale, scale, (D, H))

@@ -1,0 +1,115 @@
+"""The book as a whole: notebooks are stored clean, the strict build passes, pages carry
+no TensorFlow noise, and executing the chapters again prints the same numbers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+NOISE = re.compile(
+    r"oneDNN custom operations|absl::InitializeLog|I0000 |W0000 |E0000 |tensorflow/core/"
+    r"|cuda_|Traceback \(most recent call last\)|UserWarning|DeprecationWarning|FutureWarning"
+)
+# Outputs whose content is an id that changes per kernel (ipywidgets' model ids).
+VOLATILE_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def toc_files() -> list[str]:
+    """Every document in _toc.yml, in reading order, without extension."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def chapter_notebooks() -> list[Path]:
+    return [REPO / f"{f}.ipynb" for f in toc_files() if (REPO / f"{f}.ipynb").exists()]
+
+
+def test_toc_lists_only_existing_documents():
+    for entry in toc_files():
+        assert any((REPO / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")), entry
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "book").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {index} has stored outputs"
+            assert cell.execution_count is None, f"{path.name} cell {index} has a count"
+
+
+@pytest.mark.book
+def test_every_page_of_the_toc_is_built(built_book):
+    for entry in toc_files():
+        page = built_book / f"{entry}.html"
+        assert page.exists(), f"{page} was not built"
+        assert "<h1" in page.read_text(encoding="utf-8"), f"{page} has no title heading"
+
+
+@pytest.mark.book
+def test_pages_carry_no_tensorflow_noise_or_errors(built_book):
+    for entry in toc_files():
+        html = (built_book / f"{entry}.html").read_text(encoding="utf-8")
+        match = NOISE.search(html)
+        assert match is None, f"{entry}.html contains {match.group(0)!r}"
+        assert "stderr" not in re.findall(r'class="[^"]*output[^"]*stderr', html)
+
+
+@pytest.mark.book
+def test_executed_notebooks_have_no_stderr_or_errors(built_book):
+    executed = sorted((built_book.parent / "jupyter_execute").rglob("*.ipynb"))
+    assert len(executed) == len(chapter_notebooks())
+    for path in executed:
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                assert output.get("name") != "stderr", f"{path.name}: {output.get('text')}"
+                assert output.get("output_type") != "error", f"{path.name}: {output}"
+
+
+def _printed(nb) -> list[str]:
+    """Everything a reader sees as text or image, cell by cell, in order."""
+    seen = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if VOLATILE_MIME in data:
+                continue
+            if "text" in output:
+                seen.append(f"{index}:stream:{output['text']}")
+            for mime in ("text/plain", "text/markdown", "text/html", "image/png"):
+                if mime in data:
+                    seen.append(f"{index}:{mime}:{data[mime]}")
+    return seen
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("notebook", chapter_notebooks(), ids=lambda p: p.name)
+def test_executing_again_prints_identical_numbers(built_book, notebook):
+    """Determinism: a second, independent execution gives the build's outputs exactly."""
+    from nbclient import NotebookClient
+
+    built = built_book.parent / "jupyter_execute" / notebook.relative_to(REPO)
+    again = nbformat.read(notebook, as_version=4)
+    NotebookClient(
+        again, timeout=600, kernel_name="python3", resources={"metadata": {"path": notebook.parent}}
+    ).execute()
+    first, second = _printed(nbformat.read(built, as_version=4)), _printed(again)
+    assert len(first) == len(second)
+    for a, b in zip(first, second, strict=True):
+        assert a == b, f"{notebook.name}: output differs between executions:\n{a[:300]}\n{b[:300]}"
