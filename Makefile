@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@touch $(STAMP)
 
 book: $(STAMP)  ## build the HTML book, executing every notebook
-	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/jupyter-book build . --all -W --keep-going
 	@echo "The book is at $(CURDIR)/_build/html/index.html (or run: make serve)"
 
 test: $(STAMP)  ## lint, unit tests, and the book built with warnings as errors

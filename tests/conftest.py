@@ -13,7 +13,7 @@ import pytest
 matplotlib.use("Agg")  # tests draw figures without a display
 
 REPO = Path(__file__).resolve().parents[1]
-BUILD_COMMAND = ["jupyter-book", "build", ".", "-W", "--keep-going"]
+BUILD_COMMAND = ["jupyter-book", "build", ".", "--all", "-W", "--keep-going"]
 
 
 def _jupyter_book() -> str:
