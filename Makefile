@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test serve doctor lint format clean
+.PHONY: book test serve doctor exercises binder-check bench lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ serve:  ## read the built book at http://localhost:$(PORT)
 
 doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor
+
+exercises: $(STAMP)  ## student and teacher editions of every chapter, in _build/exercises
+	$(BIN)/python -m rnn_lab.editions --out _build/exercises
+
+binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, run every chapter, peak memory
+	$(BIN)/python scripts/binder_check.py
+
+bench: $(STAMP)  ## time loop vs NumPy vs Keras (QUICK=1 for the 20-second run); CSV and plots in _build/bench
+	$(BIN)/python -m rnn_lab.bench $(if $(QUICK),--quick) --csv _build/bench/bench.csv --plots _build/bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

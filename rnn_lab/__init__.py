@@ -9,10 +9,38 @@ from __future__ import annotations
 
 import importlib
 
+from .backward import Gradients, manual_backward
+from .cells import (
+    CellWeights,
+    count_cell_parameters,
+    gru_step,
+    lstm_step,
+    random_cell_weights,
+    simple_rnn_step,
+    trace_gates,
+)
 from .data import make_sequences
 from .forward import hidden_states, manual_forward, rnn_step, seed_loop
+from .gradcheck import (
+    finite_difference_gradients,
+    gradient_errors,
+    keras_gradients,
+    numerical_gradient,
+    numerical_weight_gradients,
+    relative_error,
+)
+from .optimizers import SGD, Adam, clip_by_global_norm, global_norm
 from .params import count_parameters
+from .porting import keras_to_torch, torch_style_forward, torch_to_keras
+from .replay import (
+    RecurrentConfig,
+    UnsupportedLayerError,
+    measure_agreement,
+    numpy_replay,
+    replay,
+)
 from .tolerances import FLOAT32_ATOL, FLOAT64_ATOL, machine_epsilon, tolerance_for
+from .training import TrainingHistory, delayed_copy_task, train_keras, train_manual
 from .weights import SimpleRNNWeights, random_weights, weights_from_list
 
 __version__ = "0.1.0"
@@ -31,16 +59,67 @@ _LAZY = {
     "plot_weight_matrices": "plots",
     "show_table": "notebook",
     "draw_timestep": "diagrams",
+    "run_benchmark": "bench",
+    "spectral_radius": "stability",
+    "saturated_fraction": "stability",
+    "explore": "explorer",
+    "ExplorerConfig": "explorer",
+    "ExplorerResult": "explorer",
+    "project_trajectory": "projection",
+    "plot_unit_trajectories": "state_plots",
+    "plot_state_heatmap": "state_plots",
+    "plot_projected_trajectory": "state_plots",
+    "plot_state_overview": "state_plots",
+    "build_static_explorer": "static_explorer",
+    "plot_gradient_norms": "gradient_plots",
+    "plot_truncation_errors": "gradient_plots",
+    "plot_loss_curves": "gradient_plots",
+    "plot_training_comparison": "gradient_plots",
+    "plot_predictions": "gradient_plots",
+    "plot_gate_heatmaps": "gate_plots",
+    "plot_state_lines": "gate_plots",
+    "plot_weight_layout": "gate_plots",
     "setup_notebook": "notebook",
     "glue": "notebook",
     "glue_math": "notebook",
 }
 
 __all__ = [
+    "Adam",
+    "Gradients",
+    "SGD",
+    "TrainingHistory",
+    "clip_by_global_norm",
+    "delayed_copy_task",
+    "finite_difference_gradients",
+    "global_norm",
+    "gradient_errors",
+    "keras_gradients",
+    "manual_backward",
+    "numerical_gradient",
+    "numerical_weight_gradients",
+    "relative_error",
+    "train_keras",
+    "train_manual",
     "FLOAT32_ATOL",
     "FLOAT64_ATOL",
+    "CellWeights",
+    "RecurrentConfig",
     "SimpleRNNWeights",
+    "UnsupportedLayerError",
+    "count_cell_parameters",
     "count_parameters",
+    "gru_step",
+    "keras_to_torch",
+    "lstm_step",
+    "measure_agreement",
+    "numpy_replay",
+    "random_cell_weights",
+    "replay",
+    "simple_rnn_step",
+    "torch_style_forward",
+    "torch_to_keras",
+    "trace_gates",
     "hidden_states",
     "machine_epsilon",
     "make_sequences",

@@ -71,6 +71,13 @@ def plot_error_per_timestep(
         va="bottom",
         fontsize=8,
         color="0.3",
+        # readable even where data lines run along epsilon
+        bbox={
+            "boxstyle": "round,pad=0.15",
+            "facecolor": "white",
+            "edgecolor": "none",
+            "alpha": 0.85,
+        },
     )
     ax.set_yscale("log")
     # at least a decade around epsilon and the data, so the log axis always has labelled ticks

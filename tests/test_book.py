@@ -8,7 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+
+from rnn_lab.toc import toc_notebooks, toc_pages
 
 REPO = Path(__file__).resolve().parents[1]
 NOISE = re.compile(
@@ -17,27 +18,16 @@ NOISE = re.compile(
 )
 # Outputs whose content is an id that changes per kernel (ipywidgets' model ids).
 VOLATILE_MIME = "application/vnd.jupyter.widget-view+json"
+# Cells tagged so print measured times, which no seed can fix (the speed chapter).
+TIMING_TAG = "timing"
 
 
 def toc_files() -> list[str]:
-    """Every document in _toc.yml, in reading order, without extension."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
+    return toc_pages(REPO)
 
 
 def chapter_notebooks() -> list[Path]:
-    return [REPO / f"{f}.ipynb" for f in toc_files() if (REPO / f"{f}.ipynb").exists()]
+    return toc_notebooks(REPO)
 
 
 def test_toc_lists_only_existing_documents():
@@ -83,7 +73,8 @@ def test_executed_notebooks_have_no_stderr_or_errors(built_book):
 
 
 def _printed(nb, *, merged_by_build: bool) -> list[str]:
-    """Everything a reader sees as text or image, cell by cell, in order.
+    """Everything a reader sees as text or image, cell by cell, in order, except the
+    output of cells tagged ``timing`` (measured durations).
 
     The build merges a cell's printed text into its first stream output (myst-nb's
     ``coalesce_streams``, in place, and saves the notebook that way); how `print` calls are
@@ -94,6 +85,8 @@ def _printed(nb, *, merged_by_build: bool) -> list[str]:
 
     seen = []
     for index, cell in enumerate(nb.cells):
+        if TIMING_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
         outputs = cell.get("outputs", [])
         if merged_by_build:
             names, kept = set(), []

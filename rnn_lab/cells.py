@@ -1,0 +1,518 @@
+"""One timestep of Keras's three recurrent cells, in NumPy, in the book's row-vector notation.
+
+Each cell has three arrays, named as Keras names them (``layer.get_weights()`` order):
+
+=========  ==============  ====================  ===========================================
+cell       ``kernel`` Wx   ``recurrent_kernel``  ``bias``
+=========  ==============  ====================  ===========================================
+SimpleRNN  ``(D, H)``      ``(H, H)``            ``(H,)``
+LSTM       ``(D, 4H)``     ``(H, 4H)``           ``(4H,)``; gate blocks ``[i, f, c, o]``
+GRU        ``(D, 3H)``     ``(H, 3H)``           ``(2, 3H)`` if reset_after else ``(3H,)``;
+                                                 gate blocks ``[z, r, h]``
+=========  ==============  ====================  ===========================================
+
+The gates of one cell are packed side by side along the last axis: the LSTM's input gate
+uses columns ``0:H`` of ``kernel``, ``recurrent_kernel`` and ``bias``, its forget gate
+``H:2H``, and so on. ``use_bias=False`` layers have no ``bias`` (``None`` here).
+
+Everything is computed in the weights' dtype, as a Keras layer computes in its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+
+Activation = Callable[[np.ndarray], np.ndarray]
+
+#: Gate blocks of each cell, in the order Keras packs them along the last axis.
+GATE_ORDER: dict[str, tuple[str, ...]] = {
+    "SimpleRNN": ("h",),
+    "LSTM": ("i", "f", "c", "o"),
+    "GRU": ("z", "r", "h"),
+}
+CELL_KINDS = tuple(GATE_ORDER)
+
+
+# --- activations: the NumPy twins of keras.activations -------------------------------------
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``σ(x) = 1 / (1 + e^{-x})``, written with ``e^{-|x|}`` so that it never overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def hard_sigmoid(x: np.ndarray) -> np.ndarray:
+    """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6``, i.e. ``clip(x/6 + 1/2, 0, 1)``."""
+    return np.clip(x + 3, 0, 6) / x.dtype.type(6)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)``."""
+    return np.maximum(x, 0)
+
+
+def linear(x: np.ndarray) -> np.ndarray:
+    """The identity (Keras's ``activation=None``)."""
+    return x
+
+
+#: Keras activation name -> NumPy function. Keras 2's hard_sigmoid (slope 0.2) differs
+#: from Keras 3's (slope 1/6); this table follows Keras 3.
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": np.tanh,
+    "sigmoid": sigmoid,
+    "hard_sigmoid": hard_sigmoid,
+    "relu": relu,
+    "linear": linear,
+}
+
+
+def get_activation(name: str) -> Activation:
+    """The NumPy function for a Keras activation name; ``ValueError`` for unknown names."""
+    if name not in ACTIVATIONS:
+        raise ValueError(
+            f"activation {name!r} has no NumPy twin here; supported: {sorted(ACTIVATIONS)}"
+        )
+    return ACTIVATIONS[name]
+
+
+# --- the weights ---------------------------------------------------------------------------
+
+
+def _check_kind(kind: Any) -> str:
+    if kind not in GATE_ORDER:
+        raise ValueError(f"kind must be one of {CELL_KINDS}; got {kind!r}")
+    return kind
+
+
+def bias_shape(kind: str, hidden_units: int, *, reset_after: bool | None = None) -> tuple:
+    """Shape of Keras's ``bias``: ``(gH,)``, or ``(2, 3H)`` for a GRU with ``reset_after``."""
+    gH = len(GATE_ORDER[_check_kind(kind)]) * hidden_units
+    return (2, gH) if kind == "GRU" and reset_after else (gH,)
+
+
+@dataclass(frozen=True, eq=False)
+class CellWeights:
+    """``kernel (D, gH)``, ``recurrent_kernel (H, gH)``, ``bias`` of one recurrent cell.
+
+    ``g`` is the number of gate blocks: 1 (SimpleRNN), 4 (LSTM, ``[i, f, c, o]``) or
+    3 (GRU, ``[z, r, h]``). ``bias`` is ``None`` for ``use_bias=False``. ``reset_after``
+    is required for a GRU (it decides the bias shape and the candidate's equation) and
+    must be ``None`` otherwise. Arrays are stored as read-only copies in one dtype.
+    """
+
+    kind: str
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray | None = None
+    reset_after: bool | None = None
+
+    def __post_init__(self) -> None:
+        kind = _check_kind(self.kind)
+        if kind == "GRU" and not isinstance(self.reset_after, bool):
+            raise TypeError(f"a GRU needs reset_after=True or False; got {self.reset_after!r}")
+        if kind != "GRU" and self.reset_after is not None:
+            raise ValueError(f"reset_after only applies to a GRU; got it for a {kind}")
+        g = len(GATE_ORDER[kind])
+        kernel = as_float_array("kernel", self.kernel, ndim=2, layout=f"(D, {g}H)")
+        recurrent = as_float_array(
+            "recurrent_kernel", self.recurrent_kernel, ndim=2, layout=f"(H, {g}H)"
+        )
+        H = recurrent.shape[0]
+        check_shape("recurrent_kernel", recurrent, (H, g * H), f"(H, {g}H)")
+        check_shape("kernel", kernel, (kernel.shape[0], g * H), f"(D, {g}H) with H = {H}")
+        arrays = [kernel, recurrent]
+        if self.bias is not None:
+            shape = bias_shape(kind, H, reset_after=self.reset_after)
+            layout = "(2, 3H)" if len(shape) == 2 else f"({g}H,)"
+            bias = as_float_array("bias", self.bias, ndim=len(shape), layout=layout)
+            check_shape("bias", bias, shape, f"{layout} with H = {H}")
+            arrays.append(bias)
+        dtype = np.result_type(*arrays)
+        frozen = []
+        for array in arrays:
+            copy = np.array(array, dtype=dtype, copy=True)
+            copy.flags.writeable = False
+            frozen.append(copy)
+        object.__setattr__(self, "kernel", frozen[0])
+        object.__setattr__(self, "recurrent_kernel", frozen[1])
+        object.__setattr__(self, "bias", frozen[2] if len(frozen) == 3 else None)
+
+    @property
+    def dims(self) -> int:
+        """``D``, input features per timestep."""
+        return self.kernel.shape[0]
+
+    @property
+    def hidden_units(self) -> int:
+        """``H``, the size of the hidden state."""
+        return self.recurrent_kernel.shape[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.kernel.dtype
+
+    @property
+    def use_bias(self) -> bool:
+        return self.bias is not None
+
+    def as_list(self) -> list[np.ndarray]:
+        """``[kernel, recurrent_kernel(, bias)]``: the order of ``layer.get_weights()``."""
+        return [self.kernel, self.recurrent_kernel] + ([self.bias] if self.use_bias else [])
+
+    def astype(self, dtype: Any) -> CellWeights:
+        """The same weights in ``dtype`` (float32 or float64)."""
+        dtype = check_dtype_name(dtype)
+        bias = None if self.bias is None else self.bias.astype(dtype)
+        return CellWeights(
+            self.kind,
+            self.kernel.astype(dtype),
+            self.recurrent_kernel.astype(dtype),
+            bias,
+            self.reset_after,
+        )
+
+    def blocks(self) -> dict[str, dict[str, np.ndarray]]:
+        """Unpack the gates: ``{gate: {"Wx": (D,H), "Wh": (H,H), "B": (H,)}}``.
+
+        A GRU with ``reset_after=True`` has two biases per gate instead of ``B``: ``Bx``
+        (Keras's ``bias[0]``, added to ``x_t·Wx``) and ``Bh`` (``bias[1]``, added to
+        ``h_{t-1}·Wh``). No bias entries for ``use_bias=False``. Views, not copies.
+        """
+        H = self.hidden_units
+        out = {}
+        for k, gate in enumerate(GATE_ORDER[self.kind]):
+            cols = slice(k * H, (k + 1) * H)
+            block = {"Wx": self.kernel[:, cols], "Wh": self.recurrent_kernel[:, cols]}
+            if self.bias is not None and self.bias.ndim == 2:
+                block["Bx"], block["Bh"] = self.bias[0, cols], self.bias[1, cols]
+            elif self.bias is not None:
+                block["B"] = self.bias[cols]
+            out[gate] = block
+        return out
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(
+            f"{name}={getattr(self, name).shape}"
+            for name in ("kernel", "recurrent_kernel", "bias")
+            if getattr(self, name) is not None
+        )
+        extra = "" if self.reset_after is None else f", reset_after={self.reset_after}"
+        return f"CellWeights({self.kind}, {shapes}{extra}, dtype={self.dtype.name})"
+
+
+def random_cell_weights(
+    kind: str,
+    dims: int,
+    hidden_units: int,
+    *,
+    reset_after: bool | None = None,
+    use_bias: bool = True,
+    seed: int = 0,
+    dtype: Any = "float32",
+    scale: float = 0.5,
+) -> CellWeights:
+    """Random weights with **non-zero biases and a different value in every entry**.
+
+    ``kernel`` and ``bias`` are uniform in ``[-scale, scale]``, ``recurrent_kernel``
+    uniform in ``[-1, 1]/sqrt(H)`` (each gate block has spectral radius near 0.58, a
+    stable recurrence). Keras's initial biases are zeros (plus ones for the LSTM's
+    forget gate): a loop that swapped two gates' biases, dropped the GRU's second bias
+    row or read a transposed block could still agree with them; not with these.
+    A GRU defaults to ``reset_after=True``, as in Keras.
+    """
+    kind = _check_kind(kind)
+    D = check_positive_int("dims", dims)
+    H = check_positive_int("hidden_units", hidden_units)
+    dtype = check_dtype_name(dtype)
+    if kind == "GRU" and reset_after is None:
+        reset_after = True
+    g = len(GATE_ORDER[kind])
+    rng = np.random.default_rng(seed)
+    kernel = rng.uniform(-scale, scale, (D, g * H))
+    recurrent = rng.uniform(-1.0, 1.0, (H, g * H)) / np.sqrt(H)
+    bias = (
+        rng.uniform(-scale, scale, bias_shape(kind, H, reset_after=reset_after))
+        if use_bias
+        else None
+    )
+    return CellWeights(
+        kind,
+        kernel.astype(dtype),
+        recurrent.astype(dtype),
+        None if bias is None else bias.astype(dtype),
+        reset_after,
+    )
+
+
+def count_cell_parameters(
+    kind: str, dims: int, hidden_units: int, *, reset_after: bool = True, use_bias: bool = True
+) -> int:
+    """Trainable parameters of a Keras recurrent layer.
+
+    SimpleRNN ``DH + H² + H``; LSTM ``4(DH + H² + H)``; GRU ``3(DH + H² + 2H)`` with
+    ``reset_after=True`` (two bias rows), ``3(DH + H² + H)`` without. ``use_bias=False``
+    drops the bias terms. ``reset_after`` is ignored for SimpleRNN and LSTM.
+    """
+    kind = _check_kind(kind)
+    D = check_positive_int("dims", dims)
+    H = check_positive_int("hidden_units", hidden_units)
+    g = len(GATE_ORDER[kind])
+    bias_rows = (2 if kind == "GRU" and reset_after else 1) if use_bias else 0
+    return g * (D * H + H * H + bias_rows * H)
+
+
+# --- one timestep --------------------------------------------------------------------------
+
+
+def simple_rnn_step(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    weights: CellWeights,
+    *,
+    activation: Activation = np.tanh,
+) -> np.ndarray:
+    """``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)``, shape ``(n, H)``.
+
+    ``Wx`` is ``kernel (D,H)``, ``Wh`` ``recurrent_kernel (H,H)``, ``Bh`` ``bias (H,)``
+    (left out when ``use_bias=False``); ``tanh`` is the layer's ``activation``.
+    Unchecked: this is the inner loop; callers check once.
+    """
+    z = x_t @ weights.kernel
+    if weights.bias is not None:
+        z = z + weights.bias
+    return activation(z + h_prev @ weights.recurrent_kernel)
+
+
+class LSTMGates(NamedTuple):
+    """Everything one LSTM step computes, each ``(n, H)``."""
+
+    i: np.ndarray  # input gate
+    f: np.ndarray  # forget gate
+    g: np.ndarray  # candidate cell state c̃_t (Keras's "c" block, PyTorch's "g")
+    o: np.ndarray  # output gate
+    c: np.ndarray  # new cell state c_t
+    h: np.ndarray  # new hidden state h_t (the layer's output)
+
+
+def lstm_gates(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    weights: CellWeights,
+    *,
+    activation: Activation = np.tanh,
+    recurrent_activation: Activation = sigmoid,
+) -> LSTMGates:
+    """One LSTM step with every intermediate, Keras's gate order ``[i, f, c, o]``::
+
+        a_t = x_t·Wx + h_{t-1}·Wh + B                     (n, 4H), then split in four
+        i_t = σ(x_t·Wx_i + h_{t-1}·Wh_i + B_i)            input gate
+        f_t = σ(x_t·Wx_f + h_{t-1}·Wh_f + B_f)            forget gate
+        c̃_t = tanh(x_t·Wx_c + h_{t-1}·Wh_c + B_c)         candidate
+        o_t = σ(x_t·Wx_o + h_{t-1}·Wh_o + B_o)            output gate
+        c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
+        h_t = o_t ⊙ tanh(c_t)
+
+    ``σ`` is ``recurrent_activation``, ``tanh`` is ``activation``; ``⊙`` is the
+    element-wise product. ``Wx = kernel (D, 4H)``, ``Wh = recurrent_kernel (H, 4H)``,
+    ``B = bias (4H,)``, and ``Wx_i`` is columns ``0:H`` of ``Wx``, ``Wx_f`` ``H:2H``, ...
+    """
+    a = x_t @ weights.kernel + h_prev @ weights.recurrent_kernel
+    if weights.bias is not None:
+        a = a + weights.bias
+    a_i, a_f, a_c, a_o = np.split(a, 4, axis=-1)
+    i = recurrent_activation(a_i)
+    f = recurrent_activation(a_f)
+    g = activation(a_c)
+    o = recurrent_activation(a_o)
+    c = f * c_prev + i * g
+    h = o * activation(c)
+    return LSTMGates(i, f, g, o, c, h)
+
+
+def lstm_step(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    weights: CellWeights,
+    *,
+    activation: Activation = np.tanh,
+    recurrent_activation: Activation = sigmoid,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(h_t, c_t)`` of one LSTM step (equations in :func:`lstm_gates`)."""
+    step = lstm_gates(
+        x_t,
+        h_prev,
+        c_prev,
+        weights,
+        activation=activation,
+        recurrent_activation=recurrent_activation,
+    )
+    return step.h, step.c
+
+
+class GRUGates(NamedTuple):
+    """Everything one GRU step computes, each ``(n, H)``."""
+
+    z: np.ndarray  # update gate
+    r: np.ndarray  # reset gate
+    h_tilde: np.ndarray  # candidate h̃_t
+    h: np.ndarray  # new hidden state h_t (the layer's output)
+
+
+def gru_gates(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    weights: CellWeights,
+    *,
+    activation: Activation = np.tanh,
+    recurrent_activation: Activation = sigmoid,
+) -> GRUGates:
+    """One GRU step with every intermediate, Keras's gate order ``[z, r, h]``.
+
+    With ``reset_after=True`` (Keras's default, cuDNN's and PyTorch's GRU), ``bias`` is
+    ``(2, 3H)``: row 0 ``Bx`` is added to ``x_t·Wx``, row 1 ``Bh`` to ``h_{t-1}·Wh``::
+
+        z_t = σ(x_t·Wx_z + Bx_z + h_{t-1}·Wh_z + Bh_z)          update gate
+        r_t = σ(x_t·Wx_r + Bx_r + h_{t-1}·Wh_r + Bh_r)          reset gate
+        h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bh_h))
+        h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
+
+    With ``reset_after=False`` (the equations of Cho et al. 2014), one bias ``B (3H,)``
+    and the reset gate scales ``h_{t-1}`` *before* the product::
+
+        z_t = σ(x_t·Wx_z + h_{t-1}·Wh_z + B_z)
+        r_t = σ(x_t·Wx_r + h_{t-1}·Wh_r + B_r)
+        h̃_t = tanh(x_t·Wx_h + (r_t ⊙ h_{t-1})·Wh_h + B_h)
+        h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
+
+    ``σ`` is ``recurrent_activation``, ``tanh`` is ``activation``.
+    """
+    H = weights.hidden_units
+    bias = weights.bias
+    a_x = x_t @ weights.kernel
+    if bias is not None:
+        a_x = a_x + (bias[0] if weights.reset_after else bias)
+    if weights.reset_after:
+        # h_{t-1}·Wh for all three blocks in one product: r_t is applied afterwards.
+        a_h = h_prev @ weights.recurrent_kernel
+        if bias is not None:
+            a_h = a_h + bias[1]
+    else:
+        # only z and r here: the candidate needs r_t before its product
+        a_h = h_prev @ weights.recurrent_kernel[:, : 2 * H]
+    z = recurrent_activation(a_x[:, :H] + a_h[:, :H])
+    r = recurrent_activation(a_x[:, H : 2 * H] + a_h[:, H : 2 * H])
+    if weights.reset_after:
+        recurrent_h = r * a_h[:, 2 * H :]
+    else:
+        recurrent_h = (r * h_prev) @ weights.recurrent_kernel[:, 2 * H :]
+    h_tilde = activation(a_x[:, 2 * H :] + recurrent_h)
+    h = z * h_prev + (1 - z) * h_tilde
+    return GRUGates(z, r, h_tilde, h)
+
+
+def gru_step(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    weights: CellWeights,
+    *,
+    activation: Activation = np.tanh,
+    recurrent_activation: Activation = sigmoid,
+) -> np.ndarray:
+    """``h_t`` of one GRU step (equations in :func:`gru_gates`)."""
+    return gru_gates(
+        x_t, h_prev, weights, activation=activation, recurrent_activation=recurrent_activation
+    ).h
+
+
+# --- a whole sequence, keeping every gate (for plots and explanations) ---------------------
+
+
+def trace_gates(
+    weights: CellWeights,
+    x: object,
+    *,
+    initial_state: object | None = None,
+    activation: Activation = np.tanh,
+    recurrent_activation: Activation = sigmoid,
+) -> dict[str, np.ndarray]:
+    """Run the cell over ``x (n, T, D)`` and return every gate at every step, ``(n, T, H)``.
+
+    Keys: ``h`` (SimpleRNN); ``i, f, g, o, c, h`` (LSTM); ``z, r, h_tilde, h`` (GRU).
+    ``initial_state`` is ``[h_0]`` (or ``[h_0, c_0]`` for an LSTM), zeros by default.
+    No masking or ``go_backwards`` here: :func:`rnn_lab.replay.run_recurrence` does those.
+    """
+    if not isinstance(weights, CellWeights):
+        raise TypeError(f"weights must be a CellWeights; got {type(weights).__name__}")
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
+    if x.shape[2] != weights.dims:
+        raise ValueError(
+            f"x has D = {x.shape[2]} features but kernel expects D = {weights.dims}; "
+            f"got x of shape {x.shape}"
+        )
+    n, T, _ = x.shape
+    states = initial_states(weights, n, initial_state)
+    history: dict[str, list[np.ndarray]] = {}
+    for t in range(T):
+        if weights.kind == "LSTM":
+            step = lstm_gates(
+                x[:, t],
+                *states,
+                weights,
+                activation=activation,
+                recurrent_activation=recurrent_activation,
+            )
+            states = [step.h, step.c]
+            parts = step._asdict()
+        elif weights.kind == "GRU":
+            step = gru_gates(
+                x[:, t],
+                states[0],
+                weights,
+                activation=activation,
+                recurrent_activation=recurrent_activation,
+            )
+            states = [step.h]
+            parts = step._asdict()
+        else:
+            states = [simple_rnn_step(x[:, t], states[0], weights, activation=activation)]
+            parts = {"h": states[0]}
+        for name, value in parts.items():
+            history.setdefault(name, []).append(value)
+    return {name: np.stack(values, axis=1) for name, values in history.items()}
+
+
+def state_names(kind: str) -> tuple[str, ...]:
+    """``("h",)``, or ``("h", "c")`` for an LSTM: what ``return_state`` adds, in order."""
+    return ("h", "c") if _check_kind(kind) == "LSTM" else ("h",)
+
+
+def initial_states(weights: CellWeights, n: int, given: object | None) -> list[np.ndarray]:
+    """Check ``given`` (one ``(n, H)`` array per state, or ``None`` for zeros) and return
+    it as a list in the weights' dtype. A single array is accepted for one-state cells."""
+    names = state_names(weights.kind)
+    H = weights.hidden_units
+    if given is None:
+        return [np.zeros((n, H), dtype=weights.dtype) for _ in names]
+    if not isinstance(given, (list, tuple)):
+        given = [given]
+    if len(given) != len(names):
+        raise ValueError(
+            f"initial_state for a {weights.kind} must hold {len(names)} array(s) "
+            f"[{', '.join(f'{s}_0' for s in names)}], each (n, H); got {len(given)}"
+        )
+    states = []
+    for name, value in zip(names, given, strict=True):
+        state = as_float_array(f"initial {name}_0", value, ndim=2, layout="(n, H)")
+        check_shape(f"initial {name}_0", state, (n, H), "(n, H)")
+        states.append(state.astype(weights.dtype, copy=False))
+    return states

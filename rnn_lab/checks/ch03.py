@@ -1,0 +1,412 @@
+"""Checkers for the exercises of chapter 3, *The manual loop*: the forward pass for one
+sample, for a batch, for every timestep, from a given ``h0``; finding the timestep where
+two results differ most; and deciding whether two results agree.
+
+    h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh),  y_t = h_t·Wo + Bo,  h_0 = 0 unless given
+    e_t = max over samples and outputs of |y_t(Keras) − y_t(manual)|
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..data import make_sequences
+from ..tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
+from ..weights import random_weights
+from .core import (
+    TIME_LIMIT_S,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    call_with_time_limit,
+    run_check,
+)
+from .recurrence import CONFIGS, MISTAKES, forward_cases
+
+_COMMON = (
+    "wh_transposed",
+    "wx_transposed",
+    "no_bias",
+    "no_output_bias",
+    "sigmoid",
+    "relu",
+    "no_activation",
+    "stale_h",
+    "drop_last",
+    "reversed_time",
+    "returns_hidden",
+    "dense_before_activation",
+    "activation_on_output",
+)
+FORWARD_VARIANTS = (*_COMMON, "h0_ones", "h0_first_input", "drop_first", "all_outputs")
+SEQUENCE_VARIANTS = (*_COMMON, "h0_ones", "drop_first", "only_last", "time_first", "shifted")
+FROM_H0_VARIANTS = (*_COMMON, "ignored_h0", "h0_as_h1")
+
+_CASES_TEXT = f"{len(CONFIGS)} hidden cases (float32 and float64, random non-zero biases)"
+
+
+def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...], **kw) -> Exercise:
+    mistakes = {variant: MISTAKES[variant] for variant in variants}
+    return Exercise(
+        name=name, kind="array", returns=returns, verified=verified, mistakes=mistakes, **kw
+    )
+
+
+FORWARD_ONE_EXERCISE = _exercise(
+    "forward_one",
+    "y_T for this sample, an array of shape (O,)",
+    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}.",
+    FORWARD_VARIANTS,
+)
+
+
+def check_forward_one(
+    forward_one: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``forward_one(sample, weights)``: ``y_T`` ``(O,)`` for one ``(T, D)`` sample."""
+    cases = list(forward_cases(FORWARD_VARIANTS, one_sample=True))
+    return run_check(FORWARD_ONE_EXERCISE, forward_one, cases, time_limit=time_limit)
+
+
+# --- vectorised over the batch ----------------------------------------------------------
+
+#: The batch the loop-over-samples test uses: many samples, few timesteps, so a loop
+#: over time touches single samples a handful of times and a loop over samples
+#: touches them at least ``LOOP_PROBE_N`` times.
+LOOP_PROBE_N, LOOP_PROBE_T = 64, 3
+
+
+class _SampleCounter(np.ndarray):
+    """An array that counts how often a single sample is taken out of it (``x[i]``,
+    ``x[i, t]``, ``for sample in x``). Views and results of arithmetic share the count,
+    so a loop over the samples of any array derived from ``x`` is seen too."""
+
+    visits: list[int] | None = None
+
+    def __array_finalize__(self, obj) -> None:
+        self.visits = getattr(obj, "visits", None)
+
+    def __getitem__(self, index):
+        first = index[0] if isinstance(index, tuple) and index else index
+        if self.visits is not None and isinstance(first, (int, np.integer)):
+            self.visits[0] += 1
+        return super().__getitem__(index)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
+def single_sample_visits(forward_batch: Callable, *, time_limit: float = TIME_LIMIT_S) -> int:
+    """How many times ``forward_batch`` takes one sample out of a batch of
+    ``LOOP_PROBE_N``: a few (at most one per timestep) when vectorised, at least
+    ``LOOP_PROBE_N`` when it loops over the samples."""
+    x = make_sequences(LOOP_PROBE_N, LOOP_PROBE_T, 3, seed=7).view(_SampleCounter)
+    x.visits = [0]
+    weights = random_weights(3, 5, 2, seed=7)
+    try:
+        call_with_time_limit(forward_batch, (x, weights), time_limit)
+    except Exception:
+        return 0  # it ran on the plain cases; an array subclass is not worth failing over
+    return x.visits[0]
+
+
+def _loop_over_samples(forward_batch: Callable) -> tuple[str, str] | None:
+    visits = single_sample_visits(forward_batch)
+    if visits < LOOP_PROBE_N:
+        return None
+    return (
+        "loops_over_samples",
+        f"✗ `forward_batch` gives the right numbers, but it handles the samples one at a "
+        f"time ({visits} single-sample accesses on a batch of n = {LOOP_PROBE_N}).\n"
+        "Keep only the loop over time: x[:, t, :] @ Wx is (n, H), all samples in one product.",
+    )
+
+
+FORWARD_BATCH_EXERCISE = _exercise(
+    "forward_batch",
+    "y_T for every sample, an array of shape (n, O)",
+    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, and the only loop is over time.",
+    FORWARD_VARIANTS,
+    extra=_loop_over_samples,
+)
+
+
+def check_forward_batch(
+    forward_batch: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``forward_batch(x, weights)``: ``y_T`` ``(n, O)``, vectorised over samples."""
+    cases = list(forward_cases(FORWARD_VARIANTS))
+    return run_check(FORWARD_BATCH_EXERCISE, forward_batch, cases, time_limit=time_limit)
+
+
+SEQUENCES_EXERCISE = _exercise(
+    "forward_sequences",
+    "every y_t, an array of shape (n, T, O)",
+    f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
+    SEQUENCE_VARIANTS,
+)
+
+
+def check_forward_sequences(
+    forward_sequences: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``forward_sequences(x, weights)``: every ``y_t``, ``(n, T, O)``."""
+    cases = list(forward_cases(SEQUENCE_VARIANTS, return_sequences=True))
+    return run_check(SEQUENCES_EXERCISE, forward_sequences, cases, time_limit=time_limit)
+
+
+FROM_H0_EXERCISE = _exercise(
+    "forward_from",
+    "y_T for every sample, an array of shape (n, O)",
+    f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0.",
+    FROM_H0_VARIANTS,
+)
+
+
+def check_forward_from(
+    forward_from: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``forward_from(x, weights, h0)``: ``y_T`` ``(n, O)`` starting from ``h0``."""
+    cases = list(forward_cases(FROM_H0_VARIANTS, with_h0=True))
+    return run_check(FROM_H0_EXERCISE, forward_from, cases, time_limit=time_limit)
+
+
+# --- where is the error largest? --------------------------------------------------------
+
+#: Hidden cases of ``worst_timestep``: ``(n, T, O, dtype, size, (i, t, o) of the largest
+#: difference and its sign, (i, t, o) of a runner-up of the opposite sign, t of a
+#: timestep whose *every* entry is off by a little)``. Indices are 0-based. The plants
+#: are placed so that every wrong reduction gives a different answer on some case.
+WORST_CASES = (
+    (4, 9, 3, "float32", 1e-6, (1, 4, 2), -1, (2, 6, 0), 2),
+    (3, 7, 5, "float64", 1e-14, (0, 1, 4), +1, (2, 5, 1), 3),
+    (5, 6, 2, "float32", 1e-6, (3, 5, 0), -1, (0, 0, 1), 1),
+)
+
+WORST_MISTAKES = {
+    "zero_based": Mistake(
+        "off_by_one",
+        "returned NumPy's 0-based index",
+        "np.argmax counts from 0, the book's timesteps from 1: add 1.",
+    ),
+    "signed_km": Mistake(
+        "no_abs",
+        "took the largest signed difference, keras_y − manual_y",
+        "A difference of −3e-6 is larger than one of +2e-6: use np.abs(keras_y - manual_y).",
+    ),
+    "signed_mk": Mistake(
+        "no_abs",
+        "took the largest signed difference, manual_y − keras_y",
+        "A difference of −3e-6 is larger than one of +2e-6: use np.abs(keras_y - manual_y).",
+    ),
+    "mean": Mistake(
+        "mean_not_max",
+        "averaged the differences at each timestep instead of taking the largest",
+        "e_t is the max over samples and outputs: .max(axis=(0, 2)).",
+    ),
+    "axis_outputs": Mistake(
+        "wrong_axis",
+        "reduced over samples and timesteps, so the index is an output",
+        "Keep axis 1, time: reduce over axes 0 (samples) and 2 (outputs), .max(axis=(0, 2)).",
+    ),
+    "axis_samples": Mistake(
+        "wrong_axis",
+        "reduced over timesteps and outputs, so the index is a sample",
+        "Keep axis 1, time: reduce over axes 0 (samples) and 2 (outputs), .max(axis=(0, 2)).",
+    ),
+    "flat_index": Mistake(
+        "wrong_axis",
+        "used np.argmax without an axis, an index into the flattened array",
+        "First reduce to one number per timestep, e_t = |Δ|.max(axis=(0, 2)), then argmax.",
+    ),
+    "last": Mistake(
+        "always_last",
+        "returned the last timestep T",
+        "The largest difference is not always at the end: compute e_t for every t.",
+    ),
+}
+
+
+def _worst_answers(keras_y: np.ndarray, manual_y: np.ndarray) -> tuple[int, dict[str, int]]:
+    diff = keras_y.astype(np.float64) - manual_y.astype(np.float64)
+    error = np.abs(diff)
+    correct = int(np.argmax(error.max(axis=(0, 2)))) + 1
+    return correct, {
+        "zero_based": correct - 1,
+        "signed_km": int(np.argmax(diff.max(axis=(0, 2)))) + 1,
+        "signed_mk": int(np.argmax((-diff).max(axis=(0, 2)))) + 1,
+        "mean": int(np.argmax(error.mean(axis=(0, 2)))) + 1,
+        "axis_outputs": int(np.argmax(error.max(axis=(0, 1)))) + 1,
+        "axis_samples": int(np.argmax(error.max(axis=(1, 2)))) + 1,
+        "flat_index": int(np.argmax(error)) + 1,
+        "last": keras_y.shape[1],
+    }
+
+
+@cache
+def _worst_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T, O, dtype, size, top, sign, runner_up, blurred_t) in enumerate(WORST_CASES):
+        rng = np.random.default_rng(2000 + index)
+        keras_y = rng.uniform(-1, 1, (n, T, O))
+        delta = rng.uniform(-0.1, 0.1, (n, T, O)) * size  # rounding-sized background
+        delta[:, blurred_t, :] = rng.choice([-2.0, 2.0], (n, O)) * size
+        delta[top] = sign * 3.0 * size
+        delta[runner_up] = -sign * 2.5 * size
+        keras_y = keras_y.astype(dtype)
+        manual_y = (keras_y.astype(np.float64) - delta).astype(dtype)
+        keras_y.flags.writeable = manual_y.flags.writeable = False
+        correct, variants = _worst_answers(keras_y, manual_y)
+        label = f"n={n}, T={T}, O={O}, {dtype}"
+        cases.append(Case((keras_y, manual_y), correct, label, 0.0, variants))
+    return tuple(cases)
+
+
+WORST_EXERCISE = Exercise(
+    name="worst_timestep",
+    kind="int",
+    returns="a timestep t between 1 and T",
+    verified=(
+        f"it finds the timestep of the largest |difference| on {len(WORST_CASES)} hidden "
+        "cases built so that every wrong reduction gives another answer."
+    ),
+    mistakes=WORST_MISTAKES,
+)
+
+
+def check_worst_timestep(
+    worst_timestep: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``worst_timestep(keras_y, manual_y)``: the 1-based ``t`` maximising ``e_t``."""
+    cases = list(_worst_cases())
+    return run_check(WORST_EXERCISE, worst_timestep, cases, time_limit=time_limit)
+
+
+# --- do two results agree? ---------------------------------------------------------------
+
+#: Differences a learner's ``agree`` is tried on: ``(dtype, kind, size)``. ``ulps`` nudges
+#: entries by a few units in the last place (honest rounding, must agree); ``offset`` adds
+#: ``size`` to one entry (a mistake, must not agree; negative sizes catch a forgotten
+#: abs); ``large`` does the same on values of order 1000, where a relative tolerance
+#: (np.allclose's) would excuse it; ``float32`` rounds float64 results to float32 (a
+#: real loss of precision).
+AGREE_CASES = (
+    ("float32", "ulps", 3),
+    ("float64", "ulps", 3),
+    ("float32", "offset", 0.1),
+    ("float64", "float32", 0.0),
+    ("float32", "offset", 1e-3),
+    ("float32", "offset", -0.5),
+    ("float64", "offset", +0.5),
+    ("float64", "offset", -1e-9),
+    ("float32", "large", 5e-3),
+)
+#: A tolerance loose enough to let a 1e-3 mistake through, as a hand-picked "small
+#: number" often is.
+LOOSE_ATOL = 1e-2
+
+AGREE_MISTAKES = {
+    "float64_tolerance": Mistake(
+        "float64_tolerance",
+        "compared float32 results at a float64 tolerance",
+        "Honest float32 rounding is about 1e-7: use the tolerance of the arrays' dtype, "
+        "rnn_lab.tolerance_for(keras_y.dtype) (1e-5 for float32, 1e-12 for float64).",
+    ),
+    "exact_equality": Mistake(
+        "exact_equality",
+        "compared for exact equality",
+        "Keras and NumPy add the terms in different orders, so honest results differ in the "
+        "last bits: allow rnn_lab.tolerance_for(keras_y.dtype).",
+    ),
+    "float32_tolerance": Mistake(
+        "float32_tolerance",
+        "compared float64 results at the float32 tolerance",
+        "In float64 a difference of 1e-8 is not rounding: use the tolerance of the arrays' "
+        "dtype, rnn_lab.tolerance_for(keras_y.dtype).",
+    ),
+    "allclose_default": Mistake(
+        "float32_tolerance",
+        "used np.allclose with its default tolerances (rtol=1e-05, atol=1e-08)",
+        "Those defaults are float32-sized and relative: pass atol=tolerance_for(dtype), rtol=0.",
+    ),
+    "too_loose": Mistake(
+        "too_loose",
+        f"used a tolerance so loose ({LOOSE_ATOL:g}) that a real mistake passes",
+        "A difference of 1e-3 is a bug, not rounding: use rnn_lab.tolerance_for(keras_y.dtype).",
+    ),
+    "no_abs_ab": Mistake(
+        "no_abs",
+        "compared the signed difference keras_y − manual_y",
+        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).max().",
+    ),
+    "no_abs_ba": Mistake(
+        "no_abs",
+        "compared the signed difference manual_y − keras_y",
+        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).max().",
+    ),
+}
+
+
+def _agree_answers(a: np.ndarray, b: np.ndarray) -> tuple[bool, dict[str, bool]]:
+    diff = a.astype(np.float64) - b.astype(np.float64)
+    worst = float(np.abs(diff).max())
+    tolerance = tolerance_for(a.dtype)
+    return worst <= tolerance, {
+        "float64_tolerance": worst <= FLOAT64_ATOL,
+        "exact_equality": bool(np.array_equal(a, b)),
+        "float32_tolerance": worst <= FLOAT32_ATOL,
+        "allclose_default": bool(np.allclose(a, b)),
+        "too_loose": worst <= LOOSE_ATOL,
+        "no_abs_ab": float(diff.max()) <= tolerance,
+        "no_abs_ba": float((-diff).max()) <= tolerance,
+    }
+
+
+@cache
+def _agree_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (dtype, kind, size) in enumerate(AGREE_CASES):
+        rng = np.random.default_rng(3000 + index)
+        a = rng.uniform(-2, 2, (6, 5, 3)) * (1000 if kind == "large" else 1)
+        a = a.astype(dtype)
+        b = a.copy()
+        if kind == "ulps":
+            picked = rng.random(a.shape) < 0.5
+            for _ in range(int(size)):
+                b = np.where(picked, np.nextafter(b, b.dtype.type(np.inf)), b)
+        elif kind in ("offset", "large"):
+            b[tuple(rng.integers(0, s) for s in a.shape)] += a.dtype.type(size)
+        else:
+            b = a.astype(np.float32).astype(a.dtype)
+        a.flags.writeable = b.flags.writeable = False
+        expected, variants = _agree_answers(a, b)
+        label = f"{dtype}, {'a few units in the last place' if kind == 'ulps' else kind}"
+        if kind in ("offset", "large"):
+            label = f"{dtype}, one entry off by {size:+g}"
+        if kind == "large":
+            label += " on values of order 1000"
+        cases.append(Case((a, b), expected, label, 0.0, variants))
+    return tuple(cases)
+
+
+AGREE_EXERCISE = Exercise(
+    name="agree",
+    kind="bool",
+    returns="True or False",
+    verified=(
+        f"right on {len(AGREE_CASES)} hidden pairs: honest float32 and float64 rounding "
+        "agree; real mistakes (of either sign, down to 1e-9 in float64, also on large "
+        "values) and float32 rounding of float64 results do not."
+    ),
+    mistakes=AGREE_MISTAKES,
+)
+
+
+def check_agree(agree: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+    """Check ``agree(keras_y, manual_y)``: ``max |keras_y − manual_y| ≤ tolerance_for(dtype)``."""
+    return run_check(AGREE_EXERCISE, agree, list(_agree_cases()), time_limit=time_limit)

@@ -1,0 +1,206 @@
+"""Checkers for the exercises of chapter 4, *Watching the hidden state*: the states of a
+layer whose ``Wh`` is scaled, and a prediction of what doubling ``Wh`` does.
+
+    h_t = tanh(x_t·Wx + h_{t-1}·(s·Wh) + Bh),   t = 1 .. T
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from ..data import make_sequences
+from ..forward import hidden_states
+from ..keras_models import keras_reference
+from ..tolerances import tolerance_for
+from ..weights import SimpleRNNWeights, random_weights
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .recurrence import CONFIGS, MISTAKES, hidden_only, setting
+from .variants import forward_variant
+
+#: The factors ``s`` the hidden cases scale ``Wh`` by, one per case (cycled).
+SCALES = (2.0, 0.5, 3.0, 2.0)
+
+SCALED_MISTAKES = {
+    "unscaled": Mistake(
+        "unscaled",
+        "left Wh as it was",
+        "Multiply the recurrent matrix by the factor: weights.scaled(scale), or s * Wh.",
+    ),
+    "scaled_all": Mistake(
+        "scaled_too_much",
+        "scaled every weight, not only Wh",
+        "Only the recurrent matrix changes: Wx, Bh (and Wo, Bo) stay as they are.",
+    ),
+    "scaled_wx": Mistake(
+        "scaled_wrong_matrix",
+        "scaled Wx instead of Wh",
+        "Wh is the hidden-to-hidden matrix, the one h_{t-1} multiplies.",
+    ),
+    "scaled_bias": Mistake(
+        "scaled_too_much",
+        "scaled Bh together with Wh",
+        "Only the recurrent matrix changes: s·Wh, with Bh as it was.",
+    ),
+    "returns_outputs": Mistake(
+        "returns_outputs",
+        "returned the Dense outputs y_t instead of the hidden states h_t",
+        "The exercise asks for the states, shape (n, T, H): leave out Wo and Bo.",
+    ),
+    "only_last": Mistake(
+        "only_last",
+        "returned only the last state h_T",
+        "Keep every state: shape (n, T, H), as rnn_lab.hidden_states returns.",
+    ),
+    "wh_transposed": MISTAKES["wh_transposed"],
+    "no_bias": MISTAKES["no_bias"],
+    "stale_h": MISTAKES["stale_h"],
+}
+
+
+def _variant_weights(weights: SimpleRNNWeights, scale: float, variant: str) -> SimpleRNNWeights:
+    s = weights.dtype.type(scale)
+    Wx, Wh, Bh = weights.Wx, weights.Wh * s, weights.Bh
+    if variant == "unscaled":
+        Wh = weights.Wh
+    elif variant == "scaled_all":
+        Wx, Bh = Wx * s, Bh * s
+    elif variant == "scaled_wx":
+        Wx, Wh = Wx * s, weights.Wh
+    elif variant == "scaled_bias":
+        Bh = Bh * s
+    return SimpleRNNWeights(Wx, Wh, Bh, weights.Wo, weights.Bo)
+
+
+def _scaled_variant(x, weights, scale, variant):
+    if variant == "returns_outputs":
+        return forward_variant(x, weights.scaled(scale), return_sequences=True)
+    if variant in ("wh_transposed", "no_bias", "stale_h"):
+        states = hidden_only(weights.scaled(scale))
+        return forward_variant(x, states, variant, return_sequences=True)
+    states = hidden_states(x, _variant_weights(weights, scale, variant))
+    return states[:, -1, :] if variant == "only_last" else states
+
+
+@cache
+def _scaled_cases() -> tuple[Case, ...]:
+    cases = []
+    for index in range(len(CONFIGS)):
+        x, weights, _, label = setting(index)
+        scale = SCALES[index % len(SCALES)]
+        expected = keras_reference(hidden_only(weights.scaled(scale)), x, return_sequences=True)
+        variants = {name: _scaled_variant(x, weights, scale, name) for name in SCALED_MISTAKES}
+        label = f"{label}, scale={scale:g}"
+        cases.append(Case((x, weights, scale), expected, label, tolerance_for(x.dtype), variants))
+    return tuple(cases)
+
+
+SCALED_EXERCISE = Exercise(
+    name="scaled_states",
+    kind="array",
+    returns="every hidden state h_t, an array of shape (n, T, H)",
+    verified=(
+        f"every h_t matches Keras's SimpleRNN with Wh scaled, on {len(CONFIGS)} hidden cases "
+        f"(scales {', '.join(f'{s:g}' for s in SCALES)}; float32 and float64)."
+    ),
+    mistakes=SCALED_MISTAKES,
+)
+
+
+def check_scaled_states(
+    scaled_states: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``scaled_states(x, weights, scale)``: every ``h_t`` with ``Wh`` → ``scale·Wh``."""
+    cases = list(_scaled_cases())
+    return run_check(SCALED_EXERCISE, scaled_states, cases, time_limit=time_limit)
+
+
+# --- predicting what doubling Wh does ---------------------------------------------------
+
+#: The layer the prediction is measured on: ``random_weights`` puts ``Wh``'s spectral
+#: radius near 0.58, so doubling it crosses 1, the interesting regime.
+DOUBLED_SIZE = {"n": 8, "T": 40, "D": 3, "H": 16}
+#: Two trajectories count as having forgotten their different starts once they agree
+#: to this, far above rounding and far below the states' size.
+MEMORY_ATOL = 1e-3
+
+
+@dataclass(frozen=True)
+class DoubledMeasurement:
+    """What doubling ``Wh`` does on the hidden layer: spectral radius, mean and largest
+    ``|h_t|``, and the timesteps until two starts agree to ``MEMORY_ATOL`` (``None``:
+    not within ``T``), before and after."""
+
+    radius: tuple[float, float]
+    mean_abs: tuple[float, float]
+    max_abs: tuple[float, float]
+    memory: tuple[int | None, int | None]
+
+
+@cache
+def measure_doubled_wh() -> DoubledMeasurement:
+    """Run the layer with ``Wh`` and with ``2·Wh`` from two random starts ``h0``."""
+    n, T, D, H = (DOUBLED_SIZE[k] for k in ("n", "T", "D", "H"))
+    weights = random_weights(D, H, 1, seed=4000, dtype="float64")
+    x = make_sequences(n, T, D, seed=4000, dtype="float64")
+    rng = np.random.default_rng(4000)
+    starts = rng.uniform(-1, 1, (2, n, H))
+    radius, mean_abs, max_abs, memory = [], [], [], []
+    for scale in (1.0, 2.0):
+        w = weights.scaled(scale)
+        a, b = (hidden_states(x, w, h0=h0) for h0 in starts)
+        gap = np.abs(a - b).max(axis=(0, 2))
+        radius.append(float(np.max(np.abs(np.linalg.eigvals(w.Wh)))))
+        mean_abs.append(float(np.abs(a).mean()))
+        max_abs.append(float(np.abs(a).max()))
+        memory.append(int(np.argmax(gap < MEMORY_ATOL)) + 1 if np.any(gap < MEMORY_ATOL) else None)
+    return DoubledMeasurement(tuple(radius), tuple(mean_abs), tuple(max_abs), tuple(memory))
+
+
+def _steps(m: int | None) -> str:
+    return f"{m} steps" if m is not None else f"more than all {DOUBLED_SIZE['T']} steps"
+
+
+def _doubled_exercise() -> Exercise:
+    m = measure_doubled_wh()
+    evidence = (
+        f"Measured (H = {DOUBLED_SIZE['H']}, spectral radius of Wh {m.radius[0]:.2f} → "
+        f"{m.radius[1]:.2f}): mean |h_t| {m.mean_abs[0]:.2f} → {m.mean_abs[1]:.2f}, largest "
+        f"|h_t| {m.max_abs[1]:.3f}; two different starts agree to {MEMORY_ATOL:g} after "
+        f"{_steps(m.memory[0])}, and after {_steps(m.memory[1])} with 2·Wh."
+    )
+    return Exercise(
+        name="prediction",
+        kind="letter",
+        returns="one letter",
+        is_function=False,
+        verified="(b). " + evidence,
+        mistakes={
+            "a": Mistake(
+                "explodes",
+                "expect the state to explode",
+                "tanh keeps every entry in (−1, 1) whatever Wh is. " + evidence,
+            ),
+            "c": Mistake(
+                "no_change",
+                "expect nothing to change",
+                "tanh is applied after the sum, so it cannot undo a factor inside it. " + evidence,
+            ),
+            "d": Mistake(
+                "fades",
+                "expect the state to fade faster",
+                "A larger Wh carries more of h_{t-1} into h_t, not less. " + evidence,
+            ),
+        },
+    )
+
+
+def check_doubled_wh(answer: str | None) -> CheckResult:
+    """Check the prediction (one letter) of what multiplying ``Wh`` by 2 does."""
+    exercise = _doubled_exercise()
+    variants = {letter: letter for letter in exercise.mistakes}
+    case = Case((), "b", "the multiple choice", 0.0, variants)
+    return run_check(exercise, answer, [case])

@@ -1,0 +1,463 @@
+"""The exercise checkers: every reference solution passes, every planted mistake is named
+as that mistake, and no kind of broken learner code makes a checker raise.
+
+The planted mistakes are written here the way a learner would write them (one loop with a
+`bug` switch), independently of `rnn_lab.checks.variants`, so a test passes only if the
+checker recognises real code with the mistake, not its own model of it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import rnn_lab
+from rnn_lab import checks
+from rnn_lab.checks import ch01, ch02, ch03, ch04, core
+from rnn_lab.checks.variants import FORWARD_MISTAKES, forward_variant
+
+# --- learner code: correct, and with each mistake -------------------------------------
+
+
+def _squash(bug):
+    return {
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "relu": lambda z: np.where(z > 0, z, 0.0),
+        "no_activation": lambda z: z,
+    }.get(bug, np.tanh)
+
+
+def learner_forward(x, weights, h0=None, *, bug=None, sequences=False):
+    """A learner's batched loop; `bug` plants one mistake."""
+    Wx, Wh, Bh, Wo, Bo = weights.as_list()
+    n, T, _ = x.shape
+    H = Wh.shape[0]
+    if bug == "wh_transposed":
+        Wh = Wh.T
+    if bug == "wx_transposed":
+        Wx = Wx.T
+    if bug == "no_bias":
+        Bh = np.zeros(H)
+    if bug == "no_output_bias":
+        Bo = np.zeros(Bo.shape)
+    squash = _squash(bug)
+    if h0 is not None and bug != "ignored_h0":
+        h = h0
+    elif bug == "h0_ones":
+        h = np.ones((n, H))
+    else:
+        h = np.zeros((n, H))
+    if bug == "h0_first_input":
+        h = np.tanh(x[:, 0] @ Wx + Bh)
+    first = h
+    steps = range(T)
+    if bug in ("drop_first", "h0_as_h1"):
+        steps = range(1, T)
+    if bug == "drop_last":
+        steps = range(T - 1)
+    if bug == "reversed_time":
+        steps = reversed(range(T))
+    ys = []
+    for t in steps:
+        if bug == "shifted":
+            ys.append(h @ Wo + Bo)
+        pre = x[:, t] @ Wx + (first if bug == "stale_h" else h) @ Wh + Bh
+        h = squash(pre)
+        if bug == "returns_hidden":
+            y = h
+        elif bug == "dense_before_activation":
+            y = np.tanh(pre @ Wo + Bo)
+        elif bug == "activation_on_output":
+            y = np.tanh(h @ Wo + Bo)
+        else:
+            y = h @ Wo + Bo
+        if bug != "shifted":
+            ys.append(y)
+    if bug == "time_first":
+        return np.stack(ys)
+    if (sequences and bug != "only_last") or bug == "all_outputs":
+        return np.stack(ys, axis=1)
+    return ys[-1]
+
+
+def learner_step(x_t, h_prev, Wx, Wh, Bh, *, bug=None):
+    if bug == "wh_transposed":
+        Wh = Wh.T
+    if bug == "wx_transposed":
+        Wx = Wx.T
+    if bug == "no_bias":
+        Bh = 0 * Bh
+    if bug == "ignored_h_prev":
+        h_prev = 0 * h_prev
+    return _squash(bug)(x_t @ Wx + h_prev @ Wh + Bh)
+
+
+def learner_worst(keras_y, manual_y, *, bug=None):
+    diff = keras_y - manual_y
+    if bug == "signed_km":
+        return int(np.argmax(diff.max(axis=(0, 2)))) + 1
+    if bug == "signed_mk":
+        return int(np.argmax((-diff).max(axis=(0, 2)))) + 1
+    error = np.abs(diff)
+    if bug == "mean":
+        return int(np.argmax(error.mean(axis=(0, 2)))) + 1
+    if bug == "axis_outputs":
+        return int(np.argmax(error.max(axis=(0, 1)))) + 1
+    if bug == "axis_samples":
+        return int(np.argmax(error.max(axis=(1, 2)))) + 1
+    if bug == "flat_index":
+        return int(np.argmax(error)) + 1
+    if bug == "last":
+        return keras_y.shape[1]
+    e_t = error.max(axis=(0, 2))
+    return int(np.argmax(e_t)) + (0 if bug == "zero_based" else 1)
+
+
+def learner_agree(keras_y, manual_y, *, bug=None):
+    difference = keras_y - manual_y
+    if bug == "exact_equality":
+        return bool(np.all(keras_y == manual_y))
+    if bug == "allclose_default":
+        return bool(np.allclose(keras_y, manual_y))
+    tolerance = {
+        "float64_tolerance": 1e-12,
+        "float32_tolerance": 1e-5,
+        "too_loose": 1e-2,
+    }.get(bug, rnn_lab.tolerance_for(keras_y.dtype))
+    if bug == "no_abs_ab":
+        return bool(difference.max() <= tolerance)
+    if bug == "no_abs_ba":
+        return bool((-difference).max() <= tolerance)
+    return bool(np.abs(difference).max() <= tolerance)
+
+
+def learner_scaled(x, weights, scale, *, bug=None):
+    Wx, Wh, Bh, Wo, Bo = weights.as_list()
+    if bug != "unscaled" and bug != "scaled_wx":
+        Wh = scale * Wh
+    if bug in ("scaled_all", "scaled_wx"):
+        Wx = scale * Wx
+    if bug in ("scaled_all", "scaled_bias"):
+        Bh = scale * Bh
+    if bug == "wh_transposed":
+        Wh = Wh.T
+    if bug == "no_bias":
+        Bh = 0 * Bh
+    n, T, _ = x.shape
+    h = np.zeros((n, Wh.shape[0]))
+    states = []
+    for t in range(T):
+        h_prev = np.zeros_like(h) if bug == "stale_h" else h
+        h = np.tanh(x[:, t, :] @ Wx + h_prev @ Wh + Bh)
+        states.append(h @ Wo + Bo if bug == "returns_outputs" else h)
+    if bug == "only_last":
+        return states[-1]
+    return np.stack(states, axis=1)
+
+
+def _count(T, D, H, O, bug=None):
+    rnn = D * H + (0 if bug == "no_recurrent" else (D * H if bug == "wh_d_by_h" else H * H))
+    rnn += 0 if bug in ("forgot_biases", "forgot_Bh") else H
+    dense = H * O + (0 if bug in ("forgot_biases", "forgot_Bo") else O)
+    if bug == "times_T":
+        rnn *= T
+    return {"only_rnn": rnn, "only_dense": dense}.get(bug, rnn + dense)
+
+
+def _output_shape(n, T, D, H, O, return_sequences, bug=None):
+    last = H if bug == "hidden_units" else O
+    middle = (D,) if bug == "with_dims" else ()
+    if bug == "time_first" and return_sequences:
+        return (T, n, O)
+    seq = {"ignores_flag": False, "always_sequences": True}.get(bug, return_sequences)
+    return (n, T, *middle, last) if seq else (n, *middle, last)
+
+
+def _weight_shapes(D, H, O, bug=None):
+    wx = (H, D) if bug in ("wx_transposed", "both_transposed") else (D, H)
+    wo = (O, H) if bug in ("wo_transposed", "both_transposed") else (H, O)
+    wh = (D, H) if bug == "wh_by_inputs" else (H, H)
+    bh, bo = ((H, 1), (O, 1)) if bug == "column_biases" else ((H,), (O,))
+    shapes = [wx, wh, bh, wo, bo]
+    return shapes[3:] + shapes[:3] if bug == "dense_first" else shapes
+
+
+def _batch(bug):
+    return lambda x, weights: learner_forward(x, weights, bug=bug)
+
+
+# name -> (checker, exercise spec, answer for a bug (None = correct))
+EXERCISES = {
+    "count_params": (
+        checks.check_count_params,
+        ch01.COUNT_EXERCISE,
+        lambda bug: lambda T, D, H, O: _count(T, D, H, O, bug),
+    ),
+    "output_shape": (
+        checks.check_output_shape,
+        ch01.SHAPE_EXERCISE,
+        lambda bug: lambda n, T, D, H, O, seq: _output_shape(n, T, D, H, O, seq, bug),
+    ),
+    "weight_shapes": (
+        checks.check_weight_shapes,
+        ch02.WEIGHT_SHAPES_EXERCISE,
+        lambda bug: lambda D, H, O: _weight_shapes(D, H, O, bug),
+    ),
+    "step": (
+        checks.check_step,
+        ch02.STEP_EXERCISE,
+        lambda bug: lambda *args: learner_step(*args, bug=bug),
+    ),
+    "step_output": (
+        checks.check_step_output,
+        ch02.STEP_OUTPUT_EXERCISE,
+        lambda bug: lambda x_t, h_prev, w: learner_forward(x_t[:, None, :], w, h_prev, bug=bug),
+    ),
+    "forward_one": (
+        checks.check_forward_one,
+        ch03.FORWARD_ONE_EXERCISE,
+        lambda bug: lambda sample, w: learner_forward(sample[None], w, bug=bug)[0],
+    ),
+    "forward_batch": (checks.check_forward_batch, ch03.FORWARD_BATCH_EXERCISE, _batch),
+    "forward_sequences": (
+        checks.check_forward_sequences,
+        ch03.SEQUENCES_EXERCISE,
+        lambda bug: lambda x, w: learner_forward(x, w, bug=bug, sequences=True),
+    ),
+    "forward_from": (
+        checks.check_forward_from,
+        ch03.FROM_H0_EXERCISE,
+        lambda bug: lambda x, w, h0: learner_forward(x, w, h0, bug=bug),
+    ),
+    "worst_timestep": (
+        checks.check_worst_timestep,
+        ch03.WORST_EXERCISE,
+        lambda bug: lambda a, b: learner_worst(a, b, bug=bug),
+    ),
+    "agree": (
+        checks.check_agree,
+        ch03.AGREE_EXERCISE,
+        lambda bug: lambda a, b: learner_agree(a, b, bug=bug),
+    ),
+    "scaled_states": (
+        checks.check_scaled_states,
+        ch04.SCALED_EXERCISE,
+        lambda bug: lambda x, w, s: learner_scaled(x, w, s, bug=bug),
+    ),
+    "doubled_wh": (checks.check_doubled_wh, ch04._doubled_exercise(), lambda bug: bug or "b"),
+}
+
+PLANTED = [(name, bug) for name, (_, spec, _) in EXERCISES.items() for bug in spec.mistakes]
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_reference_solution_passes(name, capsys):
+    checker, spec, answer = EXERCISES[name]
+    result = checker(answer(None))
+    printed = capsys.readouterr().out
+    assert result.passed, printed
+    assert result.code == core.PASSED
+    assert printed.startswith("✓") and printed.strip() == result.message
+
+
+@pytest.mark.parametrize(("name", "bug"), PLANTED, ids=[f"{n}-{b}" for n, b in PLANTED])
+def test_planted_mistake_is_diagnosed_as_that_mistake(name, bug, capsys):
+    checker, spec, answer = EXERCISES[name]
+    result = checker(answer(bug))
+    printed = capsys.readouterr().out
+    assert not result.passed
+    assert result.code == spec.mistakes[bug].code, printed
+    if bug != "wx_transposed":  # a transposed Wx (D ≠ H) is a shape error, named as such
+        assert spec.mistakes[bug].title in printed, printed
+    assert printed.startswith("✗")
+
+
+def test_every_issue_mistake_has_a_planted_test():
+    codes = {spec.mistakes[bug].code for name, bug in PLANTED for spec in [EXERCISES[name][1]]}
+    wanted = {
+        "wh_transposed",
+        "forgot_bias",
+        "wrong_activation",
+        "stale_h",
+        "wrong_initial_state",
+        "off_by_one",
+        "returns_hidden",
+        "dense_before_activation",
+        "shape_mixup",
+        "float64_tolerance",
+    }
+    assert wanted <= codes
+
+
+def test_a_loop_over_samples_is_caught_in_the_vectorised_exercise(capsys):
+    one = EXERCISES["forward_one"][2](None)
+    result = checks.check_forward_batch(
+        lambda x, w: np.stack([one(x[i], w) for i in range(len(x))])
+    )
+    assert (result.passed, result.code) == (False, "loops_over_samples")
+    assert ch03.single_sample_visits(_batch(None)) < ch03.LOOP_PROBE_N
+
+
+@pytest.mark.parametrize("mistake", FORWARD_MISTAKES)
+def test_variants_differ_from_the_correct_pass_somewhere(mistake):
+    x = rnn_lab.make_sequences(3, 5, 4, seed=1, dtype="float64")
+    weights = rnn_lab.random_weights(4, 4, 4, seed=1, dtype="float64")  # D = H: all computable
+    # A given h0 hides a wrong default start; `all_outputs` only differs without sequences.
+    h0 = None if mistake in ("h0_ones", "h0_first_input") else np.full((3, 4), 0.3)
+    sequences = mistake != "all_outputs"
+    correct = rnn_lab.manual_forward(x, weights, return_sequences=sequences, h0=h0)
+    wrong = forward_variant(x, weights, mistake, h0=h0, return_sequences=sequences)
+    assert wrong.shape != correct.shape or np.max(np.abs(wrong - correct)) > 1e-3
+
+
+def test_the_correct_variant_is_the_manual_forward_pass():
+    x = rnn_lab.make_sequences(3, 5, 2, seed=2)
+    weights = rnn_lab.random_weights(2, 4, 3, seed=2)
+    h0 = np.full((3, 4), -0.2, dtype=np.float32)
+    for sequences in (False, True):
+        expected = rnn_lab.manual_forward(x, weights, return_sequences=sequences, h0=h0)
+        got = forward_variant(x, weights, None, h0=h0, return_sequences=sequences)
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="unknown mistake"):
+        forward_variant(x, weights, "typo")
+
+
+# --- bad learner code never crashes a checker -----------------------------------------
+
+
+def _raises(*args):
+    return np.tanh(args[0] @ np.ones((7, 7)))
+
+
+def _slow(*args):
+    while True:
+        pass
+
+
+BROKEN = {
+    "exception": (_raises, core.SHAPE_MIXUP),
+    "key_error": (lambda *a: {}["h"], core.RAISED),
+    "none": (lambda *a: None, core.NOT_STARTED),
+    "not_implemented": (lambda *a: (_ for _ in ()).throw(NotImplementedError), core.NOT_STARTED),
+    "wrong_shape": (lambda x, w: np.zeros((len(x), 7)), core.WRONG_SHAPE),
+    "nan": (lambda x, w: learner_forward(x, w) * np.nan, core.NOT_FINITE),
+    "list": (lambda x, w: learner_forward(x, w).tolist(), core.LIST),
+    "string": (lambda x, w: "y", core.WRONG_TYPE),
+    "int_array": (lambda x, w: learner_forward(x, w).astype(int), core.WRONG_TYPE),
+    "in_place": (lambda x, w: w.Wh.__iadd__(1), core.RAISED),
+    "float32_on_float64": (
+        lambda x, w: learner_forward(x, w).astype(np.float32),
+        core.LOST_PRECISION,
+    ),
+    "too_slow": (_slow, core.TIMED_OUT),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_code_gets_a_clear_verdict_not_an_exception(case, capsys):
+    answer, code = BROKEN[case]
+    result = checks.check_forward_batch(answer, time_limit=0.3)
+    printed = capsys.readouterr().out
+    assert (result.passed, result.code) == (False, code), printed
+    assert printed.strip() == result.message
+    if code == core.NOT_STARTED:
+        assert "not yet solved" in printed
+
+
+def test_a_value_exercise_that_is_still_none_is_not_yet_solved(capsys):
+    result = checks.check_doubled_wh(None)
+    assert result.code == core.NOT_STARTED and "not yet solved" in capsys.readouterr().out
+    assert checks.check_doubled_wh("e").code == core.WRONG_TYPE
+    assert checks.check_doubled_wh(" B ").passed
+
+
+def test_a_non_function_answer_to_a_function_exercise():
+    assert checks.check_step(np.zeros(3)).code == core.WRONG_TYPE
+
+
+def test_a_list_with_the_right_numbers_is_told_how_to_convert(capsys):
+    result = checks.check_forward_sequences(
+        lambda x, w: [learner_forward(x[:, : t + 1], w) for t in range(x.shape[1])]
+    )
+    assert result.code == core.LIST
+    assert "np.stack(items, axis=1) is right" in capsys.readouterr().out
+
+
+def test_a_time_out_restores_the_signal_handler_and_timers():
+    before = signal.getsignal(signal.SIGALRM)
+    result = checks.check_forward_batch(_slow, time_limit=0.2)
+    assert result.code == core.TIMED_OUT
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_someone_elses_timer_keeps_running():
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30.0)
+        assert checks.check_step(EXERCISES["step"][2](None)).passed
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 0 < remaining <= 30.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired
+
+
+def test_outside_the_main_thread_a_slow_answer_is_stopped_too():
+    results, before = [], threading.active_count()
+    worker = threading.Thread(
+        target=lambda: results.append(checks.check_forward_batch(_slow, time_limit=0.3))
+    )
+    worker.start()
+    worker.join(20)
+    assert results and results[0].code == core.TIMED_OUT
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)  # the endless loop was interrupted, so its thread ends
+    assert threading.active_count() == before
+
+
+def test_a_keyboard_interrupt_is_not_swallowed():
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        checks.check_step(interrupted)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_time_limit_must_be_positive():
+    with pytest.raises(ValueError, match="positive"):
+        core.call_with_time_limit(print, (), 0)
+
+
+def test_the_result_is_not_displayed_twice_in_a_notebook():
+    result = core.CheckResult("step", True, core.PASSED, "✓ ...")
+    assert result._ipython_display_() is None
+    assert repr(result) == "CheckResult(exercise='step', passed=True, code='ok')"
+
+
+def test_the_doubled_wh_answer_is_what_the_measurement_shows():
+    m = ch04.measure_doubled_wh()
+    assert m.radius[0] < 1 < m.radius[1]  # the regime the exercise is about
+    assert m.max_abs[1] < 1  # (a) is wrong: tanh bounds the state
+    assert m.mean_abs[1] > m.mean_abs[0]  # (b): closer to ±1 ...
+    assert m.memory[0] is not None  # ... and remembering its start longer
+    assert m.memory[1] is None or m.memory[1] > m.memory[0]
+
+
+def _typo(x, weights):
+    return x @ weights.Wx + undefined_name  # noqa: F821 - the learner's typo
+
+
+def test_an_exception_names_the_learners_line(capsys):
+    result = checks.check_forward_batch(_typo)
+    printed = capsys.readouterr().out
+    assert result.code == core.RAISED
+    assert "NameError" in printed and "`return x @ weights.Wx + undefined_name" in printed

@@ -1,0 +1,325 @@
+"""The kernel-free explorer of the static website: its data are the explorer's numbers, its
+HTML is self-contained, and its script (run in Node.js) draws every grid entry correctly."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from rnn_lab import static_explorer as static
+from rnn_lab.explorer import ExplorerConfig, explore
+from rnn_lab.projection import project_trajectory
+
+#: A small grid with the edge cases (H = 1, T = 1, no recurrence, a chaotic scale).
+SMALL_GRID = {
+    "hidden_units": (1, 3, 9),
+    "seq_lens": (1, 7, 31),
+    "recurrent_scales": (0.0, 1.0, 3.5),
+}
+#: float32 coordinates of the projection, stored as float32: exact up to that rounding.
+FLOAT32_RTOL = 1e-6
+#: Node.js runs the page's script in a stub DOM; without Node those tests are skipped.
+NODE = shutil.which("node")
+NODE_TIMEOUT_SECONDS = 120
+
+
+def decode(text: str, dtype: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype)
+
+
+@pytest.fixture(scope="module")
+def small() -> static.StaticExplorer:
+    return static.build_static_explorer(
+        SMALL_GRID["hidden_units"], SMALL_GRID["seq_lens"], SMALL_GRID["recurrent_scales"]
+    )
+
+
+@pytest.fixture(scope="module")
+def default() -> static.StaticExplorer:
+    return static.build_static_explorer()
+
+
+def combinations(data: dict):
+    """Every grid entry with its indices, in the order of ``data['views']``."""
+    axes = data["axes"]
+    for i, H in enumerate(axes["hidden_units"]):
+        for k, scale in enumerate(axes["recurrent_scale"]):
+            for m, T in enumerate(axes["seq_len"]):
+                yield (i, m, k), (H, T, scale)
+
+
+# ---------------------------------------------------------------- the data
+
+
+def test_every_grid_entry_is_present_and_holds_the_explorers_numbers(small):
+    data = small.data
+    axes = data["axes"]
+    nH, nT, nS = (len(axes[name]) for name in ("hidden_units", "seq_len", "recurrent_scale"))
+    assert len(data["runs"]) == nH * nS
+    assert len(data["views"]) == nH * nS * nT
+    t_max = axes["seq_len"][-1]
+    for (i, m, k), (H, T, scale) in combinations(data):
+        run = data["runs"][i * nS + k]
+        view = data["views"][(i * nS + k) * nT + m]
+        result = explore(hidden_units=H, seq_len=T, recurrent_scale=scale)
+        full = explore(hidden_units=H, seq_len=t_max, recurrent_scale=scale)
+        states = decode(run["states"], "i1").reshape(t_max, H)
+        np.testing.assert_array_equal(states, np.round(full.sample_states * static.STATE_SCALE))
+        assert np.abs(states[:T] / static.STATE_SCALE - result.sample_states).max() <= 0.5 / 127
+        np.testing.assert_array_equal(decode(run["errors"], "<f4")[:T], result.errors)
+        projection = project_trajectory(result.sample_states)
+        coords = decode(view["pca"], "<f4").reshape(T, 2)
+        np.testing.assert_allclose(coords, projection.coords, rtol=FLOAT32_RTOL, atol=1e-7)
+        np.testing.assert_allclose(view["share"], projection.explained, atol=1e-4)
+        assert view["summary"] == result.summary
+
+
+def test_the_default_view_is_the_books_running_example(default):
+    axes, (i, m, k) = default.data["axes"], default.data["default"]
+    chosen = (axes["hidden_units"][i], axes["seq_len"][m], axes["recurrent_scale"][k])
+    config = ExplorerConfig()
+    assert chosen == (config.hidden_units, config.seq_len, config.recurrent_scale)
+
+
+@pytest.mark.parametrize(
+    "grid, match",
+    [
+        ({"hidden_units": (0, 3)}, "hidden_units values must lie in 1..64"),
+        ({"seq_lens": (5, 201)}, "seq_len values must lie in 1..200"),
+        ({"recurrent_scales": (-1.0,)}, "recurrent_scale values must lie in"),
+        ({"hidden_units": (3, 2)}, "increasing"),
+        ({"seq_lens": (5, 5)}, "increasing"),
+        ({"recurrent_scales": ()}, "must lie in"),
+    ],
+)
+def test_bad_grids_are_refused(grid, match):
+    with pytest.raises(ValueError, match=match):
+        static.static_explorer_data(**grid)
+
+
+def test_a_grid_over_the_page_budget_is_refused(monkeypatch):
+    monkeypatch.setattr(static, "MAX_HTML_BYTES", 10_000)
+    with pytest.raises(ValueError, match=r"over the 0\.0 MB budget: use a smaller grid"):
+        static.build_static_explorer((1, 2), (5,), (1.0,))
+
+
+# ---------------------------------------------------------------- the HTML
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def parse(html: str) -> list[tuple[str, dict]]:
+    collector = _Collector()
+    collector.feed(html)
+    return collector.tags
+
+
+def script_of(html: str) -> str:
+    return re.search(r"<script>(.*?)</script>", html, re.DOTALL).group(1)
+
+
+def test_the_default_page_stays_light(default):
+    size = len(default.html.encode())
+    assert size <= static.MAX_HTML_BYTES
+    assert "MB of HTML" in repr(default)
+    assert default._repr_html_() is default.html
+
+
+def test_the_html_is_self_contained(small):
+    html = small.html
+    tags = parse(html)
+    assert not [attrs for _, attrs in tags if "src" in attrs or "href" in attrs]
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    # The only address is SVG's namespace name, which browsers never fetch.
+    assert set(re.findall(r"https?://[^\"' ]+", html)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_every_element_the_script_uses_exists_once(small):
+    roles = [attrs["data-role"] for _, attrs in parse(small.html) if "data-role" in attrs]
+    used = set(re.findall(r'part\("([a-z-]+)"\)', script_of(small.html)))
+    used |= {f"control-{name}" for name in "hts"}  # looked up as part("control-" + name)
+    assert used <= set(roles)
+    assert len(roles) == len(set(roles))
+    root_id = parse(small.html)[0][1]["id"]
+    assert f'getElementById("{root_id}")' in script_of(small.html)
+    assert f"#{root_id} " in small.html  # the style is scoped to this block
+
+
+def test_the_sliders_cover_the_grid_and_start_at_the_default(small):
+    data = small.data
+    sliders = {attrs["data-role"]: attrs for tag, attrs in parse(small.html) if tag == "input"}
+    for role, name, index in zip(
+        ("control-h", "control-t", "control-s"),
+        ("hidden_units", "seq_len", "recurrent_scale"),
+        data["default"],
+        strict=True,
+    ):
+        assert sliders[role]["type"] == "range"
+        assert (sliders[role]["min"], sliders[role]["step"]) == ("0", "1")
+        assert int(sliders[role]["max"]) == len(data["axes"][name]) - 1
+        assert int(sliders[role]["value"]) == index
+
+
+def test_the_embedded_data_is_the_data(small):
+    payload = re.search(
+        r'<script type="application/json" data-role="data">(.*?)</script>', small.html, re.DOTALL
+    ).group(1)
+    assert json.loads(payload) == json.loads(json.dumps(small.data))
+
+
+def test_two_blocks_on_one_page_do_not_share_ids(small):
+    again = static.static_explorer_html(small.data)
+    first_id, second_id = parse(small.html)[0][1]["id"], parse(again)[0][1]["id"]
+    assert first_id != second_id
+    assert again.replace(second_id, first_id) == small.html  # otherwise identical
+
+
+# ---------------------------------------------------------------- the script, run in Node.js
+
+_HARNESS = r"""
+const spec = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const elements = {};
+function element(role, value) {
+  return {
+    role, value, textContent: "", innerHTML: "", listeners: {}, attributes: {},
+    addEventListener(type, listener) { (this.listeners[type] ||= []).push(listener); },
+    setAttribute(name, v) { this.attributes[name] = String(v); },
+    getAttribute(name) { return name in this.attributes ? this.attributes[name] : null; },
+  };
+}
+for (const [role, value] of Object.entries(spec.roles)) { elements[role] = element(role, value); }
+elements.data.textContent = spec.data;
+const root = element("root");
+root.querySelector = (selector) => {
+  const match = /^\[data-role="([^"]+)"\]$/.exec(selector);
+  return match ? elements[match[1]] || null : null;
+};
+globalThis.document = { getElementById: (id) => (id === spec.id ? root : null) };
+const snapshot = () => Object.fromEntries(
+  Object.entries(elements).filter(([role]) => role !== "data")
+    .map(([role, el]) => [role, el.innerHTML || el.textContent]));
+new Function(spec.script)();
+const results = [snapshot()];
+for (const [h, t, s] of spec.visits) {
+  elements["control-h"].value = String(h);
+  elements["control-t"].value = String(t);
+  elements["control-s"].value = String(s);
+  for (const listener of elements["control-t"].listeners.input || []) { listener(); }
+  results.push(snapshot());
+}
+new Function(spec.script)();  // running the script twice must not wire the block twice
+results.push(elements["control-h"].listeners.input.length);
+process.stdout.write(JSON.stringify(results));
+"""
+
+
+def run_in_node(explorer: static.StaticExplorer, visits: list[tuple[int, int, int]]) -> list:
+    if NODE is None:
+        pytest.skip("Node.js is not installed: the page's script was NOT run")
+    html = explorer.html
+    roles = {
+        attrs["data-role"]: attrs.get("value", "")
+        for _, attrs in parse(html)
+        if "data-role" in attrs
+    }
+    data = re.search(
+        r'<script type="application/json" data-role="data">(.*?)</script>', html, re.DOTALL
+    ).group(1)
+    spec = {
+        "id": parse(html)[0][1]["id"],
+        "roles": roles,
+        "data": data,
+        "script": script_of(html),
+        "visits": visits,
+    }
+    completed = subprocess.run(
+        [NODE, "-e", _HARNESS],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=NODE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def count(svg: str, css_class: str) -> int:
+    return len(re.findall(rf'class="{css_class}"', svg))
+
+
+def check_drawing(page: dict, data: dict, H: int, T: int, scale: float, view: dict, run: dict):
+    assert page["value-h"] == str(H)
+    assert page["value-t"] == str(T)
+    assert page["value-s"] == f"{scale:.1f}"
+    assert page["summary"] == view["summary"]
+    panels = {name: page[f"panel-{name}"] for name in ("trajectories", "heatmap", "projection")}
+    panels["errors"] = page["panel-errors"]
+    for svg in panels.values():
+        ElementTree.fromstring(svg)  # well-formed SVG, or the browser shows nothing
+    lines = re.findall(r'<g class="unit".*?points="([^"]*)"', panels["trajectories"])
+    assert len(lines) == H
+    assert all(len(points.split()) == T for points in lines)
+    assert count(panels["trajectories"], "saturated") == 2
+    cells = re.findall(r'class="cell" x="[^"]*" y="([^"]*)"', panels["heatmap"])
+    assert len(set(cells)) == H  # every unit has its row
+    assert count(panels["projection"], "point") == T
+    assert count(panels["projection"], "start") == count(panels["projection"], "end") == 1
+    errors = decode(run["errors"], "<f4")[:T]
+    assert count(panels["errors"], "error") == np.count_nonzero(errors > 0)
+    assert count(panels["errors"], "exact") == np.count_nonzero(errors == 0)
+    assert count(panels["errors"], "reference") == 2  # epsilon and the tolerance
+
+
+def test_the_script_draws_every_entry_of_the_grid(small):
+    data = small.data
+    nT, nS = len(data["axes"]["seq_len"]), len(data["axes"]["recurrent_scale"])
+    entries = list(combinations(data))
+    pages = run_in_node(small, [(i, m, k) for (i, m, k), _ in entries])
+    first, visited, listeners = pages[0], pages[1:-1], pages[-1]
+    i, m, k = data["default"]
+    default_view = data["views"][(i * nS + k) * nT + m]
+    assert first["summary"] == default_view["summary"]  # drawn on load, before any input
+    assert listeners == 1
+    for page, ((i, m, k), (H, T, scale)) in zip(visited, entries, strict=True):
+        view = data["views"][(i * nS + k) * nT + m]
+        check_drawing(page, data, H, T, scale, view, data["runs"][i * nS + k])
+
+
+def test_the_script_draws_the_corners_of_the_default_grid(default):
+    data = default.data
+    axes = data["axes"]
+    nH, nT, nS = (len(axes[name]) for name in ("hidden_units", "seq_len", "recurrent_scale"))
+    corners = [(i, m, k) for i in (0, nH - 1) for m in (0, nT - 1) for k in (0, nS - 1)]
+    pages = run_in_node(default, corners)[1:-1]
+    for page, (i, m, k) in zip(pages, corners, strict=True):
+        H, T, scale = axes["hidden_units"][i], axes["seq_len"][m], axes["recurrent_scale"][k]
+        view = data["views"][(i * nS + k) * nT + m]
+        check_drawing(page, data, H, T, scale, view, data["runs"][i * nS + k])
+
+
+def test_the_payload_is_quantised_within_half_a_step():
+    # The int8 rounding is the only loss: at most half of 1/STATE_SCALE.
+    result = explore(hidden_units=16, seq_len=200, recurrent_scale=3.0)
+    data = static.static_explorer_data((16,), (200,), (3.0,))
+    states = decode(data["runs"][0]["states"], "i1").reshape(200, 16) / static.STATE_SCALE
+    assert np.abs(states - result.sample_states).max() <= 0.5 / static.STATE_SCALE
