@@ -1,0 +1,213 @@
+"""Checkers for the exercises of chapter 8, *Training side by side*: one update of SGD with
+momentum and one update of Adam, both with Keras's exact rules.
+
+    SGD with momentum:  m ← μ·m - η·g,  w ← w + m
+    Adam, update t:     α_t = η·sqrt(1 - β2^t) / (1 - β1^t)
+                        m ← m + (g - m)(1 - β1),  v ← v + (g² - v)(1 - β2)
+                        w ← w - α_t·m / (sqrt(v) + ε)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..tolerances import tolerance_for
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+#: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
+#: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
+#: cases use an ε comparable to sqrt(v) and small t, where the paper's placement of ε and
+#: a missing bias correction change the update by a large fraction, far above rounding.
+MOMENTUM_CASES = (
+    ((4, 3), "float32", 0.1, 0.9),
+    ((5,), "float64", 0.05, 0.5),
+    ((3, 3), "float64", 0.2, 0.75),
+)
+ADAM_CASES = (
+    ((4, 3), "float32", 1, 0.1, (0.9, 0.999, 1e-2)),
+    ((5,), "float64", 2, 0.05, (0.9, 0.999, 1e-2)),
+    ((3, 3), "float64", 3, 0.2, (0.8, 0.99, 5e-2)),
+    ((2, 4), "float32", 5, 0.1, (0.9, 0.999, 1e-2)),
+)
+
+
+def _arrays(index: int, shape: tuple[int, ...], dtype: str, scale: float) -> tuple:
+    """Weights of order 1, gradients of order ``scale`` and a mid-training first moment
+    (non-zero, so a forgotten or mis-signed velocity shows)."""
+    rng = np.random.default_rng(8000 + index)
+    w = rng.normal(0.0, 1.0, shape)
+    g = rng.normal(0.0, scale, shape)
+    m = rng.normal(0.0, scale, shape)
+    v = rng.uniform(0.1, 1.0, shape) * scale**2 * 0.05  # a second moment, > 0
+    out = tuple(a.astype(dtype) for a in (w, g, m, v))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+# --- SGD with momentum -------------------------------------------------------------------
+
+MOMENTUM_MISTAKES = {
+    "plain_sgd": Mistake(
+        "ignored_velocity",
+        "ignored the velocity, a plain SGD step w - η·g",
+        "Momentum keeps a running velocity: m = momentum * m - lr * g, then w + m.",
+    ),
+    "old_velocity": Mistake(
+        "old_velocity",
+        "moved the weights by the old velocity, before updating it",
+        "Update the velocity first, m = momentum * m - lr * g, then move by the new m.",
+    ),
+    "minus_m": Mistake(
+        "momentum_sign",
+        "subtracted the velocity, w - m, so the step goes uphill",
+        "Keras's velocity already points downhill (it is built from -lr * g): w + m.",
+    ),
+    "plus_g": Mistake(
+        "momentum_sign",
+        "added the gradient to the velocity, m = μ·m + η·g, so the step goes uphill",
+        "The gradient points uphill: m = momentum * m - lr * g.",
+    ),
+    "no_lr": Mistake(
+        "forgot_learning_rate",
+        "left the learning rate out of the velocity, m = μ·m - g",
+        "Scale the gradient by the learning rate: m = momentum * m - lr * g.",
+    ),
+}
+
+
+def _momentum_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    w, g, m = (a.astype(np.float64) for a in (w, g, m))
+    new_m = mu * m - lr * g
+    return w + new_m, {
+        "plain_sgd": w - lr * g,
+        "old_velocity": w + m,
+        "minus_m": w - new_m,
+        "plus_g": w + mu * m + lr * g,
+        "no_lr": w + mu * m - g,
+    }
+
+
+@cache
+def _momentum_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (shape, dtype, lr, mu) in enumerate(MOMENTUM_CASES):
+        w, g, m, _ = _arrays(index, shape, dtype, 1.0)
+        expected, variants = _momentum_answers(w, g, m, lr, mu)
+        label = f"shape {shape}, {dtype}, lr={lr:g}, momentum={mu:g}"
+        args = (w, g, m, lr, mu)
+        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+MOMENTUM_EXERCISE = Exercise(
+    name="momentum_step",
+    kind="array",
+    returns="the updated weights, an array of the shape of w",
+    verified=(
+        f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
+        "cases (float32 and float64, non-zero velocity)."
+    ),
+    mistakes=MOMENTUM_MISTAKES,
+)
+
+
+def check_momentum_step(
+    momentum_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``."""
+    cases = list(_momentum_cases())
+    return run_check(MOMENTUM_EXERCISE, momentum_step, cases, time_limit=time_limit)
+
+
+# --- Adam ----------------------------------------------------------------------------------
+
+ADAM_MISTAKES = {
+    "paper_epsilon": Mistake(
+        "paper_epsilon",
+        "followed the Adam paper: ε added to sqrt(v̂), the bias-corrected moment",
+        "Keras folds both corrections into α_t and adds ε to the uncorrected sqrt(v): "
+        "w - alpha * m / (np.sqrt(v) + eps).",
+    ),
+    "epsilon_in_sqrt": Mistake(
+        "epsilon_in_sqrt",
+        "put ε inside the square root, sqrt(v + ε)",
+        "ε is added after the root: np.sqrt(v) + eps.",
+    ),
+    "no_correction": Mistake(
+        "missing_bias_correction",
+        "left out the bias correction: the step size is η, not α_t",
+        "Early on m and v are biased towards 0: α_t = lr * sqrt(1 - β2**t) / (1 - β1**t).",
+    ),
+    "old_moments": Mistake(
+        "old_moments",
+        "used the moments from before this update",
+        "Update m and v with this g first, then use the new m and v in the step.",
+    ),
+    "step_uphill": Mistake(
+        "wrong_sign",
+        "added the step, so the weights go uphill",
+        "Adam moves against the gradient: w - alpha * m / (np.sqrt(v) + eps).",
+    ),
+    "t_from_zero": Mistake(
+        "off_by_one",
+        "used t + 1 in the bias correction, as if t counted the updates already done",
+        "t is the number of this update, 1 for the first: β**t with the t you are given.",
+    ),
+}
+
+
+def _adam_answers(w, g, m, v, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    w, g, m, v = (a.astype(np.float64) for a in (w, g, m, v))
+    b1, b2, eps = betas
+
+    def alpha(step: int) -> float:
+        return lr * np.sqrt(1 - b2**step) / (1 - b1**step)
+
+    new_m = m + (g - m) * (1 - b1)
+    new_v = v + (g * g - v) * (1 - b2)
+    step = alpha(t) * new_m / (np.sqrt(new_v) + eps)
+    m_hat, v_hat = new_m / (1 - b1**t), new_v / (1 - b2**t)
+    return w - step, {
+        "paper_epsilon": w - lr * m_hat / (np.sqrt(v_hat) + eps),
+        "epsilon_in_sqrt": w - alpha(t) * new_m / np.sqrt(new_v + eps),
+        "no_correction": w - lr * new_m / (np.sqrt(new_v) + eps),
+        "old_moments": w - alpha(t) * m / (np.sqrt(v) + eps),
+        "step_uphill": w + step,
+        "t_from_zero": w - alpha(t + 1) * new_m / (np.sqrt(new_v) + eps),
+    }
+
+
+@cache
+def _adam_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (shape, dtype, t, lr, betas) in enumerate(ADAM_CASES):
+        w, g, m, v = _arrays(100 + index, shape, dtype, 0.1)
+        expected, variants = _adam_answers(w, g, m, v, t, lr, betas)
+        b1, b2, eps = betas
+        label = f"shape {shape}, {dtype}, t={t}, lr={lr:g}, β1={b1:g}, β2={b2:g}, ε={eps:g}"
+        args = (w, g, m, v, t, lr, b1, b2, eps)
+        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+ADAM_EXERCISE = Exercise(
+    name="adam_step",
+    kind="array",
+    returns="the updated weights, an array of the shape of w",
+    verified=(
+        f"the update matches Keras's Adam rule (ε on the uncorrected sqrt(v), bias "
+        f"corrections in α_t) on {len(ADAM_CASES)} hidden cases (float32 and float64, "
+        "t = 1 to 5, ε large enough that its placement matters)."
+    ),
+    mistakes=ADAM_MISTAKES,
+)
+
+
+def check_adam_step(adam_step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+    """Check ``adam_step(w, g, m, v, t, lr, beta_1, beta_2, epsilon)``: the new ``w`` after
+    update ``t``, given the moments ``m``, ``v`` from before it."""
+    return run_check(ADAM_EXERCISE, adam_step, list(_adam_cases()), time_limit=time_limit)

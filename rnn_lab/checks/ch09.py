@@ -1,0 +1,227 @@
+"""Checkers for the exercises of chapter 9, *LSTM by hand*: the whole LSTM loop, and the
+bias Keras starts an LSTM with.
+
+    a_t = x_t·Wx + h_{t-1}·Wh + B               (n, 4H), blocks [i, f, c, o]
+    i_t, f_t, o_t = σ(a_i), σ(a_f), σ(a_o);   c̃_t = tanh(a_c)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t,          h_t = o_t ⊙ tanh(c_t),   h_0 = c_0 = 0
+
+Hidden cases use ``random_cell_weights`` (a different non-zero value in every entry), so a
+swapped gate block or a forgotten bias changes the numbers instead of hiding. Expected
+answers come from ``rnn_lab.cells``, which the test suite checks against Keras.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..cells import CellWeights, random_cell_weights, sigmoid, trace_gates
+from ..data import make_sequences
+from ..keras_models import import_keras
+from ..tolerances import tolerance_for
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+#: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
+#: a swapped axis changes a shape; float32 and float64.
+SEQUENCE_CONFIGS = (
+    (4, 6, 3, 5, "float32"),
+    (3, 7, 2, 4, "float64"),
+    (2, 5, 4, 3, "float32"),
+)
+
+
+def sequence_cases(kind: str, variant: Callable, names: tuple[str, ...], seed: int) -> list[Case]:
+    """One case per config: ``(x, weights)``, every ``h_t`` expected, and each variant's
+    answer. ``x`` and the weights are read-only, so an in-place change is reported."""
+    cases = []
+    for index, (n, T, D, H, dtype) in enumerate(SEQUENCE_CONFIGS):
+        x = make_sequences(n, T, D, seed=seed + index, dtype=dtype)
+        x.flags.writeable = False
+        weights = random_cell_weights(kind, D, H, seed=seed + index, dtype=dtype)
+        expected = trace_gates(weights, x)["h"]
+        variants = {name: variant(x, weights, name) for name in names}
+        label = f"n={n}, T={T}, D={D}, H={H}, {dtype}"
+        cases.append(Case((x, weights), expected, label, tolerance_for(dtype), variants))
+    return cases
+
+
+# --- Exercise 9.1: the LSTM loop --------------------------------------------------------
+
+#: Gate-block orders a learner may read Keras's ``[i, f, c, o]`` in: the order most papers
+#: list the gates in (forget first), and TensorFlow 1's ``[i, c, f, o]`` (its "j" block).
+WRONG_ORDERS = {"order_fico": (1, 0, 2, 3), "order_icfo": (0, 2, 1, 3), "order_ifoc": (0, 1, 3, 2)}
+
+_ORDER_ADVICE = (
+    "Keras packs the blocks as [i, f, c, o]: i = a[:, :H], f = a[:, H:2H], "
+    "c̃ = tanh(a[:, 2H:3H]), o = a[:, 3H:]."
+)
+LSTM_MISTAKES = {
+    "order_fico": Mistake(
+        "gate_order", "read the gate blocks in the order [f, i, c, o]", _ORDER_ADVICE
+    ),
+    "order_icfo": Mistake(
+        "gate_order",
+        "read the gate blocks in the order [i, c, f, o] (TensorFlow 1's order)",
+        _ORDER_ADVICE,
+    ),
+    "order_ifoc": Mistake(
+        "gate_order", "read the gate blocks in the order [i, f, o, c]", _ORDER_ADVICE
+    ),
+    "no_bias": Mistake(
+        "forgot_bias",
+        "forgot the bias",
+        "a = x_t @ kernel + h @ recurrent_kernel + bias: all four blocks get their bias.",
+    ),
+    "no_tanh_on_c": Mistake(
+        "no_tanh_on_cell",
+        "took h_t = o_t ⊙ c_t, without the tanh",
+        "The cell state is not bounded; the output squashes it first: h = o * np.tanh(c).",
+    ),
+    "stale_c": Mistake(
+        "stale_state",
+        "never fed the new cell state c_t back (every step starts from c_0)",
+        "Assign the new cell state to the variable the next step reads: c = f * c + i * g.",
+    ),
+    "stale_h": Mistake(
+        "stale_state",
+        "never fed the new hidden state h_t back (every step starts from h_0)",
+        "Assign the new h to the variable the next step multiplies by recurrent_kernel.",
+    ),
+    "sigmoid_candidate": Mistake(
+        "wrong_activation",
+        "squashed the candidate c̃_t with a sigmoid",
+        "The three gates use the sigmoid; the candidate, block c, uses np.tanh.",
+    ),
+    "tanh_gates": Mistake(
+        "wrong_activation",
+        "squashed the gates with tanh",
+        "Gates are fractions between 0 and 1: i, f and o use the sigmoid, only c̃ uses tanh.",
+    ),
+    "returns_c": Mistake(
+        "returns_cell_state",
+        "returned the cell states c_t instead of the hidden states h_t",
+        "The layer's output is h_t = o_t ⊙ tanh(c_t); c_t stays inside the cell.",
+    ),
+}
+
+
+def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
+    """Every ``h_t`` (or ``c_t``) ``(n, T, H)`` of the LSTM loop with one mistake planted."""
+    kernel, recurrent, bias = weights.kernel, weights.recurrent_kernel, weights.bias
+    if mistake == "no_bias":
+        bias = np.zeros_like(bias)
+    n, T, _ = x.shape
+    H = weights.hidden_units
+    h0 = np.zeros((n, H), dtype=weights.dtype)
+    h, c = h0, h0
+    order = WRONG_ORDERS.get(mistake, (0, 1, 2, 3))
+    gate = np.tanh if mistake == "tanh_gates" else sigmoid
+    squash_candidate = sigmoid if mistake == "sigmoid_candidate" else np.tanh
+    out = []
+    for t in range(T):
+        a = x[:, t] @ kernel + h @ recurrent + bias
+        blocks = np.split(a, 4, axis=-1)
+        a_i, a_f, a_c, a_o = (blocks[k] for k in order)
+        i, f, o = gate(a_i), gate(a_f), gate(a_o)
+        c_new = f * c + i * squash_candidate(a_c)
+        h_new = o * (c_new if mistake == "no_tanh_on_c" else np.tanh(c_new))
+        # A stale state: the next step reads the zeros it started from.
+        c = h0 if mistake == "stale_c" else c_new
+        h = h0 if mistake == "stale_h" else h_new
+        out.append(c_new if mistake == "returns_c" else h_new)
+    return np.stack(out, axis=1)
+
+
+LSTM_FORWARD_EXERCISE = Exercise(
+    name="lstm_forward",
+    kind="array",
+    returns="every h_t, an array of shape (n, T, H)",
+    verified=(
+        f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
+        f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
+        "value in every weight)."
+    ),
+    mistakes=LSTM_MISTAKES,
+)
+
+
+@cache
+def _lstm_cases() -> tuple[Case, ...]:
+    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_MISTAKES), seed=900))
+
+
+def check_lstm_forward(
+    lstm_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``."""
+    return run_check(
+        LSTM_FORWARD_EXERCISE, lstm_forward, list(_lstm_cases()), time_limit=time_limit
+    )
+
+
+# --- Exercise 9.2: the bias Keras starts with --------------------------------------------
+
+#: Hidden sizes ``H`` the initial bias is asked for.
+BIAS_SIZES = (3, 5, 2)
+
+_BLOCK_ADVICE = "The blocks are [i, f, c, o]: the ones go in the forget block, entries H to 2H − 1."
+INITIAL_BIAS_MISTAKES = {
+    "all_zeros": Mistake(
+        "no_unit_forget_bias",
+        "left out unit_forget_bias (all zeros)",
+        "With unit_forget_bias=True (the default) Keras adds 1 to the forget block, so that "
+        "f_t starts near σ(1) ≈ 0.73 and memory is kept from the start.",
+    ),
+    "ones_input": Mistake("wrong_block", "put the ones in the input gate's block", _BLOCK_ADVICE),
+    "ones_candidate": Mistake(
+        "wrong_block", "put the ones in the candidate's block", _BLOCK_ADVICE
+    ),
+    "ones_output": Mistake("wrong_block", "put the ones in the output gate's block", _BLOCK_ADVICE),
+    "all_ones": Mistake(
+        "all_ones",
+        "set every bias to one",
+        "Only the forget gate gets the ones; the other three blocks start at zero.",
+    ),
+}
+_ONES_BLOCK = {"ones_input": 0, "ones_candidate": 2, "ones_output": 3}
+
+
+def _initial_bias_answers(H: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    keras = import_keras()
+    layer = keras.layers.LSTM(H)
+    layer.build((None, 1, 2))
+    expected = np.asarray(layer.get_weights()[2], dtype=np.float64)
+    variants = {"all_zeros": np.zeros(4 * H), "all_ones": np.ones(4 * H)}
+    for name, block in _ONES_BLOCK.items():
+        bias = np.zeros(4 * H)
+        bias[block * H : (block + 1) * H] = 1.0
+        variants[name] = bias
+    return expected, variants
+
+
+@cache
+def _initial_bias_cases() -> tuple[Case, ...]:
+    cases = []
+    for H in BIAS_SIZES:
+        expected, variants = _initial_bias_answers(H)
+        cases.append(Case((H,), expected, f"H={H}", 0.0, variants))
+    return tuple(cases)
+
+
+INITIAL_BIAS_EXERCISE = Exercise(
+    name="initial_lstm_bias",
+    kind="array",
+    returns="the bias of a new LSTM(H), an array of shape (4H,)",
+    verified=(f"it equals the bias of a freshly built keras.layers.LSTM(H) for H in {BIAS_SIZES}."),
+    mistakes=INITIAL_BIAS_MISTAKES,
+)
+
+
+def check_initial_lstm_bias(
+    initial_lstm_bias: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``initial_lstm_bias(H)``: Keras's initial LSTM bias, ``(4H,)``."""
+    cases = list(_initial_bias_cases())
+    return run_check(INITIAL_BIAS_EXERCISE, initial_lstm_bias, cases, time_limit=time_limit)

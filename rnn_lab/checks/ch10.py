@@ -1,0 +1,119 @@
+"""Checker for the exercise of chapter 10, *GRU by hand*: the whole loop of Keras's default
+GRU (``reset_after=True``, bias ``(2, 3H)``: row 0 ``Bx``, row 1 ``Bh``).
+
+    z_t = σ(x_t·Wx_z + Bx_z + h_{t-1}·Wh_z + Bh_z)
+    r_t = σ(x_t·Wx_r + Bx_r + h_{t-1}·Wh_r + Bh_r)
+    h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bh_h))
+    h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t,   h_0 = 0,   blocks [z, r, h]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..cells import CellWeights, sigmoid
+from .ch09 import SEQUENCE_CONFIGS, sequence_cases
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+_ROWS_ADVICE = (
+    "bias has two rows: bias[0] goes with x_t @ kernel, bias[1] with h @ recurrent_kernel; "
+    "both are needed."
+)
+GRU_MISTAKES = {
+    "torch_order": Mistake(
+        "gate_order",
+        "read the gate blocks in PyTorch's order [r, z, n]",
+        "Keras packs the blocks as [z, r, h]: z = columns 0:H, r = H:2H, candidate = 2H:3H.",
+    ),
+    "bias0_only": Mistake(
+        "dropped_bias_row", "used only bias[0], the input bias row", _ROWS_ADVICE
+    ),
+    "bias1_only": Mistake(
+        "dropped_bias_row", "used only bias[1], the recurrent bias row", _ROWS_ADVICE
+    ),
+    "reset_before": Mistake(
+        "reset_before",
+        "applied the reset gate before the recurrent product, (r ⊙ h)·Wh_h (reset_after=False)",
+        "With reset_after=True the product comes first: r * (h @ Wh_h + Bh_h).",
+    ),
+    "bias_outside_reset": Mistake(
+        "reset_bias_outside",
+        "left the recurrent bias Bh_h outside the reset gate, r ⊙ (h·Wh_h) + Bh_h",
+        "The reset gate scales the whole recurrent term, bias included: r * (h @ Wh_h + Bh_h).",
+    ),
+    "swapped_update": Mistake(
+        "swapped_update",
+        "mixed the update the other way round, h_t = (1 − z) ⊙ h_{t-1} + z ⊙ h̃_t",
+        "In Keras z_t is the share of the OLD state kept: h = z * h + (1 - z) * h_tilde.",
+    ),
+    "stale_h": Mistake(
+        "stale_state",
+        "never fed the new hidden state back (every step starts from h_0)",
+        "Assign the new h to the variable the next step reads.",
+    ),
+}
+
+
+def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
+    """Every ``h_t`` ``(n, T, H)`` of the ``reset_after=True`` GRU with one mistake planted."""
+    H = weights.hidden_units
+    kernel, recurrent = weights.kernel, weights.recurrent_kernel
+    b_x, b_h = weights.bias[0], weights.bias[1]
+    if mistake == "bias0_only":
+        b_h = np.zeros_like(b_h)
+    if mistake == "bias1_only":
+        b_x = np.zeros_like(b_x)
+    z_cols, r_cols = slice(0, H), slice(H, 2 * H)
+    if mistake == "torch_order":
+        z_cols, r_cols = r_cols, z_cols
+    n, T, _ = x.shape
+    h0 = np.zeros((n, H), dtype=weights.dtype)
+    h = h0
+    out = []
+    for t in range(T):
+        from_x = x[:, t] @ kernel + b_x
+        from_h = h @ recurrent + b_h
+        z = sigmoid(from_x[:, z_cols] + from_h[:, z_cols])
+        r = sigmoid(from_x[:, r_cols] + from_h[:, r_cols])
+        if mistake == "reset_before":
+            recurrent_h = (r * h) @ recurrent[:, 2 * H :] + b_h[2 * H :]
+        elif mistake == "bias_outside_reset":
+            recurrent_h = r * (h @ recurrent[:, 2 * H :]) + b_h[2 * H :]
+        else:
+            recurrent_h = r * from_h[:, 2 * H :]
+        h_tilde = np.tanh(from_x[:, 2 * H :] + recurrent_h)
+        if mistake == "swapped_update":
+            h_new = (1 - z) * h + z * h_tilde
+        else:
+            h_new = z * h + (1 - z) * h_tilde
+        h = h0 if mistake == "stale_h" else h_new
+        out.append(h_new)
+    return np.stack(out, axis=1)
+
+
+GRU_FORWARD_EXERCISE = Exercise(
+    name="gru_forward",
+    kind="array",
+    returns="every h_t, an array of shape (n, T, H)",
+    verified=(
+        "every h_t matches the reset_after=True GRU of rnn_lab.cells (itself checked against "
+        f"keras.layers.GRU) on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, "
+        "a different non-zero value in every weight and in both bias rows)."
+    ),
+    mistakes=GRU_MISTAKES,
+)
+
+
+@cache
+def _gru_cases() -> tuple[Case, ...]:
+    return tuple(sequence_cases("GRU", gru_variant, tuple(GRU_MISTAKES), seed=1000))
+
+
+def check_gru_forward(
+    gru_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``."""
+    return run_check(GRU_FORWARD_EXERCISE, gru_forward, list(_gru_cases()), time_limit=time_limit)

@@ -1,0 +1,177 @@
+"""Checkers for the exercises of chapter 11, *Porting weights*: Keras's GRU ``kernel`` as
+PyTorch's ``weight_ih_l0``, and PyTorch's two LSTM biases as Keras's one. No PyTorch needed.
+
+    weight_ih_l0 (3H, D) = kernel (D, 3H) transposed, gate blocks [z, r, h] -> [r, z, n]
+    bias (4H,) = bias_ih_l0 + bias_hh_l0          (LSTM: same gate order [i, f, c/g, o])
+
+Expected answers come from ``rnn_lab.porting``, which the test suite checks against real
+``torch.nn`` modules. The kernels have a different value in every entry, and ``D ≠ 3H``
+on most cases, so a reshape in place of a transpose, or blocks left in Keras's order,
+change the numbers or the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..cells import random_cell_weights
+from ..porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
+from ..tolerances import tolerance_for
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+#: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
+PORT_CONFIGS = ((2, 4, "float32"), (5, 3, "float64"), (4, 4, "float32"))
+
+_TRANSPOSE_ADVICE = (
+    "Keras multiplies x_t @ kernel, PyTorch W_ih @ x_t: weight_ih_l0 is kernel.T, (3H, D), "
+    "with its rows then reordered."
+)
+_ORDER_ADVICE = (
+    "PyTorch's GRU blocks are [r, z, n], Keras's [z, r, h]: swap the first two blocks of H "
+    "rows after transposing."
+)
+WEIGHT_IH_MISTAKES = {
+    "not_transposed": Mistake(
+        "not_transposed", "reordered the blocks but kept Keras's (D, 3H) layout", _TRANSPOSE_ADVICE
+    ),
+    "untouched": Mistake(
+        "not_transposed", "returned the kernel unchanged, (D, 3H)", _TRANSPOSE_ADVICE
+    ),
+    "reshaped": Mistake(
+        "reshape_not_transpose",
+        "used reshape(3H, D) where a transpose is needed",
+        "reshape keeps the numbers in memory order and only relabels the axes; "
+        "kernel.T really swaps rows and columns.",
+    ),
+    "reshaped_reordered": Mistake(
+        "reshape_not_transpose",
+        "used reshape(3H, D) where a transpose is needed (then reordered the blocks)",
+        "reshape keeps the numbers in memory order and only relabels the axes; "
+        "kernel.T really swaps rows and columns.",
+    ),
+    "not_reordered": Mistake(
+        "gate_order", "transposed the kernel but kept Keras's block order [z, r, h]", _ORDER_ADVICE
+    ),
+}
+
+
+def _reorder_rows(array: np.ndarray) -> np.ndarray:
+    blocks = np.split(array, 3, axis=0)
+    return np.concatenate([blocks[k] for k in TORCH_FROM_KERAS["GRU"]], axis=0)
+
+
+def _weight_ih_variants(kernel: np.ndarray) -> dict[str, np.ndarray]:
+    D, gH = kernel.shape
+    reordered_columns = np.concatenate(
+        [np.split(kernel, 3, axis=1)[k] for k in TORCH_FROM_KERAS["GRU"]], axis=1
+    )
+    return {
+        "not_transposed": reordered_columns,
+        "untouched": np.array(kernel),
+        "reshaped": kernel.reshape(gH, D),
+        "reshaped_reordered": _reorder_rows(kernel.reshape(gH, D)),
+        "not_reordered": kernel.T,
+    }
+
+
+@cache
+def _weight_ih_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
+        weights = random_cell_weights("GRU", D, H, seed=1100 + index, dtype=dtype)
+        expected = keras_to_torch(weights)["weight_ih_l0"]
+        label = f"D={D}, H={H}, {dtype}"
+        variants = _weight_ih_variants(weights.kernel)
+        cases.append(Case((weights.kernel,), expected, label, 0.0, variants))
+    return tuple(cases)
+
+
+WEIGHT_IH_EXERCISE = Exercise(
+    name="gru_weight_ih",
+    kind="array",
+    returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
+    verified=(
+        f"it equals keras_to_torch(...)['weight_ih_l0'] exactly on {len(PORT_CONFIGS)} hidden "
+        "GRU kernels (a different value in every entry)."
+    ),
+    mistakes=WEIGHT_IH_MISTAKES,
+)
+
+
+def check_gru_weight_ih(
+    gru_weight_ih: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``."""
+    cases = list(_weight_ih_cases())
+    return run_check(WEIGHT_IH_EXERCISE, gru_weight_ih, cases, time_limit=time_limit)
+
+
+# --- PyTorch's two LSTM biases -> Keras's one -------------------------------------------
+
+_SUM_ADVICE = (
+    "PyTorch adds both biases to every gate's pre-activation; Keras has one bias there, "
+    "so it must be their sum: bias_ih + bias_hh."
+)
+LSTM_BIAS_MISTAKES = {
+    "ih_only": Mistake("one_bias_only", "kept only bias_ih and dropped bias_hh", _SUM_ADVICE),
+    "hh_only": Mistake("one_bias_only", "kept only bias_hh and dropped bias_ih", _SUM_ADVICE),
+    "mean": Mistake(
+        "averaged_biases", "averaged the two biases instead of adding them", _SUM_ADVICE
+    ),
+    "concatenated": Mistake(
+        "concatenated_biases",
+        "concatenated the two biases into (8H,)",
+        "Keras's LSTM bias is (4H,), one value per gate unit: add the two, don't chain them.",
+    ),
+    "stacked": Mistake(
+        "stacked_biases",
+        "stacked the two biases into (2, 4H), the layout of a GRU with reset_after=True",
+        "Only the GRU keeps two bias rows; an LSTM's single (4H,) bias is bias_ih + bias_hh.",
+    ),
+}
+
+
+@cache
+def _lstm_bias_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
+        rng = np.random.default_rng(1150 + index)
+        state = keras_to_torch(random_cell_weights("LSTM", D, H, seed=1150 + index, dtype=dtype))
+        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 4 * H).astype(dtype) for _ in range(2))
+        for bias in (b_ih, b_hh):
+            bias.flags.writeable = False
+        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
+        expected = torch_to_keras("LSTM", state).bias
+        variants = {
+            "ih_only": b_ih,
+            "hh_only": b_hh,
+            "mean": (b_ih + b_hh) / 2,
+            "concatenated": np.concatenate([b_ih, b_hh]),
+            "stacked": np.stack([b_ih, b_hh]),
+        }
+        label = f"H={H}, {dtype}"
+        cases.append(Case((b_ih, b_hh), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+LSTM_BIAS_EXERCISE = Exercise(
+    name="lstm_bias_from_torch",
+    kind="array",
+    returns="Keras's LSTM bias, an array of shape (4H,)",
+    verified=(
+        f"it equals torch_to_keras('LSTM', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
+        "random non-zero biases (float32 and float64)."
+    ),
+    mistakes=LSTM_BIAS_MISTAKES,
+)
+
+
+def check_lstm_bias_from_torch(
+    lstm_bias_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``lstm_bias_from_torch(bias_ih, bias_hh)``: Keras's LSTM bias ``(4H,)``."""
+    cases = list(_lstm_bias_cases())
+    return run_check(LSTM_BIAS_EXERCISE, lstm_bias_from_torch, cases, time_limit=time_limit)
