@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pytest
+from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 
 import rnn_lab
 from rnn_lab import checks
@@ -256,24 +257,16 @@ PLANTED = [(name, bug) for name, (_, spec, _) in EXERCISES.items() for bug in sp
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_reference_solution_passes(name, capsys):
-    checker, spec, answer = EXERCISES[name]
-    result = checker(answer(None))
-    printed = capsys.readouterr().out
-    assert result.passed, printed
-    assert result.code == core.PASSED
-    assert printed.startswith("✓") and printed.strip() == result.message
+    checker, _, answer = EXERCISES[name]
+    assert_reference_passes(checker, answer(None), capsys)
 
 
 @pytest.mark.parametrize(("name", "bug"), PLANTED, ids=[f"{n}-{b}" for n, b in PLANTED])
 def test_planted_mistake_is_diagnosed_as_that_mistake(name, bug, capsys):
     checker, spec, answer = EXERCISES[name]
-    result = checker(answer(bug))
-    printed = capsys.readouterr().out
-    assert not result.passed
-    assert result.code == spec.mistakes[bug].code, printed
-    if bug != "wx_transposed":  # a transposed Wx (D ≠ H) is a shape error, named as such
-        assert spec.mistakes[bug].title in printed, printed
-    assert printed.startswith("✗")
+    # a transposed Wx (D ≠ H) is a shape error, and is named as such rather than by title
+    named = bug != "wx_transposed"
+    assert_mistake_diagnosed(checker, spec, bug, answer(bug), capsys, named=named)
 
 
 def test_every_issue_mistake_has_a_planted_test():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 
 import rnn_lab
 from rnn_lab import checks
@@ -105,22 +106,13 @@ def _answer(name, bug):
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_reference_solution_passes(name, capsys):
-    checker = EXERCISES[name][0]
-    result = checker(_answer(name, None))
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (True, core.PASSED), printed
-    assert printed.startswith("✓") and printed.strip() == result.message
+    assert_reference_passes(EXERCISES[name][0], _answer(name, None), capsys)
 
 
 @pytest.mark.parametrize(("name", "bug"), PLANTED, ids=[f"{n}-{b}" for n, b in PLANTED])
 def test_planted_mistake_is_diagnosed_as_that_mistake(name, bug, capsys):
     checker, spec, _ = EXERCISES[name]
-    result = checker(_answer(name, bug))
-    printed = capsys.readouterr().out
-    assert not result.passed
-    assert result.code == spec.mistakes[bug].code, printed
-    assert spec.mistakes[bug].title in printed, printed
-    assert printed.startswith("✗")
+    assert_mistake_diagnosed(checker, spec, bug, _answer(name, bug), capsys)
 
 
 def test_the_issue_mistakes_have_planted_tests():

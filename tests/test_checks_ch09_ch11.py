@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 
 from rnn_lab import checks
 from rnn_lab.checks import ch09, ch10, ch11, core
@@ -152,22 +153,13 @@ PLANTED = [(name, bug) for name, (_, spec, _) in EXERCISES.items() for bug in sp
 @pytest.mark.parametrize("name", EXERCISES)
 def test_reference_solution_passes(name, capsys):
     checker, _, answer = EXERCISES[name]
-    result = checker(answer(None))
-    printed = capsys.readouterr().out
-    assert result.passed, printed
-    assert result.code == core.PASSED
-    assert printed.startswith("✓") and printed.strip() == result.message
+    assert_reference_passes(checker, answer(None), capsys)
 
 
 @pytest.mark.parametrize(("name", "bug"), PLANTED, ids=[f"{n}-{b}" for n, b in PLANTED])
 def test_planted_mistake_is_diagnosed_as_that_mistake(name, bug, capsys):
     checker, spec, answer = EXERCISES[name]
-    result = checker(answer(bug))
-    printed = capsys.readouterr().out
-    assert not result.passed
-    assert result.code == spec.mistakes[bug].code, printed
-    assert spec.mistakes[bug].title in printed, printed
-    assert printed.startswith("✗")
+    assert_mistake_diagnosed(checker, spec, bug, answer(bug), capsys)
 
 
 def test_every_mistake_of_the_issue_has_a_planted_test():
