@@ -214,3 +214,35 @@ def plot_predictions(
     ax.set_aspect("equal", adjustable="datalim")
     _legend(ax, loc="upper left")
     return fig, ax
+
+
+def plot_clipping(
+    losses: Mapping[Any, Any],
+    grad_norms: Mapping[Any, Any],
+    *,
+    clip: float,
+    baseline: float | None = None,
+):
+    """Two panels for runs with and without gradient clipping: the loss per update step
+    (with an optional ``baseline``), and the global norm ``‖g‖`` of the gradient before
+    clipping, with the threshold ``c = clip`` dashed.
+
+    ``losses`` and ``grad_norms`` map ``label -> (steps,)`` (``TrainingResult.losses`` and
+    ``.grad_norms``) with the same labels. Returns ``(fig, (ax_loss, ax_norm))``.
+    """
+    if not isinstance(losses, Mapping) or not isinstance(grad_norms, Mapping):
+        raise TypeError("losses and grad_norms must be mappings label -> (steps,) array")
+    if list(losses) != list(grad_norms):
+        raise ValueError(
+            f"losses and grad_norms must have the same labels; got {list(losses)} "
+            f"and {list(grad_norms)}"
+        )
+    clip = float(clip)
+    if not np.isfinite(clip) or clip <= 0:
+        raise ValueError(f"clip must be a finite threshold > 0; got {clip}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    plot_loss_curves(losses, ax=left, baseline=baseline)
+    plot_loss_curves(grad_norms, ax=right, title="Gradient norm before clipping")
+    right.set_ylabel(r"$\|g\|$")
+    right.axhline(clip, color="0.3", linestyle="--", linewidth=1)
+    return fig, (left, right)
