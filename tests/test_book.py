@@ -101,7 +101,10 @@ def _printed(nb, *, merged_by_build: bool) -> list[str]:
             outputs = coalesce_streams(outputs)
         for output in outputs:
             if output.get("output_type") == "stream":
-                seen.append(f"{index}:{output['name']}:{output['text']}")
+                # merging drops a blank line that arrived as an output of its own, so where
+                # a cell's blank lines land depends on timing: compare the non-blank lines
+                lines = [line for line in output["text"].splitlines() if line.strip()]
+                seen.append(f"{index}:{output['name']}:" + "\n".join(lines))
             data = output.get("data", {})
             if VOLATILE_MIME in data:
                 continue
