@@ -30,7 +30,7 @@ doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor
 
 exercises: $(STAMP)  ## student and teacher editions of every chapter, in _build/exercises
-	$(BIN)/python -m rnn_lab.editions --out _build/exercises
+	$(BIN)/python -m rnn_lab.book.editions --out _build/exercises
 
 binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, run every chapter, peak memory
 	$(BIN)/python scripts/binder_check.py

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnn_lab.bench import (
+from rnn_lab.bench.harness import (
     CSV_COLUMNS,
     KERAS_METHODS,
     METHODS,
@@ -37,7 +37,7 @@ from rnn_lab.bench import (
     overheads_path,
     time_interleaved,
 )
-from rnn_lab.bench_plots import (
+from rnn_lab.bench.plots import (
     plot_overheads,
     plot_ratio_bars,
     plot_ratios,

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnn_lab import editions
-from rnn_lab.editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks, count_tagged
+from rnn_lab.book import editions
+from rnn_lab.book.editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks, count_tagged
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"

@@ -510,7 +510,7 @@ def test_measure_agreement_and_its_errors():
 def test_gate_plots_draw_and_validate():
     import matplotlib.pyplot as plt
 
-    from rnn_lab.gate_plots import plot_gate_heatmaps, plot_state_lines
+    from rnn_lab.plots.gates import plot_gate_heatmaps, plot_state_lines
 
     trace = trace_gates(random_cell_weights("GRU", 2, 3), np.ones((1, 4, 2)))
     fig, axes = plot_gate_heatmaps({name: values[0] for name, values in trace.items()})

@@ -18,8 +18,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from rnn_lab import static_explorer as static
-from rnn_lab.explorer import ExplorerConfig, explore
+from rnn_lab.explorer import static
+from rnn_lab.explorer.compute import ExplorerConfig, explore
 from rnn_lab.projection import project_trajectory
 
 #: A small grid with the edge cases (H = 1, T = 1, no recurrence, a chaotic scale).

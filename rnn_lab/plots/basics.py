@@ -10,8 +10,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_float_array
-from .tolerances import machine_epsilon
+from .._validate import as_float_array
+from ..tolerances import machine_epsilon
 
 
 def _new_axes(ax, figsize=(7.0, 3.6)):

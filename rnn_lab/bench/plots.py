@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 
-from .bench import AXES, METHODS, ORIGINAL, REFERENCE, BenchResult, Config
+from .harness import AXES, METHODS, ORIGINAL, REFERENCE, BenchResult, Config
 
 #: label, colour, marker and line style of each method, the same in every plot
 METHOD_STYLES = {

@@ -11,9 +11,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_float_array
-from .plots import _new_axes
-from .tolerances import machine_epsilon
+from .._validate import as_float_array
+from ..tolerances import machine_epsilon
+from .basics import _new_axes
 
 
 def _series(values: Any, name: str) -> dict[Any, np.ndarray]:

@@ -11,10 +11,10 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_float_array
-from .plots import _new_axes
-from .stability import SATURATION_LEVEL, saturated_fraction
-from .tolerances import FLOAT32_ATOL, machine_epsilon, tolerance_for
+from .._validate import as_float_array
+from ..stability import SATURATION_LEVEL, saturated_fraction
+from ..tolerances import FLOAT32_ATOL, machine_epsilon, tolerance_for
+from .basics import _new_axes
 
 #: Colours per precision, shared by the error plots so float32/float64 look alike everywhere.
 DTYPE_COLORS = {"float32": "#1f77b4", "float64": "#d62728"}

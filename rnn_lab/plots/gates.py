@@ -1,7 +1,7 @@
 """Plots for the LSTM, GRU and porting chapters: gates over time, states over time, and
 where each gate's weights live in Keras's and PyTorch's arrays.
 
-Like :mod:`rnn_lab.plots`, each function takes arrays (not models), labels its axes in
+Like :mod:`rnn_lab.plots.basics`, each function takes arrays (not models), labels its axes in
 the book's notation and returns ``(fig, axes)``.
 """
 
@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from ._validate import as_float_array
-from .cells import GATE_ORDER
-from .porting import TORCH_FROM_KERAS, TORCH_GATE_ORDER, keras_to_torch, labelled_weights
+from .._validate import as_float_array
+from ..cells import GATE_ORDER
+from ..porting import TORCH_FROM_KERAS, TORCH_GATE_ORDER, keras_to_torch, labelled_weights
 
 #: Colour range and TeX label of each gate: sigmoid gates live in [0, 1], tanh ones in
 #: [-1, 1]; the LSTM cell state is unbounded (None: symmetric around 0 from the data).

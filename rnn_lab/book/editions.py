@@ -1,6 +1,6 @@
 """Student and teacher editions of the chapter notebooks.
 
-    python -m rnn_lab.editions --out DIR
+    python -m rnn_lab.book.editions --out DIR
 
 writes ``DIR/student/NN_name.ipynb`` (every cell tagged ``solution`` removed: starters,
 checkers and the chapter text kept) and ``DIR/teacher/NN_name.ipynb`` (everything) for
@@ -41,7 +41,7 @@ BANNERS = {
 def _default_book_dir() -> Path:
     # An editable install (the repository) has book/ next to the package; otherwise
     # the current directory is expected to be the repository root.
-    beside_package = Path(__file__).resolve().parents[1] / "book"
+    beside_package = Path(__file__).resolve().parents[2] / "book"
     return beside_package if beside_package.is_dir() else Path.cwd() / "book"
 
 
@@ -109,7 +109,7 @@ def count_tagged(nb: nbformat.NotebookNode, tag: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m rnn_lab.editions",
+        prog="python -m rnn_lab.book.editions",
         description="Write the student edition (solutions removed) and the teacher edition "
         "(with solutions) of every chapter notebook.",
     )

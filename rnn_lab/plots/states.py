@@ -17,10 +17,10 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ._validate import as_float_array
-from .plots import plot_error_per_timestep
-from .projection import Projection, project_trajectory
-from .stability import SATURATION_LEVEL
+from .._validate import as_float_array
+from ..projection import Projection, project_trajectory
+from ..stability import SATURATION_LEVEL
+from .basics import plot_error_per_timestep
 
 #: Units that get their own legend entry; above this a legend would hide the lines.
 MAX_LEGEND_UNITS = 8

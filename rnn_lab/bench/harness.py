@@ -18,7 +18,7 @@ call), then timed with :mod:`timeit` in interleaved rounds: round ``r`` times ev
 method once, so a burst of load from another process hits all of them alike. The
 median over rounds is the time; the quartiles are its spread.
 
-Timing lives here; drawing lives in :mod:`rnn_lab.bench_plots`.
+Timing lives here; drawing lives in :mod:`rnn_lab.bench.plots`.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_positive_int
-from .data import make_sequences
-from .forward import manual_forward, seed_loop
-from .tolerances import FLOAT32_ATOL
-from .weights import SimpleRNNWeights, random_weights
+from .._validate import check_positive_int
+from ..data import make_sequences
+from ..forward import manual_forward, seed_loop
+from ..tolerances import FLOAT32_ATOL
+from ..weights import SimpleRNNWeights, random_weights
 
 REFERENCE = "numpy_batched"
 METHODS = (
@@ -237,7 +237,7 @@ def floor_step(x: np.ndarray, weights: SimpleRNNWeights) -> Callable[[], np.ndar
 
 
 def _keras_methods(config: Config, x: np.ndarray, weights: SimpleRNNWeights) -> dict[str, Callable]:
-    from .keras_models import build_keras_model, import_keras, set_keras_weights
+    from ..keras_models import build_keras_model, import_keras, set_keras_weights
 
     import_keras()
     import tensorflow as tf
@@ -342,7 +342,9 @@ def numpy_in_subprocess(
     threads = check_positive_int("blas_threads", blas_threads)
     arguments = json.dumps({**asdict(config), "repeats": repeats, "min_time": min_time,
                             "seed": seed})  # fmt: skip
-    code = f"from rnn_lab.bench import _subprocess_timing; _subprocess_timing({arguments!r})"
+    code = (
+        f"from rnn_lab.bench.harness import _subprocess_timing; _subprocess_timing({arguments!r})"
+    )
     env = os.environ | dict.fromkeys(BLAS_THREAD_VARIABLES, str(threads))
     completed = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
@@ -377,7 +379,7 @@ def framework_overheads(*, repeats: int = 5, min_time: float = 0.01) -> list[dic
     dispatch, entering a traced graph, converting arrays, and the ``tf.data``
     pipeline ``predict`` builds on every call.
     """
-    from .keras_models import import_keras
+    from ..keras_models import import_keras
 
     import_keras()
     import tensorflow as tf
@@ -621,16 +623,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(summary_lines(result)))
     print(f"rows written to {result.to_csv(args.csv)}")
     if args.plots:
-        from .bench_plots import save_all_plots
+        from .plots import save_all_plots
 
         for path in save_all_plots(result, args.plots):
             print(f"plot written to {path}")
     return 0
-
-
-if __name__ == "__main__":
-    # Run the importable module's main, not this __main__ copy's: otherwise its
-    # BenchResult would be a different class from the one bench_plots imports.
-    from rnn_lab.bench import main as _main
-
-    sys.exit(_main())

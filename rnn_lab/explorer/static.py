@@ -1,7 +1,7 @@
 """The explorer for the static website: precomputed, drawn by a few lines of JavaScript.
 
-The live widget (:mod:`rnn_lab.widgets`) needs a Python kernel. On the book's website there
-is none, so this module runs :func:`~rnn_lab.explorer.explore` ahead of time for a grid of
+The live widget (:mod:`rnn_lab.explorer.widget`) needs a Python kernel. On the book's website there
+is none, so this module runs :func:`~rnn_lab.explorer.compute.explore` ahead of time for a grid of
 hidden units ``H`` × sequence lengths ``T`` × recurrent scales and writes one self-contained
 HTML block: the numbers (compactly encoded), three sliders, and a small script that draws the
 same four panels as the widget as SVG whenever a slider moves. No kernel, no network, no
@@ -27,7 +27,10 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
-from .explorer import (
+from ..projection import project_trajectory
+from ..stability import SATURATION_LEVEL
+from ..tolerances import machine_epsilon, tolerance_for
+from .compute import (
     HIDDEN_UNITS_RANGE,
     N_SAMPLES,
     RECURRENT_SCALE_RANGE,
@@ -36,9 +39,6 @@ from .explorer import (
     ExplorerResult,
     explore,
 )
-from .projection import project_trajectory
-from .stability import SATURATION_LEVEL
-from .tolerances import machine_epsilon, tolerance_for
 
 #: The precomputed grid: every combination of these is one view.
 STATIC_HIDDEN_UNITS = (1, 2, 3, 5, 8, 16, 32, 64)
