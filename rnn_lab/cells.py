@@ -26,7 +26,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+from ._validate import (
+    as_float_array,
+    check_dtype_name,
+    check_features,
+    check_positive_int,
+    check_record,
+    check_shape,
+)
 
 Activation = Callable[[np.ndarray], np.ndarray]
 
@@ -451,14 +458,9 @@ def trace_gates(
     ``initial_state`` is ``[h_0]`` (or ``[h_0, c_0]`` for an LSTM), zeros by default.
     No masking or ``go_backwards`` here: :func:`rnn_lab.replay.run_recurrence` does those.
     """
-    if not isinstance(weights, CellWeights):
-        raise TypeError(f"weights must be a CellWeights; got {type(weights).__name__}")
+    check_record("weights", weights, CellWeights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(
-            f"x has D = {x.shape[2]} features but kernel expects D = {weights.dims}; "
-            f"got x of shape {x.shape}"
-        )
+    check_features("x", x, weights.dims, "the kernel")
     n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
     history: dict[str, list[np.ndarray]] = {}

@@ -30,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_int, check_shape
+from ._validate import (
+    as_float_array,
+    check_features,
+    check_positive_int,
+    check_record,
+    check_shape,
+)
 from .cells import CELL_KINDS, GATE_ORDER, CellWeights
 
 #: PyTorch's gate blocks, in its packing order.
@@ -74,11 +80,9 @@ def keras_to_torch(weights: CellWeights) -> dict[str, np.ndarray]:
     SimpleRNN/LSTM becomes ``bias_ih_l0``, with ``bias_hh_l0 = 0``. No bias keys when
     ``use_bias=False`` (build the module with ``bias=False``).
     """
-    if not isinstance(weights, CellWeights):
-        raise TypeError(
-            f"weights must be a CellWeights (rnn_lab.replay.weights_from_layer(layer)); "
-            f"got {type(weights).__name__}"
-        )
+    check_record(
+        "weights", weights, CellWeights, hint=" (rnn_lab.replay.weights_from_layer(layer))"
+    )
     kind = weights.kind
     if kind == "GRU" and not weights.reset_after:
         raise UnsupportedConversionError(
@@ -217,8 +221,7 @@ def torch_style_forward(
         for k, v in state_dict.items()
     }
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(f"x has D = {x.shape[2]} features; weight_ih_l0 expects {weights.dims}")
+    check_features("x", x, weights.dims, "weight_ih_l0")
     n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
     w_ih, w_hh = state["weight_ih_l0"], state["weight_hh_l0"]

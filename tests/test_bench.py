@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnn_lab.bench.harness import (
+from rnn_lab.bench import (
     CSV_COLUMNS,
     KERAS_METHODS,
     METHODS,
@@ -29,7 +29,6 @@ from rnn_lab.bench.harness import (
     Config,
     Plan,
     Timing,
-    _check_agreement,
     calibrate,
     load_csv,
     measure_config,
@@ -37,6 +36,7 @@ from rnn_lab.bench.harness import (
     overheads_path,
     time_interleaved,
 )
+from rnn_lab.bench.harness import _check_agreement
 from rnn_lab.bench.plots import (
     plot_overheads,
     plot_ratio_bars,

@@ -17,6 +17,7 @@ from matplotlib.colors import ListedColormap
 from .._validate import as_float_array
 from ..cells import GATE_ORDER
 from ..porting import TORCH_FROM_KERAS, TORCH_GATE_ORDER, keras_to_torch, labelled_weights
+from .axes import new_axes
 
 #: Colour range and TeX label of each gate: sigmoid gates live in [0, 1], tanh ones in
 #: [-1, 1]; the LSTM cell state is unbounded (None: symmetric around 0 from the data).
@@ -96,10 +97,7 @@ def plot_state_lines(
     ``t = first_t, first_t + 1, ...`` (``first_t`` is 1 for a whole sequence)."""
     if not isinstance(series, Mapping) or not series:
         raise ValueError("series must be a non-empty mapping label -> (T,) array")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 3.4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = new_axes(ax, figsize=(7.0, 3.4))
     for label, values in series.items():
         values = as_float_array(str(label), values, ndim=1, layout="(T,)")
         t = np.arange(first_t, first_t + values.size)
