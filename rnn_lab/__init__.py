@@ -12,11 +12,13 @@ import importlib
 from .backward import Gradients, manual_backward
 from .cells import (
     CellWeights,
+    cell_weights_from_simple_rnn,
     count_cell_parameters,
     gru_step,
     lstm_step,
     random_cell_weights,
     simple_rnn_step,
+    simple_rnn_weights_from_cell,
     trace_gates,
 )
 from .data import make_sequences
@@ -104,6 +106,8 @@ __all__ = [
     "FLOAT32_ATOL",
     "FLOAT64_ATOL",
     "CellWeights",
+    "cell_weights_from_simple_rnn",
+    "simple_rnn_weights_from_cell",
     "RecurrentConfig",
     "SimpleRNNWeights",
     "UnsupportedLayerError",
