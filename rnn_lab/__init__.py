@@ -1,5 +1,9 @@
 """rnn_lab: Keras's SimpleRNN rebuilt in NumPy, the helper package of the rnn-lab book.
 
+This is the front door: the maths lives in the top-level modules, the figures in
+:mod:`rnn_lab.plots`, the rest in rooms by role (:mod:`rnn_lab.explorer`, :mod:`rnn_lab.bench`,
+:mod:`rnn_lab.book`, :mod:`rnn_lab.checks`); see the README, "How the code is organised".
+
 The pure-NumPy parts import eagerly; everything that needs TensorFlow
 (``build_keras_model``, ``weights_from_keras``, ``error_per_timestep``, ...) is loaded
 on first use, so ``import rnn_lab`` does not pay for importing TensorFlow.

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import nbformat
+
+from .toc import toc_notebooks
 
 #: Cells with this tag hold a solution (its code, its ✓ check, its explanation).
 SOLUTION_TAG = "solution"
@@ -46,11 +49,20 @@ def _default_book_dir() -> Path:
 
 
 def chapter_notebooks(book_dir: Path | str | None = None) -> list[Path]:
-    """The chapter notebooks ``NN_name.ipynb`` of ``book_dir``, in chapter order."""
+    """The chapter notebooks ``NN_name.ipynb`` of ``book_dir``, in reading order: the
+    table of contents (``_toc.yml`` beside ``book_dir``, read by
+    :func:`rnn_lab.book.toc.toc_notebooks`) decides which chapters there are."""
     book_dir = Path(book_dir) if book_dir is not None else _default_book_dir()
     if not book_dir.is_dir():
         raise FileNotFoundError(f"no book directory at {book_dir}")
-    return sorted(book_dir.glob(CHAPTER_GLOB))
+    repo = book_dir.resolve().parent
+    if not (repo / "_toc.yml").is_file():
+        raise FileNotFoundError(f"no table of contents _toc.yml beside {book_dir}")
+    return [
+        path
+        for path in toc_notebooks(repo)
+        if path.parent.resolve() == book_dir.resolve() and fnmatch(path.name, CHAPTER_GLOB)
+    ]
 
 
 def _exporter(edition: str):

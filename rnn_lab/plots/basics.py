@@ -1,4 +1,5 @@
-"""Plots the chapters use. Each takes data (arrays), not models, draws on a given
+"""The first chapters' figures: one sample's inputs ``x_t``, the weight matrices, and the
+Keras-vs-loop error per timestep. Each takes data (arrays), not models, draws on a given
 ``ax`` or a new figure, labels its axes in the book's notation, and returns what it drew.
 """
 
