@@ -30,7 +30,7 @@ doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor
 
 exercises: $(STAMP)  ## student and teacher editions of every chapter, in _build/exercises
-	$(BIN)/python -m rnn_lab.editions --out _build/exercises
+	$(BIN)/python -m rnn_lab.book.editions --out _build/exercises
 
 binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, run every chapter, peak memory
 	$(BIN)/python scripts/binder_check.py
@@ -38,8 +38,8 @@ binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, ru
 bench: $(STAMP)  ## time loop vs NumPy vs Keras (QUICK=1 for the 20-second run); CSV and plots in _build/bench
 	$(BIN)/python -m rnn_lab.bench $(if $(QUICK),--quick) --csv _build/bench/bench.csv --plots _build/bench
 
-lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: $(STAMP)  ## ruff on the Python, Biome on the explorer's JavaScript
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/biome lint --error-on-warnings rnn_lab
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

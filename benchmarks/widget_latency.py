@@ -28,8 +28,8 @@ matplotlib.use("Agg")
 import numpy as np
 
 import rnn_lab
-from rnn_lab.explorer import RECURRENT_SCALE_RANGE, explore
-from rnn_lab.widgets import SCALE_STEP, explorer
+from rnn_lab.explorer.compute import RECURRENT_SCALE_RANGE, explore
+from rnn_lab.explorer.widget import SCALE_STEP, explorer
 
 #: (H, T) pairs measured: the book's example, two inside the target, and the largest.
 SIZES = [(5, 15), (16, 50), (32, 100), (64, 200)]

@@ -1,5 +1,9 @@
 """rnn_lab: Keras's SimpleRNN rebuilt in NumPy, the helper package of the rnn-lab book.
 
+This is the front door: the maths lives in the top-level modules, the figures in
+:mod:`rnn_lab.plots`, the rest in rooms by role (:mod:`rnn_lab.explorer`, :mod:`rnn_lab.bench`,
+:mod:`rnn_lab.book`, :mod:`rnn_lab.checks`); see the README, "How the code is organised".
+
 The pure-NumPy parts import eagerly; everything that needs TensorFlow
 (``build_keras_model``, ``weights_from_keras``, ``error_per_timestep``, ...) is loaded
 on first use, so ``import rnn_lab`` does not pay for importing TensorFlow.
@@ -12,11 +16,13 @@ import importlib
 from .backward import Gradients, manual_backward
 from .cells import (
     CellWeights,
+    cell_weights_from_simple_rnn,
     count_cell_parameters,
     gru_step,
     lstm_step,
     random_cell_weights,
     simple_rnn_step,
+    simple_rnn_weights_from_cell,
     trace_gates,
 )
 from .data import make_sequences
@@ -54,34 +60,34 @@ _LAZY = {
     "keras_reference": "keras_models",
     "error_per_timestep": "compare",
     "max_abs_error": "compare",
-    "plot_error_per_timestep": "plots",
-    "plot_inputs": "plots",
-    "plot_weight_matrices": "plots",
-    "show_table": "notebook",
-    "draw_timestep": "diagrams",
-    "run_benchmark": "bench",
+    "plot_error_per_timestep": "plots.basics",
+    "plot_inputs": "plots.basics",
+    "plot_weight_matrices": "plots.basics",
+    "show_table": "book.notebook",
+    "draw_timestep": "plots.diagrams",
+    "run_benchmark": "bench.harness",
     "spectral_radius": "stability",
     "saturated_fraction": "stability",
-    "explore": "explorer",
-    "ExplorerConfig": "explorer",
-    "ExplorerResult": "explorer",
+    "explore": "explorer.compute",
+    "ExplorerConfig": "explorer.compute",
+    "ExplorerResult": "explorer.compute",
     "project_trajectory": "projection",
-    "plot_unit_trajectories": "state_plots",
-    "plot_state_heatmap": "state_plots",
-    "plot_projected_trajectory": "state_plots",
-    "plot_state_overview": "state_plots",
-    "build_static_explorer": "static_explorer",
-    "plot_gradient_norms": "gradient_plots",
-    "plot_truncation_errors": "gradient_plots",
-    "plot_loss_curves": "gradient_plots",
-    "plot_training_comparison": "gradient_plots",
-    "plot_predictions": "gradient_plots",
-    "plot_gate_heatmaps": "gate_plots",
-    "plot_state_lines": "gate_plots",
-    "plot_weight_layout": "gate_plots",
-    "setup_notebook": "notebook",
-    "glue": "notebook",
-    "glue_math": "notebook",
+    "plot_unit_trajectories": "plots.states",
+    "plot_state_heatmap": "plots.states",
+    "plot_projected_trajectory": "plots.states",
+    "plot_state_overview": "plots.states",
+    "build_static_explorer": "explorer.static",
+    "plot_gradient_norms": "plots.gradients",
+    "plot_truncation_errors": "plots.gradients",
+    "plot_loss_curves": "plots.gradients",
+    "plot_training_comparison": "plots.gradients",
+    "plot_predictions": "plots.gradients",
+    "plot_gate_heatmaps": "plots.gates",
+    "plot_state_lines": "plots.gates",
+    "plot_weight_layout": "plots.gates",
+    "setup_notebook": "book.notebook",
+    "glue": "book.notebook",
+    "glue_math": "book.notebook",
 }
 
 __all__ = [
@@ -104,6 +110,8 @@ __all__ = [
     "FLOAT32_ATOL",
     "FLOAT64_ATOL",
     "CellWeights",
+    "cell_weights_from_simple_rnn",
+    "simple_rnn_weights_from_cell",
     "RecurrentConfig",
     "SimpleRNNWeights",
     "UnsupportedLayerError",

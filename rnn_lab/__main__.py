@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="print versions and check Keras agrees with NumPy")
     args = parser.parse_args(argv)
     if args.command == "doctor":
-        from .doctor import run_doctor
+        from .book.doctor import run_doctor
 
         return run_doctor()
     return 2  # pragma: no cover - argparse rejects unknown commands first

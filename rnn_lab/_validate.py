@@ -79,3 +79,28 @@ def check_shape(name: str, array: np.ndarray, expected: tuple[int, ...], layout:
     """Raise ``ValueError`` unless ``array.shape == expected``."""
     if array.shape != expected:
         raise ValueError(f"{name} must have shape {layout} = {expected}; got {array.shape}")
+
+
+def check_record(name: str, value: Any, record: type, *, what: str = "", hint: str = "") -> Any:
+    """Return ``value`` if it is an instance of ``record`` (a weights record such as
+    ``SimpleRNNWeights`` or ``CellWeights``), else raise ``TypeError``.
+
+    ``what`` replaces "a <record>" in the message (e.g. "Gradients or SimpleRNNWeights");
+    ``hint`` is appended to say how to get the right thing.
+    """
+    if not isinstance(value, record):
+        expected = what or f"a {record.__name__}"
+        raise TypeError(f"{name} must be {expected}{hint}; got {type(value).__name__}")
+    return value
+
+
+def check_features(name: str, x: np.ndarray, dims: int, expected_by: str) -> None:
+    """Raise ``ValueError`` unless ``x``'s last axis holds ``D = dims`` features per timestep.
+
+    ``expected_by`` names the array that fixes ``D``, e.g. ``"Wx"`` or ``"kernel"``.
+    """
+    if x.shape[-1] != dims:
+        raise ValueError(
+            f"{name} has D = {x.shape[-1]} features per timestep but {expected_by} expects "
+            f"D = {dims}; got {name} of shape {x.shape}"
+        )

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import as_float_array, check_positive_int, check_shape
-from .forward import _check_inputs, _check_weights, _initial_state, hidden_states
+from .forward import check_inputs, check_weights, hidden_states, initial_state
 from .weights import SimpleRNNWeights
 
 
@@ -187,13 +187,13 @@ def manual_backward(
     So ``dh[:, t]`` only collects terms with ``s - k <= t <= s``, and dependencies longer
     than ``k`` steps are invisible to the weight gradients. ``k >= T`` gives full BPTT.
     """
-    weights = _check_weights(weights)
-    x = _check_inputs(x, weights)
+    weights = check_weights(weights)
+    x = check_inputs(x, weights)
     n, T, _ = x.shape
     y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
     if truncate is not None:
         truncate = check_positive_int("truncate", truncate)
-    h_0 = _initial_state(h0, n, weights)
+    h_0 = initial_state(h0, n, weights)
     Wh, Wo, Bo = weights.Wh, weights.Wo, weights.Bo
 
     h = hidden_states(x, weights, h0=h_0)

@@ -16,6 +16,13 @@ uses columns ``0:H`` of ``kernel``, ``recurrent_kernel`` and ``bias``, its forge
 ``H:2H``, and so on. ``use_bias=False`` layers have no ``bias`` (``None`` here).
 
 Everything is computed in the weights' dtype, as a Keras layer computes in its own.
+
+Two records, one SimpleRNN. :class:`~rnn_lab.weights.SimpleRNNWeights` is the whole model of
+chapters 1-8, ``SimpleRNN -> Dense``, as five arrays with the book's names (``Wx, Wh, Bh, Wo,
+Bo``). :class:`CellWeights` here is one recurrent *layer* of any kind, as the three arrays Keras
+stores (``kernel, recurrent_kernel, bias``, gates packed side by side), for chapters 9-11. For a
+SimpleRNN they hold the same numbers: ``kernel = Wx``, ``recurrent_kernel = Wh``, ``bias = Bh``;
+:func:`cell_weights_from_simple_rnn` and :func:`simple_rnn_weights_from_cell` convert.
 """
 
 from __future__ import annotations
@@ -26,7 +33,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+from ._validate import (
+    as_float_array,
+    check_dtype_name,
+    check_features,
+    check_positive_int,
+    check_record,
+    check_shape,
+)
+from .weights import SimpleRNNWeights
 
 Activation = Callable[[np.ndarray], np.ndarray]
 
@@ -93,16 +108,16 @@ def _check_kind(kind: Any) -> str:
 
 
 def bias_shape(kind: str, hidden_units: int, *, reset_after: bool | None = None) -> tuple:
-    """Shape of Keras's ``bias``: ``(gH,)``, or ``(2, 3H)`` for a GRU with ``reset_after``."""
-    gH = len(GATE_ORDER[_check_kind(kind)]) * hidden_units
-    return (2, gH) if kind == "GRU" and reset_after else (gH,)
+    """Shape of Keras's ``bias``: ``(GH,)``, or ``(2, 3H)`` for a GRU with ``reset_after``."""
+    GH = len(GATE_ORDER[_check_kind(kind)]) * hidden_units
+    return (2, GH) if kind == "GRU" and reset_after else (GH,)
 
 
 @dataclass(frozen=True, eq=False)
 class CellWeights:
-    """``kernel (D, gH)``, ``recurrent_kernel (H, gH)``, ``bias`` of one recurrent cell.
+    """``kernel (D, GH)``, ``recurrent_kernel (H, GH)``, ``bias`` of one recurrent cell.
 
-    ``g`` is the number of gate blocks: 1 (SimpleRNN), 4 (LSTM, ``[i, f, c, o]``) or
+    ``G`` is the number of gate blocks: 1 (SimpleRNN), 4 (LSTM, ``[i, f, c, o]``) or
     3 (GRU, ``[z, r, h]``). ``bias`` is ``None`` for ``use_bias=False``. ``reset_after``
     is required for a GRU (it decides the bias shape and the candidate's equation) and
     must be ``None`` otherwise. Arrays are stored as read-only copies in one dtype.
@@ -120,18 +135,18 @@ class CellWeights:
             raise TypeError(f"a GRU needs reset_after=True or False; got {self.reset_after!r}")
         if kind != "GRU" and self.reset_after is not None:
             raise ValueError(f"reset_after only applies to a GRU; got it for a {kind}")
-        g = len(GATE_ORDER[kind])
-        kernel = as_float_array("kernel", self.kernel, ndim=2, layout=f"(D, {g}H)")
+        G = len(GATE_ORDER[kind])
+        kernel = as_float_array("kernel", self.kernel, ndim=2, layout=f"(D, {G}H)")
         recurrent = as_float_array(
-            "recurrent_kernel", self.recurrent_kernel, ndim=2, layout=f"(H, {g}H)"
+            "recurrent_kernel", self.recurrent_kernel, ndim=2, layout=f"(H, {G}H)"
         )
         H = recurrent.shape[0]
-        check_shape("recurrent_kernel", recurrent, (H, g * H), f"(H, {g}H)")
-        check_shape("kernel", kernel, (kernel.shape[0], g * H), f"(D, {g}H) with H = {H}")
+        check_shape("recurrent_kernel", recurrent, (H, G * H), f"(H, {G}H)")
+        check_shape("kernel", kernel, (kernel.shape[0], G * H), f"(D, {G}H) with H = {H}")
         arrays = [kernel, recurrent]
         if self.bias is not None:
             shape = bias_shape(kind, H, reset_after=self.reset_after)
-            layout = "(2, 3H)" if len(shape) == 2 else f"({g}H,)"
+            layout = "(2, 3H)" if len(shape) == 2 else f"({G}H,)"
             bias = as_float_array("bias", self.bias, ndim=len(shape), layout=layout)
             check_shape("bias", bias, shape, f"{layout} with H = {H}")
             arrays.append(bias)
@@ -182,9 +197,12 @@ class CellWeights:
     def blocks(self) -> dict[str, dict[str, np.ndarray]]:
         """Unpack the gates: ``{gate: {"Wx": (D,H), "Wh": (H,H), "B": (H,)}}``.
 
-        A GRU with ``reset_after=True`` has two biases per gate instead of ``B``: ``Bx``
-        (Keras's ``bias[0]``, added to ``x_t·Wx``) and ``Bh`` (``bias[1]``, added to
-        ``h_{t-1}·Wh``). No bias entries for ``use_bias=False``. Views, not copies.
+        ``B`` is the gate's bias (``B^(i)``, ``B^(f)``, ... in the book; for a SimpleRNN the
+        one block ``"h"`` has ``B = Bh``, the hidden bias). A GRU with ``reset_after=True``
+        has two biases per gate instead of ``B``: ``Bx`` (Keras's ``bias[0]``, added to
+        ``x_t·Wx``) and ``Bhh`` (``bias[1]``, added to ``h_{t-1}·Wh``, PyTorch's
+        ``bias_hh``); ``Bh`` is kept for the SimpleRNN's hidden bias alone. No bias entries
+        for ``use_bias=False``. Views, not copies.
         """
         H = self.hidden_units
         out = {}
@@ -192,7 +210,7 @@ class CellWeights:
             cols = slice(k * H, (k + 1) * H)
             block = {"Wx": self.kernel[:, cols], "Wh": self.recurrent_kernel[:, cols]}
             if self.bias is not None and self.bias.ndim == 2:
-                block["Bx"], block["Bh"] = self.bias[0, cols], self.bias[1, cols]
+                block["Bx"], block["Bhh"] = self.bias[0, cols], self.bias[1, cols]
             elif self.bias is not None:
                 block["B"] = self.bias[cols]
             out[gate] = block
@@ -206,6 +224,27 @@ class CellWeights:
         )
         extra = "" if self.reset_after is None else f", reset_after={self.reset_after}"
         return f"CellWeights({self.kind}, {shapes}{extra}, dtype={self.dtype.name})"
+
+
+def cell_weights_from_simple_rnn(weights: SimpleRNNWeights) -> CellWeights:
+    """The recurrent layer of a ``SimpleRNN -> Dense`` record as a ``SimpleRNN`` cell:
+    ``kernel = Wx``, ``recurrent_kernel = Wh``, ``bias = Bh`` (the Dense layer's ``Wo, Bo``
+    are not part of the cell)."""
+    weights = check_record("weights", weights, SimpleRNNWeights)
+    return CellWeights("SimpleRNN", weights.Wx, weights.Wh, weights.Bh)
+
+
+def simple_rnn_weights_from_cell(cell: CellWeights, Wo: Any, Bo: Any) -> SimpleRNNWeights:
+    """The five-array record of ``SimpleRNN -> Dense`` from a ``SimpleRNN`` cell with a bias
+    and the Dense layer's ``Wo (H, O)``, ``Bo (O,)``: ``Wx = kernel``, ``Wh =
+    recurrent_kernel``, ``Bh = bias``."""
+    cell = check_record("cell", cell, CellWeights)
+    if cell.kind != "SimpleRNN" or cell.bias is None:
+        raise ValueError(
+            "only a SimpleRNN cell with a bias has the arrays Wx, Wh, Bh; "
+            f"got {cell.kind} with use_bias={cell.use_bias}"
+        )
+    return SimpleRNNWeights(cell.kernel, cell.recurrent_kernel, cell.bias, Wo, Bo)
 
 
 def random_cell_weights(
@@ -234,10 +273,10 @@ def random_cell_weights(
     dtype = check_dtype_name(dtype)
     if kind == "GRU" and reset_after is None:
         reset_after = True
-    g = len(GATE_ORDER[kind])
+    G = len(GATE_ORDER[kind])
     rng = np.random.default_rng(seed)
-    kernel = rng.uniform(-scale, scale, (D, g * H))
-    recurrent = rng.uniform(-1.0, 1.0, (H, g * H)) / np.sqrt(H)
+    kernel = rng.uniform(-scale, scale, (D, G * H))
+    recurrent = rng.uniform(-1.0, 1.0, (H, G * H)) / np.sqrt(H)
     bias = (
         rng.uniform(-scale, scale, bias_shape(kind, H, reset_after=reset_after))
         if use_bias
@@ -264,9 +303,9 @@ def count_cell_parameters(
     kind = _check_kind(kind)
     D = check_positive_int("dims", dims)
     H = check_positive_int("hidden_units", hidden_units)
-    g = len(GATE_ORDER[kind])
+    G = len(GATE_ORDER[kind])
     bias_rows = (2 if kind == "GRU" and reset_after else 1) if use_bias else 0
-    return g * (D * H + H * H + bias_rows * H)
+    return G * (D * H + H * H + bias_rows * H)
 
 
 # --- one timestep --------------------------------------------------------------------------
@@ -279,10 +318,13 @@ def simple_rnn_step(
     *,
     activation: Activation = np.tanh,
 ) -> np.ndarray:
-    """``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)``, shape ``(n, H)``.
+    """``h_t = tanh((x_t·Wx + Bh) + h_{t-1}·Wh)``, shape ``(n, H)``.
 
     ``Wx`` is ``kernel (D,H)``, ``Wh`` ``recurrent_kernel (H,H)``, ``Bh`` ``bias (H,)``
-    (left out when ``use_bias=False``); ``tanh`` is the layer's ``activation``.
+    (left out when ``use_bias=False``); ``tanh`` is the layer's ``activation``. The sum is
+    formed in Keras's order, bias first: floating-point addition is not associative, and
+    chapter 6 shows that this order is what makes the loop agree with Keras bit for bit
+    (the book writes the same sum as ``x_t·Wx + h_{t-1}·Wh + Bh``).
     Unchecked: this is the inner loop; callers check once.
     """
     z = x_t @ weights.kernel
@@ -296,7 +338,7 @@ class LSTMGates(NamedTuple):
 
     i: np.ndarray  # input gate
     f: np.ndarray  # forget gate
-    g: np.ndarray  # candidate cell state c̃_t (Keras's "c" block, PyTorch's "g")
+    c_tilde: np.ndarray  # candidate cell state c̃_t (Keras's "c" block, PyTorch's "g")
     o: np.ndarray  # output gate
     c: np.ndarray  # new cell state c_t
     h: np.ndarray  # new hidden state h_t (the layer's output)
@@ -331,11 +373,11 @@ def lstm_gates(
     a_i, a_f, a_c, a_o = np.split(a, 4, axis=-1)
     i = recurrent_activation(a_i)
     f = recurrent_activation(a_f)
-    g = activation(a_c)
+    c_tilde = activation(a_c)
     o = recurrent_activation(a_o)
-    c = f * c_prev + i * g
+    c = f * c_prev + i * c_tilde
     h = o * activation(c)
-    return LSTMGates(i, f, g, o, c, h)
+    return LSTMGates(i, f, c_tilde, o, c, h)
 
 
 def lstm_step(
@@ -379,11 +421,11 @@ def gru_gates(
     """One GRU step with every intermediate, Keras's gate order ``[z, r, h]``.
 
     With ``reset_after=True`` (Keras's default, cuDNN's and PyTorch's GRU), ``bias`` is
-    ``(2, 3H)``: row 0 ``Bx`` is added to ``x_t·Wx``, row 1 ``Bh`` to ``h_{t-1}·Wh``::
+    ``(2, 3H)``: row 0 ``Bx`` is added to ``x_t·Wx``, row 1 ``Bhh`` to ``h_{t-1}·Wh``::
 
-        z_t = σ(x_t·Wx_z + Bx_z + h_{t-1}·Wh_z + Bh_z)          update gate
-        r_t = σ(x_t·Wx_r + Bx_r + h_{t-1}·Wh_r + Bh_r)          reset gate
-        h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bh_h))
+        z_t = σ(x_t·Wx_z + Bx_z + h_{t-1}·Wh_z + Bhh_z)         update gate
+        r_t = σ(x_t·Wx_r + Bx_r + h_{t-1}·Wh_r + Bhh_r)         reset gate
+        h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bhh_h))
         h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
 
     With ``reset_after=False`` (the equations of Cho et al. 2014), one bias ``B (3H,)``
@@ -447,18 +489,13 @@ def trace_gates(
 ) -> dict[str, np.ndarray]:
     """Run the cell over ``x (n, T, D)`` and return every gate at every step, ``(n, T, H)``.
 
-    Keys: ``h`` (SimpleRNN); ``i, f, g, o, c, h`` (LSTM); ``z, r, h_tilde, h`` (GRU).
+    Keys: ``h`` (SimpleRNN); ``i, f, c_tilde, o, c, h`` (LSTM); ``z, r, h_tilde, h`` (GRU).
     ``initial_state`` is ``[h_0]`` (or ``[h_0, c_0]`` for an LSTM), zeros by default.
     No masking or ``go_backwards`` here: :func:`rnn_lab.replay.run_recurrence` does those.
     """
-    if not isinstance(weights, CellWeights):
-        raise TypeError(f"weights must be a CellWeights; got {type(weights).__name__}")
+    check_record("weights", weights, CellWeights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(
-            f"x has D = {x.shape[2]} features but kernel expects D = {weights.dims}; "
-            f"got x of shape {x.shape}"
-        )
+    check_features("x", x, weights.dims, "the kernel")
     n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
     history: dict[str, list[np.ndarray]] = {}

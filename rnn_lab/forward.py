@@ -12,30 +12,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_shape
+from ._validate import as_float_array, check_features, check_record, check_shape
 from .weights import SimpleRNNWeights
 
-
-def _check_weights(weights: SimpleRNNWeights) -> SimpleRNNWeights:
-    if not isinstance(weights, SimpleRNNWeights):
-        raise TypeError(
-            "weights must be a SimpleRNNWeights (use weights_from_keras(model) or "
-            f"weights_from_list(model.get_weights())); got {type(weights).__name__}"
-        )
-    return weights
+#: How to get a SimpleRNNWeights, said when something else is passed.
+WEIGHTS_HINT = " (use weights_from_keras(model) or weights_from_list(model.get_weights()))"
 
 
-def _check_inputs(x: object, weights: SimpleRNNWeights) -> np.ndarray:
+def check_weights(weights: object, name: str = "weights") -> SimpleRNNWeights:
+    """Return ``weights`` if it is a :class:`SimpleRNNWeights`, else raise ``TypeError``."""
+    return check_record(name, weights, SimpleRNNWeights, hint=WEIGHTS_HINT)
+
+
+def check_inputs(x: object, weights: SimpleRNNWeights) -> np.ndarray:
+    """``x`` as a finite ``(n, T, D)`` array in the weights' dtype, with ``D`` the rows of
+    ``Wx``; raises ``TypeError``/``ValueError`` otherwise."""
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(
-            f"x has D = {x.shape[2]} features per timestep but Wx expects D = {weights.dims} "
-            f"(Wx has shape (D, H) = {weights.Wx.shape}); got x of shape {x.shape}"
-        )
+    check_features("x", x, weights.dims, "Wx")
     return x
 
 
-def _initial_state(h0: object, n: int, weights: SimpleRNNWeights) -> np.ndarray:
+def initial_state(h0: object, n: int, weights: SimpleRNNWeights) -> np.ndarray:
+    """``h_0`` of shape ``(n, H)``: zeros if ``h0`` is None, else ``h0`` checked."""
     if h0 is None:
         return np.zeros((n, weights.hidden_units), dtype=weights.dtype)
     h0 = as_float_array("h0", h0, ndim=2, layout="(n, H)", dtype=weights.dtype)
@@ -58,13 +56,9 @@ def seed_loop(sample: object, weights: SimpleRNNWeights) -> list[np.ndarray]:
     Returns ``[y_1, ..., y_T]``, each ``y_t = h_t·Wo + Bo`` of shape ``(O,)``; the
     last one is what ``SimpleRNN(return_sequences=False) -> Dense`` returns.
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     sample = as_float_array("sample", sample, ndim=2, layout="(T, D)", dtype=weights.dtype)
-    if sample.shape[1] != weights.dims:
-        raise ValueError(
-            f"sample has D = {sample.shape[1]} features per timestep but Wx expects "
-            f"D = {weights.dims}; got sample of shape {sample.shape}"
-        )
+    check_features("sample", sample, weights.dims, "Wx")
     Wx, Wh, Bh, Wo, Bo = weights.as_list()
     h_t = np.zeros(weights.hidden_units, dtype=weights.dtype)  # h_0: no history yet
     outputs = []
@@ -81,10 +75,10 @@ def hidden_states(x: object, weights: SimpleRNNWeights, *, h0: object | None = N
     The loop over time stays (``h_t`` needs ``h_{t-1}``); each step handles all
     ``n`` samples in one matrix product. ``h0`` is ``(n, H)``, zeros by default.
     """
-    weights = _check_weights(weights)
-    x = _check_inputs(x, weights)
+    weights = check_weights(weights)
+    x = check_inputs(x, weights)
     n, T, _ = x.shape
-    h_t = _initial_state(h0, n, weights)
+    h_t = initial_state(h0, n, weights)
     states = np.empty((n, T, weights.hidden_units), dtype=weights.dtype)
     for t in range(T):
         h_t = rnn_step(x[:, t, :], h_t, weights)

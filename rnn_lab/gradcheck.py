@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, check_record
 from .backward import Gradients, check_targets, manual_backward
-from .forward import _check_inputs, _check_weights, _initial_state
+from .forward import check_inputs, check_weights, initial_state
 from .weights import FIELD_LAYOUTS, SimpleRNNWeights
 
 #: Central-difference step: balances truncation (∝ s²) and rounding (∝ ε/s) in float64, where
@@ -61,10 +61,7 @@ def gradient_errors(
     first = computed.grads if isinstance(computed, Gradients) else computed
     second = reference.grads if isinstance(reference, Gradients) else reference
     for name, value in (("computed", first), ("reference", second)):
-        if not isinstance(value, SimpleRNNWeights):
-            raise TypeError(
-                f"{name} must be Gradients or SimpleRNNWeights; got {type(value).__name__}"
-            )
+        check_record(name, value, SimpleRNNWeights, what="Gradients or SimpleRNNWeights")
     errors = {
         name: relative_error(getattr(first, name), getattr(second, name))
         for name in PARAMETER_NAMES
@@ -112,7 +109,7 @@ def numerical_weight_gradients(
     ``f`` receives float64 :class:`SimpleRNNWeights` that differ from ``weights`` in one
     entry and returns a number (a loss). Returns the gradient in the same record.
     """
-    weights = _check_weights(weights).astype("float64")
+    weights = check_weights(weights).astype("float64")
 
     def partial(name: str) -> np.ndarray:
         return numerical_gradient(
@@ -132,7 +129,7 @@ def finite_difference_gradients(
     step: float = FD_STEP,
 ) -> SimpleRNNWeights:
     """The gradient of :func:`manual_backward`'s loss by central differences, in float64."""
-    weights = _check_weights(weights).astype("float64")
+    weights = check_weights(weights).astype("float64")
     x = np.asarray(x, dtype=np.float64)
     y_true = np.asarray(y_true, dtype=np.float64)
 
@@ -157,11 +154,11 @@ def keras_gradients(
     the weight gradients and ``dL/dh_0``. For ``dL/dh_t`` the layer's own cell is stepped
     in Python with a zero "probe" added to every ``h_t``: ``dL/dprobe_t = dL/dh_t``.
     """
-    weights = _check_weights(weights)
-    x = _check_inputs(x, weights)
+    weights = check_weights(weights)
+    x = check_inputs(x, weights)
     n, T, _ = x.shape
     y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
-    h_0 = _initial_state(h0, n, weights)
+    h_0 = initial_state(h0, n, weights)
 
     from .keras_models import import_keras
 

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+from ._validate import (
+    as_float_array,
+    check_dtype_name,
+    check_features,
+    check_positive_int,
+    check_record,
+    check_shape,
+)
 from .weights import FIELD_LAYOUTS, SimpleRNNWeights, weights_from_list
 
 
@@ -123,8 +130,7 @@ def weights_from_keras(model) -> SimpleRNNWeights:
 
 def set_keras_weights(model, weights: SimpleRNNWeights) -> None:
     """Load ``weights`` into ``model`` (shapes must match), in the model's dtype."""
-    if not isinstance(weights, SimpleRNNWeights):
-        raise TypeError(f"weights must be a SimpleRNNWeights; got {type(weights).__name__}")
+    check_record("weights", weights, SimpleRNNWeights)
     rnn, dense = _rnn_and_dense(model)
     current = weights_from_list(rnn.get_weights() + dense.get_weights())
     for name, old, new in zip(FIELD_LAYOUTS, current.as_list(), weights.as_list(), strict=True):
@@ -146,15 +152,10 @@ def keras_reference(
     (``layer(x, initial_state=h0)``), so any sequence length, ``h0`` and either
     ``return_sequences`` can be checked without building a model per case.
     """
-    if not isinstance(weights, SimpleRNNWeights):
-        raise TypeError(f"weights must be a SimpleRNNWeights; got {type(weights).__name__}")
+    check_record("weights", weights, SimpleRNNWeights)
     dtype = weights.dtype
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(
-            f"x has D = {x.shape[2]} features but Wx expects D = {weights.dims}; "
-            f"got x of shape {x.shape}"
-        )
+    check_features("x", x, weights.dims, "Wx")
     keras = import_keras()
     rnn = keras.layers.SimpleRNN(
         weights.hidden_units, return_sequences=bool(return_sequences), dtype=dtype.name

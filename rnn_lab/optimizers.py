@@ -21,13 +21,13 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from ._validate import check_record
 from .weights import FIELD_LAYOUTS, SimpleRNNWeights
 
 
 def _check_pair(weights: Any, grads: Any) -> None:
     for name, value in (("weights", weights), ("grads", grads)):
-        if not isinstance(value, SimpleRNNWeights):
-            raise TypeError(f"{name} must be a SimpleRNNWeights; got {type(value).__name__}")
+        check_record(name, value, SimpleRNNWeights)
     for name, w, g in zip(FIELD_LAYOUTS, weights.as_list(), grads.as_list(), strict=True):
         if w.shape != g.shape:
             raise ValueError(
@@ -54,9 +54,7 @@ def _keras_cast(value: float, dtype: type) -> Any:
 
 
 def _check_grads(grads: Any) -> SimpleRNNWeights:
-    if not isinstance(grads, SimpleRNNWeights):
-        raise TypeError(f"grads must be a SimpleRNNWeights; got {type(grads).__name__}")
-    return grads
+    return check_record("grads", grads, SimpleRNNWeights)
 
 
 def global_norm(grads: SimpleRNNWeights) -> float:
@@ -76,7 +74,9 @@ def clip_by_global_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNW
     if clip_norm == 0:
         raise ValueError("clip_norm must be > 0; got 0")
     dtype = grads.dtype.type
-    norm = dtype(np.sqrt(sum(np.sum(np.square(g)) for g in grads.as_list())))
+    # global_norm sums and takes the root in the gradients' dtype; the round trip through a
+    # Python float is exact, so ``norm`` is that dtype's value, as Keras computes it.
+    norm = dtype(global_norm(grads))
     with np.errstate(divide="ignore"):
         scale = dtype(clip_norm) * np.minimum(dtype(1.0) / norm, dtype(1.0 / clip_norm))
     return SimpleRNNWeights(*(g * scale for g in grads.as_list()))
@@ -151,8 +151,7 @@ class SGD(_Clipping):
 
     def init(self, weights: SimpleRNNWeights) -> SGDState:
         """Zero velocities (or none, for plain SGD)."""
-        if not isinstance(weights, SimpleRNNWeights):
-            raise TypeError(f"weights must be a SimpleRNNWeights; got {type(weights).__name__}")
+        check_record("weights", weights, SimpleRNNWeights)
         if self.momentum == 0:
             return SGDState(velocity=None)
         return SGDState(velocity=SimpleRNNWeights(*(np.zeros_like(w) for w in weights.as_list())))
@@ -226,8 +225,7 @@ class Adam(_Clipping):
 
     def init(self, weights: SimpleRNNWeights) -> AdamState:
         """Zero moments, zero updates done."""
-        if not isinstance(weights, SimpleRNNWeights):
-            raise TypeError(f"weights must be a SimpleRNNWeights; got {type(weights).__name__}")
+        check_record("weights", weights, SimpleRNNWeights)
         zeros = SimpleRNNWeights(*(np.zeros_like(w) for w in weights.as_list()))
         return AdamState(iterations=0, m=zeros, v=zeros)
 

@@ -1,14 +1,14 @@
 """Keras ↔ PyTorch weights for SimpleRNN/LSTM/GRU, as plain NumPy dictionaries.
 
-The same cell, laid out two ways (``g`` gate blocks of ``H`` units each):
+The same cell, laid out two ways (``G`` gate blocks of ``H`` units each):
 
 ==============  ==========================  ==================================
                 Keras                       PyTorch (``nn.RNN/LSTM/GRU``)
 ==============  ==========================  ==================================
-input weights   ``kernel (D, gH)``          ``weight_ih_l0 (gH, D)``
-recurrent       ``recurrent_kernel (H, gH)``  ``weight_hh_l0 (gH, H)``
-biases          ``bias (gH,)``; GRU         ``bias_ih_l0 (gH,)`` and
-                ``(2, 3H)``                 ``bias_hh_l0 (gH,)``, always two
+input weights   ``kernel (D, GH)``          ``weight_ih_l0 (GH, D)``
+recurrent       ``recurrent_kernel (H, GH)``  ``weight_hh_l0 (GH, H)``
+biases          ``bias (GH,)``; GRU         ``bias_ih_l0 (GH,)`` and
+                ``(2, 3H)``                 ``bias_hh_l0 (GH,)``, always two
 LSTM gates      ``[i, f, c, o]``            ``[i, f, g, o]`` (same order)
 GRU gates       ``[z, r, h]``               ``[r, z, n]`` (first two swapped)
 ==============  ==========================  ==================================
@@ -30,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_int, check_shape
+from ._validate import (
+    as_float_array,
+    check_features,
+    check_positive_int,
+    check_record,
+    check_shape,
+)
 from .cells import CELL_KINDS, GATE_ORDER, CellWeights
 
 #: PyTorch's gate blocks, in its packing order.
@@ -74,11 +80,9 @@ def keras_to_torch(weights: CellWeights) -> dict[str, np.ndarray]:
     SimpleRNN/LSTM becomes ``bias_ih_l0``, with ``bias_hh_l0 = 0``. No bias keys when
     ``use_bias=False`` (build the module with ``bias=False``).
     """
-    if not isinstance(weights, CellWeights):
-        raise TypeError(
-            f"weights must be a CellWeights (rnn_lab.replay.weights_from_layer(layer)); "
-            f"got {type(weights).__name__}"
-        )
+    check_record(
+        "weights", weights, CellWeights, hint=" (rnn_lab.replay.weights_from_layer(layer))"
+    )
     kind = weights.kind
     if kind == "GRU" and not weights.reset_after:
         raise UnsupportedConversionError(
@@ -129,27 +133,27 @@ def torch_to_keras(kind: str, state_dict: Mapping[str, Any]) -> CellWeights:
             f"torch.nn.{TORCH_MODULE[kind]} (num_layers=1, bidirectional=False, no "
             f"proj_size); missing {sorted(expected - keys)}, unexpected {sorted(keys - expected)}"
         )
-    g = len(GATE_ORDER[kind])
-    w_ih = _as_numpy("weight_ih_l0", state_dict["weight_ih_l0"], 2, f"({g}H, D)")
-    w_hh = _as_numpy("weight_hh_l0", state_dict["weight_hh_l0"], 2, f"({g}H, H)")
+    G = len(GATE_ORDER[kind])
+    w_ih = _as_numpy("weight_ih_l0", state_dict["weight_ih_l0"], 2, f"({G}H, D)")
+    w_hh = _as_numpy("weight_hh_l0", state_dict["weight_hh_l0"], 2, f"({G}H, H)")
     H = w_hh.shape[1]
-    check_shape("weight_hh_l0", w_hh, (g * H, H), f"({g}H, H)")
-    check_shape("weight_ih_l0", w_ih, (g * H, w_ih.shape[1]), f"({g}H, D) with H = {H}")
+    check_shape("weight_hh_l0", w_hh, (G * H, H), f"({G}H, H)")
+    check_shape("weight_ih_l0", w_ih, (G * H, w_ih.shape[1]), f"({G}H, D) with H = {H}")
     back = _inverse(TORCH_FROM_KERAS[kind])
     kernel = _reorder_blocks(w_ih, back, axis=0).T
     recurrent = _reorder_blocks(w_hh, back, axis=0).T
     bias = None
     if has_bias:
-        b_ih, b_hh = (_as_numpy(k, state_dict[k], 1, f"({g}H,)") for k in BIAS_KEYS)
-        check_shape("bias_ih_l0", b_ih, (g * H,), f"({g}H,)")
-        check_shape("bias_hh_l0", b_hh, (g * H,), f"({g}H,)")
+        b_ih, b_hh = (_as_numpy(k, state_dict[k], 1, f"({G}H,)") for k in BIAS_KEYS)
+        check_shape("bias_ih_l0", b_ih, (G * H,), f"({G}H,)")
+        check_shape("bias_hh_l0", b_hh, (G * H,), f"({G}H,)")
         b_ih, b_hh = (_reorder_blocks(b, back, axis=0) for b in (b_ih, b_hh))
         bias = np.stack([b_ih, b_hh]) if kind == "GRU" else b_ih + b_hh
     return CellWeights(kind, kernel, recurrent, bias, True if kind == "GRU" else None)
 
 
 def torch_parameter_count(kind: str, dims: int, hidden_units: int, *, bias: bool = True) -> int:
-    """Parameters of the PyTorch module: ``gH(D + H + 2)``, or ``gH(D + H)`` without bias.
+    """Parameters of the PyTorch module: ``GH(D + H + 2)``, or ``GH(D + H)`` without bias.
 
     Two bias vectors for every cell, so a PyTorch LSTM has ``4H`` more parameters than
     the Keras LSTM it is equivalent to; a PyTorch GRU as many as a ``reset_after=True``
@@ -159,8 +163,8 @@ def torch_parameter_count(kind: str, dims: int, hidden_units: int, *, bias: bool
         raise ValueError(f"kind must be one of {CELL_KINDS}; got {kind!r}")
     D = check_positive_int("dims", dims)
     H = check_positive_int("hidden_units", hidden_units)
-    g = len(GATE_ORDER[kind])
-    return g * H * (D + H + (2 if bias else 0))
+    G = len(GATE_ORDER[kind])
+    return G * H * (D + H + (2 if bias else 0))
 
 
 def labelled_weights(kind: str, dims: int, hidden_units: int, *, reset_after: bool = True):
@@ -173,8 +177,8 @@ def labelled_weights(kind: str, dims: int, hidden_units: int, *, reset_after: bo
     """
     H = check_positive_int("hidden_units", hidden_units)
     D = check_positive_int("dims", dims)
-    g = len(GATE_ORDER[kind])
-    codes = np.repeat(np.arange(1, g + 1, dtype=np.float64), H)
+    G = len(GATE_ORDER[kind])
+    codes = np.repeat(np.arange(1, G + 1, dtype=np.float64), H)
     bias = np.stack([codes, -codes]) if kind == "GRU" and reset_after else codes
     return CellWeights(
         kind,
@@ -196,7 +200,8 @@ def torch_style_forward(
 
     Returns ``(outputs (n, T, H), [h_T] or [h_T, c_T])`` like ``nn.RNN/LSTM/GRU`` with
     ``batch_first=True``. PyTorch writes column vectors, ``W_ih x_t``; for a batch of row
-    vectors that is ``x_t·W_ihᵀ``. With gates ``[r, z, n]`` (GRU) and ``[i, f, g, o]``::
+    vectors that is ``x_t·W_ihᵀ``. In PyTorch's own names, gates ``[r, z, n]`` (GRU) and
+    ``[i, f, g, o]`` (LSTM; its ``g`` is the book's candidate ``c̃_t``)::
 
         RNN   h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t-1}·W_hhᵀ + b_hh)
         GRU   r_t = σ(x_t·W_irᵀ + b_ir + h_{t-1}·W_hrᵀ + b_hr)
@@ -213,12 +218,11 @@ def torch_style_forward(
 
     weights = torch_to_keras(kind, state_dict)  # validates keys and shapes
     state = {
-        k: _as_numpy(k, v, 2 if k.startswith("weight") else 1, "(gH, D), (gH, H) or (gH,)")
+        k: _as_numpy(k, v, 2 if k.startswith("weight") else 1, "(GH, D), (GH, H) or (GH,)")
         for k, v in state_dict.items()
     }
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(f"x has D = {x.shape[2]} features; weight_ih_l0 expects {weights.dims}")
+    check_features("x", x, weights.dims, "weight_ih_l0")
     n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
     w_ih, w_hh = state["weight_ih_l0"], state["weight_hh_l0"]

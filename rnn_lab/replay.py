@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, check_features, check_record
 from .cells import (
     ACTIVATIONS,
     CELL_KINDS,
@@ -116,17 +116,11 @@ def run_recurrence(
     ``mask`` is ``(n, T)`` booleans, ``True`` where a step counts.
     """
     config = RecurrentConfig() if config is None else config
-    if not isinstance(weights, CellWeights):
-        raise TypeError(f"weights must be a CellWeights; got {type(weights).__name__}")
-    if not isinstance(config, RecurrentConfig):
-        raise TypeError(f"config must be a RecurrentConfig; got {type(config).__name__}")
+    check_record("weights", weights, CellWeights)
+    check_record("config", config, RecurrentConfig)
     x = as_float_array("inputs", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    n, T, D = x.shape
-    if weights.dims != D:
-        raise ValueError(
-            f"inputs have D = {D} features per timestep but the kernel expects "
-            f"D = {weights.dims} (kernel shape {weights.kernel.shape}); got {x.shape}"
-        )
+    check_features("inputs", x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
+    n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
     keep = None if mask is None else _check_mask(mask, n, T)
     step = _step_function(weights, config)

@@ -19,21 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_dtype_name
+from ._validate import as_float_array, check_dtype_name, check_features
 from .compare import error_per_timestep
-from .forward import hidden_states, manual_forward
+from .forward import check_weights, hidden_states, manual_forward
 from .keras_models import keras_reference
 from .weights import SimpleRNNWeights
 
 #: ``|h| >= 0.99`` counts as saturated: there ``tanh' = 1 - h² <= 0.02``, so the unit
 #: passes on less than 2 % of any change to its input.
 SATURATION_LEVEL = 0.99
-
-
-def _check_weights(weights: Any) -> SimpleRNNWeights:
-    if not isinstance(weights, SimpleRNNWeights):
-        raise TypeError(f"weights must be a SimpleRNNWeights; got {type(weights).__name__}")
-    return weights
 
 
 def _check_level(level: float) -> float:
@@ -77,7 +71,7 @@ def error_growth(
     first ``t`` outputs of a length-``T`` run are exactly the outputs of a length-``t``
     run, so ``e_t`` is also the error of the final output at sequence length ``t``.
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)")
     result = {}
     for dtype in dtypes:
@@ -93,7 +87,7 @@ def keras_hidden_states(weights: SimpleRNNWeights, x: Any) -> np.ndarray:
     ``y_t = h_t·I + 0`` adds exact zeros to exact products ``h·1``, so no rounding
     happens and ``y_t`` *is* Keras's ``h_t``.
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     H, dtype = weights.hidden_units, weights.dtype
     probe = SimpleRNNWeights(weights.Wx, weights.Wh, weights.Bh, np.eye(H, dtype=dtype),
                              np.zeros(H, dtype=dtype))  # fmt: skip
@@ -110,10 +104,9 @@ def hidden_states_keras_order(
     not associative, so the order changes the last bit of some results. ``tanh`` may
     be another implementation, e.g. ``tf.tanh``; its result is converted to NumPy.
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    if x.shape[2] != weights.dims:
-        raise ValueError(f"x has D = {x.shape[2]} features but Wx expects D = {weights.dims}")
+    check_features("x", x, weights.dims, "Wx")
     tanh = np.tanh if tanh is None else tanh
     n, T, _ = x.shape
     h_t = np.zeros((n, weights.hidden_units), dtype=weights.dtype)
@@ -131,7 +124,7 @@ def distance_from_float64(weights: SimpleRNNWeights, x: Any) -> np.ndarray:
     to it), so this is the float32 rounding error itself: the size to expect of any
     disagreement between two float32 implementations.
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=np.float64)
     y32 = manual_forward(x.astype(np.float32), weights.astype("float32"), return_sequences=True)
     y64 = manual_forward(x, weights.astype("float64"), return_sequences=True)
@@ -163,7 +156,7 @@ def sensitivity_to_h0(
     error: it fades like ``ρ(Wh)^t`` when the recurrence contracts (the network
     forgets) and grows until ``O(1)`` when it is chaotic.
     """
-    weights = _check_weights(weights).astype("float64")
+    weights = check_weights(weights).astype("float64")
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=np.float64)
     delta = float(delta)
     if not (np.isfinite(delta) and 0.0 < delta < 1.0):
@@ -183,7 +176,7 @@ def recurrent_scale_sweep(
     (see :func:`saturated_fraction`); and, if ``with_keras``, ``"keras_error"``
     ``max_t e_t``, the largest ``|Keras - manual|`` over all outputs (in the weights' dtype).
     """
-    weights = _check_weights(weights)
+    weights = check_weights(weights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
     scales = as_float_array("scales", scales, ndim=1, layout="(k,)", dtype=np.float64)
     if np.any(scales <= 0):

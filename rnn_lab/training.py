@@ -20,7 +20,7 @@ import numpy as np
 
 from ._validate import check_dtype_name, check_positive_int
 from .backward import check_targets, manual_backward
-from .forward import _check_inputs, _check_weights
+from .forward import check_inputs, check_weights
 from .optimizers import SGD, Adam, Optimizer, global_norm
 from .weights import SimpleRNNWeights
 
@@ -49,8 +49,8 @@ def batch_slices(n_samples: int, batch_size: int) -> list[slice]:
 def _check_training_data(
     x: object, y: object, weights: SimpleRNNWeights, return_sequences: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    weights = _check_weights(weights)
-    x = _check_inputs(x, weights)
+    weights = check_weights(weights)
+    x = check_inputs(x, weights)
     y = check_targets(y, x.shape[0], x.shape[1], weights, return_sequences)
     return x, y
 

@@ -11,6 +11,12 @@ name     shape       role                        Keras name
 =======  ==========  ==========================  ======================
 
 ``model.get_weights()`` returns them in exactly this order.
+
+This record is the whole model ``SimpleRNN -> Dense`` of chapters 1-8, in the book's names.
+Chapters 9-11 use :class:`rnn_lab.cells.CellWeights`, one recurrent layer of any kind in
+Keras's own layout; for a SimpleRNN its ``kernel, recurrent_kernel, bias`` are this record's
+``Wx, Wh, Bh`` (converters: :func:`rnn_lab.cells.cell_weights_from_simple_rnn` and
+:func:`rnn_lab.cells.simple_rnn_weights_from_cell`).
 """
 
 from __future__ import annotations

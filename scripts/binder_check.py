@@ -35,7 +35,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from rnn_lab.toc import toc_notebooks
+from rnn_lab.book.toc import toc_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 # mybinder.org gives a session 2 GB ("memory limit" of its user pods); the Jupyter server

@@ -331,7 +331,7 @@ def test_checking_tools_reject_bad_input(problem):
 def test_plot_gradient_norms_draws_one_line_per_series():
     import matplotlib.pyplot as plt
 
-    from rnn_lab.gradient_plots import plot_gradient_norms
+    from rnn_lab.plots.gradients import plot_gradient_norms
 
     x, y, weights, _ = make_problem(3, 8, 2, 4, 1, False, False, 0, "float64")
     norms = {f"scale {s}": manual_backward(x, y, weights.scaled(s)).dh_norms() for s in (0.5, 2)}
@@ -350,7 +350,7 @@ def test_plot_gradient_norms_draws_one_line_per_series():
 def test_plot_truncation_errors_marks_exact_agreement():
     import matplotlib.pyplot as plt
 
-    from rnn_lab.gradient_plots import plot_truncation_errors
+    from rnn_lab.plots.gradients import plot_truncation_errors
 
     fig, ax = plot_truncation_errors({"a": ([1, 2, 3], [0.5, 1e-3, 0.0])})
     markers = [line for line in ax.get_lines() if line.get_marker() == "v"]

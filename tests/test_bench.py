@@ -29,7 +29,6 @@ from rnn_lab.bench import (
     Config,
     Plan,
     Timing,
-    _check_agreement,
     calibrate,
     load_csv,
     measure_config,
@@ -37,7 +36,8 @@ from rnn_lab.bench import (
     overheads_path,
     time_interleaved,
 )
-from rnn_lab.bench_plots import (
+from rnn_lab.bench.harness import _check_agreement
+from rnn_lab.bench.plots import (
     plot_overheads,
     plot_ratio_bars,
     plot_ratios,

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnn_lab.toc import toc_notebooks, toc_pages
+from rnn_lab.book.toc import toc_notebooks, toc_pages
 
 REPO = Path(__file__).resolve().parents[1]
 NOISE = re.compile(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rnn_lab.toc import toc_notebooks
+from rnn_lab.book.toc import toc_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 SETUP_TAG = "remove-cell"

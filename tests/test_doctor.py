@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 
-from rnn_lab import doctor
+from rnn_lab.book import doctor
 
 
 def test_doctor_reports_versions_and_agreement_and_exits_zero():

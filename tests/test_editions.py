@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnn_lab import editions
-from rnn_lab.editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks, count_tagged
+from rnn_lab.book import editions
+from rnn_lab.book.editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks, count_tagged
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -149,3 +149,25 @@ def test_the_command_line_writes_both_editions(tmp_path, capsys):
 def test_an_unknown_edition_is_refused():
     with pytest.raises(ValueError, match="edition must be one of"):
         editions.make_edition(_read(CHAPTERS[0]), "principal")
+
+
+def test_the_chapters_are_the_table_of_contents_chapters():
+    # One list of chapters everywhere: the editions follow _toc.yml (via rnn_lab.book.toc).
+    from rnn_lab.book.toc import toc_notebooks
+
+    assert [p for p in toc_notebooks(BOOK.parent) if p.name[:2].isdigit()] == CHAPTERS
+    assert [p.name for p in CHAPTERS] == sorted(p.name for p in BOOK.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_a_notebook_missing_from_the_toc_gets_no_edition(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("01_first", "02_draft", "03_third"):
+        nbformat.write(nbformat.v4.new_notebook(), book / f"{name}.ipynb")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/01_first\nchapters:\n- file: book/03_third\n"
+    )
+    assert [p.name for p in chapter_notebooks(book)] == ["01_first.ipynb", "03_third.ipynb"]
+    (tmp_path / "_toc.yml").unlink()
+    with pytest.raises(FileNotFoundError, match=r"_toc\.yml"):
+        chapter_notebooks(book)

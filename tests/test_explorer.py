@@ -19,7 +19,7 @@ from rnn_lab import (
     tolerance_for,
 )
 from rnn_lab.compare import error_per_timestep
-from rnn_lab.explorer import (
+from rnn_lab.explorer.compute import (
     DIMS,
     HIDDEN_UNITS_RANGE,
     N_SAMPLES,

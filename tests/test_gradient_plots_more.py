@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnn_lab.gradient_plots import plot_clipping
+from rnn_lab.plots.gradients import plot_clipping
 
 
 @pytest.fixture(autouse=True)

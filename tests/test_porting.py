@@ -244,7 +244,7 @@ def test_pytorch_gate_order_is_not_keras_order(torch, keras):
 def test_layout_figure_is_drawn_from_the_conversion():
     import matplotlib.pyplot as plt
 
-    from rnn_lab.gate_plots import plot_weight_layout
+    from rnn_lab.plots.gates import plot_weight_layout
 
     fig, (keras_axes, torch_axes) = plot_weight_layout("GRU", 3, 2)
     labels = [text.get_text() for text in torch_axes[0].texts]

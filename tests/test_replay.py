@@ -353,7 +353,7 @@ def test_trace_gates_agrees_with_the_replay_and_the_equations():
     np.testing.assert_array_equal(trace["c"][:, -1], c_T)
     # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t and h_t = o_t ⊙ tanh(c_t), checked from the trace
     c_prev = np.concatenate([np.zeros((2, 1, 3)), trace["c"][:, :-1]], axis=1)
-    np.testing.assert_allclose(trace["c"], trace["f"] * c_prev + trace["i"] * trace["g"])
+    np.testing.assert_allclose(trace["c"], trace["f"] * c_prev + trace["i"] * trace["c_tilde"])
     np.testing.assert_allclose(trace["h"], trace["o"] * np.tanh(trace["c"]))
     gru = random_cell_weights("GRU", 2, 3, seed=16, dtype="float64")
     g = trace_gates(gru, x)
@@ -510,7 +510,7 @@ def test_measure_agreement_and_its_errors():
 def test_gate_plots_draw_and_validate():
     import matplotlib.pyplot as plt
 
-    from rnn_lab.gate_plots import plot_gate_heatmaps, plot_state_lines
+    from rnn_lab.plots.gates import plot_gate_heatmaps, plot_state_lines
 
     trace = trace_gates(random_cell_weights("GRU", 2, 3), np.ones((1, 4, 2)))
     fig, axes = plot_gate_heatmaps({name: values[0] for name, values in trace.items()})

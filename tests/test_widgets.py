@@ -14,7 +14,7 @@ import traitlets
 from PIL import Image
 
 from rnn_lab import count_parameters, tolerance_for
-from rnn_lab.explorer import (
+from rnn_lab.explorer.compute import (
     DIMS,
     HIDDEN_UNITS_RANGE,
     N_SAMPLES,
@@ -25,7 +25,7 @@ from rnn_lab.explorer import (
     ExplorerConfig,
     explore,
 )
-from rnn_lab.widgets import FIGURE_DPI, FIGURE_SIZE, ExplorerWidget, explorer
+from rnn_lab.explorer.widget import FIGURE_DPI, FIGURE_SIZE, ExplorerWidget, explorer
 
 
 @pytest.fixture

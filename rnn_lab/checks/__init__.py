@@ -4,6 +4,11 @@ Each checker runs the learner's function (or value) on hidden random cases again
 Keras/NumPy references, prints ✓ with what was verified or ✗ with a diagnosis that
 names a recognised mistake, and returns a :class:`CheckResult`. A checker never
 raises because of the learner's code.
+
+One module per chapter (``ch01`` .. ``ch11``) on a shared core (:mod:`.core`: running and
+timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
+the recognised mistakes). The checks may import the maths (and :mod:`rnn_lab.plots`, though
+none needs it); nothing else in the package imports them.
 """
 
 from __future__ import annotations

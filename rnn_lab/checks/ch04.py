@@ -15,6 +15,7 @@ import numpy as np
 from ..data import make_sequences
 from ..forward import hidden_states
 from ..keras_models import keras_reference
+from ..stability import spectral_radius
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, random_weights
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
@@ -153,7 +154,7 @@ def measure_doubled_wh() -> DoubledMeasurement:
         w = weights.scaled(scale)
         a, b = (hidden_states(x, w, h0=h0) for h0 in starts)
         gap = np.abs(a - b).max(axis=(0, 2))
-        radius.append(float(np.max(np.abs(np.linalg.eigvals(w.Wh)))))
+        radius.append(spectral_radius(w.Wh))
         mean_abs.append(float(np.abs(a).mean()))
         max_abs.append(float(np.abs(a).max()))
         memory.append(int(np.argmax(gap < MEMORY_ATOL)) + 1 if np.any(gap < MEMORY_ATOL) else None)

@@ -1,9 +1,9 @@
 """Checker for the exercise of chapter 10, *GRU by hand*: the whole loop of Keras's default
-GRU (``reset_after=True``, bias ``(2, 3H)``: row 0 ``Bx``, row 1 ``Bh``).
+GRU (``reset_after=True``, bias ``(2, 3H)``: row 0 ``Bx``, row 1 ``Bhh``).
 
-    z_t = σ(x_t·Wx_z + Bx_z + h_{t-1}·Wh_z + Bh_z)
-    r_t = σ(x_t·Wx_r + Bx_r + h_{t-1}·Wh_r + Bh_r)
-    h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bh_h))
+    z_t = σ(x_t·Wx_z + Bx_z + h_{t-1}·Wh_z + Bhh_z)
+    r_t = σ(x_t·Wx_r + Bx_r + h_{t-1}·Wh_r + Bhh_r)
+    h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bhh_h))
     h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t,   h_0 = 0,   blocks [z, r, h]
 """
 
@@ -37,12 +37,12 @@ GRU_MISTAKES = {
     "reset_before": Mistake(
         "reset_before",
         "applied the reset gate before the recurrent product, (r ⊙ h)·Wh_h (reset_after=False)",
-        "With reset_after=True the product comes first: r * (h @ Wh_h + Bh_h).",
+        "With reset_after=True the product comes first: r * (h @ Wh_h + Bhh_h).",
     ),
     "bias_outside_reset": Mistake(
         "reset_bias_outside",
-        "left the recurrent bias Bh_h outside the reset gate, r ⊙ (h·Wh_h) + Bh_h",
-        "The reset gate scales the whole recurrent term, bias included: r * (h @ Wh_h + Bh_h).",
+        "left the recurrent bias Bhh_h outside the reset gate, r ⊙ (h·Wh_h) + Bhh_h",
+        "The reset gate scales the whole recurrent term, bias included: r * (h @ Wh_h + Bhh_h).",
     ),
     "swapped_update": Mistake(
         "swapped_update",

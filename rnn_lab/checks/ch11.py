@@ -64,15 +64,15 @@ def _reorder_rows(array: np.ndarray) -> np.ndarray:
 
 
 def _weight_ih_variants(kernel: np.ndarray) -> dict[str, np.ndarray]:
-    D, gH = kernel.shape
+    D, GH = kernel.shape
     reordered_columns = np.concatenate(
         [np.split(kernel, 3, axis=1)[k] for k in TORCH_FROM_KERAS["GRU"]], axis=1
     )
     return {
         "not_transposed": reordered_columns,
         "untouched": np.array(kernel),
-        "reshaped": kernel.reshape(gH, D),
-        "reshaped_reordered": _reorder_rows(kernel.reshape(gH, D)),
+        "reshaped": kernel.reshape(GH, D),
+        "reshaped_reordered": _reorder_rows(kernel.reshape(GH, D)),
         "not_reordered": kernel.T,
     }
 

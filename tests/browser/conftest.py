@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from rnn_lab.toc import toc_pages as rnn_lab_toc_pages
+from rnn_lab.book.toc import toc_pages as rnn_lab_toc_pages
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "_build" / "screenshots"

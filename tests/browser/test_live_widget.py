@@ -1,6 +1,6 @@
 """The live explorer in a real browser: a learner's click really does something.
 
-`widget_smoke.ipynb` (beside this file) shows `rnn_lab.widgets.explorer()`. Voilà serves it
+`widget_smoke.ipynb` (beside this file) shows `rnn_lab.explorer.widget.explorer()`. Voilà serves it
 with a live kernel on 127.0.0.1; Chromium opens it, drags the first slider with the mouse
 and the test waits for the kernel's answer: a new picture and a new summary line.
 """

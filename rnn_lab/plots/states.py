@@ -17,10 +17,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ._validate import as_float_array
-from .plots import plot_error_per_timestep
-from .projection import Projection, project_trajectory
-from .stability import SATURATION_LEVEL
+from .._validate import as_float_array
+from ..projection import Projection, project_trajectory
+from ..stability import SATURATION_LEVEL
+from .axes import new_axes
+from .basics import plot_error_per_timestep
 
 #: Units that get their own legend entry; above this a legend would hide the lines.
 MAX_LEGEND_UNITS = 8
@@ -39,12 +40,6 @@ def _one_sample(states: Any) -> np.ndarray:
     return as_float_array("states", states, ndim=2, layout="(T, H)", dtype=np.float64)
 
 
-def _new_axes(ax, figsize=(7.0, 3.6)):
-    if ax is not None:
-        return ax.figure, ax
-    return plt.subplots(figsize=figsize, layout="constrained")
-
-
 def _timesteps(T: int) -> np.ndarray:
     return np.arange(1, T + 1)
 
@@ -59,7 +54,7 @@ def plot_unit_trajectories(states: Any, *, ax=None, title: str | None = None):
     """
     states = _one_sample(states)
     T, H = states.shape
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     for bound in (-1, 1):
         ax.axhspan(bound * SATURATION_LEVEL, bound * 1.05, color="0.88", zorder=0, lw=0)
     t = _timesteps(T)
@@ -94,7 +89,7 @@ def plot_state_heatmap(states: Any, *, ax=None, title: str | None = None, colorb
     """
     states = _one_sample(states)
     T, H = states.shape
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     limit = max(1.0, float(np.abs(states).max()))
     image = ax.imshow(
         states.T,
@@ -140,7 +135,7 @@ def plot_projected_trajectory(
             f"projection must be project_trajectory(states, 2) for these T = {T} states"
         )
     z = projection.coords
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     points = ax.scatter(z[:, 0], z[:, 1], c=_timesteps(T), cmap="viridis", s=14, zorder=3)
     if T > 1:
         points.set_clim(1, T)

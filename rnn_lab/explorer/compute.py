@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_dtype_name
-from .data import make_sequences
-from .forward import hidden_states
-from .keras_models import import_keras
-from .params import count_parameters
-from .stability import SATURATION_LEVEL
-from .tolerances import tolerance_for
-from .weights import SimpleRNNWeights, random_weights
+from .._validate import check_dtype_name
+from ..data import make_sequences
+from ..forward import hidden_states
+from ..keras_models import import_keras
+from ..params import count_parameters
+from ..stability import SATURATION_LEVEL, spectral_radius
+from ..tolerances import tolerance_for
+from ..weights import SimpleRNNWeights, random_weights
 
 #: Hidden units ``H`` the explorer offers (64 still draws and runs quickly).
 HIDDEN_UNITS_RANGE = (1, 64)
@@ -199,7 +199,7 @@ class ExplorerResult:
     @property
     def spectral_radius(self) -> float:
         """``ρ(s·Wh)``, the largest ``|eigenvalue|``: below 1 old states fade away."""
-        return float(np.max(np.abs(np.linalg.eigvals(self.weights.Wh.astype(np.float64)))))
+        return spectral_radius(self.weights.Wh)
 
     @property
     def saturated_fraction(self) -> float:

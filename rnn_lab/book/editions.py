@@ -1,6 +1,6 @@
 """Student and teacher editions of the chapter notebooks.
 
-    python -m rnn_lab.editions --out DIR
+    python -m rnn_lab.book.editions --out DIR
 
 writes ``DIR/student/NN_name.ipynb`` (every cell tagged ``solution`` removed: starters,
 checkers and the chapter text kept) and ``DIR/teacher/NN_name.ipynb`` (everything) for
@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import nbformat
+
+from .toc import toc_notebooks
 
 #: Cells with this tag hold a solution (its code, its ✓ check, its explanation).
 SOLUTION_TAG = "solution"
@@ -41,16 +44,25 @@ BANNERS = {
 def _default_book_dir() -> Path:
     # An editable install (the repository) has book/ next to the package; otherwise
     # the current directory is expected to be the repository root.
-    beside_package = Path(__file__).resolve().parents[1] / "book"
+    beside_package = Path(__file__).resolve().parents[2] / "book"
     return beside_package if beside_package.is_dir() else Path.cwd() / "book"
 
 
 def chapter_notebooks(book_dir: Path | str | None = None) -> list[Path]:
-    """The chapter notebooks ``NN_name.ipynb`` of ``book_dir``, in chapter order."""
+    """The chapter notebooks ``NN_name.ipynb`` of ``book_dir``, in reading order: the
+    table of contents (``_toc.yml`` beside ``book_dir``, read by
+    :func:`rnn_lab.book.toc.toc_notebooks`) decides which chapters there are."""
     book_dir = Path(book_dir) if book_dir is not None else _default_book_dir()
     if not book_dir.is_dir():
         raise FileNotFoundError(f"no book directory at {book_dir}")
-    return sorted(book_dir.glob(CHAPTER_GLOB))
+    repo = book_dir.resolve().parent
+    if not (repo / "_toc.yml").is_file():
+        raise FileNotFoundError(f"no table of contents _toc.yml beside {book_dir}")
+    return [
+        path
+        for path in toc_notebooks(repo)
+        if path.parent.resolve() == book_dir.resolve() and fnmatch(path.name, CHAPTER_GLOB)
+    ]
 
 
 def _exporter(edition: str):
@@ -109,7 +121,7 @@ def count_tagged(nb: nbformat.NotebookNode, tag: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m rnn_lab.editions",
+        prog="python -m rnn_lab.book.editions",
         description="Write the student edition (solutions removed) and the teacher edition "
         "(with solutions) of every chapter notebook.",
     )

@@ -2,8 +2,8 @@
 menu, and three pictures redrawn on every change (ipywidgets 8; needs a running kernel,
 so it works in Jupyter, Binder and Colab, not on the static website).
 
-All computing is done by :func:`rnn_lab.explorer.explore`; this module only wires controls
-to it and draws the result with :mod:`rnn_lab.state_plots` and
+All computing is done by :func:`rnn_lab.explorer.compute.explore`; this module only wires controls
+to it and draws the result with :mod:`rnn_lab.plots.states` and
 :func:`rnn_lab.plots.plot_error_per_timestep`, off-screen, into a PNG shown by an ``Image``
 widget. Drawing, not arithmetic, is what an update costs, so :class:`LiveFigure` keeps its
 axes and redraws only what changed (``benchmarks/widget_latency.py`` measures an update).
@@ -26,7 +26,11 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
 
-from .explorer import (
+from ..plots.basics import plot_error_per_timestep
+from ..plots.states import plot_projected_trajectory, plot_unit_trajectories
+from ..projection import project_trajectory
+from ..tolerances import tolerance_for
+from .compute import (
     HIDDEN_UNITS_RANGE,
     N_SAMPLES,
     RECURRENT_SCALE_RANGE,
@@ -36,10 +40,6 @@ from .explorer import (
     ExplorerResult,
     explore,
 )
-from .plots import plot_error_per_timestep
-from .projection import project_trajectory
-from .state_plots import plot_projected_trajectory, plot_unit_trajectories
-from .tolerances import tolerance_for
 
 #: Size of the drawn figure in inches and its resolution: 864 × 486 pixels, shown pixel for
 #: pixel, fits a notebook's width with readable text and keeps the PNG small.
@@ -256,7 +256,7 @@ def _png(canvas: FigureCanvasAgg) -> bytes:
 class ExplorerWidget(widgets.VBox):
     """The explorer as a widget: ``controls``, a ``summary`` line, the figure as an
     ``image`` (PNG) and an ``output`` area where errors in an update are reported.
-    ``result`` is the last successful :class:`~rnn_lab.explorer.ExplorerResult`."""
+    ``result`` is the last successful :class:`~rnn_lab.explorer.compute.ExplorerResult`."""
 
     def __init__(
         self,

@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 
-from .data import make_sequences
-from .tolerances import tolerance_for
-from .weights import random_weights
+from ..data import make_sequences
+from ..tolerances import tolerance_for
+from ..weights import random_weights
 
 CHECK_SHAPE = {"n_samples": 16, "seq_len": 15, "dims": 3, "hidden_units": 5, "outputs": 5}
 
@@ -24,7 +24,7 @@ def run_doctor(out=sys.stdout) -> int:
     print(f"Python      {platform.python_version()}", file=out)
     print(f"NumPy       {np.__version__}", file=out)
     try:
-        from .keras_models import import_keras, keras_reference
+        from ..keras_models import import_keras, keras_reference
 
         keras = import_keras()
         import tensorflow as tf
@@ -34,7 +34,7 @@ def run_doctor(out=sys.stdout) -> int:
     print(f"TensorFlow  {tf.__version__}", file=out)
     print(f"Keras       {keras.__version__} (backend: {keras.backend.backend()})", file=out)
 
-    from .forward import manual_forward
+    from ..forward import manual_forward
 
     c = CHECK_SHAPE
     healthy = True

@@ -1,4 +1,5 @@
-"""Plots the chapters use. Each takes data (arrays), not models, draws on a given
+"""The first chapters' figures: one sample's inputs ``x_t``, the weight matrices, and the
+Keras-vs-loop error per timestep. Each takes data (arrays), not models, draws on a given
 ``ax`` or a new figure, labels its axes in the book's notation, and returns what it drew.
 """
 
@@ -10,15 +11,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_float_array
-from .tolerances import machine_epsilon
-
-
-def _new_axes(ax, figsize=(7.0, 3.6)):
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return fig, ax
+from .._validate import as_float_array
+from ..tolerances import machine_epsilon
+from .axes import new_axes
 
 
 def plot_error_per_timestep(
@@ -38,7 +33,7 @@ def plot_error_per_timestep(
     series = dict(errors) if isinstance(errors, Mapping) else {None: errors}
     if not series:
         raise ValueError("errors must hold at least one (T,) array; got an empty mapping")
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     eps = machine_epsilon(dtype)
     smallest_nonzero, largest = eps, eps
     for label, values in series.items():
@@ -94,7 +89,7 @@ def plot_inputs(sample: Any, *, ax=None):
     """One input sequence ``x`` of shape ``(T, D)``: each feature as a line over time.
     Returns ``(fig, ax)``."""
     sample = as_float_array("sample", sample, ndim=2, layout="(T, D)", dtype=np.float64)
-    fig, ax = _new_axes(ax, figsize=(7.0, 3.0))
+    fig, ax = new_axes(ax, figsize=(7.0, 3.0))
     t = np.arange(1, sample.shape[0] + 1)
     for d in range(sample.shape[1]):
         ax.plot(t, sample[:, d], marker="o", ms=3, label=f"feature {d + 1}")

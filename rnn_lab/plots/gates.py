@@ -1,7 +1,7 @@
 """Plots for the LSTM, GRU and porting chapters: gates over time, states over time, and
 where each gate's weights live in Keras's and PyTorch's arrays.
 
-Like :mod:`rnn_lab.plots`, each function takes arrays (not models), labels its axes in
+Like :mod:`rnn_lab.plots.basics`, each function takes arrays (not models), labels its axes in
 the book's notation and returns ``(fig, axes)``.
 """
 
@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from ._validate import as_float_array
-from .cells import GATE_ORDER
-from .porting import TORCH_FROM_KERAS, TORCH_GATE_ORDER, keras_to_torch, labelled_weights
+from .._validate import as_float_array
+from ..cells import GATE_ORDER
+from ..porting import TORCH_FROM_KERAS, TORCH_GATE_ORDER, keras_to_torch, labelled_weights
+from .axes import new_axes
 
 #: Colour range and TeX label of each gate: sigmoid gates live in [0, 1], tanh ones in
 #: [-1, 1]; the LSTM cell state is unbounded (None: symmetric around 0 from the data).
@@ -24,7 +25,7 @@ GATE_STYLE: dict[str, tuple[tuple[float, float] | None, str]] = {
     "i": ((0.0, 1.0), r"input gate $i_t$"),
     "f": ((0.0, 1.0), r"forget gate $f_t$"),
     "o": ((0.0, 1.0), r"output gate $o_t$"),
-    "g": ((-1.0, 1.0), r"candidate $\tilde c_t$"),
+    "c_tilde": ((-1.0, 1.0), r"candidate $\tilde c_t$"),
     "c": (None, r"cell state $c_t$"),
     "z": ((0.0, 1.0), r"update gate $z_t$"),
     "r": ((0.0, 1.0), r"reset gate $r_t$"),
@@ -37,7 +38,7 @@ _GATE_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
 def plot_gate_heatmaps(gates: Mapping[str, Any], *, suptitle: str | None = None):
     """One heatmap per gate: unit (rows) by timestep (columns), for one sample.
 
-    ``gates`` maps a gate name (``i, f, g, o, c, h`` or ``z, r, h_tilde, h``; see
+    ``gates`` maps a gate name (``i, f, c_tilde, o, c, h`` or ``z, r, h_tilde, h``; see
     :data:`GATE_STYLE`) to a ``(T, H)`` array, e.g. ``{k: v[0] for k, v in
     trace_gates(...).items()}``. Gates in ``[0, 1]`` share one colour scale, those in
     ``[-1, 1]`` another, so panels can be compared by eye.
@@ -96,10 +97,7 @@ def plot_state_lines(
     ``t = first_t, first_t + 1, ...`` (``first_t`` is 1 for a whole sequence)."""
     if not isinstance(series, Mapping) or not series:
         raise ValueError("series must be a non-empty mapping label -> (T,) array")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 3.4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = new_axes(ax, figsize=(7.0, 3.4))
     for label, values in series.items():
         values = as_float_array(str(label), values, ndim=1, layout="(T,)")
         t = np.arange(first_t, first_t + values.size)
@@ -114,12 +112,12 @@ def plot_state_lines(
 
 
 def _draw_blocks(
-    ax, codes: np.ndarray, names: dict[int, str], g: int, title: str, *, along_cols: bool
+    ax, codes: np.ndarray, names: dict[int, str], G: int, title: str, *, along_cols: bool
 ) -> None:
-    """``codes`` holds a Keras block number (1..g, sign ignored) or 0 for 'no counterpart';
+    """``codes`` holds a Keras block number (1..G, sign ignored) or 0 for 'no counterpart';
     the gate blocks follow one another along the columns (Keras) or the rows (PyTorch)."""
-    cmap = ListedColormap(["#d9d9d9", *_GATE_COLOURS[:g]])
-    ax.imshow(np.abs(codes), cmap=cmap, vmin=-0.5, vmax=g + 0.5, aspect="auto")
+    cmap = ListedColormap(["#d9d9d9", *_GATE_COLOURS[:G]])
+    ax.imshow(np.abs(codes), cmap=cmap, vmin=-0.5, vmax=G + 0.5, aspect="auto")
     rows, cols = codes.shape
     line = codes[0] if along_cols else codes[:, 0]
     start = 0
@@ -157,34 +155,34 @@ def plot_weight_layout(kind: str, dims: int, hidden_units: int, *, reset_after: 
         same = torch_name == keras_name
         torch_of[keras_block + 1] = torch_name if same else f"{torch_name}\n(Keras {keras_name})"
     torch_of[0] = "0"
-    g = len(GATE_ORDER[kind])
+    G = len(GATE_ORDER[kind])
     keras_arrays = {
-        f"kernel ({dims}, {g * hidden_units})": weights.kernel,
-        f"recurrent_kernel ({hidden_units}, {g * hidden_units})": weights.recurrent_kernel,
+        f"kernel ({dims}, {G * hidden_units})": weights.kernel,
+        f"recurrent_kernel ({hidden_units}, {G * hidden_units})": weights.recurrent_kernel,
     }
     bias = weights.bias
     if bias.ndim == 2:
-        keras_arrays[f"bias[0] of ({2}, {g * hidden_units})"] = bias[:1]
-        keras_arrays[f"bias[1] of ({2}, {g * hidden_units})"] = bias[1:]
+        keras_arrays[f"bias[0] of ({2}, {G * hidden_units})"] = bias[:1]
+        keras_arrays[f"bias[1] of ({2}, {G * hidden_units})"] = bias[1:]
     else:
-        keras_arrays[f"bias ({g * hidden_units},)"] = bias[None, :]
+        keras_arrays[f"bias ({G * hidden_units},)"] = bias[None, :]
     torch_arrays = {
-        f"weight_ih_l0\n({g * hidden_units}, {dims})": torch_state["weight_ih_l0"],
-        f"weight_hh_l0\n({g * hidden_units}, {hidden_units})": torch_state["weight_hh_l0"],
-        f"bias_ih_l0\n({g * hidden_units},)": torch_state["bias_ih_l0"][:, None],
-        f"bias_hh_l0\n({g * hidden_units},)": torch_state["bias_hh_l0"][:, None],
+        f"weight_ih_l0\n({G * hidden_units}, {dims})": torch_state["weight_ih_l0"],
+        f"weight_hh_l0\n({G * hidden_units}, {hidden_units})": torch_state["weight_hh_l0"],
+        f"bias_ih_l0\n({G * hidden_units},)": torch_state["bias_ih_l0"][:, None],
+        f"bias_hh_l0\n({G * hidden_units},)": torch_state["bias_hh_l0"][:, None],
     }
     fig = plt.figure(figsize=(9.5, 4.4), layout="constrained")
     left, right = fig.subfigures(1, 2, width_ratios=[1.25, 1])
     heights = [a.shape[0] + 0.8 for a in keras_arrays.values()]
     keras_axes = left.subplots(len(keras_arrays), 1, height_ratios=heights)
     for ax, (title, array) in zip(keras_axes, keras_arrays.items(), strict=True):
-        _draw_blocks(ax, array, keras_names, g, title, along_cols=True)
+        _draw_blocks(ax, array, keras_names, G, title, along_cols=True)
     left.suptitle(f"Keras {kind}: gates side by side in columns", fontsize=10)
     widths = [max(a.shape[1] + 0.8, 2.4) for a in torch_arrays.values()]  # room for titles
     torch_axes = right.subplots(1, len(torch_arrays), width_ratios=widths)
     for ax, (title, array) in zip(torch_axes, torch_arrays.items(), strict=True):
-        _draw_blocks(ax, array, torch_of, g, title, along_cols=False)
+        _draw_blocks(ax, array, torch_of, G, title, along_cols=False)
     module = "RNN" if kind == "SimpleRNN" else kind
     right.suptitle(f"PyTorch nn.{module}: gates in rows", fontsize=10)
     return fig, (keras_axes, torch_axes)

@@ -11,9 +11,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_float_array
-from .plots import _new_axes
-from .tolerances import machine_epsilon
+from .._validate import as_float_array
+from ..tolerances import machine_epsilon
+from .axes import new_axes
 
 
 def _series(values: Any, name: str) -> dict[Any, np.ndarray]:
@@ -40,7 +40,7 @@ def plot_gradient_norms(norms: Any, *, ax=None, title: str | None = None):
     each step back multiplies the gradient by.
     """
     series = _series(norms, "norms")
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     for label, values in series.items():
         if np.any(values < 0):
             raise ValueError("norms must be >= 0")
@@ -65,7 +65,7 @@ def plot_truncation_errors(
     """
     if not errors:
         raise ValueError("errors must hold at least one (ks, relative_errors) pair")
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     eps = machine_epsilon(dtype)
     for label, (ks, values) in errors.items():
         ks = as_float_array("ks", ks, ndim=1, layout="(K,)", dtype=np.float64)
@@ -107,7 +107,7 @@ def plot_loss_curves(
     manual one stays visible. ``baseline`` adds a horizontal reference line.
     """
     series = _series(curves, "losses")
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     for label, values in series.items():
         dashed = label is not None and "keras" in str(label).lower()
         ax.plot(
@@ -193,7 +193,7 @@ def plot_predictions(
     y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
     if not predictions:
         raise ValueError("predictions must hold at least one array")
-    fig, ax = _new_axes(ax, figsize=(4.6, 4.2))
+    fig, ax = new_axes(ax, figsize=(4.6, 4.2))
     for index, (label, values) in enumerate(predictions.items()):
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if values.shape != y_true.shape:

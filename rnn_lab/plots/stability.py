@@ -11,10 +11,10 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_float_array
-from .plots import _new_axes
-from .stability import SATURATION_LEVEL, saturated_fraction
-from .tolerances import FLOAT32_ATOL, machine_epsilon, tolerance_for
+from .._validate import as_float_array
+from ..stability import SATURATION_LEVEL, saturated_fraction
+from ..tolerances import FLOAT32_ATOL, machine_epsilon, tolerance_for
+from .axes import new_axes
 
 #: Colours per precision, shared by the error plots so float32/float64 look alike everywhere.
 DTYPE_COLORS = {"float32": "#1f77b4", "float64": "#d62728"}
@@ -71,7 +71,7 @@ def plot_error_growth(
         series[dtype] = as_float_array(dtype, growth[dtype], ndim=1, layout="(T,)")
         if series[dtype].shape != (T,):
             raise ValueError(f"growth[{dtype!r}] must have shape (T,) = ({T},)")
-    fig, ax = _new_axes(ax, (8, 4))
+    fig, ax = new_axes(ax, (8, 4))
     t = np.arange(1, T + 1)
     ax.plot(t, rounding32, color="0.6", lw=1, label="float32 manual − float64 manual")
     for dtype, e in series.items():
@@ -106,7 +106,7 @@ def plot_eigenvalues(eigenvalues: Mapping[str, Any], *, ax=None):
     sets = {
         label: _eigenvalues(f"eigenvalues[{label!r}]", lam) for label, lam in eigenvalues.items()
     }
-    fig, ax = _new_axes(ax, (5, 5))
+    fig, ax = new_axes(ax, (5, 5))
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
     ax.plot(circle.real, circle.imag, color="0.4", lw=1, label="unit circle")
     ax.plot(circle.real / np.sqrt(3), circle.imag / np.sqrt(3), color="#1f77b4", ls="--", lw=1,
@@ -175,7 +175,7 @@ def plot_sensitivity(
     }
     if len({d.size for d in curves.values()}) != 1:
         raise ValueError("every memory curve must have the same length T")
-    fig, ax = _new_axes(ax, (8, 4))
+    fig, ax = new_axes(ax, (8, 4))
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(curves)))
     T = next(iter(curves.values())).size
     t = np.arange(1, T + 1)

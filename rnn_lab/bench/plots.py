@@ -15,7 +15,9 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 
-from .bench import AXES, METHODS, ORIGINAL, REFERENCE, BenchResult, Config
+from ..plots.axes import new_axes
+from .plan import AXES, METHODS, ORIGINAL, REFERENCE, Config
+from .results import BenchResult
 
 #: label, colour, marker and line style of each method, the same in every plot
 METHOD_STYLES = {
@@ -49,12 +51,6 @@ def _as_result(data: BenchResult | Iterable[Mapping[str, Any]]) -> BenchResult:
     if not rows:
         raise ValueError("no benchmark rows to plot")
     return BenchResult(rows)
-
-
-def _new_axes(ax, figsize=(7.0, 3.6)):
-    if ax is not None:
-        return ax.figure, ax
-    return plt.subplots(figsize=figsize, layout="constrained")
 
 
 def _check_axis(axis: str) -> str:
@@ -100,7 +96,7 @@ def plot_times(
     nothing written in NumPy can go below it. Returns ``(fig, ax)``.
     """
     result, axis = _as_result(data), _check_axis(axis)
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     values = np.array([])
     for method in methods:
         s = _series(result, axis, method, base)
@@ -134,7 +130,7 @@ def plot_ratios(
     band below it, faster. Returns ``(fig, ax)``.
     """
     result, axis = _as_result(data), _check_axis(axis)
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     values, lowest, highest = np.array([]), 0.5, 2.0
     for method in methods:
         s = _series(result, axis, method, base)
@@ -195,7 +191,7 @@ def plot_ratio_bars(
     """How many times slower than batched NumPy each method is at ``config``
     (horizontal bars, log scale, labelled ``×ratio``). Returns ``(fig, ax)``."""
     result = _as_result(data)
-    fig, ax = _new_axes(ax, figsize=(7.0, 2.8))
+    fig, ax = new_axes(ax, figsize=(7.0, 2.8))
     present = [m for m in METHODS if _has_row(result, m, config)]
     ratios = [result.ratio(m, config) for m in present]
     styles = [METHOD_STYLES[m] for m in present]
@@ -232,7 +228,7 @@ def plot_overheads(probes: BenchResult | Iterable[Mapping[str, Any]], *, ax=None
     rows = list(probes.overheads if isinstance(probes, BenchResult) else probes)
     if not rows:
         raise ValueError("no overhead probes to plot")
-    fig, ax = _new_axes(ax, figsize=(7.0, 0.4 * len(rows) + 1.0))
+    fig, ax = new_axes(ax, figsize=(7.0, 0.4 * len(rows) + 1.0))
     micros = np.array([float(r["median_s"]) for r in rows]) * 1e6
     y = np.arange(len(rows))[::-1]
     colors = ["#1f77b4" if r["probe"].startswith("NumPy:") else "#ff7f0e" for r in rows]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from .axes import new_axes
 
 
 def draw_timestep(*, dims: int = 3, hidden_units: int = 5, outputs: int = 5, ax=None):
     """Draw ``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)``, ``y_t = h_t·Wo + Bo`` as boxes and
     arrows, labelled with the shapes for ``D``, ``H``, ``O``. Returns ``(fig, ax)``."""
     D, H, O = dims, hidden_units, outputs
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8.0, 4.2), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = new_axes(ax, figsize=(8.0, 4.2))
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 5.4)
     ax.set_axis_off()

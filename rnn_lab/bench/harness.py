@@ -1,4 +1,5 @@
-"""``python -m rnn_lab.bench``: how fast is each way of running the same ``SimpleRNN -> Dense``?
+"""The timing harness of ``python -m rnn_lab.bench``: how fast is each way of running the
+same ``SimpleRNN -> Dense``?
 
 Six ways, timed in one process and one run, on the same float32 weights and inputs:
 
@@ -18,13 +19,13 @@ call), then timed with :mod:`timeit` in interleaved rounds: round ``r`` times ev
 method once, so a burst of load from another process hits all of them alike. The
 median over rounds is the time; the quartiles are its spread.
 
-Timing lives here; drawing lives in :mod:`rnn_lab.bench_plots`.
+The timing lives here; the sizes and methods in :mod:`.plan`, the results, their CSV files
+and the text report in :mod:`.results`, the figures in :mod:`.plots`, the command line in
+:mod:`.__main__`.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
 import json
 import os
 import platform
@@ -33,115 +34,27 @@ import sys
 import time
 import timeit
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from ._validate import check_positive_int
-from .data import make_sequences
-from .forward import manual_forward, seed_loop
-from .tolerances import FLOAT32_ATOL
-from .weights import SimpleRNNWeights, random_weights
-
-REFERENCE = "numpy_batched"
-METHODS = (
-    "per_sample_loop",
-    "numpy_batched",
-    "numpy_floor",
-    "keras_predict",
-    "keras_call",
-    "tf_function",
+from .._validate import check_positive_int
+from ..data import make_sequences
+from ..forward import manual_forward, seed_loop
+from ..tolerances import FLOAT32_ATOL
+from ..weights import SimpleRNNWeights, random_weights
+from .plan import (
+    FULL_PLAN,
+    KERAS_METHODS,
+    METHODS,
+    ORIGINAL,
+    QUICK_PLAN,
+    REFERENCE,
+    Config,
+    Plan,
 )
-KERAS_METHODS = ("keras_predict", "keras_call", "tf_function")
-CSV_COLUMNS = (
-    "method",
-    "n",
-    "T",
-    "D",
-    "H",
-    "O",
-    "median_s",
-    "q25_s",
-    "q75_s",
-    "min_s",
-    "number",
-    "repeats",
-    "ratio_to_numpy",
-    "max_abs_diff",
-)
-OVERHEAD_COLUMNS = ("probe", "median_s", "q25_s", "q75_s", "min_s", "number", "repeats")
-AXES = ("n", "T", "H")
-
-
-@dataclass(frozen=True, order=True)
-class Config:
-    """A problem size: ``n`` samples × ``T`` steps × ``D`` features, ``H`` units, ``O`` outputs."""
-
-    n: int
-    T: int
-    D: int
-    H: int
-    O: int
-
-    def __post_init__(self) -> None:
-        for name in ("n", "T", "D", "H", "O"):
-            check_positive_int(name, getattr(self, name))
-
-    def with_(self, axis: str, value: int) -> Config:
-        """This configuration with one of ``n``, ``T``, ``H`` changed."""
-        if axis not in AXES:
-            raise ValueError(f"axis must be one of {AXES}; got {axis!r}")
-        return Config(**{**asdict(self), axis: value})
-
-    def __str__(self) -> str:
-        return f"n={self.n} T={self.T} D={self.D} H={self.H} O={self.O}"
-
-
-#: The original notebook's size: 100 samples × 15 steps × 3 features, H = 5, O = 5.
-ORIGINAL = Config(n=100, T=15, D=3, H=5, O=5)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to measure: sweeps of ``n``, ``T`` and ``H`` around ``base``, one axis at a time.
-
-    ``min_time`` is the shortest a timed round may take (short calls are repeated
-    ``number`` times within a round, so the clock's resolution does not matter);
-    ``repeats`` is the number of rounds.
-    """
-
-    sweeps: Mapping[str, tuple[int, ...]]
-    base: Config = ORIGINAL
-    repeats: int = 7
-    min_time: float = 0.05
-
-    def configs(self) -> list[Config]:
-        """Every distinct configuration, the base first (it is in every sweep)."""
-        found = {self.base: None}
-        for axis, values in self.sweeps.items():
-            for value in values:
-                found[self.base.with_(axis, value)] = None
-        return list(found)
-
-
-FULL_PLAN = Plan(
-    sweeps={
-        "n": (1, 10, 100, 1000, 10000),
-        "T": (1, 5, 15, 50, 150, 500),
-        "H": (5, 16, 64, 256, 1024),
-    },
-    repeats=7,
-    min_time=0.05,
-)
-#: Small enough for CI and for a chapter to run while the book builds (< 20 s).
-QUICK_PLAN = Plan(
-    sweeps={"n": (10, 100, 1000), "T": (15, 50), "H": (5, 64)},
-    repeats=5,
-    min_time=0.005,
-)
-
+from .results import BenchResult
 
 # --------------------------------------------------------------------------- timing
 
@@ -237,7 +150,7 @@ def floor_step(x: np.ndarray, weights: SimpleRNNWeights) -> Callable[[], np.ndar
 
 
 def _keras_methods(config: Config, x: np.ndarray, weights: SimpleRNNWeights) -> dict[str, Callable]:
-    from .keras_models import build_keras_model, import_keras, set_keras_weights
+    from ..keras_models import build_keras_model, import_keras, set_keras_weights
 
     import_keras()
     import tensorflow as tf
@@ -342,7 +255,9 @@ def numpy_in_subprocess(
     threads = check_positive_int("blas_threads", blas_threads)
     arguments = json.dumps({**asdict(config), "repeats": repeats, "min_time": min_time,
                             "seed": seed})  # fmt: skip
-    code = f"from rnn_lab.bench import _subprocess_timing; _subprocess_timing({arguments!r})"
+    code = (
+        f"from rnn_lab.bench.harness import _subprocess_timing; _subprocess_timing({arguments!r})"
+    )
     env = os.environ | dict.fromkeys(BLAS_THREAD_VARIABLES, str(threads))
     completed = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
@@ -377,7 +292,7 @@ def framework_overheads(*, repeats: int = 5, min_time: float = 0.01) -> list[dic
     dispatch, entering a traced graph, converting arrays, and the ``tf.data``
     pipeline ``predict`` builds on every call.
     """
-    from .keras_models import import_keras
+    from ..keras_models import import_keras
 
     import_keras()
     import tensorflow as tf
@@ -408,101 +323,7 @@ def framework_overheads(*, repeats: int = 5, min_time: float = 0.01) -> list[dic
 # --------------------------------------------------------------------------- the run
 
 
-@dataclass(frozen=True)
-class BenchResult:
-    """Rows (one per configuration and method, columns ``CSV_COLUMNS``), overhead
-    probes, and a description of the machine and its load during the run.
-
-    Times are seconds per forward pass. ``ratio_to_numpy`` is the median time over
-    ``numpy_batched``'s median time at the same size; ``max_abs_diff`` is the method's
-    largest ``|y - y(numpy_batched)|`` (NaN for the floor, which computes one step only).
-    """
-
-    rows: tuple[dict[str, Any], ...]
-    overheads: tuple[dict[str, Any], ...] = ()
-    machine: dict[str, Any] = field(default_factory=dict)
-    plan: Plan | None = None
-
-    def select(self, axis: str, base: Config | None = None) -> list[dict[str, Any]]:
-        """The rows of one sweep: ``axis`` varies, every other size equals ``base``'s."""
-        base = base or (self.plan.base if self.plan else ORIGINAL)
-        if axis not in AXES:
-            raise ValueError(f"axis must be one of {AXES}; got {axis!r}")
-        fixed = {k: v for k, v in asdict(base).items() if k != axis}
-        return [r for r in self.rows if all(r[k] == v for k, v in fixed.items())]
-
-    def row(self, method: str, config: Config = ORIGINAL) -> dict[str, Any]:
-        """The row of ``method`` at ``config``."""
-        for r in self.rows:
-            if r["method"] == method and all(r[k] == v for k, v in asdict(config).items()):
-                return r
-        raise KeyError(f"no {method!r} row for {config}")
-
-    def ratio(self, method: str, config: Config = ORIGINAL) -> float:
-        """Median time of ``method`` / median time of ``numpy_batched`` at ``config``."""
-        return self.row(method, config)["ratio_to_numpy"]
-
-    def crossover(self, method: str, axis: str) -> int | None:
-        """The smallest swept size along ``axis`` from which on ``method`` beats NumPy
-        (ratio < 1 there and at every larger size), or None if it never does."""
-        rows = [r for r in self.select(axis) if r["method"] == method]
-        ratios = sorted((r[axis], r["ratio_to_numpy"]) for r in rows)
-        overtaken = None
-        for value, ratio in reversed(ratios):
-            if ratio >= 1.0:
-                break
-            overtaken = value
-        return overtaken
-
-    def to_csv(self, path: str | os.PathLike) -> Path:
-        """Write the rows to ``path`` and the overheads next to it; return ``path``."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_csv(path, CSV_COLUMNS, self.rows)
-        if self.overheads:
-            _write_csv(overheads_path(path), OVERHEAD_COLUMNS, self.overheads)
-        return path
-
-
-def overheads_path(path: str | os.PathLike) -> Path:
-    """Where :meth:`BenchResult.to_csv` puts the overhead probes: ``<stem>_overheads.csv``."""
-    path = Path(path)
-    return path.with_name(f"{path.stem}_overheads.csv")
-
-
-def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _csv_value(row[k]) for k in columns})
-
-
-def _csv_value(value: Any) -> Any:
-    return f"{value:.6e}" if isinstance(value, float) else value
-
-
-_INT_COLUMNS = ("n", "T", "D", "H", "O", "number", "repeats")
-
-
-def _parse_row(row: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        k: v if k in ("method", "probe") else int(v) if k in _INT_COLUMNS else float(v)
-        for k, v in row.items()
-    }
-
-
-def load_csv(path: str | os.PathLike) -> BenchResult:
-    """Read rows written by :meth:`BenchResult.to_csv` (and its overheads, if present),
-    to plot a saved run without timing again. The machine description is not saved."""
-    path = Path(path)
-    with path.open(newline="") as handle:
-        rows = tuple(_parse_row(r) for r in csv.DictReader(handle))
-    overheads: tuple[dict[str, Any], ...] = ()
-    if overheads_path(path).exists():
-        with overheads_path(path).open(newline="") as handle:
-            overheads = tuple(_parse_row(r) for r in csv.DictReader(handle))
-    return BenchResult(rows, overheads)
+# --------------------------------------------------------------------------- the run
 
 
 def machine_info() -> dict[str, Any]:
@@ -550,87 +371,3 @@ def run_benchmark(
         "seconds": time.perf_counter() - start,
     }
     return BenchResult(tuple(rows), tuple(probes), machine, plan)
-
-
-# --------------------------------------------------------------------------- report
-
-
-def summary_lines(result: BenchResult) -> list[str]:
-    """The ratios at the base size and the crossovers, as printable lines."""
-    base = result.plan.base if result.plan else ORIGINAL
-    m = result.machine
-    lines = [
-        f"machine: {m.get('cpus')} CPUs, load {m.get('load_1min_before', float('nan')):.2f} "
-        f"before / {m.get('load_1min', float('nan')):.2f} after; NumPy {m.get('numpy')}, "
-        f"TensorFlow {m.get('tensorflow', '-')}; OPENBLAS_NUM_THREADS "
-        f"{m.get('OPENBLAS_NUM_THREADS', '-')}; {m.get('seconds', float('nan')):.1f} s",
-        f"at {base}, median time and ratio to {REFERENCE}:",
-    ]
-    for method in METHODS:
-        try:
-            r = result.row(method, base)
-        except KeyError:
-            continue
-        spread = f"[{r['q25_s'] * 1e3:.3g}, {r['q75_s'] * 1e3:.3g}]"
-        lines.append(
-            f"  {method:16s} {r['median_s'] * 1e3:10.3f} ms {spread:>22s}  "
-            f"{r['ratio_to_numpy']:9.2f}×"
-        )
-    for method in KERAS_METHODS:
-        for axis in result.plan.sweeps if result.plan else AXES:
-            where = result.crossover(method, axis)
-            verdict = f"faster than NumPy from {axis} = {where}" if where else "never faster"
-            lines.append(f"  crossover {method:14s} along {axis}: {verdict}")
-    return lines
-
-
-def sweep_table(result: BenchResult, axis: str) -> list[str]:
-    """One sweep as a text table: ``axis`` down, methods across, ratios to NumPy."""
-    rows = result.select(axis)
-    methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
-    header = f"{axis:>6s} " + " ".join(f"{m:>16s}" for m in methods)
-    lines = [f"ratio to {REFERENCE} as {axis} varies:", header]
-    for value in sorted({r[axis] for r in rows}):
-        ratios = {r["method"]: r["ratio_to_numpy"] for r in rows if r[axis] == value}
-        lines.append(
-            f"{value:>6d} " + " ".join(f"{ratios.get(m, float('nan')):>16.3g}" for m in methods)
-        )
-    return lines
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rnn_lab.bench",
-        description="Time the per-sample loop, batched NumPy, the NumPy floor, Keras predict, "
-        "model(x) and tf.function on the same SimpleRNN -> Dense, over sweeps of n, T and H; "
-        "print each time's ratio to batched NumPy.",
-    )
-    parser.add_argument("--quick", action="store_true", help="a small sweep (< 20 s), for CI")
-    parser.add_argument(
-        "--csv", default="_build/bench/bench.csv", help="where to write the rows (%(default)s)"
-    )
-    parser.add_argument("--plots", metavar="DIR", help="also save the plots as PNG files in DIR")
-    args = parser.parse_args(argv)
-
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    result = run_benchmark(quick=args.quick, progress=progress)
-    for axis in result.plan.sweeps:
-        print("\n".join(sweep_table(result, axis)), end="\n\n")
-    print("\n".join(summary_lines(result)))
-    print(f"rows written to {result.to_csv(args.csv)}")
-    if args.plots:
-        from .bench_plots import save_all_plots
-
-        for path in save_all_plots(result, args.plots):
-            print(f"plot written to {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    # Run the importable module's main, not this __main__ copy's: otherwise its
-    # BenchResult would be a different class from the one bench_plots imports.
-    from rnn_lab.bench import main as _main
-
-    sys.exit(_main())

@@ -1,0 +1,6 @@
+"""Tooling for the book itself rather than for recurrent networks: :mod:`.notebook` (the
+hidden set-up cell, ``glue`` and tables), :mod:`.toc` (the chapters in ``_toc.yml`` order),
+:mod:`.editions` (student and teacher editions, ``python -m rnn_lab.book.editions``) and
+:mod:`.doctor` (the environment check, ``python -m rnn_lab doctor``). Book tooling may
+import the maths and :mod:`rnn_lab.plots`; nothing else in the package imports it.
+"""
