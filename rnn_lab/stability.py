@@ -186,7 +186,7 @@ def hidden_states_keras_order(
 OPERATION_SWAPS: dict[str, dict[str, Any]] = {
     "none: TensorFlow's routines, Keras's order": {},
     "x_t·Wx by NumPy's matmul": {"matmul_x": "numpy"},
-    "h_{t-1}·Wh by NumPy's matmul": {"matmul_h": "numpy"},
+    "h_(t-1)·Wh by NumPy's matmul": {"matmul_h": "numpy"},
     "the additions by NumPy's +": {"add": "numpy"},
     "tanh by NumPy's np.tanh": {"tanh": "numpy"},
     "bias added last": {"bias_first": False},
