@@ -10,6 +10,12 @@ so it is multiplied by ``Wh`` and damped by ``tanh' = 1 - h_t² ≤ 1`` at every
 Over many steps ``Wh``'s spectral radius ``ρ(Wh)`` decides: below 1 old differences
 (and old inputs) fade, well above 1 the units saturate or the dynamics turn chaotic
 and amplify any difference, however small. The functions here measure each piece.
+
+Which operations make Keras and NumPy differ at all is measured by swapping one routine
+at a time (:func:`operation_swaps`): the matrix products, the additions, ``tanh`` and the
+order of the bias. Matrix-product kernels are chosen per processor, so what comes out
+bit-identical is a property of the machine (:func:`machine_summary` names it); how far
+apart two correct kernels can be is not (:func:`summation_bound`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ orders of magnitude, not tuned to one seed.
 from __future__ import annotations
 
 import platform
+import sys
 
 import numpy as np
 import pytest
@@ -260,6 +261,13 @@ def test_machine_summary_names_processor_blas_and_tensorflow():
     assert summary["architecture"] == platform.machine()
     assert summary["tensorflow"].startswith("TensorFlow 2.")
     assert "oneDNN" in summary["tensorflow"]
+
+
+def test_machine_summary_names_numpys_blas_without_threadpoolctl(monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails, as if missing
+    blas = machine_summary()["blas"]
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    assert blas.startswith(config["name"]) and "kernels" not in blas
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
