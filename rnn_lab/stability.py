@@ -10,10 +10,19 @@ so it is multiplied by ``Wh`` and damped by ``tanh' = 1 - h_t² ≤ 1`` at every
 Over many steps ``Wh``'s spectral radius ``ρ(Wh)`` decides: below 1 old differences
 (and old inputs) fade, well above 1 the units saturate or the dynamics turn chaotic
 and amplify any difference, however small. The functions here measure each piece.
+
+Which operations make Keras and NumPy differ at all is measured by swapping one routine
+at a time (:func:`operation_swaps`): the matrix products, the additions, ``tanh`` and the
+order of the bias. Matrix-product kernels are chosen per processor, so what comes out
+bit-identical is a property of the machine (:func:`machine_summary` names it); how far
+apart two correct kernels can be is not (:func:`summation_bound`).
 """
 
 from __future__ import annotations
 
+import platform
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,7 +31,7 @@ import numpy as np
 from ._validate import as_float_array, check_dtype_name, check_features
 from .compare import error_per_timestep
 from .forward import check_weights, hidden_states, manual_forward
-from .keras_models import keras_reference
+from .keras_models import import_keras, keras_reference
 from .weights import SimpleRNNWeights
 
 #: ``|h| >= 0.99`` counts as saturated: there ``tanh' = 1 - h² <= 0.02``, so the unit
@@ -94,27 +103,246 @@ def keras_hidden_states(weights: SimpleRNNWeights, x: Any) -> np.ndarray:
     return keras_reference(probe, x, return_sequences=True)
 
 
+def step_routines(library: str) -> dict[str, Callable[..., np.ndarray]]:
+    """The routines one step is made of, from ``"numpy"`` or ``"tensorflow"``.
+
+    ``{"matmul": A, B -> A·B, "add": a, b -> a + b, "tanh": a -> tanh(a)}``; every
+    routine returns a NumPy array. ``"tensorflow"`` calls ``tf.matmul``, ``tf.add`` and
+    ``tf.tanh``, the ops Keras's ``SimpleRNNCell`` runs on the TensorFlow backend.
+    """
+    if library == "numpy":
+        return {"matmul": np.matmul, "add": np.add, "tanh": np.tanh}
+    if library == "tensorflow":
+        import_keras()  # TensorFlow, imported quietly
+        import tensorflow as tf
+
+        return {
+            "matmul": lambda a, b: tf.matmul(a, b).numpy(),
+            "add": lambda a, b: tf.add(a, b).numpy(),
+            "tanh": lambda a: tf.tanh(a).numpy(),
+        }
+    raise ValueError(f"library must be 'numpy' or 'tensorflow'; got {library!r}")
+
+
+def hidden_states_with(
+    x: Any,
+    weights: SimpleRNNWeights,
+    *,
+    matmul_x: Callable[[Any, Any], Any] | None = None,
+    matmul_h: Callable[[Any, Any], Any] | None = None,
+    add: Callable[[Any, Any], Any] | None = None,
+    tanh: Callable[[Any], Any] | None = None,
+    bias_first: bool = True,
+) -> np.ndarray:
+    """``h_t`` for every ``t``, shape ``(n, T, H)``, with every operation chosen.
+
+    ``bias_first=True`` is Keras's order, ``h_t = tanh((x_t·Wx + Bh) + h_{t-1}·Wh)``;
+    ``False`` is :func:`rnn_step`'s, ``tanh((x_t·Wx + h_{t-1}·Wh) + Bh)``. ``matmul_x``
+    computes ``x_t·Wx``, ``matmul_h`` computes ``h_{t-1}·Wh``, ``add`` each ``+`` and
+    ``tanh`` the activation (NumPy's when not given; see :func:`step_routines`). The
+    formula is the same whatever is chosen: only the rounding can differ.
+    """
+    weights = check_weights(weights)
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
+    check_features("x", x, weights.dims, "Wx")
+    routines = {"matmul_x": matmul_x, "matmul_h": matmul_h, "add": add, "tanh": tanh}
+    for name, routine in routines.items():
+        if routine is not None and not callable(routine):
+            raise TypeError(f"{name} must be a function; got {type(routine).__name__}")
+    numpy = step_routines("numpy")
+    matmul_x = matmul_x or numpy["matmul"]
+    matmul_h = matmul_h or numpy["matmul"]
+    add, tanh = add or numpy["add"], tanh or numpy["tanh"]
+    n, T, _ = x.shape
+    h_t = np.zeros((n, weights.hidden_units), dtype=weights.dtype)
+    states = np.empty((n, T, weights.hidden_units), dtype=weights.dtype)
+    for t in range(T):
+        x_t = np.ascontiguousarray(x[:, t, :])
+        if bias_first:
+            pre = add(add(matmul_x(x_t, weights.Wx), weights.Bh), matmul_h(h_t, weights.Wh))
+        else:
+            pre = add(add(matmul_x(x_t, weights.Wx), matmul_h(h_t, weights.Wh)), weights.Bh)
+        h_t = np.asarray(tanh(pre), dtype=weights.dtype)
+        states[:, t, :] = h_t
+    return states
+
+
 def hidden_states_keras_order(
     x: Any, weights: SimpleRNNWeights, *, tanh: Callable[[Any], Any] | None = None
 ) -> np.ndarray:
     """``h_t = tanh((x_t·Wx + Bh) + h_{t-1}·Wh)`` for every ``t``, shape ``(n, T, H)``.
 
     The same recurrence as :func:`hidden_states`, with the additions in the order
-    Keras's ``SimpleRNNCell`` performs them (bias first). Floating-point addition is
-    not associative, so the order changes the last bit of some results. ``tanh`` may
-    be another implementation, e.g. ``tf.tanh``; its result is converted to NumPy.
+    Keras's ``SimpleRNNCell`` performs them (bias first) and NumPy's matrix products.
+    Floating-point addition is not associative, so the order changes the last bit of
+    some results. ``tanh`` may be another implementation, e.g. ``tf.tanh``.
+    """
+    return hidden_states_with(x, weights, tanh=tanh, bias_first=True)
+
+
+#: The operation-swap experiment: each row starts from TensorFlow's own routines in
+#: Keras's order (literally the operations Keras runs) and changes what it names.
+OPERATION_SWAPS: dict[str, dict[str, Any]] = {
+    "none: TensorFlow's routines, Keras's order": {},
+    "x_t·Wx by NumPy's matmul": {"matmul_x": "numpy"},
+    "h_(t-1)·Wh by NumPy's matmul": {"matmul_h": "numpy"},
+    "the additions by NumPy's +": {"add": "numpy"},
+    "tanh by NumPy's np.tanh": {"tanh": "numpy"},
+    "bias added last": {"bias_first": False},
+    "all but tanh NumPy's (hidden_states_keras_order with tf.tanh)": {
+        "matmul_x": "numpy", "matmul_h": "numpy", "add": "numpy"},
+    "everything NumPy's (our rnn_step)": {
+        "matmul_x": "numpy", "matmul_h": "numpy", "add": "numpy", "tanh": "numpy",
+        "bias_first": False},
+}  # fmt: skip
+
+
+def agreement(a: Any, b: Any) -> dict[str, float]:
+    """How closely two float arrays of one dtype and shape agree, value by value.
+
+    ``"identical"``: the fraction of bit-identical values; ``"max_abs"``: ``max |a - b|``;
+    ``"max_eps"``: the same in machine epsilons ``ε`` of the dtype (for values in
+    ``[-1, 1]``, one ulp is at most ``ε``); ``"max_ulps"``: the largest
+    :func:`ulp_difference`, counted in the ulps of each value itself (large for values
+    near 0, whose ulps are tiny).
+    """
+    ulps = ulp_difference(a, b)  # checks dtype and shape
+    difference = np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))
+    return {
+        "identical": float(np.mean(ulps == 0)),
+        "max_abs": float(difference.max(initial=0.0)),
+        "max_eps": float(difference.max(initial=0.0) / np.finfo(np.asarray(a).dtype).eps),
+        "max_ulps": float(ulps.max(initial=0.0)),
+    }
+
+
+def operation_swaps(weights: SimpleRNNWeights, x: Any) -> dict[str, dict[str, float]]:
+    """Keras's ``h_t`` against the loop of :func:`hidden_states_with`, one change at a time.
+
+    For each row of :data:`OPERATION_SWAPS`, the loop runs TensorFlow's routines
+    (:func:`step_routines`) in Keras's order except for the changes the row names, and
+    :func:`agreement` compares its ``(n, T, H)`` states with :func:`keras_hidden_states`.
+    The first row changes nothing, so it is bit for bit Keras's computation on any
+    machine; each other row shows what one routine contributes on *this* machine.
     """
     weights = check_weights(weights)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    check_features("x", x, weights.dims, "Wx")
-    tanh = np.tanh if tanh is None else tanh
-    n, T, _ = x.shape
-    h_t = np.zeros((n, weights.hidden_units), dtype=weights.dtype)
-    states = np.empty((n, T, weights.hidden_units), dtype=weights.dtype)
-    for t in range(T):
-        h_t = np.asarray(tanh((x[:, t, :] @ weights.Wx + weights.Bh) + h_t @ weights.Wh))
-        states[:, t, :] = h_t
-    return states
+    keras_h = keras_hidden_states(weights, x)
+    libraries = {name: step_routines(name) for name in ("numpy", "tensorflow")}
+    results = {}
+    for label, changes in OPERATION_SWAPS.items():
+        choice = {"matmul_x": "tensorflow", "matmul_h": "tensorflow", "add": "tensorflow",
+                  "tanh": "tensorflow", "bias_first": True, **changes}  # fmt: skip
+        bias_first = choice.pop("bias_first")
+        routines = {
+            slot: libraries[library]["matmul" if slot.startswith("matmul") else slot]
+            for slot, library in choice.items()
+        }
+        ours = hidden_states_with(x, weights, bias_first=bias_first, **routines)
+        results[label] = agreement(ours, keras_h)
+    return results
+
+
+def summation_bound(A: Any, B: Any) -> np.ndarray:
+    """``γ_K·(|A|·|B|)``, the most a float matrix product ``A·B`` can be off, per entry.
+
+    Each entry is a sum of ``K`` products (``A`` is ``(n, K)``, ``B`` is ``(K, m)``).
+    Whatever the order of the additions, blocked or not, with or without fused
+    multiply-adds, the rounded result is within ``γ_K·Σ_k |A_ik|·|B_kj|`` of the exact
+    one, where ``γ_K = K·u / (1 - K·u)`` and ``u = ε / 2`` (Higham, *Accuracy and
+    Stability of Numerical Algorithms*, §3.1). Two correct kernels therefore differ
+    by at most twice this, on any processor. Returned in float64, shape ``(n, m)``.
+    """
+    A = as_float_array("A", A, ndim=2, layout="(n, K)")
+    B = as_float_array("B", B, ndim=2, layout="(K, m)")
+    if A.shape[1] != B.shape[0]:
+        raise ValueError(f"A is (n, K = {A.shape[1]}) but B is (K = {B.shape[0]}, m)")
+    dtype = np.result_type(A.dtype, B.dtype)
+    K, u = A.shape[1], np.finfo(dtype).eps / 2
+    gamma = K * u / (1 - K * u)
+    return gamma * (np.abs(A.astype(np.float64)) @ np.abs(B.astype(np.float64)))
+
+
+def compare_matmuls(A: Any, B: Any) -> dict[str, float]:
+    """NumPy's ``A @ B`` against TensorFlow's ``tf.matmul(A, B)``: one operation, two kernels.
+
+    :func:`agreement` of the two products, plus ``"of_bound"``: the largest difference
+    as a fraction of ``2·``:func:`summation_bound`, the most two correct kernels can
+    differ by. ``"of_bound"`` is at most 1 on any machine; ``"identical"`` is whatever
+    this processor's kernels make it.
+    """
+    A = as_float_array("A", A, ndim=2, layout="(n, K)")
+    B = as_float_array("B", B, ndim=2, layout="(K, m)", dtype=A.dtype)
+    bound = 2 * summation_bound(A, B)
+    ours, theirs = A @ B, step_routines("tensorflow")["matmul"](A, B)
+    difference = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+    of_bound = np.divide(difference, bound, out=np.zeros_like(bound), where=bound > 0)
+    return {**agreement(ours, theirs), "of_bound": float(of_bound.max())}
+
+
+def machine_summary() -> dict[str, str]:
+    """What the numbers of this run depend on: processor, NumPy's BLAS, TensorFlow.
+
+    ``"cpu"`` (model name), ``"architecture"`` (e.g. ``x86_64``), ``"blas"`` (the
+    library NumPy's matmul calls and, via ``threadpoolctl`` when installed, the kernel
+    family it picked for this processor) and ``"tensorflow"`` (version, and whether
+    its oneDNN kernels are on). Matrix-product kernels are chosen per processor, so
+    the last bits of a product may differ from one machine to another.
+    """
+    return {
+        "cpu": _cpu_name(),
+        "architecture": platform.machine() or "unknown",
+        "blas": _numpy_blas(),
+        "tensorflow": _tensorflow_build(),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith(("model name", "Processor")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # not Linux
+        pass
+    if sys.platform == "darwin":
+        try:
+            command = ["sysctl", "-n", "machdep.cpu.brand_string"]
+            return subprocess.run(
+                command, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    return platform.processor() or "unknown processor"
+
+
+def _numpy_blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                name = {"openblas": "OpenBLAS", "mkl": "MKL", "blis": "BLIS"}.get(
+                    pool["internal_api"], pool["internal_api"])  # fmt: skip
+                kernel = f", {pool['architecture']} kernels" if pool.get("architecture") else ""
+                return f"{name} {pool['version']}{kernel}"
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return f"{config.get('name', 'unknown')} {config.get('version', '')}".strip()
+
+
+def _tensorflow_build() -> str:
+    import_keras()
+    import tensorflow as tf
+
+    try:  # the flag TensorFlow reads from TF_ENABLE_ONEDNN_OPTS and the platform's default
+        from tensorflow.python.util import _pywrap_util_port
+
+        onednn = "oneDNN on" if _pywrap_util_port.IsMklEnabled() else "oneDNN off"
+    except (ImportError, AttributeError):
+        onednn = "oneDNN unknown"
+    return f"TensorFlow {tf.__version__}, {onednn}"
 
 
 def distance_from_float64(weights: SimpleRNNWeights, x: Any) -> np.ndarray:

@@ -314,7 +314,10 @@ def test_the_correct_variant_is_the_manual_forward_pass():
     for sequences in (False, True):
         expected = rnn_lab.manual_forward(x, weights, return_sequences=sequences, h0=h0)
         got = forward_variant(x, weights, None, h0=h0, return_sequences=sequences)
-        np.testing.assert_array_equal(got, expected)
+        # Same formula; for y_T the variant multiplies every h_t by Wo and keeps the last,
+        # a differently shaped matrix product, whose last bit is the BLAS kernel's business.
+        tolerance = rnn_lab.tolerance_for(weights.dtype)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=tolerance)
     with pytest.raises(ValueError, match="unknown mistake"):
         forward_variant(x, weights, "typo")
 

@@ -9,6 +9,7 @@ orders of magnitude, not tuned to one seed.
 from __future__ import annotations
 
 import platform
+import sys
 
 import numpy as np
 import pytest
@@ -22,19 +23,27 @@ from rnn_lab import (
     make_sequences,
     random_weights,
 )
-from rnn_lab.keras_models import import_keras
 from rnn_lab.stability import (
+    OPERATION_SWAPS,
     SATURATION_LEVEL,
+    agreement,
+    compare_matmuls,
     distance_from_float64,
     error_growth,
     hidden_states_keras_order,
+    hidden_states_with,
     keras_hidden_states,
+    machine_summary,
+    operation_swaps,
     recurrent_scale_sweep,
     saturated_fraction,
     sensitivity_to_h0,
     spectral_radius,
+    step_routines,
+    summation_bound,
     ulp_difference,
 )
+from rnn_lab.tolerances import KERNEL_SWAP_EPS
 
 #: The longest sequence chapter 6 makes claims about.
 LONGEST_T = 1000
@@ -141,24 +150,124 @@ def test_keras_hidden_states_match_manual_hidden_states(dtype):
     )
 
 
-@pytest.mark.skipif(
-    platform.machine() not in ("x86_64", "AMD64"),
-    reason="bit-for-bit agreement depends on the CPU's matrix kernels; chapter 6 was measured "
-    "on x86-64 and says so",
-)
 @pytest.mark.parametrize("hidden_units", [5, 32])
-def test_keras_order_and_tf_tanh_reproduce_keras_bit_for_bit(hidden_units):
-    # Chapter 6's central finding: the only float32 differences at these sizes are the
-    # order in which Bh is added and the tanh routine.
-    import_keras()  # TensorFlow, imported quietly
-    import tensorflow as tf
-
+def test_tensorflows_own_routines_in_keras_order_reproduce_keras_bit_for_bit(hidden_units):
+    # Every operation is literally the routine Keras calls (tf.matmul, tf.add, tf.tanh, in
+    # SimpleRNNCell's order), so this holds on any processor, whatever its kernels.
     weights = random_weights(3, hidden_units, 5, seed=2)
     x = make_sequences(100, 15, 3, seed=1)
-    keras_h = keras_hidden_states(weights, x)
-    ours = hidden_states_keras_order(x, weights, tanh=tf.tanh)
-    np.testing.assert_array_equal(ours, keras_h)
-    assert not np.array_equal(hidden_states(x, weights), keras_h)  # the plain loop differs
+    tensorflow = step_routines("tensorflow")
+    ours = hidden_states_with(
+        x,
+        weights,
+        matmul_x=tensorflow["matmul"],
+        matmul_h=tensorflow["matmul"],
+        add=tensorflow["add"],
+        tanh=tensorflow["tanh"],
+        bias_first=True,
+    )
+    np.testing.assert_array_equal(ours, keras_hidden_states(weights, x))
+
+
+#: (D, H, seed) for the operation-swap experiment: the chapter's sizes, a single unit,
+#: K = D + H from 2 to 72 terms per sum, so small and blocked matrix kernels both run.
+SWAP_CASES = [(3, 5, 2), (3, 32, 2), (1, 1, 0), (8, 1, 1), (8, 17, 0), (3, 64, 1)]
+
+
+@pytest.mark.parametrize(("dims", "hidden_units", "seed"), SWAP_CASES)
+def test_each_swapped_routine_stays_within_a_few_eps_of_keras(dims, hidden_units, seed):
+    # Which values stay bit-identical depends on this processor's kernels; the size of
+    # the differences does not. Asserted: the unchanged row is exact, every other row is
+    # within KERNEL_SWAP_EPS, and NumPy's additions are exact (IEEE + is correctly rounded).
+    weights = random_weights(dims, hidden_units, 5, seed=seed)
+    x = make_sequences(64, 30, dims, seed=seed + 10)
+    swaps = operation_swaps(weights, x)
+    assert list(swaps) == list(OPERATION_SWAPS)
+    unchanged, *others = swaps.values()
+    assert unchanged == {"identical": 1.0, "max_abs": 0.0, "max_eps": 0.0, "max_ulps": 0.0}
+    assert swaps["the additions by NumPy's +"]["identical"] == 1.0
+    for name, result in swaps.items():
+        assert 0.0 <= result["identical"] <= 1.0, name
+        assert result["max_eps"] <= KERNEL_SWAP_EPS, name
+    # a real mistake is not a kernel difference: it overshoots the bound by far
+    wrong = hidden_states_with(x, weights.scaled(1.01))
+    assert agreement(wrong, keras_hidden_states(weights, x))["max_eps"] > 10 * KERNEL_SWAP_EPS
+
+
+def test_kernel_swap_bound_is_tighter_than_the_general_tolerance():
+    assert KERNEL_SWAP_EPS * machine_epsilon("float32") < FLOAT32_ATOL / 4
+
+
+@pytest.mark.parametrize("K", [1, 3, 8, 17, 64, 300])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numpy_and_tensorflow_matmul_differ_by_at_most_the_summation_bound(K, dtype):
+    # A theorem, not a measurement: any order of K additions, with or without fused
+    # multiply-adds, lands within gamma_K * sum |a||b| of the exact product.
+    rng = np.random.default_rng(K)
+    A = rng.uniform(-1, 1, (50, K)).astype(dtype)
+    B = rng.uniform(-1, 1, (K, 20)).astype(dtype)
+    result = compare_matmuls(A, B)
+    assert 0.0 <= result["of_bound"] <= 1.0
+    if dtype == "float32":  # float64 holds float32 products exactly: a referee for the bound
+        exact = A.astype(np.float64) @ B.astype(np.float64)
+        assert np.all(np.abs((A @ B).astype(np.float64) - exact) <= summation_bound(A, B))
+
+
+def test_summation_bound_values_and_bad_input():
+    A, B = np.ones((2, 4), np.float32), np.full((4, 3), -2.0, np.float32)
+    u = machine_epsilon("float32") / 2
+    np.testing.assert_allclose(summation_bound(A, B), 4 * u / (1 - 4 * u) * 8.0)
+    with pytest.raises(ValueError, match="K = 4"):
+        summation_bound(A, np.ones((3, 3)))
+    with pytest.raises(ValueError, match="rank 2"):
+        summation_bound(np.ones(3), B)
+
+
+def test_agreement_counts_identical_values_and_eps():
+    a = np.array([0.5, -0.25, 0.75, 1e-3], dtype=np.float32)
+    b = a.copy()
+    b[2] = np.nextafter(a[2], np.float32(1))  # one ulp of 0.75 = eps / 2
+    result = agreement(a, b)
+    assert result["identical"] == 0.75
+    assert result["max_eps"] == 0.5
+    assert result["max_ulps"] == 1.0
+    assert result["max_abs"] == pytest.approx(machine_epsilon("float32") / 2)
+    with pytest.raises(TypeError, match="dtype"):
+        agreement(a, b.astype(np.float64))
+
+
+def test_hidden_states_with_rejects_bad_input():
+    weights = random_weights(3, 5, 5)
+    x = make_sequences(2, 4, 3)
+    with pytest.raises(TypeError, match="tanh must be a function"):
+        hidden_states_with(x, weights, tanh="tf.tanh")
+    with pytest.raises(ValueError, match="D = 2"):
+        hidden_states_with(make_sequences(2, 4, 2), weights)
+    with pytest.raises(ValueError, match="library"):
+        step_routines("torch")
+    # the default and bias-last orders are the book's two loops
+    np.testing.assert_array_equal(
+        hidden_states_with(x, weights, bias_first=False), hidden_states(x, weights)
+    )
+    np.testing.assert_array_equal(
+        hidden_states_with(x, weights), hidden_states_keras_order(x, weights)
+    )
+
+
+def test_machine_summary_names_processor_blas_and_tensorflow():
+    summary = machine_summary()
+    assert set(summary) == {"cpu", "architecture", "blas", "tensorflow"}
+    assert all(isinstance(v, str) and v for v in summary.values())
+    assert summary["architecture"] == platform.machine()
+    assert summary["tensorflow"].startswith("TensorFlow 2.")
+    assert "oneDNN" in summary["tensorflow"]
+
+
+def test_machine_summary_names_numpys_blas_without_threadpoolctl(monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails, as if missing
+    blas = machine_summary()["blas"]
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    assert blas.startswith(config["name"]) and "kernels" not in blas
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -33,6 +33,12 @@ def run_doctor(out=sys.stdout) -> int:
         return 2
     print(f"TensorFlow  {tf.__version__}", file=out)
     print(f"Keras       {keras.__version__} (backend: {keras.backend.backend()})", file=out)
+    from ..stability import machine_summary  # the last bits of a result depend on these
+
+    machine = machine_summary()
+    print(f"Processor   {machine['cpu']} ({machine['architecture']})", file=out)
+    print(f"NumPy BLAS  {machine['blas']}", file=out)
+    print(f"TF kernels  {machine['tensorflow']}", file=out)
 
     from ..forward import manual_forward
 

@@ -56,6 +56,18 @@ NO_CHROMIUM = (
 )
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say it again at the very end: the per-test skip reasons scroll away in a long run."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "NO CHROMIUM FOUND" in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} browser tests skipped: no Chromium")
+        terminalreporter.write_line(NO_CHROMIUM.strip("\n"), red=True, bold=True)
+
+
 def find_chromium() -> str | None:
     """The Chromium binary to drive: $RNN_LAB_CHROMIUM, else Debian's, else one on PATH."""
     candidates = [
