@@ -113,3 +113,57 @@ def backward_steps(T: int, *, truncate: int | None = None, chunk: int | None = N
         start, stop = chunk_borders(T, chunk)[-1]
         return T if return_sequences else stop - start
     return T
+
+
+def keras_chunked_gradients(
+    x: object,
+    y_true: object,
+    weights: SimpleRNNWeights,
+    *,
+    chunk: int,
+    return_sequences: bool = True,
+    h0: object | None = None,
+) -> tuple[float, SimpleRNNWeights, np.ndarray]:
+    """``(L, gradients, dL/dh_0)`` of chunked truncated BPTT as a TensorFlow user writes it.
+
+    Keras's own ``SimpleRNN`` (``return_state=True``) and ``Dense`` layers get ``weights``;
+    each chunk starts from the previous chunk's final state passed through
+    ``tf.stop_gradient``, and ``tf.GradientTape`` differentiates the whole sequence's
+    ``keras.losses.MeanSquaredError()``. The independent reference for
+    :func:`chunked_backward`; TensorFlow is imported only here.
+    """
+    h = hidden_states(x, weights, h0=h0)  # checks x, weights and h0
+    n, T, H = h.shape
+    x = np.asarray(x, dtype=weights.dtype)
+    y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
+    borders = chunk_borders(T, chunk)
+
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    import tensorflow as tf
+
+    dtype = weights.dtype.name
+    rnn = keras.layers.SimpleRNN(H, return_sequences=True, return_state=True, dtype=dtype)
+    dense = keras.layers.Dense(weights.outputs, dtype=dtype)
+    rnn.build((None, None, weights.dims))
+    dense.build((None, H))
+    rnn.set_weights(weights.as_list()[:3])
+    dense.set_weights(weights.as_list()[3:])
+    cell = rnn.cell
+    variables = [cell.kernel, cell.recurrent_kernel, cell.bias, dense.kernel, dense.bias]
+    h0_t = tf.constant(np.zeros((n, H), dtype) if h0 is None else np.asarray(h0, dtype))
+    mse = keras.losses.MeanSquaredError(dtype=dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(h0_t)
+        state, outputs = h0_t, []
+        for start, stop in borders:
+            entering = state if start == 0 else tf.stop_gradient(state)  # the chunk border
+            sequence, state = rnn(tf.constant(x[:, start:stop]), initial_state=[entering])
+            outputs.append(dense(sequence))
+        y_pred = tf.concat(outputs, axis=1) if return_sequences else dense(state)
+        loss = mse(y_true, y_pred)
+    *grads, dh0 = tape.gradient(loss, [*variables, h0_t])
+    if dh0 is None:  # h_0 lies behind a chunk border: no path to the loss
+        dh0 = tf.zeros_like(h0_t)
+    return float(loss), SimpleRNNWeights(*(np.asarray(g) for g in grads)), np.asarray(dh0)

@@ -8,7 +8,7 @@ import pytest
 from rnn_lab.backward import manual_backward
 from rnn_lab.forward import hidden_states
 from rnn_lab.gradcheck import gradient_errors, relative_error
-from rnn_lab.tbptt import backward_steps, chunk_borders, chunked_backward
+from rnn_lab.tbptt import backward_steps, chunk_borders, chunked_backward, keras_chunked_gradients
 from rnn_lab.weights import random_weights
 
 #: The same bars as test_backward.py's comparison of full BPTT with GradientTape (measured
@@ -39,43 +39,6 @@ def make_problem(n, T, D, H, O, return_sequences, with_h0, seed, dtype):
     return x, y, weights, h0
 
 
-def tensorflow_chunked(x, y, weights, chunk, return_sequences, h0):
-    """Loss, weight gradients and dL/dh_0 from Keras layers, the state carried across chunks
-    through ``tf.stop_gradient``: the textbook way of writing truncated BPTT in TensorFlow."""
-    import tensorflow as tf
-
-    from rnn_lab.keras_models import import_keras
-
-    keras = import_keras()
-    dtype = weights.dtype.name
-    n, T, _ = x.shape
-    rnn = keras.layers.SimpleRNN(
-        weights.hidden_units, return_sequences=True, return_state=True, dtype=dtype
-    )
-    dense = keras.layers.Dense(weights.outputs, dtype=dtype)
-    rnn.build((None, None, weights.dims))
-    dense.build((None, weights.hidden_units))
-    rnn.set_weights(weights.as_list()[:3])
-    dense.set_weights(weights.as_list()[3:])
-    cell = rnn.cell
-    variables = [cell.kernel, cell.recurrent_kernel, cell.bias, dense.kernel, dense.bias]
-    h0_t = tf.constant(np.zeros((n, weights.hidden_units), dtype) if h0 is None else h0)
-    mse = keras.losses.MeanSquaredError(dtype=dtype)
-    with tf.GradientTape() as tape:
-        tape.watch(h0_t)
-        h, outputs = h0_t, []
-        for start in range(0, T, chunk):
-            entering = h if start == 0 else tf.stop_gradient(h)  # the cut at a chunk border
-            sequence, h = rnn(tf.constant(x[:, start : start + chunk]), initial_state=[entering])
-            outputs.append(dense(sequence))
-        y_pred = tf.concat(outputs, axis=1) if return_sequences else dense(h)
-        loss = mse(y, y_pred)
-    *grads, dh0 = tape.gradient(loss, [*variables, h0_t])
-    if dh0 is None:  # no path from h_0 to the loss: it lies behind a cut
-        dh0 = tf.zeros_like(h0_t)
-    return float(loss), [np.asarray(g) for g in grads], np.asarray(dh0)
-
-
 def case_id(case) -> str:
     return "n{}T{}D{}H{}O{}-chunk{}-seq{:d}-h0{:d}".format(*case)
 
@@ -86,11 +49,13 @@ def test_matches_tensorflow_with_stop_gradient_at_chunk_borders(case, dtype):
     n, T, D, H, O, chunk, return_sequences, with_h0, seed = case
     x, y, weights, h0 = make_problem(n, T, D, H, O, return_sequences, with_h0, seed, dtype)
     ours = chunked_backward(x, y, weights, chunk=chunk, return_sequences=return_sequences, h0=h0)
-    loss, grads, dh0 = tensorflow_chunked(x, y, weights, chunk, return_sequences, h0)
+    loss, grads, dh0 = keras_chunked_gradients(
+        x, y, weights, chunk=chunk, return_sequences=return_sequences, h0=h0
+    )
     tol = TF_RTOL[dtype]
     assert abs(ours.loss - loss) <= tol * abs(loss)
     names = ["Wx", "Wh", "Bh", "Wo", "Bo"]
-    for name, ours_g, tf_g in zip(names, ours.as_list(), grads, strict=True):
+    for name, ours_g, tf_g in zip(names, ours.as_list(), grads.as_list(), strict=True):
         assert ours_g.dtype == np.dtype(dtype), name
         error = relative_error(ours_g, tf_g)
         assert error <= tol, f"dL/d{name}: relative error {error:.2e} > {tol:.0e}"
