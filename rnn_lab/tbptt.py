@@ -14,7 +14,8 @@ backward pass treats the state entering each chunk as a constant input
 With per-step targets (``return_sequences=True``) the loss is the mean over all ``n·T·O``
 squared errors, ``L = Σ_c (T_c / T) · L_c``, where ``L_c`` is chunk ``c``'s own mean over its
 ``T_c`` steps; the gradient is the same sum of the chunks' BPTT gradients. Each step is walked
-back once, so the backward pass costs ``O(T)``, like full BPTT, with memory for one chunk.
+back once, so the backward pass costs ``O(T)``, like full BPTT; a training loop that updates
+the weights after every chunk needs to keep only one chunk's states.
 With a last-output loss only the last chunk has a loss term, and the gradient is that of
 the last ``T_c`` steps.
 
