@@ -111,22 +111,28 @@ def mse_loss(y_pred: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]
     return loss, error * error.dtype.type(2.0 / error.size)
 
 
-def _backward_full(
+def backpropagate_through_time(
     h: np.ndarray, e: np.ndarray, Wh: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Full BPTT. ``e[:, t] = dy_t·Woᵀ`` is the gradient reaching ``h_t`` through ``y_t``.
+    """Full BPTT, the backward walk itself. ``e[:, t] = dy_t·Woᵀ`` reaches ``h_t`` through ``y_t``.
 
-    Walks back from ``t = T``: ``g_t = e_t + δ_{t+1}·Whᵀ``, ``δ_t = g_t ⊙ (1 - h_t²)``.
-    Returns ``dh (n, T, H)``, ``δ (n, T, H)`` and ``dh0 = δ_1·Whᵀ``.
+    Walks back from ``t = T``: ``g_t = e_t + δ_{t+1}·Whᵀ``, ``δ_t = g_t ⊙ (1 - h_t ⊙ h_t)``.
+    ``h`` holds every state ``h_1 .. h_T``, ``(n, T, H)``; ``e`` is ``(n, T, H)``; ``Wh`` is
+    ``(H, H)``. Returns ``dh = g`` ``(n, T, H)``, ``δ`` ``(n, T, H)`` and ``dh0 = δ_1·Whᵀ``.
     """
-    T = h.shape[1]
+    h = as_float_array("h", h, ndim=3, layout="(n, T, H)")
+    n, T, H = h.shape
+    e = as_float_array("e", e, ndim=3, layout="(n, T, H)", dtype=h.dtype)
+    check_shape("e", e, (n, T, H), "(n, T, H)")
+    Wh = as_float_array("Wh", Wh, ndim=2, layout="(H, H)", dtype=h.dtype)
+    check_shape("Wh", Wh, (H, H), "(H, H)")
     dh = np.empty_like(h)
     delta = np.empty_like(h)
     from_later = np.zeros_like(h[:, 0, :])  # δ_{T+1}·Whᵀ: nothing comes after the last step
     for t in reversed(range(T)):
-        dh[:, t] = e[:, t] + from_later
-        delta[:, t] = dh[:, t] * (1 - h[:, t] * h[:, t])
-        from_later = delta[:, t] @ Wh.T
+        dh[:, t] = e[:, t] + from_later  # g_t: through y_t, and through h_{t+1}
+        delta[:, t] = dh[:, t] * (1 - h[:, t] * h[:, t])  # back through tanh
+        from_later = delta[:, t] @ Wh.T  # back through h_{t-1}·Wh, to the step before
     return dh, delta, from_later
 
 
@@ -208,7 +214,7 @@ def manual_backward(
     e = dy @ Wo.T  # gradient reaching h_t through y_t only
 
     if truncate is None or truncate >= T:
-        dh, delta, dh0 = _backward_full(h, e, Wh)
+        dh, delta, dh0 = backpropagate_through_time(h, e, Wh)
     else:
         sources = range(T) if return_sequences else range(T - 1, T)
         dh, delta, dh0 = _backward_truncated(h, e, Wh, truncate, sources)

@@ -358,3 +358,19 @@ def test_plot_truncation_errors_marks_exact_agreement():
     with pytest.raises(ValueError, match="same length"):
         plot_truncation_errors({"a": ([1, 2], [0.5])})
     plt.close("all")
+
+
+def test_public_backward_walk_checks_its_inputs_and_is_what_manual_backward_uses():
+    from rnn_lab.backward import backpropagate_through_time
+
+    x, y, weights, h0 = make_problem(3, 5, 2, 4, 3, True, True, 12, "float64")
+    h = hidden_states(x, weights, h0=h0)
+    result = manual_backward(x, y, weights, return_sequences=True, h0=h0)
+    e = (2 * (h @ weights.Wo + weights.Bo - y) / y.size) @ weights.Wo.T
+    dh, delta, dh0 = backpropagate_through_time(h, e, weights.Wh)
+    np.testing.assert_allclose(dh, result.dh, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dh0, result.dh0, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match=r"e must have rank 3"):
+        backpropagate_through_time(h, e[:, 0], weights.Wh)
+    with pytest.raises(ValueError, match=r"Wh"):
+        backpropagate_through_time(h, e, weights.Wh[:, :2])
