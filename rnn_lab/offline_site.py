@@ -1,0 +1,81 @@
+"""A Sphinx extension that makes the built book work with no internet at all.
+
+A classroom may have no network, and a teacher copies the site to a USB stick: every
+file a page loads must be inside the site. Sphinx loads MathJax from a CDN unless
+`mathjax_path` is relative (then it is relative to `_static/`); this extension puts
+MathJax 3 there. The files come from PyPI, the registry the project already uses:
+the `django-static-mathjax` wheel is MathJax's own release (`es5/` folder) and does
+not import Django. `_config.yml` sets `mathjax_path: mathjax/tex-mml-chtml.js`.
+
+Only the parts `tex-mml-chtml.js` can load are copied (CommonHTML output and its fonts,
+TeX extensions loaded on demand, the accessibility menu and its speech rules), not the
+other combined bundles or the SVG fonts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+STATIC_SUBDIR = "mathjax"
+MATHJAX_ENTRY = "tex-mml-chtml.js"
+# Other ready-made bundles and the SVG output: never loaded by `tex-mml-chtml.js`.
+UNUSED = (
+    "tex-chtml.js",
+    "tex-chtml-full.js",
+    "tex-chtml-full-speech.js",
+    "tex-mml-svg.js",
+    "tex-svg.js",
+    "tex-svg-full.js",
+    "mml-chtml.js",
+    "mml-svg.js",
+    "node-main.js",
+    "svg",
+    "svg.js",
+)
+INSTALL_HINT = "pip install -r requirements-dev.txt (it installs django-static-mathjax)"
+
+
+def mathjax_es5_dir() -> Path:
+    """The `es5/` folder of MathJax 3 installed from PyPI (`django-static-mathjax`)."""
+    try:
+        root = resources.files("mathjax")
+    except ModuleNotFoundError as error:
+        raise ExtensionError(f"MathJax is not installed: {INSTALL_HINT}") from error
+    es5 = Path(str(root)) / "static" / "mathjax" / "es5"
+    if not (es5 / MATHJAX_ENTRY).is_file():
+        raise ExtensionError(f"no {MATHJAX_ENTRY} under {es5}: {INSTALL_HINT}")
+    return es5
+
+
+def copy_mathjax(target: Path) -> Path:
+    """Copy MathJax's browser files to `target` (the site's `_static/mathjax`)."""
+    shutil.copytree(
+        mathjax_es5_dir(), target, ignore=shutil.ignore_patterns(*UNUSED), dirs_exist_ok=True
+    )
+    return target
+
+
+def _check_config(app: Sphinx, config) -> None:
+    path = config.mathjax_path
+    if "://" in path or path.startswith("//"):
+        raise ExtensionError(
+            f"mathjax_path is {path!r}, a URL: set `mathjax_path: {STATIC_SUBDIR}/{MATHJAX_ENTRY}`"
+            " in _config.yml so that the site works offline"
+        )
+    mathjax_es5_dir()  # fail at the start of a build, not after every notebook ran
+
+
+def _copy_on_finish(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        copy_mathjax(Path(app.outdir) / "_static" / STATIC_SUBDIR)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _check_config)
+    app.connect("build-finished", _copy_on_finish)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
