@@ -219,7 +219,12 @@ def figure_html(fig: Figure) -> str | None:
 
     if not fig.axes:
         return None
-    png = print_figure(fig, "png", base64=True, facecolor=FIGURE_BACKGROUND)
+    alpha = fig.patch.get_alpha()
+    fig.patch.set_alpha(1.0)  # opaque, also if a plot made its background transparent
+    try:
+        png = print_figure(fig, "png", base64=True, facecolor=FIGURE_BACKGROUND)
+    finally:
+        fig.patch.set_alpha(alpha)
     alt = html.escape(describe_figure(fig), quote=True)
     return f'<img src="data:image/png;base64,{png}" alt="{alt}" class="rnn-lab-figure"/>'
 
