@@ -28,7 +28,7 @@ import weakref
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
@@ -241,5 +241,9 @@ def show_figures_with_alt_text() -> bool:
     shell = get_ipython()
     if shell is None:
         return False
-    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+    # Registered for FigureBase, not Figure: when pyplot's inline backend starts, it
+    # removes every formatter registered for Figure itself (IPython's
+    # select_figure_formats); formatters are looked up along the class's MRO, so this
+    # one still applies to every Figure.
+    shell.display_formatter.formatters["text/html"].for_type(FigureBase, figure_html)
     return True

@@ -119,5 +119,12 @@ def test_the_display_hook_gives_figures_an_img_with_alt():
         fig, _ = plot_unit_trajectories(states())
         data, _ = shell.display_formatter.format(fig)
         assert f'alt="{describe_figure(fig)}"' in data["text/html"]
+        # what the inline backend does when pyplot starts in a kernel: drop Figure's
+        # formatters and register its own
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"png"})
+        data, _ = shell.display_formatter.format(fig)
+        assert "image/png" in data and "alt=" in data["text/html"]
     finally:
         InteractiveShell.clear_instance()
