@@ -1,4 +1,5 @@
-"""A Sphinx extension that makes the built book work with no internet at all.
+"""A Sphinx extension that makes the built book work with no internet at all (and
+adds the book's few lines of CSS).
 
 A classroom may have no network, and a teacher copies the site to a USB stick: every
 file a page loads must be inside the site. Sphinx loads MathJax from a CDN unless
@@ -37,6 +38,15 @@ UNUSED = (
     "svg",
     "svg.js",
 )
+# The book's own CSS, written to `_static/` and linked from every page.
+SITE_CSS_NAME = "rnn-lab.css"
+SITE_CSS = """\
+/* Keras prints model.summary() with rich, in terminal colours (green and cyan on white,
+   below WCAG's contrast minimum); on the page the table keeps its bold, in the text colour. */
+.cell_output .output.text_html pre span[style*="color"] { color: inherit !important; }
+/* Figures (rnn_lab.figure_alt_plots) are PNGs on white: never wider than the column. */
+img.rnn-lab-figure { max-width: 100%; height: auto; }
+"""
 INSTALL_HINT = "pip install -r requirements-dev.txt (it installs django-static-mathjax)"
 
 
@@ -72,10 +82,13 @@ def _check_config(app: Sphinx, config) -> None:
 
 def _copy_on_finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
-        copy_mathjax(Path(app.outdir) / "_static" / STATIC_SUBDIR)
+        static = Path(app.outdir) / "_static"
+        copy_mathjax(static / STATIC_SUBDIR)
+        (static / SITE_CSS_NAME).write_text(SITE_CSS, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _check_config)
     app.connect("build-finished", _copy_on_finish)
+    app.add_css_file(SITE_CSS_NAME)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

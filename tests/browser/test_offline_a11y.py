@@ -45,12 +45,12 @@ RAW_MARKUP = {
 # Python reprs where a reader expects numbers, searched in prose and outputs alike.
 PYTHON_REPR = re.compile(
     r"\barray\(|\bnp\.(float|int)(16|32|64)\(|<Figure size|<matplotlib\.|<function |"
-    r"\bdtype=|\btf\.Tensor\(|<tf\.Variable|object at 0x"
+    r"\btf\.Tensor\(|<tf\.Variable|object at 0x"
 )
 # An alt text that names a file or says nothing.
 FILE_LIKE_ALT = re.compile(r"\.(png|jpe?g|gif|svg|webp)\b|_images/|^data:", re.IGNORECASE)
 GENERIC_ALT = {"image", "figure", "plot", "graph", "chart", "picture", "png", "output"}
-MIN_ALT_CHARS = 15
+MIN_ALT_CHARS = 8  # "Colab logo"; a figure's description is far longer
 
 _READABLE_TEXT_JS = """([selector, skipped]) => {
     const article = document.querySelector(selector);
@@ -124,7 +124,10 @@ def bad_alt(alt: str | None) -> bool:
 def axe_violations(tab) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(tab)
+    # preload off: axe would fetch the stylesheets again itself (for one rule about
+    # orientation locks) and resolve the theme's `@import "../basic.css"` against the
+    # site's root, a request the page never makes.
+    results = Axe().run(tab, options={"resultTypes": ["violations"], "preload": False})
     return [
         {
             "id": violation["id"],
@@ -205,7 +208,7 @@ def test_page_offline_accessible_and_rendered(toc_page, viewport, site_url, offl
 )
 def test_the_raw_markup_check_catches(prose, expected):
     hits = raw_markup_hits(prose, "")
-    assert hits and hits[0].startswith(expected), hits
+    assert any(hit.startswith(expected) for hit in hits), hits
 
 
 def test_the_raw_markup_check_passes_rendered_text():
@@ -216,7 +219,7 @@ def test_the_raw_markup_check_passes_rendered_text():
 
 
 def test_alt_texts_that_say_nothing_are_caught():
-    assert bad_alt(None) and bad_alt("") and bad_alt("../_images/3f2a9c.png")
+    assert bad_alt(None) and bad_alt("") and bad_alt("../_images/3f2a9c.png") and bad_alt("  x ")
     assert bad_alt("Figure") and bad_alt("data:image/png;base64,AAAA")
     assert not bad_alt("Hidden units over time: 5 lines; values between −0.70 and 0.71.")
 
