@@ -47,6 +47,15 @@ SITE_CSS = """\
 /* Figures (rnn_lab.figure_alt_plots) are PNGs on white: never wider than the column. */
 img.rnn-lab-figure { max-width: 100%; height: auto; }
 """
+# Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's
+# search shows a summary under each result (an uncaught error per result); there the
+# results list the pages without summaries. Served over HTTP, nothing changes.
+SITE_JS_NAME = "rnn-lab-offline.js"
+SITE_JS = """\
+if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
+  DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
+}
+"""
 INSTALL_HINT = "pip install -r requirements-dev.txt (it installs django-static-mathjax)"
 
 
@@ -85,10 +94,12 @@ def _copy_on_finish(app: Sphinx, exception: Exception | None) -> None:
         static = Path(app.outdir) / "_static"
         copy_mathjax(static / STATIC_SUBDIR)
         (static / SITE_CSS_NAME).write_text(SITE_CSS, encoding="utf-8")
+        (static / SITE_JS_NAME).write_text(SITE_JS, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _check_config)
     app.connect("build-finished", _copy_on_finish)
     app.add_css_file(SITE_CSS_NAME)
+    app.add_js_file(SITE_JS_NAME)  # after documentation_options.js (priority 200 < 500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
