@@ -109,9 +109,11 @@ def _labels(items) -> list[str]:
 
 
 def _listed(labels: list[str]) -> str:
-    if len(labels) > MAX_LISTED_LABELS:
-        labels = [*labels[: MAX_LISTED_LABELS - 1], "…", labels[-1]]
-    return ", ".join(labels)
+    """Labels in quotes (a label may hold commas: "s = 1, ρ = 0.60"), the middle elided."""
+    quoted = [f"“{label}”" for label in labels]
+    if len(quoted) > MAX_LISTED_LABELS:
+        quoted = [*quoted[: MAX_LISTED_LABELS - 1], "…", quoted[-1]]
+    return ", ".join(quoted)
 
 
 def _count(number: int, noun: str) -> str:
