@@ -87,6 +87,20 @@ def _check_config(app: Sphinx, config) -> None:
             " in _config.yml so that the site works offline"
         )
     mathjax_es5_dir()  # fail at the start of a build, not after every notebook ran
+    _drop_thebe_scripts(app)
+
+
+def _drop_thebe_scripts(app: Sphinx) -> None:
+    """Keep sphinx-thebe (a Jupyter Book default) from writing its scripts into pages.
+
+    The book does not use thebe (it would run code on a kernel loaded from a CDN), and
+    with Sphinx 7.4 thebe's inline `const THEBE_JS_URL = ...` lands twice in every page:
+    an uncaught JavaScript error on every page. Its scripts are added by one listener.
+    """
+    for listener in list(app.events.listeners.get("env-before-read-docs", [])):
+        handler = listener.handler
+        if (handler.__module__, handler.__name__) == ("sphinx_thebe", "init_thebe_core"):
+            app.disconnect(listener.id)
 
 
 def _copy_on_finish(app: Sphinx, exception: Exception | None) -> None:
