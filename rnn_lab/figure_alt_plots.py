@@ -97,7 +97,7 @@ def _range(values: np.ndarray) -> str | None:
 
 
 def _is_colorbar(ax: Axes) -> bool:
-    return getattr(ax, "_colorbar", None) is not None
+    return ax.get_label() == "<colorbar>"  # the label matplotlib gives a colour bar's axes
 
 
 def _labels(items) -> list[str]:

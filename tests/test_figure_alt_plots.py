@@ -54,6 +54,7 @@ def test_heat_map_gives_its_shape_and_range():
     h = states(T=12, H=4)
     alt = describe_figure(plot_state_heatmap(h)[0])
     assert "4 × 12 colour map" in alt
+    assert "panel" not in alt  # the colour bar is part of the heat map, not a panel
     assert format_number(h.min()) in alt and format_number(h.max()) in alt
 
 
