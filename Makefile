@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test serve doctor exercises binder-check bench lint format clean
+.PHONY: book test serve site-zip doctor exercises binder-check bench lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)  ## lint, unit tests, and the book built with warnings as errors
 serve:  ## read the built book at http://localhost:$(PORT)
 	@test -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python -m http.server --directory _build/html $(PORT)
+
+site-zip: $(STAMP)  ## the built site as _build/rnn-lab-site.zip: unzip anywhere, open index.html, no internet needed
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python -m rnn_lab.site_zip --site _build/html --out _build/rnn-lab-site.zip
 
 doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor

@@ -21,12 +21,12 @@ from .results import BenchResult
 
 #: label, colour, marker and line style of each method, the same in every plot
 METHOD_STYLES = {
-    "per_sample_loop": ("per-sample loop (seed_loop)", "#7f7f7f", "s", "-"),
-    "numpy_batched": ("batched NumPy (manual_forward)", "#1f77b4", "o", "-"),
-    "numpy_floor": ("NumPy floor (bare ops × T)", "#1f77b4", "", ":"),
-    "keras_predict": ("Keras predict", "#d62728", "v", "-"),
-    "keras_call": ("Keras model(x)", "#ff7f0e", "^", "-"),
-    "tf_function": ("tf.function(model)", "#2ca02c", "D", "-"),
+    "per_sample_loop": ("per-sample loop (seed_loop)", "#000000", "s", "-"),
+    "numpy_batched": ("batched NumPy (manual_forward)", "#0072B2", "o", "-"),
+    "numpy_floor": ("NumPy floor (bare ops × T)", "#0072B2", "", ":"),
+    "keras_predict": ("Keras predict", "#D55E00", "v", "-"),
+    "keras_call": ("Keras model(x)", "#E69F00", "^", "-"),
+    "tf_function": ("tf.function(model)", "#009E73", "D", "-"),
 }
 AXIS_LABELS = {"n": "batch size n", "T": "sequence length T", "H": "hidden units H"}
 
@@ -147,7 +147,7 @@ def plot_ratios(
     _log_axes(ax, values)
     # Extend, never shrink, the limits: panels sharing a y axis are drawn one by one.
     low, high = min(ax.get_ylim()[0], lowest), max(ax.get_ylim()[1], highest)
-    ax.axhspan(low, 1.0, color="#2ca02c", alpha=0.07, lw=0)
+    ax.axhspan(low, 1.0, color="#009E73", alpha=0.07, lw=0)
     ax.axhline(1.0, color=METHOD_STYLES[REFERENCE][1], linewidth=1.2)
     ax.text(0.02, 0.03, "shaded: faster than batched NumPy", transform=ax.transAxes,
             fontsize=8, color="0.3")  # fmt: skip
@@ -231,7 +231,7 @@ def plot_overheads(probes: BenchResult | Iterable[Mapping[str, Any]], *, ax=None
     fig, ax = new_axes(ax, figsize=(7.0, 0.4 * len(rows) + 1.0))
     micros = np.array([float(r["median_s"]) for r in rows]) * 1e6
     y = np.arange(len(rows))[::-1]
-    colors = ["#1f77b4" if r["probe"].startswith("NumPy:") else "#ff7f0e" for r in rows]
+    colors = ["#0072B2" if r["probe"].startswith("NumPy:") else "#E69F00" for r in rows]
     ax.barh(y, micros, color=colors, alpha=0.85)
     for yi, value in zip(y, micros, strict=True):
         ax.annotate(

@@ -4,6 +4,7 @@ outside the book (Colab, a plain Jupyter), where myst-nb is not installed."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,11 @@ def setup_notebook(seed: int = BOOK_SEED) -> None:
             "svg.hashsalt": "rnn-lab",
         }
     )
+    from .figure_alt_plots import show_figures_with_alt_text
+    from .palette_plots import use_book_palette
+
+    use_book_palette()
+    show_figures_with_alt_text()  # every figure gets alt text describing what it shows
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -59,10 +65,27 @@ def glue_math(name: str, latex: str) -> None:
     glue(name, Markdown(f"${latex}$"))
 
 
+def table_markdown(headers: list[str], rows: list[list[Any]]) -> str:
+    """Rows as a Markdown (GFM/MyST) table. Cells may hold Markdown (`code`, $math$), but a
+    `|` is escaped and a line break becomes a space: either would end the cell or the row."""
+    if not headers:
+        raise ValueError("show_table needs at least one header")
+    for number, row in enumerate(rows):
+        if len(row) != len(headers):
+            raise ValueError(f"row {number} has {len(row)} cells, expected {len(headers)}")
+
+    def cell(value: Any) -> str:
+        text = " ".join(str(value).split())
+        return re.sub(r"(?<!\\)\|", r"\\|", text)
+
+    def line(cells: list[Any]) -> str:
+        return "| " + " | ".join(cell(value) for value in cells) + " |"
+
+    return "\n".join([line(headers), "|" + "---|" * len(headers), *map(line, rows)])
+
+
 def show_table(headers: list[str], rows: list[list[Any]]) -> None:
     """Display rows as a Markdown table (rendered in Jupyter and in the book)."""
     from IPython.display import Markdown, display
 
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    display(Markdown("\n".join(lines)))
+    display(Markdown(table_markdown(headers, rows)))

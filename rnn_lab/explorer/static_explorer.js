@@ -201,14 +201,14 @@
       if (values[t] > 0) {
         var y = n1(f.sy(values[t]));
         line.push(x + "," + y);
-        s.push('<circle class="error" cx="' + x + '" cy="' + y + '" r="2.2" fill="#1f77b4"/>');
+        s.push('<circle class="error" cx="' + x + '" cy="' + y + '" r="2.2" fill="#0072B2"/>');
       } else {  // exactly equal: a log axis has no place for 0, mark it on the bottom edge
         var b = M.t + f.ph;
         s.push('<path class="exact" d="M' + x + " " + n1(b - 2) + "l-4 -7h8z" +
-          '" fill="#1f77b4"/>');
+          '" fill="#0072B2"/>');
       }
     }
-    s.unshift('<polyline fill="none" stroke="#1f77b4" stroke-width="1" points="' +
+    s.unshift('<polyline fill="none" stroke="#0072B2" stroke-width="1" points="' +
       line.join(" ") + '"/>');
     return svg("error per timestep", s.join("") + f.svg);
   }

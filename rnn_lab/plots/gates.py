@@ -32,7 +32,7 @@ GATE_STYLE: dict[str, tuple[tuple[float, float] | None, str]] = {
     "h_tilde": ((-1.0, 1.0), r"candidate $\tilde h_t$"),
     "h": ((-1.0, 1.0), r"hidden state $h_t$"),
 }
-_GATE_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+_GATE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00"]  # Okabe–Ito
 
 
 def plot_gate_heatmaps(gates: Mapping[str, Any], *, suptitle: str | None = None):

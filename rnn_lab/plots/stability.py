@@ -17,7 +17,7 @@ from ..tolerances import FLOAT32_ATOL, machine_epsilon, tolerance_for
 from .axes import new_axes
 
 #: Colours per precision, shared by the error plots so float32/float64 look alike everywhere.
-DTYPE_COLORS = {"float32": "#1f77b4", "float64": "#d62728"}
+DTYPE_COLORS = {"float32": "#0072B2", "float64": "#D55E00"}
 
 
 def _mapping(value: Any, name: str) -> dict:
@@ -109,9 +109,9 @@ def plot_eigenvalues(eigenvalues: Mapping[str, Any], *, ax=None):
     fig, ax = new_axes(ax, (5, 5))
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 400))
     ax.plot(circle.real, circle.imag, color="0.4", lw=1, label="unit circle")
-    ax.plot(circle.real / np.sqrt(3), circle.imag / np.sqrt(3), color="#1f77b4", ls="--", lw=1,
+    ax.plot(circle.real / np.sqrt(3), circle.imag / np.sqrt(3), color="#0072B2", ls="--", lw=1,
             label=r"radius $1/\sqrt{3}$ (circular law)")  # fmt: skip
-    styles = ({"marker": "o", "color": "#1f77b4"}, {"marker": "x", "color": "#ff7f0e"})
+    styles = ({"marker": "o", "color": "#0072B2"}, {"marker": "x", "color": "#E69F00"})
     for style, (label, lam) in zip(styles, sets.items(), strict=False):
         ax.scatter(lam.real, lam.imag, s=18, label=label, **style)
     ax.set_aspect("equal")
@@ -146,8 +146,8 @@ def plot_hidden_trajectories(
     for ax, (s, h) in zip(axes, states.items(), strict=True):
         shown = h[sample, :steps, :units]
         ax.plot(np.arange(1, shown.shape[0] + 1), shown, lw=1.2, marker=".", ms=3)
-        ax.axhspan(SATURATION_LEVEL, 1.05, color="#d62728", alpha=0.08, lw=0)
-        ax.axhspan(-1.05, -SATURATION_LEVEL, color="#d62728", alpha=0.08, lw=0)
+        ax.axhspan(SATURATION_LEVEL, 1.05, color="#D55E00", alpha=0.08, lw=0)
+        ax.axhspan(-1.05, -SATURATION_LEVEL, color="#D55E00", alpha=0.08, lw=0)
         saturated = saturated_fraction(h)
         ax.set_title(f"s = {s:g}: ρ = {radii[s]:.2f}, {saturated:.0%} saturated", fontsize=10)
         ax.set_xlabel("timestep t")
@@ -226,9 +226,9 @@ def plot_scale_sweep(
     left.set_title("The hidden state", fontsize=10)
     left.legend(fontsize=8, loc="center left")
     right.plot(
-        rho, cols["keras_error"], marker="o", color="#d62728", label="float32, Keras − manual"
+        rho, cols["keras_error"], marker="o", color="#D55E00", label="float32, Keras − manual"
     )
-    right.axhline(FLOAT32_ATOL, color="#d62728", ls="--", lw=1, label="FLOAT32_ATOL")
+    right.axhline(FLOAT32_ATOL, color="#D55E00", ls="--", lw=1, label="FLOAT32_ATOL")
     right.axhline(machine_epsilon("float32"), color="0.4", ls=":", lw=1, label="float32 ε")
     right.set_xscale("log")
     right.set_yscale("log")

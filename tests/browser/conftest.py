@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from site_requests import is_local
 
 from rnn_lab.book.toc import toc_pages as rnn_lab_toc_pages
 
@@ -41,12 +41,6 @@ CHROMIUM_ARGS = [
 # Upper bounds, so a hung page fails a test instead of hanging CI.
 LAUNCH_TIMEOUT_MS = 60_000
 PAGE_TIMEOUT_MS = 30_000
-
-# Optional: a local copy of MathJax 3's `es5` folder (e.g. from `npm install mathjax@3`).
-# When set, requests for MathJax's CDN are answered from it and math must really render;
-# without it the tests run offline and accept the TeX source left on the page.
-MATHJAX_ENV = "RNN_LAB_MATHJAX_DIR"
-MATHJAX_CDN_PREFIX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
 
 NO_CHROMIUM = (
     "\n" + "!" * 78 + "\n"
@@ -155,21 +149,15 @@ def browser(chromium_path: str) -> Iterator:
 def _offline_context(browser, base_url: str, **options):
     """A browser context that may only reach `base_url`: everything else is refused.
 
-    Tests must not depend on the internet (and CI has none). The one exception is
-    MathJax's CDN, answered from a local copy when $RNN_LAB_MATHJAX_DIR is set.
+    The site must work with no internet (a classroom, a copied folder) and CI has none:
+    a request that leaves the site is aborted here, and `test_site.open_page` counts it.
     """
     context = browser.new_context(**options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
-    local = urlsplit(base_url).netloc
-    mathjax_dir = os.environ.get(MATHJAX_ENV)
 
     def route(route) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == local or url.startswith("data:"):
+        if is_local(route.request.url, base_url):
             route.continue_()
-        elif mathjax_dir and url.startswith(MATHJAX_CDN_PREFIX):
-            relative = urlsplit(url).path.removeprefix(urlsplit(MATHJAX_CDN_PREFIX).path)
-            route.fulfill(path=str(Path(mathjax_dir) / relative))
         else:
             route.abort("internetdisconnected")
 
