@@ -28,7 +28,7 @@ serve:  ## read the built book at http://localhost:$(PORT)
 
 site-zip: $(STAMP)  ## the built site as _build/rnn-lab-site.zip: unzip anywhere, open index.html, no internet needed
 	@test -f _build/html/index.html || $(MAKE) book
-	$(BIN)/python -m rnn_lab.site_zip --site _build/html --out _build/rnn-lab-site.zip
+	$(BIN)/python -m rnn_lab.book.site_zip --site _build/html --out _build/rnn-lab-site.zip
 
 doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor

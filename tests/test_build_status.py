@@ -10,7 +10,7 @@ import re
 import numpy as np
 from markdown_it import MarkdownIt
 
-from rnn_lab.build_status import build_environment, environment_table
+from rnn_lab.book.build_status import build_environment, environment_table
 
 
 def test_environment_is_read_from_this_process():

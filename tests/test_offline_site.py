@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from sphinx.errors import ExtensionError
 
-from rnn_lab.offline_site import MATHJAX_ENTRY, _check_config, copy_mathjax, mathjax_es5_dir
+from rnn_lab.book.offline_site import MATHJAX_ENTRY, _check_config, copy_mathjax, mathjax_es5_dir
 
 
 def test_mathjax_3_is_installed():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from rnn_lab.notebook import table_markdown
+from rnn_lab.book.notebook import table_markdown
 
 
 def rendered_cells(markdown: str) -> list[list[str]]:

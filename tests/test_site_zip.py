@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from rnn_lab.site_zip import README_NAME, TOP_FOLDER, main, write_site_zip
+from rnn_lab.book.site_zip import README_NAME, TOP_FOLDER, main, write_site_zip
 
 
 @pytest.fixture

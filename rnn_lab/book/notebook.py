@@ -37,8 +37,8 @@ def setup_notebook(seed: int = BOOK_SEED) -> None:
             "svg.hashsalt": "rnn-lab",
         }
     )
-    from .figure_alt_plots import show_figures_with_alt_text
-    from .palette_plots import use_book_palette
+    from ..plots.alt_text import show_figures_with_alt_text
+    from ..plots.palette import use_book_palette
 
     use_book_palette()
     show_figures_with_alt_text()  # every figure gets alt text describing what it shows

@@ -9,9 +9,9 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 
-from rnn_lab.bench_plots import METHOD_STYLES
-from rnn_lab.palette_plots import LINE_COLOURS, OKABE_ITO, use_book_palette
-from rnn_lab.stability_plots import DTYPE_COLORS
+from rnn_lab.bench.plots import METHOD_STYLES
+from rnn_lab.plots.palette import LINE_COLOURS, OKABE_ITO, use_book_palette
+from rnn_lab.plots.stability import DTYPE_COLORS
 
 # Machado et al. (2009), severity 1.0: linear RGB as a dichromat sees it.
 SIMULATIONS = {

@@ -44,7 +44,7 @@ SITE_CSS = """\
 /* Keras prints model.summary() with rich, in terminal colours (green and cyan on white,
    below WCAG's contrast minimum); on the page the table keeps its bold, in the text colour. */
 .cell_output .output.text_html pre span[style*="color"] { color: inherit !important; }
-/* Figures (rnn_lab.figure_alt_plots) are PNGs on white: never wider than the column. */
+/* Figures (rnn_lab.plots.alt_text) are PNGs on white: never wider than the column. */
 img.rnn-lab-figure { max-width: 100%; height: auto; }
 """
 # Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's

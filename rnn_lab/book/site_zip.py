@@ -4,7 +4,7 @@ The site loads nothing from the internet (MathJax is in `_static/`), so the unzi
 folder works from a USB stick or a school server, with no network and no installation.
 Entries are sorted and dated 1980-01-01, so the same site always gives the same zip.
 
-    python -m rnn_lab.site_zip [--site _build/html] [--out _build/rnn-lab-site.zip]
+    python -m rnn_lab.book.site_zip [--site _build/html] [--out _build/rnn-lab-site.zip]
 """
 
 from __future__ import annotations

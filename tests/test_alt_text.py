@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rnn_lab.figure_alt_plots import (
+from rnn_lab.plots.alt_text import (
     describe_figure,
     figure_html,
     format_number,
@@ -19,7 +19,7 @@ from rnn_lab.figure_alt_plots import (
     set_alt_text,
     show_figures_with_alt_text,
 )
-from rnn_lab.state_plots import plot_state_heatmap, plot_unit_trajectories
+from rnn_lab.plots.states import plot_state_heatmap, plot_unit_trajectories
 
 
 @pytest.fixture(autouse=True)
