@@ -11,7 +11,7 @@ from functools import cache
 
 from ..keras_models import build_keras_model
 from .core import SHAPE_MIXUP, TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
-from .recurrence import MISTAKES, forward_cases, step_cases
+from .recurrence import MISTAKES, RECURRENCE_ROUTES, forward_cases, step_cases
 
 #: ``(D, H, O)`` of the hidden configurations, all three sizes different.
 SHAPE_CONFIGS = ((3, 5, 2), (4, 7, 6), (9, 2, 3))
@@ -73,6 +73,12 @@ def _weight_shape_cases() -> tuple[Case, ...]:
 
 WEIGHT_SHAPES_EXERCISE = Exercise(
     name="weight_shapes",
+    forbidden=("rnn_lab.build_keras_model", "rnn_lab.random_weights", "rnn_lab.weights_from_keras"),
+    frameworks=True,
+    write_yourself="work the shapes out from the sizes, without building the layers",
+    difficulty=1,
+    minutes=10,
+    skill="weight layout of stacked layers",
     kind="shapes",
     returns="a list of 5 shapes",
     verified=(
@@ -103,6 +109,12 @@ STEP_VARIANTS = (
 
 STEP_EXERCISE = Exercise(
     name="step",
+    forbidden=RECURRENCE_ROUTES,
+    frameworks=True,
+    write_yourself="write the step yourself, with NumPy",
+    difficulty=1,
+    minutes=10,
+    skill="one step of the recurrence",
     kind="array",
     returns="h_t, an array of shape (n, H)",
     verified=(
@@ -130,6 +142,12 @@ STEP_OUTPUT_VARIANTS = (
 
 STEP_OUTPUT_EXERCISE = Exercise(
     name="step_output",
+    forbidden=RECURRENCE_ROUTES,
+    frameworks=True,
+    write_yourself="write the step and the Dense layer yourself, with NumPy",
+    difficulty=1,
+    minutes=10,
+    skill="one step and the Dense output",
     kind="array",
     returns="y_t, an array of shape (n, O)",
     verified=(

@@ -25,7 +25,7 @@ from .core import (
     call_with_time_limit,
     run_check,
 )
-from .recurrence import CONFIGS, MISTAKES, forward_cases
+from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, forward_cases
 
 _COMMON = (
     "wh_transposed",
@@ -52,7 +52,15 @@ _CASES_TEXT = f"{len(CONFIGS)} hidden cases (float32 and float64, random non-zer
 def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...], **kw) -> Exercise:
     mistakes = {variant: MISTAKES[variant] for variant in variants}
     return Exercise(
-        name=name, kind="array", returns=returns, verified=verified, mistakes=mistakes, **kw
+        name=name,
+        kind="array",
+        returns=returns,
+        verified=verified,
+        mistakes=mistakes,
+        forbidden=RECURRENCE_ROUTES,
+        frameworks=True,
+        write_yourself="write the loop yourself, with NumPy",
+        **kw,
     )
 
 
@@ -61,6 +69,9 @@ FORWARD_ONE_EXERCISE = _exercise(
     "y_T for this sample, an array of shape (O,)",
     f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}.",
     FORWARD_VARIANTS,
+    difficulty=2,
+    minutes=15,
+    skill="the loop over time, one sample",
 )
 
 
@@ -133,6 +144,9 @@ FORWARD_BATCH_EXERCISE = _exercise(
     f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, and the only loop is over time.",
     FORWARD_VARIANTS,
     extra=_loop_over_samples,
+    difficulty=2,
+    minutes=15,
+    skill="the loop vectorised over samples",
 )
 
 
@@ -149,6 +163,9 @@ SEQUENCES_EXERCISE = _exercise(
     "every y_t, an array of shape (n, T, O)",
     f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
     SEQUENCE_VARIANTS,
+    difficulty=2,
+    minutes=15,
+    skill="every output, return_sequences=True",
 )
 
 
@@ -165,6 +182,9 @@ FROM_H0_EXERCISE = _exercise(
     "y_T for every sample, an array of shape (n, O)",
     f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0.",
     FROM_H0_VARIANTS,
+    difficulty=1,
+    minutes=10,
+    skill="a given initial state",
 )
 
 
@@ -269,6 +289,12 @@ def _worst_cases() -> tuple[Case, ...]:
 
 WORST_EXERCISE = Exercise(
     name="worst_timestep",
+    forbidden=("rnn_lab.error_per_timestep",),
+    frameworks=True,
+    write_yourself="reduce the differences yourself, with NumPy",
+    difficulty=2,
+    minutes=15,
+    skill="reducing over the right axes",
     kind="int",
     returns="a timestep t between 1 and T",
     verified=(
@@ -396,6 +422,11 @@ def _agree_cases() -> tuple[Case, ...]:
 
 AGREE_EXERCISE = Exercise(
     name="agree",
+    forbidden=("rnn_lab.measure_agreement",),
+    write_yourself="write the comparison yourself",
+    difficulty=2,
+    minutes=20,
+    skill="tolerances per dtype, relative and absolute",
     kind="bool",
     returns="True or False",
     verified=(

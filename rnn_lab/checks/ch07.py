@@ -115,6 +115,12 @@ def _step_cases() -> tuple[Case, ...]:
 
 STEP_EXERCISE = Exercise(
     name="backward_step",
+    forbidden=("rnn_lab.manual_backward", "rnn_lab.keras_gradients"),
+    frameworks=True,
+    write_yourself="write the step backwards yourself, with NumPy",
+    difficulty=2,
+    minutes=15,
+    skill="one step of BPTT, the tanh slope",
     kind="array",
     returns="dL/dh_{t-1}, an array of shape (n, H)",
     verified=(
@@ -210,6 +216,12 @@ def _grad_wh_cases() -> tuple[Case, ...]:
 
 GRAD_WH_EXERCISE = Exercise(
     name="grad_Wh",
+    forbidden=("rnn_lab.manual_backward", "rnn_lab.keras_gradients"),
+    frameworks=True,
+    write_yourself="write the sum over time yourself, with NumPy",
+    difficulty=2,
+    minutes=20,
+    skill="a shared weight's gradient, summed over time",
     kind="array",
     returns="dL/dWh, an array of shape (H, H)",
     verified=(

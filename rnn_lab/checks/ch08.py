@@ -105,6 +105,12 @@ def _momentum_cases() -> tuple[Case, ...]:
 
 MOMENTUM_EXERCISE = Exercise(
     name="momentum_step",
+    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    frameworks=True,
+    write_yourself="write the update rule yourself, with NumPy",
+    difficulty=1,
+    minutes=10,
+    skill="SGD with momentum, Keras's rule",
     kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
@@ -196,6 +202,12 @@ def _adam_cases() -> tuple[Case, ...]:
 
 ADAM_EXERCISE = Exercise(
     name="adam_step",
+    forbidden=("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    frameworks=True,
+    write_yourself="write the update rule yourself, with NumPy",
+    difficulty=2,
+    minutes=20,
+    skill="Adam, Keras's exact rule",
     kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(

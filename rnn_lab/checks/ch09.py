@@ -136,6 +136,18 @@ def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np
 
 LSTM_FORWARD_EXERCISE = Exercise(
     name="lstm_forward",
+    forbidden=(
+        "rnn_lab.trace_gates",
+        "rnn_lab.lstm_step",
+        "rnn_lab.cells.lstm_gates",
+        "rnn_lab.numpy_replay",
+        "rnn_lab.replay",
+    ),
+    frameworks=True,
+    write_yourself="write the gates and the loop yourself, with NumPy",
+    difficulty=3,
+    minutes=30,
+    skill="the LSTM loop",
     kind="array",
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
@@ -212,6 +224,12 @@ def _initial_bias_cases() -> tuple[Case, ...]:
 
 INITIAL_BIAS_EXERCISE = Exercise(
     name="initial_lstm_bias",
+    forbidden=("rnn_lab.random_cell_weights",),
+    frameworks=True,
+    write_yourself="build the array yourself, without Keras",
+    difficulty=1,
+    minutes=5,
+    skill="unit_forget_bias and the gate layout",
     kind="array",
     returns="the bias of a new LSTM(H), an array of shape (4H,)",
     verified=(f"it equals the bias of a freshly built keras.layers.LSTM(H) for H in {BIAS_SIZES}."),

@@ -96,6 +96,18 @@ def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.
 
 GRU_FORWARD_EXERCISE = Exercise(
     name="gru_forward",
+    forbidden=(
+        "rnn_lab.trace_gates",
+        "rnn_lab.gru_step",
+        "rnn_lab.cells.gru_gates",
+        "rnn_lab.numpy_replay",
+        "rnn_lab.replay",
+    ),
+    frameworks=True,
+    write_yourself="write the gates and the loop yourself, with NumPy",
+    difficulty=3,
+    minutes=30,
+    skill="the GRU loop, reset_after=True",
     kind="array",
     returns="every h_t, an array of shape (n, T, H)",
     verified=(

@@ -91,6 +91,12 @@ def _weight_ih_cases() -> tuple[Case, ...]:
 
 WEIGHT_IH_EXERCISE = Exercise(
     name="gru_weight_ih",
+    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+    frameworks=True,
+    write_yourself="transpose and reorder the blocks yourself",
+    difficulty=2,
+    minutes=15,
+    skill="porting a GRU kernel to PyTorch",
     kind="array",
     returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
     verified=(
@@ -159,6 +165,12 @@ def _lstm_bias_cases() -> tuple[Case, ...]:
 
 LSTM_BIAS_EXERCISE = Exercise(
     name="lstm_bias_from_torch",
+    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+    frameworks=True,
+    write_yourself="combine the biases yourself",
+    difficulty=1,
+    minutes=5,
+    skill="porting LSTM biases from PyTorch",
     kind="array",
     returns="Keras's LSTM bias, an array of shape (4H,)",
     verified=(

@@ -249,3 +249,19 @@ def forward_cases(
             args = (x, weights, h0) if with_h0 else (x, weights)
         cases.append(Case(args, expected, name, tolerance_for(weights.dtype), variants))
     return tuple(cases)
+
+
+#: The library functions that compute the recurrence (or run Keras on it): an exercise
+#: that asks for the step or the loop refuses answers that call any of them.
+RECURRENCE_ROUTES = (
+    "rnn_lab.rnn_step",
+    "rnn_lab.seed_loop",
+    "rnn_lab.hidden_states",
+    "rnn_lab.manual_forward",
+    "rnn_lab.simple_rnn_step",
+    "rnn_lab.trace_gates",
+    "rnn_lab.numpy_replay",
+    "rnn_lab.replay",
+    "rnn_lab.torch_style_forward",
+    "rnn_lab.keras_reference",
+)
