@@ -109,7 +109,8 @@ def _framework_name(frame: FrameType) -> str | None:
     module = frame.f_globals.get("__name__", "") or ""
     top = module.split(".", 1)[0]
     if top in FRAMEWORK_MODULES:
-        return f"{module}.{frame.f_code.co_name}"
+        label = {"keras": "Keras", "tf_keras": "Keras", "torch": "PyTorch"}[top]
+        return f"{label}: {module}.{frame.f_code.co_name}"
     return None
 
 
