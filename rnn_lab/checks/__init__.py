@@ -19,11 +19,22 @@ from .ch03 import (
     check_worst_timestep,
 )
 from .ch04 import check_doubled_wh, check_scaled_states
-from .ch07 import check_backward_step, check_grad_Wh
-from .ch08 import check_adam_step, check_momentum_step
-from .ch09 import check_initial_lstm_bias, check_lstm_forward
-from .ch10 import check_gru_forward
-from .ch11 import check_gru_weight_ih, check_lstm_bias_from_torch
+from .ch07 import (
+    check_backward_step,
+    check_grad_Wh,
+    check_numerical_gradient,
+    check_rnn_backward,
+)
+from .ch08 import (
+    check_adam_step,
+    check_clip_grads,
+    check_momentum_step,
+    check_nesterov_step,
+    check_train_sgd,
+)
+from .ch09 import check_gated_params, check_initial_lstm_bias, check_lstm_forward
+from .ch10 import check_gru_forward, check_gru_v1_forward
+from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_bias_from_torch
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -32,23 +43,31 @@ __all__ = [
     "check_adam_step",
     "check_agree",
     "check_backward_step",
+    "check_clip_grads",
     "check_count_params",
     "check_doubled_wh",
     "check_forward_batch",
     "check_forward_from",
     "check_forward_one",
     "check_forward_sequences",
+    "check_gated_params",
     "check_grad_Wh",
+    "check_gru_bias_from_torch",
     "check_gru_forward",
+    "check_gru_v1_forward",
     "check_gru_weight_ih",
     "check_initial_lstm_bias",
     "check_lstm_bias_from_torch",
     "check_lstm_forward",
     "check_momentum_step",
+    "check_nesterov_step",
+    "check_numerical_gradient",
     "check_output_shape",
+    "check_rnn_backward",
     "check_scaled_states",
     "check_step",
     "check_step_output",
+    "check_train_sgd",
     "check_weight_shapes",
     "check_worst_timestep",
 ]

@@ -316,11 +316,13 @@ def check_worst_timestep(
 # --- do two results agree? ---------------------------------------------------------------
 
 #: Differences a learner's ``agree`` is tried on: ``(dtype, kind, size)``. ``ulps`` nudges
-#: entries by a few units in the last place (honest rounding, must agree); ``offset`` adds
-#: ``size`` to one entry (a mistake, must not agree; negative sizes catch a forgotten
-#: abs); ``large`` does the same on values of order 1000, where a relative tolerance
-#: (np.allclose's) would excuse it; ``float32`` rounds float64 results to float32 (a
-#: real loss of precision).
+#: entries by a few units in the last place (honest rounding, must agree), ``large_ulps``
+#: does the same on values of order 1000, where one ulp of float32 is 6e-5 (still
+#: honest: only a relative part in the tolerance accepts it); ``zeros`` puts exact zeros
+#: in one result and 3e-8 in the other (honest: only an absolute part accepts it);
+#: ``offset`` adds ``size`` to one entry (a mistake, must not agree; negative sizes catch a
+#: forgotten abs), ``large`` does it on values of order 1000; ``float32`` rounds float64
+#: results to float32 (a real loss of precision).
 AGREE_CASES = (
     ("float32", "ulps", 3),
     ("float64", "ulps", 3),
@@ -330,67 +332,97 @@ AGREE_CASES = (
     ("float32", "offset", -0.5),
     ("float64", "offset", +0.5),
     ("float64", "offset", -1e-9),
-    ("float32", "large", 5e-3),
+    ("float32", "large_ulps", 3),
+    ("float32", "large", 1.0),
+    ("float32", "zeros", 3e-8),
+    ("float64", "large_ulps", 3),
 )
 #: A tolerance loose enough to let a 1e-3 mistake through, as a hand-picked "small
 #: number" often is.
 LOOSE_ATOL = 1e-2
 
+_TOLERANCE_ADVICE = (
+    "use both parts of chapter 6's tolerance with the arrays' dtype: "
+    "|keras_y − manual_y| ≤ tol + tol·|keras_y|, tol = rnn_lab.tolerance_for(keras_y.dtype)"
+)
 AGREE_MISTAKES = {
     "float64_tolerance": Mistake(
         "float64_tolerance",
         "compared float32 results at a float64 tolerance",
-        "Honest float32 rounding is about 1e-7: use the tolerance of the arrays' dtype, "
-        "rnn_lab.tolerance_for(keras_y.dtype) (1e-5 for float32, 1e-12 for float64).",
+        "Honest float32 rounding is about 1e-7 relative: " + _TOLERANCE_ADVICE + ".",
     ),
     "exact_equality": Mistake(
         "exact_equality",
         "compared for exact equality",
         "Keras and NumPy add the terms in different orders, so honest results differ in the "
-        "last bits: allow rnn_lab.tolerance_for(keras_y.dtype).",
+        "last bits: " + _TOLERANCE_ADVICE + ".",
     ),
     "float32_tolerance": Mistake(
         "float32_tolerance",
         "compared float64 results at the float32 tolerance",
-        "In float64 a difference of 1e-8 is not rounding: use the tolerance of the arrays' "
-        "dtype, rnn_lab.tolerance_for(keras_y.dtype).",
+        "In float64 a difference of 1e-8 is not rounding: " + _TOLERANCE_ADVICE + ".",
     ),
     "allclose_default": Mistake(
         "float32_tolerance",
         "used np.allclose with its default tolerances (rtol=1e-05, atol=1e-08)",
-        "Those defaults are float32-sized and relative: pass atol=tolerance_for(dtype), rtol=0.",
+        "Those defaults are float32-sized whatever the dtype: pass "
+        "rtol=tol, atol=tol with tol = rnn_lab.tolerance_for(keras_y.dtype).",
     ),
     "too_loose": Mistake(
         "too_loose",
         f"used a tolerance so loose ({LOOSE_ATOL:g}) that a real mistake passes",
-        "A difference of 1e-3 is a bug, not rounding: use rnn_lab.tolerance_for(keras_y.dtype).",
+        "A difference of 1e-3 is a bug, not rounding: " + _TOLERANCE_ADVICE + ".",
     ),
     "no_abs_ab": Mistake(
         "no_abs",
         "compared the signed difference keras_y − manual_y",
-        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).max().",
+        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).",
     ),
     "no_abs_ba": Mistake(
         "no_abs",
         "compared the signed difference manual_y − keras_y",
-        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).max().",
+        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).",
+    ),
+    "absolute_only": Mistake(
+        "absolute_only",
+        "used only an absolute tolerance",
+        "Rounding scales with the size of the numbers (chapter 6): on values of order 1000 one "
+        "float32 ulp is 6e-5. Add the relative part: tol + tol·|keras_y|.",
+    ),
+    "relative_only": Mistake(
+        "relative_only",
+        "used only a relative tolerance",
+        "Near zero a relative tolerance allows nothing, yet an exact 0 in one result and 3e-8 "
+        "in the other is honest rounding: keep the absolute part, tol + tol·|keras_y|.",
     ),
 }
 
 
+def _within(diff: np.ndarray, reference: np.ndarray, atol: float, rtol: float) -> bool:
+    return bool(np.all(diff <= atol + rtol * np.abs(reference)))
+
+
 def _agree_answers(a: np.ndarray, b: np.ndarray) -> tuple[bool, dict[str, bool]]:
-    diff = a.astype(np.float64) - b.astype(np.float64)
-    worst = float(np.abs(diff).max())
-    tolerance = tolerance_for(a.dtype)
-    return worst <= tolerance, {
-        "float64_tolerance": worst <= FLOAT64_ATOL,
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    diff = a64 - b64
+    tol = tolerance_for(a.dtype)
+    return _within(np.abs(diff), a64, tol, tol), {
+        "float64_tolerance": _within(np.abs(diff), a64, FLOAT64_ATOL, FLOAT64_ATOL),
         "exact_equality": bool(np.array_equal(a, b)),
-        "float32_tolerance": worst <= FLOAT32_ATOL,
+        "float32_tolerance": _within(np.abs(diff), a64, FLOAT32_ATOL, FLOAT32_ATOL),
         "allclose_default": bool(np.allclose(a, b)),
-        "too_loose": worst <= LOOSE_ATOL,
-        "no_abs_ab": float(diff.max()) <= tolerance,
-        "no_abs_ba": float((-diff).max()) <= tolerance,
+        "too_loose": _within(np.abs(diff), a64, LOOSE_ATOL, LOOSE_ATOL),
+        "no_abs_ab": _within(diff, a64, tol, tol),
+        "no_abs_ba": _within(-diff, a64, tol, tol),
+        "absolute_only": _within(np.abs(diff), a64, tol, 0.0),
+        "relative_only": _within(np.abs(diff), a64, 0.0, tol),
     }
+
+
+def _nudged(b: np.ndarray, picked: np.ndarray, ulps: int) -> np.ndarray:
+    for _ in range(ulps):
+        b = np.where(picked, np.nextafter(b, b.dtype.type(np.inf)), b)
+    return b
 
 
 @cache
@@ -398,22 +430,27 @@ def _agree_cases() -> tuple[Case, ...]:
     cases = []
     for index, (dtype, kind, size) in enumerate(AGREE_CASES):
         rng = np.random.default_rng(3000 + index)
-        a = rng.uniform(-2, 2, (6, 5, 3)) * (1000 if kind == "large" else 1)
-        a = a.astype(dtype)
+        large = kind in ("large", "large_ulps")
+        a = (rng.uniform(-2, 2, (6, 5, 3)) * (1000 if large else 1)).astype(dtype)
         b = a.copy()
-        if kind == "ulps":
-            picked = rng.random(a.shape) < 0.5
-            for _ in range(int(size)):
-                b = np.where(picked, np.nextafter(b, b.dtype.type(np.inf)), b)
+        if kind in ("ulps", "large_ulps"):
+            b = _nudged(b, rng.random(a.shape) < 0.5, int(size))
         elif kind in ("offset", "large"):
             b[tuple(rng.integers(0, s) for s in a.shape)] += a.dtype.type(size)
+        elif kind == "zeros":
+            zeros = rng.random(a.shape) < 0.2
+            a[zeros] = 0.0
+            b = np.where(zeros, a.dtype.type(size), a)
         else:
             b = a.astype(np.float32).astype(a.dtype)
         a.flags.writeable = b.flags.writeable = False
         expected, variants = _agree_answers(a, b)
-        label = f"{dtype}, {'a few units in the last place' if kind == 'ulps' else kind}"
-        if kind in ("offset", "large"):
-            label = f"{dtype}, one entry off by {size:+g}"
+        label = {
+            "ulps": f"{dtype}, a few units in the last place",
+            "large_ulps": f"{dtype}, a few units in the last place on values of order 1000",
+            "zeros": f"{dtype}, exact zeros against {size:g}",
+            "float32": f"{dtype}, float64 results rounded to float32",
+        }.get(kind, f"{dtype}, one entry off by {size:+g}")
         if kind == "large":
             label += " on values of order 1000"
         cases.append(Case((a, b), expected, label, 0.0, variants))
@@ -431,13 +468,15 @@ AGREE_EXERCISE = Exercise(
     returns="True or False",
     verified=(
         f"right on {len(AGREE_CASES)} hidden pairs: honest float32 and float64 rounding "
-        "agree; real mistakes (of either sign, down to 1e-9 in float64, also on large "
-        "values) and float32 rounding of float64 results do not."
+        "agree, also on values of order 1000 and next to exact zeros; real mistakes (of "
+        "either sign, down to 1e-9 in float64, also on large values) and float32 rounding "
+        "of float64 results do not."
     ),
     mistakes=AGREE_MISTAKES,
 )
 
 
 def check_agree(agree: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``agree(keras_y, manual_y)``: ``max |keras_y − manual_y| ≤ tolerance_for(dtype)``."""
+    """Check ``agree(keras_y, manual_y)``: ``|keras_y − manual_y| ≤ tol + tol·|keras_y|``
+    everywhere, ``tol = tolerance_for(dtype)``."""
     return run_check(AGREE_EXERCISE, agree, list(_agree_cases()), time_limit=time_limit)

@@ -32,14 +32,23 @@ SEQUENCE_CONFIGS = (
 )
 
 
-def sequence_cases(kind: str, variant: Callable, names: tuple[str, ...], seed: int) -> list[Case]:
+def sequence_cases(
+    kind: str,
+    variant: Callable,
+    names: tuple[str, ...],
+    seed: int,
+    *,
+    reset_after: bool | None = None,
+) -> list[Case]:
     """One case per config: ``(x, weights)``, every ``h_t`` expected, and each variant's
     answer. ``x`` and the weights are read-only, so an in-place change is reported."""
     cases = []
     for index, (n, T, D, H, dtype) in enumerate(SEQUENCE_CONFIGS):
         x = make_sequences(n, T, D, seed=seed + index, dtype=dtype)
         x.flags.writeable = False
-        weights = random_cell_weights(kind, D, H, seed=seed + index, dtype=dtype)
+        weights = random_cell_weights(
+            kind, D, H, seed=seed + index, dtype=dtype, reset_after=reset_after
+        )
         expected = trace_gates(weights, x)["h"]
         variants = {name: variant(x, weights, name) for name in names}
         label = f"n={n}, T={T}, D={D}, H={H}, {dtype}"
@@ -243,3 +252,128 @@ def check_initial_lstm_bias(
     """Check ``initial_lstm_bias(H)``: Keras's initial LSTM bias, ``(4H,)``."""
     cases = list(_initial_bias_cases())
     return run_check(INITIAL_BIAS_EXERCISE, initial_lstm_bias, cases, time_limit=time_limit)
+
+
+# --- Exercise 9.3: parameters of the gated layers ------------------------------------------
+
+#: Hidden configurations: ``(kind, D, H, reset_after)``, every size different.
+GATED_COUNT_CONFIGS = (
+    ("LSTM", 3, 5, None),
+    ("GRU", 4, 6, True),
+    ("GRU", 2, 7, False),
+    ("LSTM", 6, 2, None),
+    ("GRU", 5, 3, True),
+)
+
+GATED_COUNT_MISTAKES = {
+    "one_block": Mistake(
+        "forgot_gate_blocks",
+        "counted one block of weights, as for a SimpleRNN",
+        "Every gate (and the candidate) has its own D·H + H·H + H weights: 4 blocks for an "
+        "LSTM [i, f, c, o], 3 for a GRU [z, r, h].",
+    ),
+    "lstm_three": Mistake(
+        "wrong_block_count",
+        "counted 3 blocks for the LSTM",
+        "An LSTM has four blocks: the input, forget and output gates and the candidate.",
+    ),
+    "gru_four": Mistake(
+        "wrong_block_count",
+        "counted 4 blocks for the GRU",
+        "A GRU has three blocks: the update and reset gates and the candidate.",
+    ),
+    "one_bias_row": Mistake(
+        "gru_bias_rows",
+        "gave the reset_after=True GRU a single bias row",
+        "With reset_after=True (Keras's default) the GRU keeps two biases, bias (2, 3H): "
+        "one added to x_t·Wx, one to h_(t-1)·Wh, as the reset gate multiplies only the second.",
+    ),
+    "two_bias_rows": Mistake(
+        "gru_bias_rows",
+        "gave the reset_after=False GRU two bias rows",
+        "Without reset_after, the GRU has one bias (3H,).",
+    ),
+    "no_bias": Mistake(
+        "forgot_bias",
+        "left out the biases",
+        "Each block has H biases (and the reset_after=True GRU a second row of them).",
+    ),
+}
+
+
+def gated_count(
+    kind: str,
+    D: int,
+    H: int,
+    reset_after: bool | None,
+    *,
+    gates: int | None = None,
+    rows: int | None = None,
+) -> int:
+    """``gates·(D·H + H·H) + rows·gates·H``: ``gates`` blocks of weights, ``rows`` bias rows."""
+    gates = gates if gates is not None else (4 if kind == "LSTM" else 3)
+    rows = rows if rows is not None else (2 if kind == "GRU" and reset_after else 1)
+    return gates * (D * H + H * H) + rows * gates * H
+
+
+def _gated_count_variants(kind: str, D: int, H: int, reset_after: bool | None) -> dict[str, int]:
+    """Each mistake's count; where a mistake does not apply (three LSTM blocks on a GRU)
+    the learner with that mistake gives the right count, and so does the variant."""
+    lstm, gru = kind == "LSTM", kind == "GRU"
+    return {
+        "one_block": gated_count(kind, D, H, reset_after, gates=1),
+        "lstm_three": gated_count(kind, D, H, reset_after, gates=3 if lstm else None),
+        "gru_four": gated_count(kind, D, H, reset_after, gates=4 if gru else None),
+        "one_bias_row": gated_count(kind, D, H, reset_after, rows=1),
+        "two_bias_rows": gated_count(kind, D, H, reset_after, rows=2 if gru else None),
+        "no_bias": gated_count(kind, D, H, reset_after, rows=0),
+    }
+
+
+@cache
+def _gated_count_cases() -> tuple[Case, ...]:
+    keras = import_keras()
+    cases = []
+    for kind, D, H, reset_after in GATED_COUNT_CONFIGS:
+        options = {} if reset_after is None else {"reset_after": reset_after}
+        layer = getattr(keras.layers, kind)(H, **options)
+        layer.build((None, 4, D))
+        variants = _gated_count_variants(kind, D, H, reset_after)
+        expected = int(layer.count_params())
+        label = f"{kind}, D={D}, H={H}" + (
+            "" if reset_after is None else f", reset_after={reset_after}"
+        )
+        cases.append(Case((kind, D, H, reset_after), expected, label, 0.0, variants))
+    return tuple(cases)
+
+
+GATED_COUNT_EXERCISE = Exercise(
+    name="gated_params",
+    kind="int",
+    returns="the number of parameters of the layer (an int)",
+    verified=(
+        f"your count equals Keras's count_params() on {len(GATED_COUNT_CONFIGS)} hidden layers "
+        "(LSTM, and GRU with and without reset_after)."
+    ),
+    mistakes=GATED_COUNT_MISTAKES,
+    forbidden=(
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.count_parameters",
+        "rnn_lab.porting.torch_parameter_count",
+        "rnn_lab.random_cell_weights",
+    ),
+    frameworks=True,
+    write_yourself="derive the count from the gate blocks, without building a layer",
+    difficulty=1,
+    minutes=10,
+    skill="parameters of gated layers, the GRU's two bias rows",
+)
+
+
+def check_gated_params(
+    gated_params: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
+    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``."""
+    cases = list(_gated_count_cases())
+    return run_check(GATED_COUNT_EXERCISE, gated_params, cases, time_limit=time_limit)

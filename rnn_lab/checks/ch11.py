@@ -187,3 +187,85 @@ def check_lstm_bias_from_torch(
     """Check ``lstm_bias_from_torch(bias_ih, bias_hh)``: Keras's LSTM bias ``(4H,)``."""
     cases = list(_lstm_bias_cases())
     return run_check(LSTM_BIAS_EXERCISE, lstm_bias_from_torch, cases, time_limit=time_limit)
+
+
+# --- Exercise 11.3: PyTorch's two GRU biases -> Keras's two rows ---------------------------
+
+_GRU_BIAS_ADVICE = (
+    "Keras's reset_after=True bias is (2, 3H): row 0 goes with x_t (PyTorch's bias_ih), row 1 "
+    "with h_(t-1) (bias_hh), each reordered from PyTorch's [r, z, n] to Keras's [z, r, h]."
+)
+GRU_BIAS_MISTAKES = {
+    "summed": Mistake(
+        "summed_gru_biases",
+        "added the two biases, as for an LSTM",
+        "A GRU cannot merge them: the reset gate multiplies the recurrent part, bias_hh "
+        "included, so the two must stay in separate rows. " + _GRU_BIAS_ADVICE,
+    ),
+    "not_reordered": Mistake(
+        "gate_order", "kept PyTorch's block order [r, z, n]", _GRU_BIAS_ADVICE
+    ),
+    "rows_swapped": Mistake(
+        "rows_swapped", "put bias_hh in row 0 and bias_ih in row 1", _GRU_BIAS_ADVICE
+    ),
+    "concatenated": Mistake(
+        "concatenated_biases",
+        "concatenated the two biases into (6H,)",
+        "Keras keeps them as two rows, shape (2, 3H): np.stack, not np.concatenate.",
+    ),
+}
+
+
+def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:
+    r, z, n = np.split(bias, 3)
+    return np.concatenate([z, r, n])
+
+
+@cache
+def _gru_bias_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
+        rng = np.random.default_rng(1160 + index)
+        state = keras_to_torch(random_cell_weights("GRU", D, H, seed=1160 + index, dtype=dtype))
+        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 3 * H).astype(dtype) for _ in range(2))
+        for bias in (b_ih, b_hh):
+            bias.flags.writeable = False
+        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
+        expected = torch_to_keras("GRU", state).bias
+        variants = {
+            "summed": _torch_to_keras_blocks(b_ih + b_hh),
+            "not_reordered": np.stack([b_ih, b_hh]),
+            "rows_swapped": np.stack([_torch_to_keras_blocks(b_hh), _torch_to_keras_blocks(b_ih)]),
+            "concatenated": np.concatenate(
+                [_torch_to_keras_blocks(b_ih), _torch_to_keras_blocks(b_hh)]
+            ),
+        }
+        label = f"H={H}, {dtype}"
+        cases.append(Case((b_ih, b_hh), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+GRU_BIAS_EXERCISE = Exercise(
+    name="gru_bias_from_torch",
+    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+    frameworks=True,
+    write_yourself="reorder and stack the biases yourself",
+    difficulty=2,
+    minutes=15,
+    skill="porting GRU biases from PyTorch, why they cannot be summed",
+    kind="array",
+    returns="Keras's GRU bias, an array of shape (2, 3H)",
+    verified=(
+        f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
+        "random non-zero biases (float32 and float64)."
+    ),
+    mistakes=GRU_BIAS_MISTAKES,
+)
+
+
+def check_gru_bias_from_torch(
+    gru_bias_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias."""
+    cases = list(_gru_bias_cases())
+    return run_check(GRU_BIAS_EXERCISE, gru_bias_from_torch, cases, time_limit=time_limit)
