@@ -119,7 +119,7 @@ def learner_worst(keras_y, manual_y, *, bug=None):
 
 
 def learner_agree(keras_y, manual_y, *, bug=None):
-    difference = keras_y - manual_y
+    difference = keras_y.astype(np.float64) - manual_y
     if bug == "exact_equality":
         return bool(np.all(keras_y == manual_y))
     if bug == "allclose_default":
@@ -129,11 +129,14 @@ def learner_agree(keras_y, manual_y, *, bug=None):
         "float32_tolerance": 1e-5,
         "too_loose": 1e-2,
     }.get(bug, rnn_lab.tolerance_for(keras_y.dtype))
+    atol = 0.0 if bug == "relative_only" else tolerance
+    rtol = 0.0 if bug == "absolute_only" else tolerance
+    allowed = atol + rtol * np.abs(keras_y.astype(np.float64))
     if bug == "no_abs_ab":
-        return bool(difference.max() <= tolerance)
+        return bool(np.all(difference <= allowed))
     if bug == "no_abs_ba":
-        return bool((-difference).max() <= tolerance)
-    return bool(np.abs(difference).max() <= tolerance)
+        return bool(np.all(-difference <= allowed))
+    return bool(np.all(np.abs(difference) <= allowed))
 
 
 def learner_scaled(x, weights, scale, *, bug=None):

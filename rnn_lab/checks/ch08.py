@@ -486,10 +486,10 @@ NESTEROV_MISTAKES = {
         "took the plain momentum step w + m",
         "Nesterov looks ahead: after m = μ·m − η·g, the step is w + μ·m − η·g.",
     ),
-    "old_velocity": Mistake(
-        "old_velocity",
-        "looked ahead with the velocity from before this update",
-        "Update m first (m = momentum * m - lr * g), then w + momentum * m - lr * g.",
+    "gradient_twice": Mistake(
+        "gradient_twice",
+        "took the momentum step w + m and then the gradient step again, w + m − η·g",
+        "The look-ahead replaces the plain step: w + μ·m − η·g with the new m (μ·m, not m).",
     ),
     "no_gradient_term": Mistake(
         "missing_gradient_term",
@@ -509,7 +509,7 @@ def _nesterov_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray
     new_m = mu * m - lr * g
     return w + mu * new_m - lr * g, {
         "plain_momentum": w + new_m,
-        "old_velocity": w + mu * m - lr * g,
+        "gradient_twice": w + new_m - lr * g,
         "no_gradient_term": w + mu * new_m,
         "plain_sgd": w - lr * g,
     }
