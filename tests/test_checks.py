@@ -181,13 +181,20 @@ def _output_shape(n, T, D, H, O, return_sequences, bug=None):
     return (n, T, *middle, last) if seq else (n, *middle, last)
 
 
-def _weight_shapes(D, H, O, bug=None):
-    wx = (H, D) if bug in ("wx_transposed", "both_transposed") else (D, H)
-    wo = (O, H) if bug in ("wo_transposed", "both_transposed") else (H, O)
-    wh = (D, H) if bug == "wh_by_inputs" else (H, H)
-    bh, bo = ((H, 1), (O, 1)) if bug == "column_biases" else ((H,), (O,))
-    shapes = [wx, wh, bh, wo, bo]
-    return shapes[3:] + shapes[:3] if bug == "dense_first" else shapes
+def _weight_shapes(D, H1, H2, O, bug=None):
+    layers = []
+    for inputs, units in ((D, H1), (H1, H2)):
+        if bug == "second_reads_inputs":
+            inputs = D
+        wx = (units, inputs) if bug in ("wx_transposed", "both_transposed") else (inputs, units)
+        wh = wx if bug == "wh_by_inputs" else (units, units)
+        bias = (units, 1) if bug == "column_biases" else (units,)
+        layers += [wx, wh, bias]
+    wo = (O, H2) if bug in ("wo_transposed", "both_transposed") else (H2, O)
+    bo = (O, 1) if bug == "column_biases" else (O,)
+    if bug == "dense_first":
+        return [wo, bo, *layers]
+    return [*layers, wo, bo]
 
 
 def _batch(bug):
@@ -209,7 +216,7 @@ EXERCISES = {
     "weight_shapes": (
         checks.check_weight_shapes,
         ch02.WEIGHT_SHAPES_EXERCISE,
-        lambda bug: lambda D, H, O: _weight_shapes(D, H, O, bug),
+        lambda bug: lambda D, H1, H2, O: _weight_shapes(D, H1, H2, O, bug),
     ),
     "step": (
         checks.check_step,

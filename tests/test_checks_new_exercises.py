@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 from checks_harness import assert_mistake_diagnosed, assert_reference_passes
@@ -545,3 +546,16 @@ def test_the_teachers_table_is_the_generated_one():
         "the exercise table on book/for_teachers.md is out of date: run "
         "python -m rnn_lab.checks.catalogue --write book/for_teachers.md"
     )
+
+
+def test_every_exercise_shows_its_difficulty_and_time_under_its_title():
+    book = Path(__file__).resolve().parents[1] / "book"
+    headings = {}
+    for path in sorted(book.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown" and cell.source.startswith("### Exercise "):
+                number = cell.source.split(":")[0].removeprefix("### Exercise ")
+                headings[number] = cell.source
+    assert sorted(headings) == sorted(entry.number for entry in catalogue.EXERCISES)
+    for number, source in headings.items():
+        assert catalogue.badge(number) in source.splitlines()[:3], number

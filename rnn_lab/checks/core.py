@@ -504,7 +504,8 @@ def _as_shapes(name: str, value: Any, case: Case) -> Any:
             raise _fail(
                 WRONG_SHAPE,
                 f"✗ `{name}` returned {len(value)} shapes; `get_weights()` returns "
-                f"{len(case.expected)} arrays: Wx, Wh, Bh, Wo, Bo.",
+                f"{len(case.expected)} arrays here ({case.label}): one per weight array, "
+                "layer after layer.",
             )
         return [shape(item) for item in value]
     return shape(value)
