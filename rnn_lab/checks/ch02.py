@@ -103,7 +103,12 @@ def _weight_shape_cases() -> tuple[Case, ...]:
 
 WEIGHT_SHAPES_EXERCISE = Exercise(
     name="weight_shapes",
-    forbidden=("rnn_lab.build_keras_model", "rnn_lab.random_weights", "rnn_lab.weights_from_keras"),
+    forbidden=(
+        "rnn_lab.build_keras_model",
+        "rnn_lab.random_weights",
+        "rnn_lab.weights_from_keras",
+        "rnn_lab.checks.ch02.stacked_model",
+    ),
     frameworks=True,
     write_yourself="work the shapes out from the sizes, without building the layers",
     difficulty=1,
