@@ -26,7 +26,7 @@ from .ch07 import (
     check_rnn_backward,
 )
 from .ch08 import (
-    check_adam_step,
+    check_amsgrad_step,
     check_clip_grads,
     check_momentum_step,
     check_nesterov_step,
@@ -40,8 +40,8 @@ from .core import TIME_LIMIT_S, CheckResult
 __all__ = [
     "TIME_LIMIT_S",
     "CheckResult",
-    "check_adam_step",
     "check_agree",
+    "check_amsgrad_step",
     "check_backward_step",
     "check_clip_grads",
     "check_count_params",

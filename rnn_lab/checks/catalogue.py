@@ -84,7 +84,7 @@ EXERCISES = (
     Entry("7.3", "the whole backward pass", "check_rnn_backward", "ch07:BACKWARD_EXERCISE"),
     Entry("7.4", "a numerical gradient", "check_numerical_gradient", "ch07:NUMERICAL_EXERCISE"),
     Entry("8.1", "SGD with momentum", "check_momentum_step", "ch08:MOMENTUM_EXERCISE"),
-    Entry("8.2", "one Adam step", "check_adam_step", "ch08:ADAM_EXERCISE"),
+    Entry("8.2", "Adam with amsgrad=True", "check_amsgrad_step", "ch08:ADAM_EXERCISE"),
     Entry("8.3", "clipping by the global norm", "check_clip_grads", "ch08:CLIP_EXERCISE"),
     Entry("8.4", "the training loop, against fit", "check_train_sgd", "ch08:TRAIN_EXERCISE"),
     Entry("8.5", "Nesterov momentum", "check_nesterov_step", "ch08:NESTEROV_EXERCISE"),

@@ -1,10 +1,11 @@
 """Checkers for the exercises of chapter 8, *Training side by side*: one update of SGD with
-momentum and one update of Adam, both with Keras's exact rules.
+momentum, one of Adam's AMSGrad variant, clipping by global norm, the training loop against
+``fit``, and Nesterov momentum, all with Keras's exact rules.
 
     SGD with momentum:  m ← μ·m - η·g,  w ← w + m
-    Adam, update t:     α_t = η·sqrt(1 - β2^t) / (1 - β1^t)
+    AMSGrad, update t:  α_t = η·sqrt(1 - β2^t) / (1 - β1^t)
                         m ← m + (g - m)(1 - β1),  v ← v + (g² - v)(1 - β2)
-                        w ← w - α_t·m / (sqrt(v) + ε)
+                        v_max ← max(v_max, v),    w ← w - α_t·m / (sqrt(v_max) + ε)
 """
 
 from __future__ import annotations
@@ -129,19 +130,30 @@ def check_momentum_step(
     return run_check(MOMENTUM_EXERCISE, momentum_step, cases, time_limit=time_limit)
 
 
-# --- Adam ----------------------------------------------------------------------------------
+# --- AMSGrad: Adam with amsgrad=True -------------------------------------------------------
 
 ADAM_MISTAKES = {
+    "no_max": Mistake(
+        "missing_max",
+        "took a plain Adam step, with v instead of the running maximum",
+        "AMSGrad keeps v_max = max(v_max, v) after updating v, and divides by sqrt(v_max): "
+        "the step can only shrink where v once was large.",
+    ),
+    "stale_max": Mistake(
+        "stale_max",
+        "divided by the old maximum, without this update's v in it",
+        "Update v first, then v_max = np.maximum(v_max, v), then use that new v_max.",
+    ),
     "paper_epsilon": Mistake(
         "paper_epsilon",
-        "followed the Adam paper: ε added to sqrt(v̂), the bias-corrected moment",
-        "Keras folds both corrections into α_t and adds ε to the uncorrected sqrt(v): "
-        "w - alpha * m / (np.sqrt(v) + eps).",
+        "followed the Adam paper: ε added to the bias-corrected sqrt(v̂)",
+        "Keras folds both corrections into α_t and adds ε to the uncorrected "
+        "sqrt(v_max): w - alpha * m / (np.sqrt(v_max) + eps).",
     ),
     "epsilon_in_sqrt": Mistake(
         "epsilon_in_sqrt",
-        "put ε inside the square root, sqrt(v + ε)",
-        "ε is added after the root: np.sqrt(v) + eps.",
+        "put ε inside the square root, sqrt(v_max + ε)",
+        "ε is added after the root: np.sqrt(v_max) + eps.",
     ),
     "no_correction": Mistake(
         "missing_bias_correction",
@@ -151,12 +163,12 @@ ADAM_MISTAKES = {
     "old_moments": Mistake(
         "old_moments",
         "used the moments from before this update",
-        "Update m and v with this g first, then use the new m and v in the step.",
+        "Update m and v with this g first, then use the new m and the new maximum.",
     ),
     "step_uphill": Mistake(
         "wrong_sign",
         "added the step, so the weights go uphill",
-        "Adam moves against the gradient: w - alpha * m / (np.sqrt(v) + eps).",
+        "Adam moves against the gradient: w - alpha * m / (np.sqrt(v_max) + eps).",
     ),
     "t_from_zero": Mistake(
         "off_by_one",
@@ -166,8 +178,8 @@ ADAM_MISTAKES = {
 }
 
 
-def _adam_answers(w, g, m, v, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    w, g, m, v = (a.astype(np.float64) for a in (w, g, m, v))
+def _adam_answers(w, g, m, v, v_max, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    w, g, m, v, v_max = (a.astype(np.float64) for a in (w, g, m, v, v_max))
     b1, b2, eps = betas
 
     def alpha(step: int) -> float:
@@ -175,15 +187,18 @@ def _adam_answers(w, g, m, v, t, lr, betas) -> tuple[np.ndarray, dict[str, np.nd
 
     new_m = m + (g - m) * (1 - b1)
     new_v = v + (g * g - v) * (1 - b2)
-    step = alpha(t) * new_m / (np.sqrt(new_v) + eps)
-    m_hat, v_hat = new_m / (1 - b1**t), new_v / (1 - b2**t)
+    new_max = np.maximum(v_max, new_v)
+    step = alpha(t) * new_m / (np.sqrt(new_max) + eps)
+    m_hat, v_hat = new_m / (1 - b1**t), new_max / (1 - b2**t)
     return w - step, {
+        "no_max": w - alpha(t) * new_m / (np.sqrt(new_v) + eps),
+        "stale_max": w - alpha(t) * new_m / (np.sqrt(v_max) + eps),
         "paper_epsilon": w - lr * m_hat / (np.sqrt(v_hat) + eps),
-        "epsilon_in_sqrt": w - alpha(t) * new_m / np.sqrt(new_v + eps),
-        "no_correction": w - lr * new_m / (np.sqrt(new_v) + eps),
-        "old_moments": w - alpha(t) * m / (np.sqrt(v) + eps),
+        "epsilon_in_sqrt": w - alpha(t) * new_m / np.sqrt(new_max + eps),
+        "no_correction": w - lr * new_m / (np.sqrt(new_max) + eps),
+        "old_moments": w - alpha(t) * m / (np.sqrt(np.maximum(v_max, v)) + eps),
         "step_uphill": w + step,
-        "t_from_zero": w - alpha(t + 1) * new_m / (np.sqrt(new_v) + eps),
+        "t_from_zero": w - alpha(t + 1) * new_m / (np.sqrt(new_max) + eps),
     }
 
 
@@ -192,37 +207,45 @@ def _adam_cases() -> tuple[Case, ...]:
     cases = []
     for index, (shape, dtype, t, lr, betas) in enumerate(ADAM_CASES):
         w, g, m, v = _arrays(100 + index, shape, dtype, 0.1)
-        expected, variants = _adam_answers(w, g, m, v, t, lr, betas)
+        # A running maximum twice this update's v in every other entry and half of it in
+        # the rest, so that leaving out the maximum, or this update's v in it, both show.
         b1, b2, eps = betas
+        new_v = v.astype(np.float64) + (g.astype(np.float64) ** 2 - v) * (1 - b2)
+        factor = np.where(np.arange(v.size) % 2 == 0, 2.0, 0.5).reshape(v.shape)
+        v_max = (new_v * factor).astype(dtype)
+        v_max.flags.writeable = False
+        expected, variants = _adam_answers(w, g, m, v, v_max, t, lr, betas)
         label = f"shape {shape}, {dtype}, t={t}, lr={lr:g}, β1={b1:g}, β2={b2:g}, ε={eps:g}"
-        args = (w, g, m, v, t, lr, b1, b2, eps)
+        args = (w, g, m, v, v_max, t, lr, b1, b2, eps)
         cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
 
 
 ADAM_EXERCISE = Exercise(
-    name="adam_step",
+    name="amsgrad_step",
     forbidden=("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
     frameworks=True,
     write_yourself="write the update rule yourself, with NumPy",
     difficulty=2,
     minutes=20,
-    skill="Adam, Keras's exact rule",
+    skill="Adam's AMSGrad variant, Keras's exact rule",
     kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
-        f"the update matches Keras's Adam rule (ε on the uncorrected sqrt(v), bias "
-        f"corrections in α_t) on {len(ADAM_CASES)} hidden cases (float32 and float64, "
-        "t = 1 to 5, ε large enough that its placement matters)."
+        "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
+        f"the uncorrected sqrt, bias corrections in α_t) on {len(ADAM_CASES)} hidden cases "
+        "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
 )
 
 
-def check_adam_step(adam_step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``adam_step(w, g, m, v, t, lr, beta_1, beta_2, epsilon)``: the new ``w`` after
-    update ``t``, given the moments ``m``, ``v`` from before it."""
-    return run_check(ADAM_EXERCISE, adam_step, list(_adam_cases()), time_limit=time_limit)
+def check_amsgrad_step(
+    amsgrad_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
+    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``."""
+    return run_check(ADAM_EXERCISE, amsgrad_step, list(_adam_cases()), time_limit=time_limit)
 
 
 # --- Exercise 8.3: clipping by the global norm --------------------------------------------
