@@ -228,10 +228,16 @@ EXERCISES = {
         ch02.STEP_OUTPUT_EXERCISE,
         lambda bug: lambda x_t, h_prev, w: learner_forward(x_t[:, None, :], w, h_prev, bug=bug),
     ),
-    "forward_one": (
-        checks.check_forward_one,
+    "forward_reversed": (
+        checks.check_forward_reversed,
         ch03.FORWARD_ONE_EXERCISE,
-        lambda bug: lambda sample, w: learner_forward(sample[None], w, bug=bug)[0],
+        lambda bug: (
+            lambda sample, w: (
+                learner_forward(sample[None], w)[0]  # reads x_1 first: go_backwards ignored
+                if bug == "not_reversed"
+                else learner_forward(sample[None, ::-1], w, bug=bug)[0]
+            )
+        ),
     ),
     "forward_batch": (checks.check_forward_batch, ch03.FORWARD_BATCH_EXERCISE, _batch),
     "forward_sequences": (
@@ -297,7 +303,9 @@ def test_every_issue_mistake_has_a_planted_test():
 
 
 def test_a_loop_over_samples_is_caught_in_the_vectorised_exercise(capsys):
-    one = EXERCISES["forward_one"][2](None)
+    def one(sample, w):
+        return learner_forward(sample[None], w)[0]
+
     result = checks.check_forward_batch(
         lambda x, w: np.stack([one(x[i], w) for i in range(len(x))])
     )

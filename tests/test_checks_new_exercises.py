@@ -319,6 +319,23 @@ def test_the_nesterov_reference_is_rnn_lab_sgd_with_nesterov():
         )
 
 
+def test_the_backwards_reference_is_keras_go_backwards():
+    keras = rnn_lab.import_keras()
+    from rnn_lab.checks import ch03
+
+    for case in ch03.forward_cases(ch03.BACKWARDS_VARIANTS, one_sample=True, backwards=True):
+        sample, weights = case.args
+        dtype = weights.dtype.name
+        layer = keras.layers.SimpleRNN(weights.hidden_units, go_backwards=True, dtype=dtype)
+        dense = keras.layers.Dense(weights.outputs, dtype=dtype)
+        layer.build((None, None, weights.dims))
+        dense.build((None, weights.hidden_units))
+        layer.set_weights(weights.as_list()[:3])
+        dense.set_weights(weights.as_list()[3:])
+        keras_y = np.asarray(dense(layer(sample[None])))[0]
+        np.testing.assert_allclose(keras_y, case.expected, rtol=0, atol=case.tolerance)
+
+
 def test_the_numerical_reference_approximates_the_true_gradient():
     for case in ch07._numerical_cases():
         f, W, eps = case.args

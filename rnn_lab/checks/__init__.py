@@ -14,7 +14,7 @@ from .ch03 import (
     check_agree,
     check_forward_batch,
     check_forward_from,
-    check_forward_one,
+    check_forward_reversed,
     check_forward_sequences,
     check_worst_timestep,
 )
@@ -48,7 +48,7 @@ __all__ = [
     "check_doubled_wh",
     "check_forward_batch",
     "check_forward_from",
-    "check_forward_one",
+    "check_forward_reversed",
     "check_forward_sequences",
     "check_gated_params",
     "check_grad_Wh",

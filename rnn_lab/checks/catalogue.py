@@ -71,7 +71,12 @@ EXERCISES = (
     ),
     Entry("2.2", "one timestep", "check_step", "ch02:STEP_EXERCISE"),
     Entry("2.3", "one timestep and its output", "check_step_output", "ch02:STEP_OUTPUT_EXERCISE"),
-    Entry("3.1", "the loop for one sample", "check_forward_one", "ch03:FORWARD_ONE_EXERCISE"),
+    Entry(
+        "3.1",
+        "the loop for one sample, backwards",
+        "check_forward_reversed",
+        "ch03:FORWARD_ONE_EXERCISE",
+    ),
     Entry("3.2", "the whole batch at once", "check_forward_batch", "ch03:FORWARD_BATCH_EXERCISE"),
     Entry("3.3", "every timestep", "check_forward_sequences", "ch03:SEQUENCES_EXERCISE"),
     Entry("3.4", "start from a given state", "check_forward_from", "ch03:FROM_H0_EXERCISE"),

@@ -1,6 +1,6 @@
 """Checkers for the exercises of chapter 3, *The manual loop*: the forward pass for one
-sample, for a batch, for every timestep, from a given ``h0``; finding the timestep where
-two results differ most; and deciding whether two results agree.
+sample read backwards, for a batch, for every timestep, from a given ``h0``; finding the
+timestep where two results differ most; and deciding whether two results agree.
 
     h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh),  y_t = h_t·Wo + Bo,  h_0 = 0 unless given
     e_t = max over samples and outputs of |y_t(Keras) − y_t(manual)|
@@ -64,23 +64,30 @@ def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...],
     )
 
 
+#: The mistakes of the backwards loop: those of the forward loop, read in processing
+#: order, with reading forwards in place of reading backwards. (Starting from the state
+#: after the first input read is left out: its title speaks of x_1.)
+_NOT_BACKWARDS = ("reversed_time", "h0_first_input")
+BACKWARDS_VARIANTS = (*(v for v in FORWARD_VARIANTS if v not in _NOT_BACKWARDS), "not_reversed")
+
 FORWARD_ONE_EXERCISE = _exercise(
-    "forward_one",
-    "y_T for this sample, an array of shape (O,)",
-    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}.",
-    FORWARD_VARIANTS,
+    "forward_reversed",
+    "the output after the last step read, an array of shape (O,)",
+    f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
+    BACKWARDS_VARIANTS,
     difficulty=2,
     minutes=15,
-    skill="the loop over time, one sample",
+    skill="the loop over time, one sample, read backwards (go_backwards=True)",
 )
 
 
-def check_forward_one(
-    forward_one: Callable | None, *, time_limit: float = TIME_LIMIT_S
+def check_forward_reversed(
+    forward_reversed: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``forward_one(sample, weights)``: ``y_T`` ``(O,)`` for one ``(T, D)`` sample."""
-    cases = list(forward_cases(FORWARD_VARIANTS, one_sample=True))
-    return run_check(FORWARD_ONE_EXERCISE, forward_one, cases, time_limit=time_limit)
+    """Check ``forward_reversed(sample, weights)``: ``SimpleRNN(go_backwards=True) → Dense``
+    on one ``(T, D)`` sample, ``(O,)``: the recurrence over ``x_T, ..., x_1``."""
+    cases = list(forward_cases(BACKWARDS_VARIANTS, one_sample=True, backwards=True))
+    return run_check(FORWARD_ONE_EXERCISE, forward_reversed, cases, time_limit=time_limit)
 
 
 # --- vectorised over the batch ----------------------------------------------------------
