@@ -197,8 +197,8 @@ def _weight_shapes(D, H1, H2, O, bug=None):
     return [*layers, wo, bo]
 
 
-def _batch(bug):
-    return lambda x, weights: learner_forward(x, weights, bug=bug)
+def _batch(bug):  # the exercise hands x over time-major, (T, n, D)
+    return lambda x, weights: learner_forward(x.transpose(1, 0, 2), weights, bug=bug)
 
 
 # name -> (checker, exercise spec, answer for a bug (None = correct))
@@ -307,7 +307,7 @@ def test_a_loop_over_samples_is_caught_in_the_vectorised_exercise(capsys):
         return learner_forward(sample[None], w)[0]
 
     result = checks.check_forward_batch(
-        lambda x, w: np.stack([one(x[i], w) for i in range(len(x))])
+        lambda x, w: np.stack([one(x[:, i], w) for i in range(x.shape[1])])
     )
     assert (result.passed, result.code) == (False, "loops_over_samples")
     assert ch03.single_sample_visits(_batch(None)) < ch03.LOOP_PROBE_N
@@ -355,13 +355,13 @@ BROKEN = {
     "none": (lambda *a: None, core.NOT_STARTED),
     "not_implemented": (lambda *a: (_ for _ in ()).throw(NotImplementedError), core.NOT_STARTED),
     "wrong_shape": (lambda x, w: np.zeros((len(x), 7)), core.WRONG_SHAPE),
-    "nan": (lambda x, w: learner_forward(x, w) * np.nan, core.NOT_FINITE),
-    "list": (lambda x, w: learner_forward(x, w).tolist(), core.LIST),
+    "nan": (lambda x, w: _batch(None)(x, w) * np.nan, core.NOT_FINITE),
+    "list": (lambda x, w: _batch(None)(x, w).tolist(), core.LIST),
     "string": (lambda x, w: "y", core.WRONG_TYPE),
-    "int_array": (lambda x, w: learner_forward(x, w).astype(int), core.WRONG_TYPE),
+    "int_array": (lambda x, w: _batch(None)(x, w).astype(int), core.WRONG_TYPE),
     "in_place": (lambda x, w: w.Wh.__iadd__(1), core.RAISED),
     "float32_on_float64": (
-        lambda x, w: learner_forward(x, w).astype(np.float32),
+        lambda x, w: _batch(None)(x, w).astype(np.float32),
         core.LOST_PRECISION,
     ),
     "too_slow": (_slow, core.TIMED_OUT),

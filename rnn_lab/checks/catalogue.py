@@ -77,7 +77,12 @@ EXERCISES = (
         "check_forward_reversed",
         "ch03:FORWARD_ONE_EXERCISE",
     ),
-    Entry("3.2", "the whole batch at once", "check_forward_batch", "ch03:FORWARD_BATCH_EXERCISE"),
+    Entry(
+        "3.2",
+        "the whole batch at once, time first",
+        "check_forward_batch",
+        "ch03:FORWARD_BATCH_EXERCISE",
+    ),
     Entry("3.3", "every timestep", "check_forward_sequences", "ch03:SEQUENCES_EXERCISE"),
     Entry("3.4", "start from a given state", "check_forward_from", "ch03:FROM_H0_EXERCISE"),
     Entry("3.5", "where is the error largest", "check_worst_timestep", "ch03:WORST_EXERCISE"),

@@ -94,14 +94,17 @@ def check_forward_reversed(
 
 #: The batch the loop-over-samples test uses: many samples, few timesteps, so a loop
 #: over time touches single samples a handful of times and a loop over samples
-#: touches them at least ``LOOP_PROBE_N`` times.
+#: touches them at least ``LOOP_PROBE_N`` times. It is time-major, ``(T, n, D)``, as the
+#: exercise's input is.
 LOOP_PROBE_N, LOOP_PROBE_T = 64, 3
 
 
 class _SampleCounter(np.ndarray):
-    """An array that counts how often a single sample is taken out of it (``x[i]``,
-    ``x[i, t]``, ``for sample in x``). Views and results of arithmetic share the count,
-    so a loop over the samples of any array derived from ``x`` is seen too."""
+    """An array that counts how often an integer picks one row along its first or second
+    axis (``x[i]``, ``x[:, i]``, ``x[t, i]``, ``for row in x``): in a time-major batch a
+    loop over time makes T of them, a loop over the samples at least n. Views and results
+    of arithmetic share the count, so a loop over the samples of any array derived from
+    ``x`` (a transpose, a time slice) is seen too."""
 
     visits: list[int] | None = None
 
@@ -109,8 +112,8 @@ class _SampleCounter(np.ndarray):
         self.visits = getattr(obj, "visits", None)
 
     def __getitem__(self, index):
-        first = index[0] if isinstance(index, tuple) and index else index
-        if self.visits is not None and isinstance(first, (int, np.integer)):
+        picks = index[:2] if isinstance(index, tuple) else (index,)
+        if self.visits is not None and any(isinstance(i, (int, np.integer)) for i in picks):
             self.visits[0] += 1
         return super().__getitem__(index)
 
@@ -120,10 +123,11 @@ class _SampleCounter(np.ndarray):
 
 
 def single_sample_visits(forward_batch: Callable, *, time_limit: float = TIME_LIMIT_S) -> int:
-    """How many times ``forward_batch`` takes one sample out of a batch of
-    ``LOOP_PROBE_N``: a few (at most one per timestep) when vectorised, at least
+    """How many times ``forward_batch`` takes one row out of a time-major batch of
+    ``LOOP_PROBE_N`` samples: a few (about one per timestep) when vectorised, at least
     ``LOOP_PROBE_N`` when it loops over the samples."""
-    x = make_sequences(LOOP_PROBE_N, LOOP_PROBE_T, 3, seed=7).view(_SampleCounter)
+    batch_first = make_sequences(LOOP_PROBE_N, LOOP_PROBE_T, 3, seed=7)
+    x = np.ascontiguousarray(batch_first.transpose(1, 0, 2)).view(_SampleCounter)
     x.visits = [0]
     weights = random_weights(3, 5, 2, seed=7)
     try:
@@ -141,27 +145,29 @@ def _loop_over_samples(forward_batch: Callable) -> tuple[str, str] | None:
         "loops_over_samples",
         f"✗ `forward_batch` gives the right numbers, but it handles the samples one at a "
         f"time ({visits} single-sample accesses on a batch of n = {LOOP_PROBE_N}).\n"
-        "Keep only the loop over time: x[:, t, :] @ Wx is (n, H), all samples in one product.",
+        "Keep only the loop over time: x[t] @ Wx is (n, H), all samples in one product.",
     )
 
 
 FORWARD_BATCH_EXERCISE = _exercise(
     "forward_batch",
     "y_T for every sample, an array of shape (n, O)",
-    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, and the only loop is over time.",
+    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, given time-major, and the "
+    "only loop is over time.",
     FORWARD_VARIANTS,
     extra=_loop_over_samples,
     difficulty=2,
     minutes=15,
-    skill="the loop vectorised over samples",
+    skill="the loop vectorised over samples, time-major input (T, n, D)",
 )
 
 
 def check_forward_batch(
     forward_batch: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``forward_batch(x, weights)``: ``y_T`` ``(n, O)``, vectorised over samples."""
-    cases = list(forward_cases(FORWARD_VARIANTS))
+    """Check ``forward_batch(x, weights)`` for a time-major ``x (T, n, D)``: ``y_T (n, O)``,
+    vectorised over the samples."""
+    cases = list(forward_cases(FORWARD_VARIANTS, time_major=True))
     return run_check(FORWARD_BATCH_EXERCISE, forward_batch, cases, time_limit=time_limit)
 
 

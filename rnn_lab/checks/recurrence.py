@@ -222,13 +222,15 @@ def forward_cases(
     one_sample: bool = False,
     steps: int | None = None,
     backwards: bool = False,
+    time_major: bool = False,
 ) -> tuple[Case, ...]:
     """Cases for a forward pass: arguments ``(x, weights[, h0])`` (or ``(x[0], weights)``
     with ``one_sample``), and Keras's ``y_T`` or every ``y_t`` as the expected answer.
     ``steps`` cuts the sequences to their first ``steps`` timesteps (one step: the
     step-with-output exercise). ``backwards`` expects what Keras's ``go_backwards=True``
     computes, the recurrence over ``x_T, ..., x_1`` (the learner still gets ``x`` in time
-    order); its variant ``not_reversed`` is the ordinary forward pass."""
+    order); its variant ``not_reversed`` is the ordinary forward pass. ``time_major`` hands
+    the learner ``x`` as ``(T, n, D)``, PyTorch's default layout; the answers do not change."""
     cases = []
     for index in range(len(CONFIGS)):
         x, weights, h0, _ = setting(index)
@@ -260,6 +262,11 @@ def forward_cases(
             name = name.replace("n=1, ", "")
         elif steps == 1:
             args = (np.ascontiguousarray(x[:, 0, :]), h0, weights)
+        elif time_major:
+            x_tnd = np.ascontiguousarray(x.transpose(1, 0, 2))
+            x_tnd.flags.writeable = False
+            args = (x_tnd, weights)
+            name += ", given as (T, n, D)"
         else:
             args = (x, weights, h0) if with_h0 else (x, weights)
         cases.append(Case(args, expected, name, tolerance_for(weights.dtype), variants))
