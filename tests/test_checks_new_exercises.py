@@ -501,6 +501,39 @@ def test_broken_code_gets_a_clear_verdict_not_an_exception(name, case, capsys):
     assert printed.strip() == result.message
 
 
+ARRAY_EXERCISES = [name for name, (_, spec, _) in EXERCISES.items() if spec.kind != "int"]
+
+
+@pytest.mark.parametrize("name", ARRAY_EXERCISES)
+def test_nan_and_an_in_place_change_get_their_own_verdicts(name, capsys):
+    checker, _, answer = EXERCISES[name]
+    right = answer(None)
+
+    def with_nan(*args):
+        result = right(*args)
+        if isinstance(result, (list, tuple)):
+            return [part * np.nan for part in result]
+        return result * np.nan
+
+    def in_place(first, *rest):
+        for value in (first, *rest):
+            if isinstance(value, np.ndarray) and not value.flags.writeable:
+                value += 1  # a read-only input: must be refused, not leak into the case
+        for value in (first, *rest):
+            if isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
+                value[0] += 1
+        return right(first, *rest)
+
+    assert checker(with_nan).code == core.NOT_FINITE
+    if name == "numerical_gradient":
+        return  # W is handed over writable on purpose (a fresh copy per call): nudging is the job
+    result = checker(in_place)
+    printed = capsys.readouterr().out
+    assert result.code == core.RAISED and "read-only" in printed, printed
+    assert checker(right).passed  # the hidden cases were not changed by the attempt
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize("name", ["rnn_backward", "clip_grads"])
 def test_a_tuple_with_a_wrong_part_names_that_part(name, capsys):
     checker, _, answer = EXERCISES[name]
