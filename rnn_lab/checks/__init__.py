@@ -3,7 +3,10 @@
 Each checker runs the learner's function (or value) on hidden random cases against
 Keras/NumPy references, prints ✓ with what was verified or ✗ with a diagnosis that
 names a recognised mistake, and returns a :class:`CheckResult`. A checker never
-raises because of the learner's code.
+raises because of the learner's code, and refuses answers that delegate the exercise to
+the library function or framework that does the job (:mod:`rnn_lab.checks.guard`).
+Every exercise, with its difficulty, time and diagnoses, is listed in
+:mod:`rnn_lab.checks.catalogue`.
 """
 
 from __future__ import annotations

@@ -95,10 +95,14 @@ def forbidden_codes(names: tuple[str, ...]) -> dict[CodeType, str]:
     return codes
 
 
-@cache
 def _tensorflow_codes() -> dict[CodeType, str]:
-    if "tensorflow" not in sys.modules:  # not imported: the learner cannot have used it
+    if "tensorflow" not in sys.modules:  # not imported yet: nothing to look up (nor cache)
         return {}
+    return _imported_tensorflow_codes()
+
+
+@cache
+def _imported_tensorflow_codes() -> dict[CodeType, str]:
     return {
         code: name.replace("tensorflow.", "tf.")
         for code, name in forbidden_codes(TENSORFLOW_ROUTES).items()
