@@ -52,14 +52,23 @@ def learner_lstm(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
-def learner_initial_bias(H, *, bug=None):
-    block = {"ones_input": 0, "ones_candidate": 2, "ones_output": 3}.get(bug, 1)
-    if bug == "all_ones":
-        return np.ones(4 * H, dtype=np.float32)
-    bias = np.zeros(4 * H, dtype=np.float32)
-    if bug != "all_zeros":
-        bias[block * H : (block + 1) * H] = 1
-    return bias
+def learner_forget_bias(H, f0, *, bug=None):
+    bias = np.zeros((4, H))  # one row per block [i, f, c, o], flattened at the end
+    value = np.log(f0) - np.log(1 - f0)
+    if bug == "keras_default":
+        value = 1.0
+    elif bug == "plus_one":
+        value = value + 1
+    elif bug == "no_logit":
+        value = f0
+    elif bug == "negated":
+        value = -value
+    if bug == "all_blocks":
+        bias[:] = value
+    else:
+        block = {"block_input": 0, "block_candidate": 2, "block_output": 3}.get(bug, 1)
+        bias[block] = value
+    return bias.reshape(-1).astype(np.float32)
 
 
 def learner_gru(x, weights, *, bug=None):
@@ -125,10 +134,10 @@ EXERCISES = {
         ch09.LSTM_FORWARD_EXERCISE,
         lambda bug: lambda x, w: learner_lstm(x, w, bug=bug),
     ),
-    "initial_lstm_bias": (
-        checks.check_initial_lstm_bias,
-        ch09.INITIAL_BIAS_EXERCISE,
-        lambda bug: lambda H: learner_initial_bias(H, bug=bug),
+    "forget_bias_for": (
+        checks.check_forget_bias,
+        ch09.FORGET_EXERCISE,
+        lambda bug: lambda H, f0: learner_forget_bias(H, f0, bug=bug),
     ),
     "gru_forward": (
         checks.check_gru_forward,
@@ -168,7 +177,7 @@ def test_every_mistake_of_the_issue_has_a_planted_test():
         "gate_order",  # LSTM [i, f, c, o]; GRU [z, r, h] vs PyTorch [r, z, n]
         "dropped_bias_row",  # reset_after=True has two bias rows
         "reset_before",  # reset gate before vs after the recurrent product
-        "no_unit_forget_bias",
+        "unit_forget_bias",  # Keras's default ones where another start was asked for
         "not_transposed",
         "reshape_not_transpose",
         "one_bias_only",  # PyTorch's two biases not summed

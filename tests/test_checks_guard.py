@@ -34,11 +34,13 @@ def _gru_ih_via_keras_to_torch(kernel):
     return rnn_lab.keras_to_torch(cell)["weight_ih_l0"]
 
 
-def _lstm_bias_via_keras(H):
+def _forget_bias_via_keras(H, f0):
     keras = rnn_lab.import_keras()
-    layer = keras.layers.LSTM(H)
+    layer = keras.layers.LSTM(H, unit_forget_bias=False)
     layer.build((None, 3, 2))
-    return np.asarray(layer.get_weights()[2])
+    bias = np.asarray(layer.get_weights()[2]).copy()
+    bias[H : 2 * H] = np.log(f0 / (1 - f0))
+    return bias
 
 
 def _count_via_count_parameters(T, D, H, O):
@@ -91,7 +93,7 @@ ROUTES = {
         _gru_ih_via_keras_to_torch,
         "rnn_lab.keras_to_torch",
     ),
-    "initial_lstm_bias-keras": (checks.check_initial_lstm_bias, _lstm_bias_via_keras, "keras"),
+    "forget_bias_for-keras": (checks.check_forget_bias, _forget_bias_via_keras, "Keras"),
     "count_params-count_parameters": (
         checks.check_count_params,
         _count_via_count_parameters,

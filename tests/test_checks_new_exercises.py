@@ -336,6 +336,22 @@ def test_the_backwards_reference_is_keras_go_backwards():
         np.testing.assert_allclose(keras_y, case.expected, rtol=0, atol=case.tolerance)
 
 
+def test_the_forget_bias_starts_the_forget_gate_at_f0():
+    from rnn_lab.checks import ch09
+
+    for case in ch09._forget_cases():
+        H, f0 = case.args
+        D = 2
+        rng = np.random.default_rng(H)
+        weights = rnn_lab.CellWeights(
+            "LSTM", rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), case.expected
+        )
+        gates = rnn_lab.trace_gates(weights, np.zeros((1, 1, D)))  # zero input, zero state
+        np.testing.assert_allclose(gates["f"][0, 0], f0, rtol=0, atol=1e-12)
+        for other in ("i", "o"):
+            np.testing.assert_allclose(gates[other][0, 0], 0.5, rtol=0, atol=1e-12)
+
+
 def test_the_numerical_reference_approximates_the_true_gradient():
     for case in ch07._numerical_cases():
         f, W, eps = case.args

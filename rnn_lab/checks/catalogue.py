@@ -99,12 +99,7 @@ EXERCISES = (
     Entry("8.4", "the training loop, against fit", "check_train_sgd", "ch08:TRAIN_EXERCISE"),
     Entry("8.5", "Nesterov momentum", "check_nesterov_step", "ch08:NESTEROV_EXERCISE"),
     Entry("9.1", "the LSTM loop", "check_lstm_forward", "ch09:LSTM_FORWARD_EXERCISE"),
-    Entry(
-        "9.2",
-        "the bias a new LSTM starts with",
-        "check_initial_lstm_bias",
-        "ch09:INITIAL_BIAS_EXERCISE",
-    ),
+    Entry("9.2", "a forget gate that starts at f0", "check_forget_bias", "ch09:FORGET_EXERCISE"),
     Entry(
         "9.3", "parameters of the gated layers", "check_gated_params", "ch09:GATED_COUNT_EXERCISE"
     ),

@@ -20,7 +20,7 @@ import numpy as np
 from ..cells import CellWeights, random_cell_weights, sigmoid, trace_gates
 from ..data import make_sequences
 from ..keras_models import import_keras
-from ..tolerances import tolerance_for
+from ..tolerances import FLOAT32_ATOL, tolerance_for
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
@@ -182,76 +182,105 @@ def check_lstm_forward(
     )
 
 
-# --- Exercise 9.2: the bias Keras starts with --------------------------------------------
+# --- Exercise 9.2: a bias that starts the forget gate where you want it -----------------------
 
-#: Hidden sizes ``H`` the initial bias is asked for.
-BIAS_SIZES = (3, 5, 2)
+#: Hidden cases: ``(H, f0)``, the size and the forget gate's value wanted at the start.
+FORGET_CASES = ((3, 0.9), (5, 0.99), (2, 0.75))
 
-_BLOCK_ADVICE = "The blocks are [i, f, c, o]: the ones go in the forget block, entries H to 2H − 1."
-INITIAL_BIAS_MISTAKES = {
-    "all_zeros": Mistake(
-        "no_unit_forget_bias",
-        "left out unit_forget_bias (all zeros)",
-        "With unit_forget_bias=True (the default) Keras adds 1 to the forget block, so that "
-        "f_t starts near σ(1) ≈ 0.73 and memory is kept from the start.",
+_BLOCK_ADVICE = (
+    "The blocks are [i, f, c, o]: the forget gate's bias is entries H to 2H − 1; the other "
+    "three blocks stay at zero."
+)
+_LOGIT_ADVICE = "f = σ(b) for zero input and state, so b = log(f0 / (1 − f0)), the logit of f0."
+FORGET_MISTAKES = {
+    "keras_default": Mistake(
+        "unit_forget_bias",
+        "gave Keras's default, ones in the forget block, which starts the gate at σ(1) ≈ 0.73 "
+        "whatever f0 is",
+        _LOGIT_ADVICE,
     ),
-    "ones_input": Mistake("wrong_block", "put the ones in the input gate's block", _BLOCK_ADVICE),
-    "ones_candidate": Mistake(
-        "wrong_block", "put the ones in the candidate's block", _BLOCK_ADVICE
+    "plus_one": Mistake(
+        "unit_forget_bias",
+        "added the logit to Keras's ones (unit_forget_bias would add 1 again)",
+        "This bias replaces Keras's default (build the layer with unit_forget_bias=False): "
+        + _LOGIT_ADVICE,
     ),
-    "ones_output": Mistake("wrong_block", "put the ones in the output gate's block", _BLOCK_ADVICE),
-    "all_ones": Mistake(
-        "all_ones",
-        "set every bias to one",
-        "Only the forget gate gets the ones; the other three blocks start at zero.",
+    "no_logit": Mistake(
+        "forgot_logit",
+        "put f0 itself in the forget block",
+        "The gate is σ(bias), not the bias: " + _LOGIT_ADVICE,
+    ),
+    "negated": Mistake(
+        "wrong_sign",
+        "used log((1 − f0) / f0), the logit of 1 − f0",
+        "σ(b) = f0 needs b = log(f0 / (1 − f0)): positive when f0 > 0.5.",
+    ),
+    "block_input": Mistake("wrong_block", "set the input gate's block", _BLOCK_ADVICE),
+    "block_candidate": Mistake("wrong_block", "set the candidate's block", _BLOCK_ADVICE),
+    "block_output": Mistake("wrong_block", "set the output gate's block", _BLOCK_ADVICE),
+    "all_blocks": Mistake(
+        "all_blocks",
+        "set every block to the logit",
+        "Only the forget gate is asked for; the input and output gates and the candidate keep "
+        "a zero bias.",
     ),
 }
-_ONES_BLOCK = {"ones_input": 0, "ones_candidate": 2, "ones_output": 3}
+_BLOCK_OF = {"block_input": 0, "block_candidate": 2, "block_output": 3}
 
 
-def _initial_bias_answers(H: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    keras = import_keras()
-    layer = keras.layers.LSTM(H)
-    layer.build((None, 1, 2))
-    expected = np.asarray(layer.get_weights()[2], dtype=np.float64)
-    variants = {"all_zeros": np.zeros(4 * H), "all_ones": np.ones(4 * H)}
-    for name, block in _ONES_BLOCK.items():
-        bias = np.zeros(4 * H)
-        bias[block * H : (block + 1) * H] = 1.0
-        variants[name] = bias
-    return expected, variants
+def forget_bias_variant(H: int, f0: float, mistake: str | None = None) -> np.ndarray:
+    """The ``(4H,)`` bias with ``σ(b_f) = f0`` in the forget block, one mistake planted."""
+    logit = float(np.log(f0 / (1 - f0)))
+    value = {
+        "keras_default": 1.0,
+        "plus_one": logit + 1.0,
+        "no_logit": f0,
+        "negated": -logit,
+    }.get(mistake, logit)
+    if mistake == "all_blocks":
+        return np.full(4 * H, logit)
+    block = _BLOCK_OF.get(mistake, 1)
+    bias = np.zeros(4 * H)
+    bias[block * H : (block + 1) * H] = value
+    return bias
 
 
 @cache
-def _initial_bias_cases() -> tuple[Case, ...]:
+def _forget_cases() -> tuple[Case, ...]:
     cases = []
-    for H in BIAS_SIZES:
-        expected, variants = _initial_bias_answers(H)
-        cases.append(Case((H,), expected, f"H={H}", 0.0, variants))
+    for H, f0 in FORGET_CASES:
+        expected = forget_bias_variant(H, f0)
+        variants = {name: forget_bias_variant(H, f0, name) for name in FORGET_MISTAKES}
+        # The bias is float32 in a Keras layer: its rounding is honest.
+        cases.append(Case((H, f0), expected, f"H={H}, f0={f0:g}", FLOAT32_ATOL, variants))
     return tuple(cases)
 
 
-INITIAL_BIAS_EXERCISE = Exercise(
-    name="initial_lstm_bias",
+FORGET_EXERCISE = Exercise(
+    name="forget_bias_for",
     forbidden=("rnn_lab.random_cell_weights",),
     frameworks=True,
     write_yourself="build the array yourself, without Keras",
     difficulty=1,
-    minutes=5,
-    skill="unit_forget_bias and the gate layout",
+    minutes=10,
+    skill="the gate layout and unit_forget_bias, the inverse way",
     kind="array",
-    returns="the bias of a new LSTM(H), an array of shape (4H,)",
-    verified=(f"it equals the bias of a freshly built keras.layers.LSTM(H) for H in {BIAS_SIZES}."),
-    mistakes=INITIAL_BIAS_MISTAKES,
+    returns="an LSTM bias, an array of shape (4H,)",
+    verified=(
+        "σ of the forget block is f0 and every other entry is zero on "
+        f"{len(FORGET_CASES)} hidden (H, f0), so a fresh LSTM built with it and "
+        "unit_forget_bias=False starts with f_1 = f0."
+    ),
+    mistakes=FORGET_MISTAKES,
 )
 
 
-def check_initial_lstm_bias(
-    initial_lstm_bias: Callable | None, *, time_limit: float = TIME_LIMIT_S
+def check_forget_bias(
+    forget_bias_for: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``initial_lstm_bias(H)``: Keras's initial LSTM bias, ``(4H,)``."""
-    cases = list(_initial_bias_cases())
-    return run_check(INITIAL_BIAS_EXERCISE, initial_lstm_bias, cases, time_limit=time_limit)
+    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
+    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere)."""
+    return run_check(FORGET_EXERCISE, forget_bias_for, list(_forget_cases()), time_limit=time_limit)
 
 
 # --- Exercise 9.3: parameters of the gated layers ------------------------------------------
