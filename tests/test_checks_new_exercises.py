@@ -190,6 +190,41 @@ def learner_gru_v1(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
+def learner_lstm_backward(x, h_prev, c_prev, weights, dh, dc, *, bug=None):
+    kernel, recurrent_kernel, bias = weights.as_list()
+    H = weights.hidden_units
+    a = x @ kernel + h_prev @ recurrent_kernel + bias
+    gate = [a[:, k * H : (k + 1) * H] for k in range(4)]
+    i, f, o = _sigmoid(gate[0]), _sigmoid(gate[1]), _sigmoid(gate[3])
+    candidate = np.tanh(gate[2])
+    c = f * c_prev + i * candidate
+    d_o = dh * (c if bug == "no_tanh_on_c" else np.tanh(c))
+    if bug == "no_tanh_slope_c":
+        dc_total = dc + dh * o
+    else:
+        dc_total = dh * o * (1 - np.tanh(c) ** 2) + (0 if bug == "ignored_dc" else dc)
+    d_f = dc_total * (c if bug == "c_t_for_c_prev" else c_prev)
+    d_i = dc_total * candidate
+    d_candidate = dc_total * i
+    dc_prev = dc_total if bug == "dc_prev_unscaled" else f * dc_total
+
+    def through_sigmoid(grad, s):
+        return grad * (1 - s * s) if bug == "tanh_slope_for_gates" else grad * s * (1 - s)
+
+    da_i, da_f = through_sigmoid(d_i, i), through_sigmoid(d_f, f)
+    da_c, da_o = d_candidate * (1 - candidate**2), through_sigmoid(d_o, o)
+    order = [da_f, da_i, da_c, da_o] if bug == "order_fico" else [da_i, da_f, da_c, da_o]
+    da = np.hstack(order)
+    return (
+        da @ kernel.T,
+        da @ recurrent_kernel.T,
+        dc_prev,
+        x.T @ da,
+        h_prev.T @ da,
+        da.sum(axis=0),
+    )
+
+
 def learner_gru_bias(bias_ih, bias_hh, *, bug=None):
     def keras_order(b):
         H = len(b) // 3
@@ -236,6 +271,11 @@ EXERCISES = {
         checks.check_gated_params,
         ch09.GATED_COUNT_EXERCISE,
         lambda bug: lambda *args: learner_gated_params(*args, bug=bug),
+    ),
+    "lstm_backward_step": (
+        checks.check_lstm_backward_step,
+        ch09.LSTM_BACKWARD_EXERCISE,
+        lambda bug: lambda *args: learner_lstm_backward(*args, bug=bug),
     ),
     "gru_v1_forward": (
         checks.check_gru_v1_forward,
@@ -397,6 +437,22 @@ def _tape_route(x, y, weights, h0):
     return [np.asarray(g) for g in tape.gradient(loss, variables)] + [np.zeros_like(h0)]
 
 
+def _lstm_tape_route(x, h_prev, c_prev, weights, dh, dc):
+    import tensorflow as tf
+
+    tensors = [tf.constant(a) for a in (x, h_prev, c_prev, *weights.as_list())]
+    H = weights.hidden_units
+    with tf.GradientTape() as tape:
+        for tensor in tensors:
+            tape.watch(tensor)
+        x_t, h, c, kernel, recurrent_kernel, bias = tensors
+        a = x_t @ kernel + h @ recurrent_kernel + bias
+        i, f, o = (tf.sigmoid(a[:, k * H : (k + 1) * H]) for k in (0, 1, 3))
+        c_new = f * c + i * tf.tanh(a[:, 2 * H : 3 * H])
+        loss = tf.reduce_sum(dh * o * tf.tanh(c_new)) + tf.reduce_sum(dc * c_new)
+    return [np.asarray(g) for g in tape.gradient(loss, tensors)]
+
+
 def _fit_route(x, y, weights, lr, epochs, batch_size):
     return rnn_lab.train_keras(
         x, y, weights, rnn_lab.SGD(lr), epochs=epochs, batch_size=batch_size
@@ -439,6 +495,11 @@ ROUTES = {
             kind, D, H, reset_after=bool(reset_after)
         ),
         "rnn_lab.count_cell_parameters",
+    ),
+    "lstm_backward_step-GradientTape": (
+        checks.check_lstm_backward_step,
+        _lstm_tape_route,
+        "tf.GradientTape",
     ),
     "gru_v1_forward-trace_gates": (
         checks.check_gru_v1_forward,
@@ -485,6 +546,18 @@ def test_the_backward_pass_may_use_the_handed_out_forward_pass(capsys):
         return learner_rnn_backward(x, y, weights, h0)
 
     assert checks.check_rnn_backward(rnn_backward).passed
+    capsys.readouterr()
+
+
+def test_the_lstm_backward_step_may_recompute_the_forward_step_with_lstm_gates(capsys):
+    from rnn_lab.cells import lstm_gates
+
+    def lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc):
+        gates = lstm_gates(x_t, h_prev, c_prev, weights)  # handed out by the chapter
+        assert gates.c.shape == c_prev.shape
+        return learner_lstm_backward(x_t, h_prev, c_prev, weights, dh, dc)
+
+    assert checks.check_lstm_backward_step(lstm_backward_step).passed
     capsys.readouterr()
 
 

@@ -35,7 +35,12 @@ from .ch08 import (
     check_nesterov_step,
     check_train_sgd,
 )
-from .ch09 import check_forget_bias, check_gated_params, check_lstm_forward
+from .ch09 import (
+    check_forget_bias,
+    check_gated_params,
+    check_lstm_backward_step,
+    check_lstm_forward,
+)
 from .ch10 import check_gru_forward, check_gru_v1_forward
 from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_bias_from_torch
 from .core import TIME_LIMIT_S, CheckResult
@@ -60,6 +65,7 @@ __all__ = [
     "check_gru_forward",
     "check_gru_v1_forward",
     "check_gru_weight_ih",
+    "check_lstm_backward_step",
     "check_lstm_bias_from_torch",
     "check_lstm_forward",
     "check_momentum_step",

@@ -103,6 +103,12 @@ EXERCISES = (
     Entry(
         "9.3", "parameters of the gated layers", "check_gated_params", "ch09:GATED_COUNT_EXERCISE"
     ),
+    Entry(
+        "9.4",
+        "one step backwards through the LSTM",
+        "check_lstm_backward_step",
+        "ch09:LSTM_BACKWARD_EXERCISE",
+    ),
     Entry("10.1", "the GRU loop", "check_gru_forward", "ch10:GRU_FORWARD_EXERCISE"),
     Entry("10.2", "the GRU with reset_after=False", "check_gru_v1_forward", "ch10:GRU_V1_EXERCISE"),
     Entry("11.1", "a GRU kernel for PyTorch", "check_gru_weight_ih", "ch11:WEIGHT_IH_EXERCISE"),

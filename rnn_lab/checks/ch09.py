@@ -406,3 +406,163 @@ def check_gated_params(
     ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``."""
     cases = list(_gated_count_cases())
     return run_check(GATED_COUNT_EXERCISE, gated_params, cases, time_limit=time_limit)
+
+
+# --- Exercise 9.4: one step backwards through the LSTM ------------------------------------------
+
+#: Hidden cases: ``(n, D, H, dtype)``, every size different.
+LSTM_BACKWARD_CONFIGS = ((3, 2, 4, "float64"), (4, 3, 2, "float32"), (2, 5, 3, "float64"))
+#: The six arrays ``lstm_backward_step`` returns, in this order.
+LSTM_BACKWARD_PARTS = ("dx", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
+
+_SLOPES = "σ' = σ(1 − σ) for the gates, tanh' = 1 − tanh² for the candidate and for tanh(c_t)"
+LSTM_BACKWARD_MISTAKES = {
+    "ignored_dc": Mistake(
+        "ignored_dc",
+        "left out dc, the gradient reaching c_t from later steps",
+        "c_t reaches the loss two ways: through h_t = o ⊙ tanh(c_t) and directly through "
+        "c_(t+1). dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+    ),
+    "no_tanh_slope_c": Mistake(
+        "forgot_tanh_slope",
+        "forgot the slope of tanh(c_t) on the way from h_t to c_t",
+        "h_t = o ⊙ tanh(c_t): dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+    ),
+    "c_t_for_c_prev": Mistake(
+        "used_c_t",
+        "used c_t instead of c_(t-1) in the forget gate's gradient",
+        "c_t = f ⊙ c_(t-1) + i ⊙ c̃: the forget gate multiplies the previous cell state, "
+        "so df = dc_total ⊙ c_(t-1).",
+    ),
+    "dc_prev_unscaled": Mistake(
+        "forgot_forget_gate",
+        "passed dc_total back to c_(t-1) without the forget gate",
+        "c_t = f ⊙ c_(t-1) + ...: dc_prev = dc_total ⊙ f. This product is the LSTM's "
+        "gradient highway: it shrinks only as much as f does.",
+    ),
+    "tanh_slope_for_gates": Mistake(
+        "wrong_sigmoid_slope",
+        "used tanh's slope 1 − s² for the sigmoid gates",
+        _SLOPES + ".",
+    ),
+    "order_fico": Mistake(
+        "gate_order",
+        "assembled the gate gradients in the order [f, i, c, o]",
+        "The columns of kernel, recurrent_kernel and bias are [i, f, c, o]: concatenate "
+        "da_i, da_f, da_c, da_o in that order.",
+    ),
+    "no_tanh_on_c": Mistake(
+        "no_tanh_on_cell",
+        "took do = dh ⊙ c_t, without the tanh",
+        "h_t = o ⊙ tanh(c_t), so do = dh ⊙ tanh(c_t).",
+    ),
+}
+
+
+def lstm_backward_variant(x, h_prev, c_prev, weights, dh, dc, mistake=None) -> tuple:
+    """The six gradients of one LSTM step in float64, one mistake planted."""
+    x, h_prev, c_prev, dh, dc = (np.asarray(a, np.float64) for a in (x, h_prev, c_prev, dh, dc))
+    kernel, recurrent, bias = (np.asarray(a, np.float64) for a in weights.as_list())
+    H = weights.hidden_units
+    a = x @ kernel + h_prev @ recurrent + bias
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+    do = dh * (c if mistake == "no_tanh_on_c" else tc)
+    through_h = dh * o if mistake == "no_tanh_slope_c" else dh * o * (1 - tc**2)
+    dc_total = through_h if mistake == "ignored_dc" else dc + through_h
+    df = dc_total * (c if mistake == "c_t_for_c_prev" else c_prev)
+    di, dg = dc_total * g, dc_total * i
+    dc_prev = dc_total if mistake == "dc_prev_unscaled" else dc_total * f
+
+    def gate_slope(s):
+        return 1 - s**2 if mistake == "tanh_slope_for_gates" else s * (1 - s)
+
+    blocks = [di * gate_slope(i), df * gate_slope(f), dg * (1 - g**2), do * gate_slope(o)]
+    if mistake == "order_fico":
+        blocks = [blocks[1], blocks[0], blocks[2], blocks[3]]
+    da = np.concatenate(blocks, axis=1)
+    return (
+        da @ kernel.T,
+        da @ recurrent.T,
+        dc_prev,
+        x.T @ da,
+        h_prev.T @ da,
+        da.sum(axis=0),
+    )
+
+
+def _keras_lstm_step_gradients(x, h_prev, c_prev, weights, dh, dc) -> tuple:
+    """The six gradients by tf.GradientTape through Keras's own LSTMCell, for the loss
+    ``Σ dh ⊙ h_t + Σ dc ⊙ c_t`` (whose gradients at h_t and c_t are dh and dc)."""
+    import tensorflow as tf
+
+    keras = import_keras()
+    dtype = weights.dtype.name
+    cell = keras.layers.LSTMCell(weights.hidden_units, dtype=dtype)
+    cell.build((None, weights.dims))
+    cell.set_weights(weights.as_list())
+    inputs = [tf.constant(a) for a in (x, h_prev, c_prev)]
+    with tf.GradientTape() as tape:
+        for tensor in inputs:
+            tape.watch(tensor)
+        h, (_, c) = cell(inputs[0], [inputs[1], inputs[2]])
+        loss = tf.reduce_sum(dh * h) + tf.reduce_sum(dc * c)
+    grads = tape.gradient(loss, [*inputs, cell.kernel, cell.recurrent_kernel, cell.bias])
+    return tuple(np.asarray(g) for g in grads)
+
+
+@cache
+def _lstm_backward_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, D, H, dtype) in enumerate(LSTM_BACKWARD_CONFIGS):
+        rng = np.random.default_rng(9400 + index)
+        weights = random_cell_weights("LSTM", D, H, seed=9400 + index, dtype=dtype)
+        x, dh, dc = (
+            rng.normal(0.0, 1.0, shape).astype(dtype) for shape in ((n, D), (n, H), (n, H))
+        )
+        h_prev = np.tanh(rng.normal(0.0, 1.0, (n, H))).astype(dtype)
+        c_prev = rng.normal(0.0, 1.0, (n, H)).astype(dtype)
+        args = (x, h_prev, c_prev, weights, dh, dc)
+        for array in (x, h_prev, c_prev, dh, dc):
+            array.flags.writeable = False
+        expected = _keras_lstm_step_gradients(*args)
+        variants = {name: lstm_backward_variant(*args, name) for name in LSTM_BACKWARD_MISTAKES}
+        label = f"n={n}, D={D}, H={H}, {dtype}"
+        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+LSTM_BACKWARD_EXERCISE = Exercise(
+    name="lstm_backward_step",
+    kind="arrays",
+    parts=LSTM_BACKWARD_PARTS,
+    returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
+    verified=(
+        "all six gradients match tf.GradientTape through Keras's LSTMCell on "
+        f"{len(LSTM_BACKWARD_CONFIGS)} hidden cases (float32 and float64, non-zero c_(t-1), "
+        "dh and dc)."
+    ),
+    mistakes=LSTM_BACKWARD_MISTAKES,
+    forbidden=(
+        "rnn_lab.manual_backward",
+        "rnn_lab.keras_gradients",
+        "rnn_lab.numerical_gradient",
+        "rnn_lab.numerical_weight_gradients",
+    ),
+    frameworks=True,
+    write_yourself="write the step backwards yourself (lstm_gates for the forward step is fine)",
+    difficulty=3,
+    minutes=40,
+    skill="backpropagation through one LSTM step, the cell state's highway",
+)
+
+
+def check_lstm_backward_step(
+    lstm_backward_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
+    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps."""
+    cases = list(_lstm_backward_cases())
+    return run_check(LSTM_BACKWARD_EXERCISE, lstm_backward_step, cases, time_limit=time_limit)
