@@ -117,14 +117,25 @@ def learner_weight_ih(kernel, *, bug=None):
     return np.vstack([w[H : 2 * H], w[:H], w[2 * H :]])
 
 
-def learner_lstm_bias(bias_ih, bias_hh, *, bug=None):
-    return {
+def learner_lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh, *, bug=None):
+    kernel, recurrent_kernel = weight_ih.T, weight_hh.T
+    if bug == "not_transposed":
+        kernel, recurrent_kernel = weight_ih, weight_hh
+    if bug == "reshaped":
+        kernel = weight_ih.reshape(weight_ih.shape[1], -1)
+        recurrent_kernel = weight_hh.reshape(weight_hh.shape[1], -1)
+    bias = {
         "ih_only": lambda: bias_ih,
         "hh_only": lambda: bias_hh,
         "mean": lambda: (bias_ih + bias_hh) / 2,
         "concatenated": lambda: np.concatenate([bias_ih, bias_hh]),
         "stacked": lambda: np.stack([bias_ih, bias_hh]),
     }.get(bug, lambda: bias_ih + bias_hh)()
+    if bug == "gru_reorder":  # the GRU's swap of the first two blocks, wrongly applied
+        H = recurrent_kernel.shape[0]
+        swap = np.r_[H : 2 * H, 0:H, 2 * H : 4 * H]
+        kernel, recurrent_kernel, bias = kernel[:, swap], recurrent_kernel[:, swap], bias[swap]
+    return kernel, recurrent_kernel, bias
 
 
 # name -> (checker, exercise spec, answer for a bug (None = correct))
@@ -149,10 +160,10 @@ EXERCISES = {
         ch11.WEIGHT_IH_EXERCISE,
         lambda bug: lambda kernel: learner_weight_ih(kernel, bug=bug),
     ),
-    "lstm_bias_from_torch": (
-        checks.check_lstm_bias_from_torch,
+    "lstm_from_torch": (
+        checks.check_lstm_from_torch,
         ch11.LSTM_BIAS_EXERCISE,
-        lambda bug: lambda b_ih, b_hh: learner_lstm_bias(b_ih, b_hh, bug=bug),
+        lambda bug: lambda *state: learner_lstm_from_torch(*state, bug=bug),
     ),
 }
 

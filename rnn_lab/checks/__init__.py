@@ -42,7 +42,7 @@ from .ch09 import (
     check_lstm_forward,
 )
 from .ch10 import check_gru_forward, check_gru_v1_forward
-from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_bias_from_torch
+from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_from_torch
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -66,8 +66,8 @@ __all__ = [
     "check_gru_v1_forward",
     "check_gru_weight_ih",
     "check_lstm_backward_step",
-    "check_lstm_bias_from_torch",
     "check_lstm_forward",
+    "check_lstm_from_torch",
     "check_momentum_step",
     "check_nesterov_step",
     "check_numerical_gradient",

@@ -112,7 +112,7 @@ EXERCISES = (
     Entry("10.1", "the GRU loop", "check_gru_forward", "ch10:GRU_FORWARD_EXERCISE"),
     Entry("10.2", "the GRU with reset_after=False", "check_gru_v1_forward", "ch10:GRU_V1_EXERCISE"),
     Entry("11.1", "a GRU kernel for PyTorch", "check_gru_weight_ih", "ch11:WEIGHT_IH_EXERCISE"),
-    Entry("11.2", "PyTorch's LSTM biases", "check_lstm_bias_from_torch", "ch11:LSTM_BIAS_EXERCISE"),
+    Entry("11.2", "a whole LSTM from PyTorch", "check_lstm_from_torch", "ch11:LSTM_BIAS_EXERCISE"),
     Entry("11.3", "PyTorch's GRU biases", "check_gru_bias_from_torch", "ch11:GRU_BIAS_EXERCISE"),
 )
 
