@@ -119,7 +119,7 @@ def learner_worst(keras_y, manual_y, *, bug=None):
 
 
 def learner_agree(keras_y, manual_y, *, bug=None):
-    difference = keras_y - manual_y
+    difference = keras_y.astype(np.float64) - manual_y
     if bug == "exact_equality":
         return bool(np.all(keras_y == manual_y))
     if bug == "allclose_default":
@@ -129,11 +129,14 @@ def learner_agree(keras_y, manual_y, *, bug=None):
         "float32_tolerance": 1e-5,
         "too_loose": 1e-2,
     }.get(bug, rnn_lab.tolerance_for(keras_y.dtype))
+    atol = 0.0 if bug == "relative_only" else tolerance
+    rtol = 0.0 if bug == "absolute_only" else tolerance
+    allowed = atol + rtol * np.abs(keras_y.astype(np.float64))
     if bug == "no_abs_ab":
-        return bool(difference.max() <= tolerance)
+        return bool(np.all(difference <= allowed))
     if bug == "no_abs_ba":
-        return bool((-difference).max() <= tolerance)
-    return bool(np.abs(difference).max() <= tolerance)
+        return bool(np.all(-difference <= allowed))
+    return bool(np.all(np.abs(difference) <= allowed))
 
 
 def learner_scaled(x, weights, scale, *, bug=None):
@@ -178,17 +181,24 @@ def _output_shape(n, T, D, H, O, return_sequences, bug=None):
     return (n, T, *middle, last) if seq else (n, *middle, last)
 
 
-def _weight_shapes(D, H, O, bug=None):
-    wx = (H, D) if bug in ("wx_transposed", "both_transposed") else (D, H)
-    wo = (O, H) if bug in ("wo_transposed", "both_transposed") else (H, O)
-    wh = (D, H) if bug == "wh_by_inputs" else (H, H)
-    bh, bo = ((H, 1), (O, 1)) if bug == "column_biases" else ((H,), (O,))
-    shapes = [wx, wh, bh, wo, bo]
-    return shapes[3:] + shapes[:3] if bug == "dense_first" else shapes
+def _weight_shapes(D, H1, H2, O, bug=None):
+    layers = []
+    for inputs, units in ((D, H1), (H1, H2)):
+        if bug == "second_reads_inputs":
+            inputs = D
+        wx = (units, inputs) if bug in ("wx_transposed", "both_transposed") else (inputs, units)
+        wh = wx if bug == "wh_by_inputs" else (units, units)
+        bias = (units, 1) if bug == "column_biases" else (units,)
+        layers += [wx, wh, bias]
+    wo = (O, H2) if bug in ("wo_transposed", "both_transposed") else (H2, O)
+    bo = (O, 1) if bug == "column_biases" else (O,)
+    if bug == "dense_first":
+        return [wo, bo, *layers]
+    return [*layers, wo, bo]
 
 
-def _batch(bug):
-    return lambda x, weights: learner_forward(x, weights, bug=bug)
+def _batch(bug):  # the exercise hands x over time-major, (T, n, D)
+    return lambda x, weights: learner_forward(x.transpose(1, 0, 2), weights, bug=bug)
 
 
 # name -> (checker, exercise spec, answer for a bug (None = correct))
@@ -206,7 +216,7 @@ EXERCISES = {
     "weight_shapes": (
         checks.check_weight_shapes,
         ch02.WEIGHT_SHAPES_EXERCISE,
-        lambda bug: lambda D, H, O: _weight_shapes(D, H, O, bug),
+        lambda bug: lambda D, H1, H2, O: _weight_shapes(D, H1, H2, O, bug),
     ),
     "step": (
         checks.check_step,
@@ -218,10 +228,16 @@ EXERCISES = {
         ch02.STEP_OUTPUT_EXERCISE,
         lambda bug: lambda x_t, h_prev, w: learner_forward(x_t[:, None, :], w, h_prev, bug=bug),
     ),
-    "forward_one": (
-        checks.check_forward_one,
+    "forward_reversed": (
+        checks.check_forward_reversed,
         ch03.FORWARD_ONE_EXERCISE,
-        lambda bug: lambda sample, w: learner_forward(sample[None], w, bug=bug)[0],
+        lambda bug: (
+            lambda sample, w: (
+                learner_forward(sample[None], w)[0]  # reads x_1 first: go_backwards ignored
+                if bug == "not_reversed"
+                else learner_forward(sample[None, ::-1], w, bug=bug)[0]
+            )
+        ),
     ),
     "forward_batch": (checks.check_forward_batch, ch03.FORWARD_BATCH_EXERCISE, _batch),
     "forward_sequences": (
@@ -287,9 +303,11 @@ def test_every_issue_mistake_has_a_planted_test():
 
 
 def test_a_loop_over_samples_is_caught_in_the_vectorised_exercise(capsys):
-    one = EXERCISES["forward_one"][2](None)
+    def one(sample, w):
+        return learner_forward(sample[None], w)[0]
+
     result = checks.check_forward_batch(
-        lambda x, w: np.stack([one(x[i], w) for i in range(len(x))])
+        lambda x, w: np.stack([one(x[:, i], w) for i in range(x.shape[1])])
     )
     assert (result.passed, result.code) == (False, "loops_over_samples")
     assert ch03.single_sample_visits(_batch(None)) < ch03.LOOP_PROBE_N
@@ -340,13 +358,13 @@ BROKEN = {
     "none": (lambda *a: None, core.NOT_STARTED),
     "not_implemented": (lambda *a: (_ for _ in ()).throw(NotImplementedError), core.NOT_STARTED),
     "wrong_shape": (lambda x, w: np.zeros((len(x), 7)), core.WRONG_SHAPE),
-    "nan": (lambda x, w: learner_forward(x, w) * np.nan, core.NOT_FINITE),
-    "list": (lambda x, w: learner_forward(x, w).tolist(), core.LIST),
+    "nan": (lambda x, w: _batch(None)(x, w) * np.nan, core.NOT_FINITE),
+    "list": (lambda x, w: _batch(None)(x, w).tolist(), core.LIST),
     "string": (lambda x, w: "y", core.WRONG_TYPE),
-    "int_array": (lambda x, w: learner_forward(x, w).astype(int), core.WRONG_TYPE),
+    "int_array": (lambda x, w: _batch(None)(x, w).astype(int), core.WRONG_TYPE),
     "in_place": (lambda x, w: w.Wh.__iadd__(1), core.RAISED),
     "float32_on_float64": (
-        lambda x, w: learner_forward(x, w).astype(np.float32),
+        lambda x, w: _batch(None)(x, w).astype(np.float32),
         core.LOST_PRECISION,
     ),
     "too_slow": (_slow, core.TIMED_OUT),

@@ -72,7 +72,7 @@ def learner_momentum_step(w, g, m, lr, momentum, *, bug=None):
     return w - m if bug == "minus_m" else w + m
 
 
-def learner_adam_step(w, g, m, v, t, lr, beta_1, beta_2, epsilon, *, bug=None):
+def learner_amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon, *, bug=None):
     old_m, old_v = m, v
     m = m + (g - m) * (1 - beta_1)
     v = v + (g**2 - v) * (1 - beta_2)
@@ -80,11 +80,17 @@ def learner_adam_step(w, g, m, v, t, lr, beta_1, beta_2, epsilon, *, bug=None):
         m, v = old_m, old_v
     if bug == "t_from_zero":
         t = t + 1
+    if bug == "no_max":
+        largest = v
+    elif bug == "stale_max":
+        largest = v_max
+    else:
+        largest = np.maximum(v_max, v)
     if bug == "paper_epsilon":
-        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        m_hat, v_hat = m / (1 - beta_1**t), largest / (1 - beta_2**t)
         return w - lr * m_hat / (np.sqrt(v_hat) + epsilon)
     alpha = lr if bug == "no_correction" else lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-    root = np.sqrt(v + epsilon) if bug == "epsilon_in_sqrt" else np.sqrt(v) + epsilon
+    root = np.sqrt(largest + epsilon) if bug == "epsilon_in_sqrt" else np.sqrt(largest) + epsilon
     step = alpha * m / root
     return w + step if bug == "step_uphill" else w - step
 
@@ -94,7 +100,7 @@ EXERCISES = {
     "backward_step": (checks.check_backward_step, ch07.STEP_EXERCISE, learner_backward_step),
     "grad_Wh": (checks.check_grad_Wh, ch07.GRAD_WH_EXERCISE, learner_grad_Wh),
     "momentum_step": (checks.check_momentum_step, ch08.MOMENTUM_EXERCISE, learner_momentum_step),
-    "adam_step": (checks.check_adam_step, ch08.ADAM_EXERCISE, learner_adam_step),
+    "amsgrad_step": (checks.check_amsgrad_step, ch08.ADAM_EXERCISE, learner_amsgrad_step),
 }
 PLANTED = [(name, bug) for name, (_, spec, _) in EXERCISES.items() for bug in spec.mistakes]
 
@@ -136,7 +142,7 @@ def test_every_variant_differs_from_the_answer_beyond_the_tolerance(name):
         "backward_step": ch07._step_cases,
         "grad_Wh": ch07._grad_wh_cases,
         "momentum_step": ch08._momentum_cases,
-        "adam_step": ch08._adam_cases,
+        "amsgrad_step": ch08._adam_cases,
     }[name]()
     for case in cases:
         for variant, value in case.variants.items():
@@ -179,15 +185,35 @@ def test_the_optimiser_references_agree_with_rnn_lab_optimizers():
             new.Wx.reshape(w.shape), case.expected, rtol=0, atol=case.tolerance
         )
     for case in ch08._adam_cases():
-        w, g, m, v, t, lr, b1, b2, eps = case.args
+        w, g, m, v, v_max, t, lr, b1, b2, eps = case.args
         if w.dtype != np.float32:
             continue  # in float64 Keras first rounds β to float32; the exercise does not
+        # with a running maximum that never exceeds v, AMSGrad is Adam
+        as_adam, _ = ch08._adam_answers(w, g, m, v, np.zeros_like(v), t, lr, (b1, b2, eps))
         state = AdamState(t - 1, _as_weights(m), _as_weights(v))
         adam = Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
         new, _ = adam.step(_as_weights(w), _as_weights(g), state)
-        np.testing.assert_allclose(
-            new.Wx.reshape(w.shape), case.expected, rtol=0, atol=case.tolerance
-        )
+        np.testing.assert_allclose(new.Wx.reshape(w.shape), as_adam, rtol=0, atol=case.tolerance)
+
+
+def test_the_amsgrad_reference_is_keras_adam_with_amsgrad():
+    keras = rnn_lab.import_keras()
+    rng = np.random.default_rng(82)
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-2
+    w0 = rng.normal(size=(3, 4)).astype(np.float32)
+    # gradients that shrink, so the running maximum of v stays above v after the first steps
+    grads = [(rng.normal(size=(3, 4)) * scale).astype(np.float32) for scale in (1.0, 0.2, 0.05)]
+    variable = keras.Variable(w0)
+    optimizer = keras.optimizers.Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps, amsgrad=True)
+    w, m, v, v_max = w0.astype(np.float64), *(np.zeros((3, 4)) for _ in range(3))
+    for t, g in enumerate(grads, start=1):
+        optimizer.apply_gradients([(g, variable)])
+        w, _ = ch08._adam_answers(w, g, m, v, v_max, t, lr, (b1, b2, eps))
+        m = m + (g - m) * (1 - b1)
+        v = v + (g.astype(np.float64) ** 2 - v) * (1 - b2)
+        v_max = np.maximum(v_max, v)
+    assert np.any(v_max > v), "the maximum mattered in this run"
+    np.testing.assert_allclose(np.asarray(variable), w, rtol=0, atol=rnn_lab.FLOAT32_ATOL)
 
 
 # --- bad learner code never crashes a checker ---------------------------------------------

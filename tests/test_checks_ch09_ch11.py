@@ -52,14 +52,23 @@ def learner_lstm(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
-def learner_initial_bias(H, *, bug=None):
-    block = {"ones_input": 0, "ones_candidate": 2, "ones_output": 3}.get(bug, 1)
-    if bug == "all_ones":
-        return np.ones(4 * H, dtype=np.float32)
-    bias = np.zeros(4 * H, dtype=np.float32)
-    if bug != "all_zeros":
-        bias[block * H : (block + 1) * H] = 1
-    return bias
+def learner_forget_bias(H, f0, *, bug=None):
+    bias = np.zeros((4, H))  # one row per block [i, f, c, o], flattened at the end
+    value = np.log(f0) - np.log(1 - f0)
+    if bug == "keras_default":
+        value = 1.0
+    elif bug == "plus_one":
+        value = value + 1
+    elif bug == "no_logit":
+        value = f0
+    elif bug == "negated":
+        value = -value
+    if bug == "all_blocks":
+        bias[:] = value
+    else:
+        block = {"block_input": 0, "block_candidate": 2, "block_output": 3}.get(bug, 1)
+        bias[block] = value
+    return bias.reshape(-1).astype(np.float32)
 
 
 def learner_gru(x, weights, *, bug=None):
@@ -108,14 +117,25 @@ def learner_weight_ih(kernel, *, bug=None):
     return np.vstack([w[H : 2 * H], w[:H], w[2 * H :]])
 
 
-def learner_lstm_bias(bias_ih, bias_hh, *, bug=None):
-    return {
+def learner_lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh, *, bug=None):
+    kernel, recurrent_kernel = weight_ih.T, weight_hh.T
+    if bug == "not_transposed":
+        kernel, recurrent_kernel = weight_ih, weight_hh
+    if bug == "reshaped":
+        kernel = weight_ih.reshape(weight_ih.shape[1], -1)
+        recurrent_kernel = weight_hh.reshape(weight_hh.shape[1], -1)
+    bias = {
         "ih_only": lambda: bias_ih,
         "hh_only": lambda: bias_hh,
         "mean": lambda: (bias_ih + bias_hh) / 2,
         "concatenated": lambda: np.concatenate([bias_ih, bias_hh]),
         "stacked": lambda: np.stack([bias_ih, bias_hh]),
     }.get(bug, lambda: bias_ih + bias_hh)()
+    if bug == "gru_reorder":  # the GRU's swap of the first two blocks, wrongly applied
+        H = recurrent_kernel.shape[0]
+        swap = np.r_[H : 2 * H, 0:H, 2 * H : 4 * H]
+        kernel, recurrent_kernel, bias = kernel[:, swap], recurrent_kernel[:, swap], bias[swap]
+    return kernel, recurrent_kernel, bias
 
 
 # name -> (checker, exercise spec, answer for a bug (None = correct))
@@ -125,10 +145,10 @@ EXERCISES = {
         ch09.LSTM_FORWARD_EXERCISE,
         lambda bug: lambda x, w: learner_lstm(x, w, bug=bug),
     ),
-    "initial_lstm_bias": (
-        checks.check_initial_lstm_bias,
-        ch09.INITIAL_BIAS_EXERCISE,
-        lambda bug: lambda H: learner_initial_bias(H, bug=bug),
+    "forget_bias_for": (
+        checks.check_forget_bias,
+        ch09.FORGET_EXERCISE,
+        lambda bug: lambda H, f0: learner_forget_bias(H, f0, bug=bug),
     ),
     "gru_forward": (
         checks.check_gru_forward,
@@ -140,10 +160,10 @@ EXERCISES = {
         ch11.WEIGHT_IH_EXERCISE,
         lambda bug: lambda kernel: learner_weight_ih(kernel, bug=bug),
     ),
-    "lstm_bias_from_torch": (
-        checks.check_lstm_bias_from_torch,
+    "lstm_from_torch": (
+        checks.check_lstm_from_torch,
         ch11.LSTM_BIAS_EXERCISE,
-        lambda bug: lambda b_ih, b_hh: learner_lstm_bias(b_ih, b_hh, bug=bug),
+        lambda bug: lambda *state: learner_lstm_from_torch(*state, bug=bug),
     ),
 }
 
@@ -168,7 +188,7 @@ def test_every_mistake_of_the_issue_has_a_planted_test():
         "gate_order",  # LSTM [i, f, c, o]; GRU [z, r, h] vs PyTorch [r, z, n]
         "dropped_bias_row",  # reset_after=True has two bias rows
         "reset_before",  # reset gate before vs after the recurrent product
-        "no_unit_forget_bias",
+        "unit_forget_bias",  # Keras's default ones where another start was asked for
         "not_transposed",
         "reshape_not_transpose",
         "one_bias_only",  # PyTorch's two biases not summed

@@ -3,7 +3,9 @@
 Each checker runs the learner's function (or value) on hidden random cases against
 Keras/NumPy references, prints ✓ with what was verified or ✗ with a diagnosis that
 names a recognised mistake, and returns a :class:`CheckResult`. A checker never
-raises because of the learner's code.
+raises because of the learner's code, and refuses answers that delegate the exercise to
+the library function or framework that does the job (:mod:`.guard`). Every exercise, with
+its difficulty, time and diagnoses, is listed in :mod:`.catalogue`.
 
 One module per chapter (``ch01`` .. ``ch11``) on a shared core (:mod:`.core`: running and
 timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
@@ -19,41 +21,66 @@ from .ch03 import (
     check_agree,
     check_forward_batch,
     check_forward_from,
-    check_forward_one,
+    check_forward_reversed,
     check_forward_sequences,
     check_worst_timestep,
 )
 from .ch04 import check_doubled_wh, check_scaled_states
-from .ch07 import check_backward_step, check_grad_Wh
-from .ch08 import check_adam_step, check_momentum_step
-from .ch09 import check_initial_lstm_bias, check_lstm_forward
-from .ch10 import check_gru_forward
-from .ch11 import check_gru_weight_ih, check_lstm_bias_from_torch
+from .ch07 import (
+    check_backward_step,
+    check_grad_Wh,
+    check_numerical_gradient,
+    check_rnn_backward,
+)
+from .ch08 import (
+    check_amsgrad_step,
+    check_clip_grads,
+    check_momentum_step,
+    check_nesterov_step,
+    check_train_sgd,
+)
+from .ch09 import (
+    check_forget_bias,
+    check_gated_params,
+    check_lstm_backward_step,
+    check_lstm_forward,
+)
+from .ch10 import check_gru_forward, check_gru_v1_forward
+from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_from_torch
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
     "TIME_LIMIT_S",
     "CheckResult",
-    "check_adam_step",
     "check_agree",
+    "check_amsgrad_step",
     "check_backward_step",
+    "check_clip_grads",
     "check_count_params",
     "check_doubled_wh",
+    "check_forget_bias",
     "check_forward_batch",
     "check_forward_from",
-    "check_forward_one",
+    "check_forward_reversed",
     "check_forward_sequences",
+    "check_gated_params",
     "check_grad_Wh",
+    "check_gru_bias_from_torch",
     "check_gru_forward",
+    "check_gru_v1_forward",
     "check_gru_weight_ih",
-    "check_initial_lstm_bias",
-    "check_lstm_bias_from_torch",
+    "check_lstm_backward_step",
     "check_lstm_forward",
+    "check_lstm_from_torch",
     "check_momentum_step",
+    "check_nesterov_step",
+    "check_numerical_gradient",
     "check_output_shape",
+    "check_rnn_backward",
     "check_scaled_states",
     "check_step",
     "check_step_output",
+    "check_train_sgd",
     "check_weight_shapes",
     "check_worst_timestep",
 ]

@@ -119,6 +119,16 @@ def _count_cases() -> tuple[Case, ...]:
 
 COUNT_EXERCISE = Exercise(
     name="count_params",
+    forbidden=(
+        "rnn_lab.count_parameters",
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.build_keras_model",
+    ),
+    frameworks=True,
+    write_yourself="derive the count from the five shapes, without building a model",
+    difficulty=1,
+    minutes=10,
+    skill="parameters from the shapes of the weights",
     kind="int",
     returns="the total number of parameters (an int)",
     verified=(
@@ -163,6 +173,12 @@ def _shape_cases() -> tuple[Case, ...]:
 
 SHAPE_EXERCISE = Exercise(
     name="output_shape",
+    forbidden=("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
+    frameworks=True,
+    write_yourself="work the shape out from n, T, O and the flag, without running a model",
+    difficulty=1,
+    minutes=5,
+    skill="output shapes and return_sequences",
     kind="shapes",
     returns="a tuple such as (n, O)",
     verified=(

@@ -1,5 +1,5 @@
-"""Checkers for the exercises of chapter 2, *Inside the layers*: the shapes of the five
-arrays, one timestep of the recurrence, and one timestep with its Dense output.
+"""Checkers for the exercises of chapter 2, *Inside the layers*: the shapes of the arrays of
+a stacked model, one timestep of the recurrence, and one timestep with its Dense output.
 
     h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)        y_t = h_t·Wo + Bo
 """
@@ -9,75 +9,116 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from ..keras_models import build_keras_model
+from ..keras_models import import_keras
 from .core import SHAPE_MIXUP, TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
-from .recurrence import MISTAKES, forward_cases, step_cases
+from .recurrence import MISTAKES, RECURRENCE_ROUTES, forward_cases, step_cases
 
-#: ``(D, H, O)`` of the hidden configurations, all three sizes different.
-SHAPE_CONFIGS = ((3, 5, 2), (4, 7, 6), (9, 2, 3))
+#: ``(D, H1, H2, O)`` of the hidden stacked models, all four sizes different.
+SHAPE_CONFIGS = ((3, 5, 4, 2), (4, 7, 3, 6), (9, 2, 6, 3))
 
 WEIGHT_SHAPE_MISTAKES = {
     "wx_transposed": Mistake(
         SHAPE_MIXUP,
-        "gave Wx as (H, D) instead of (D, H)",
-        "Keras multiplies row vectors from the left, x_t (n, D) @ Wx, so Wx is (D, H).",
+        "gave the input kernels Wx transposed, (units, inputs)",
+        "Keras multiplies row vectors from the left, x_t (n, D) @ Wx, so Wx is (inputs, units): "
+        "(D, H1) for the first layer, (H1, H2) for the second.",
     ),
     "wo_transposed": Mistake(
         SHAPE_MIXUP,
-        "gave Wo as (O, H) instead of (H, O)",
-        "The Dense layer computes h (n, H) @ Wo, so Wo is (H, O).",
+        "gave Wo as (O, H2) instead of (H2, O)",
+        "The Dense layer computes h (n, H2) @ Wo, so Wo is (H2, O).",
     ),
     "both_transposed": Mistake(
         SHAPE_MIXUP,
-        "gave Wx and Wo transposed, as in column-vector textbooks",
-        "Keras stores kernels as (inputs, outputs): Wx (D, H) and Wo (H, O).",
+        "gave every kernel transposed, as in column-vector textbooks",
+        "Keras stores kernels as (inputs, outputs): (D, H1), (H1, H2) and (H2, O).",
     ),
     "column_biases": Mistake(
         "column_bias",
-        "gave the biases as columns, (H, 1) and (O, 1)",
-        "Keras stores a bias as a flat vector, shape (H,) or (O,), added to every row.",
+        "gave the biases as columns, (H, 1)",
+        "Keras stores a bias as a flat vector, shape (H1,), (H2,) or (O,), added to every row.",
     ),
     "wh_by_inputs": Mistake(
         SHAPE_MIXUP,
-        "gave Wh as (D, H) instead of (H, H)",
-        "Wh maps the previous hidden state (H entries) to the new one (H entries).",
+        "gave each Wh the shape of its layer's Wx",
+        "Wh maps a layer's previous hidden state to the new one: (H1, H1), then (H2, H2).",
     ),
     "dense_first": Mistake(
         "wrong_order",
         "listed the Dense layer's arrays first",
-        "get_weights() follows the layers in order: SimpleRNN (Wx, Wh, Bh), then Dense.",
+        "get_weights() follows the layers in order: SimpleRNN(H1), SimpleRNN(H2), then Dense.",
+    ),
+    "second_reads_inputs": Mistake(
+        "second_layer_input",
+        "gave the second layer's Wx D rows, as if it read the inputs x_t",
+        "The second SimpleRNN reads the first one's states h_t (H1 entries each): its Wx is "
+        "(H1, H2).",
     ),
 }
 
 
-def _weight_shape_variants(D: int, H: int, O: int) -> dict[str, list[tuple[int, ...]]]:
+def _weight_shape_variants(D: int, H1: int, H2: int, O: int) -> dict[str, list[tuple[int, ...]]]:
+    def layout(wx1, wh1, b1, wx2, wh2, b2, wo, bo):
+        return [wx1, wh1, b1, wx2, wh2, b2, wo, bo]
+
+    right = layout((D, H1), (H1, H1), (H1,), (H1, H2), (H2, H2), (H2,), (H2, O), (O,))
     return {
-        "wx_transposed": [(H, D), (H, H), (H,), (H, O), (O,)],
-        "wo_transposed": [(D, H), (H, H), (H,), (O, H), (O,)],
-        "both_transposed": [(H, D), (H, H), (H,), (O, H), (O,)],
-        "column_biases": [(D, H), (H, H), (H, 1), (H, O), (O, 1)],
-        "wh_by_inputs": [(D, H), (D, H), (H,), (H, O), (O,)],
-        "dense_first": [(H, O), (O,), (D, H), (H, H), (H,)],
+        "wx_transposed": layout((H1, D), (H1, H1), (H1,), (H2, H1), (H2, H2), (H2,), (H2, O), (O,)),
+        "wo_transposed": [*right[:6], (O, H2), (O,)],
+        "both_transposed": layout(
+            (H1, D), (H1, H1), (H1,), (H2, H1), (H2, H2), (H2,), (O, H2), (O,)
+        ),
+        "column_biases": layout(
+            (D, H1), (H1, H1), (H1, 1), (H1, H2), (H2, H2), (H2, 1), (H2, O), (O, 1)
+        ),
+        "wh_by_inputs": layout((D, H1), (D, H1), (H1,), (H1, H2), (H1, H2), (H2,), (H2, O), (O,)),
+        "dense_first": [*right[6:], *right[:6]],
+        "second_reads_inputs": [*right[:3], (D, H2), *right[4:]],
     }
+
+
+def stacked_model(T: int, D: int, H1: int, H2: int, O: int):
+    """``Input(T, D) → SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``."""
+    keras = import_keras()
+    return keras.Sequential(
+        [
+            keras.Input((T, D)),
+            keras.layers.SimpleRNN(H1, return_sequences=True),
+            keras.layers.SimpleRNN(H2),
+            keras.layers.Dense(O),
+        ]
+    )
 
 
 @cache
 def _weight_shape_cases() -> tuple[Case, ...]:
     cases = []
-    for D, H, O in SHAPE_CONFIGS:
-        shapes = [tuple(a.shape) for a in build_keras_model(4, D, H, O).get_weights()]
-        variants = _weight_shape_variants(D, H, O)
-        cases.append(Case((D, H, O), shapes, f"D={D}, H={H}, O={O}", 0.0, variants))
+    for D, H1, H2, O in SHAPE_CONFIGS:
+        shapes = [tuple(a.shape) for a in stacked_model(4, D, H1, H2, O).get_weights()]
+        variants = _weight_shape_variants(D, H1, H2, O)
+        label = f"D={D}, H1={H1}, H2={H2}, O={O}"
+        cases.append(Case((D, H1, H2, O), shapes, label, 0.0, variants))
     return tuple(cases)
 
 
 WEIGHT_SHAPES_EXERCISE = Exercise(
     name="weight_shapes",
+    forbidden=(
+        "rnn_lab.build_keras_model",
+        "rnn_lab.random_weights",
+        "rnn_lab.weights_from_keras",
+        "rnn_lab.checks.ch02.stacked_model",
+    ),
+    frameworks=True,
+    write_yourself="work the shapes out from the sizes, without building the layers",
+    difficulty=1,
+    minutes=10,
+    skill="weight layout of stacked layers",
     kind="shapes",
-    returns="a list of 5 shapes",
+    returns="a list of 8 shapes: Wx, Wh, Bh of each SimpleRNN, then Wo, Bo",
     verified=(
-        f"the five shapes match Keras's get_weights() on {len(SHAPE_CONFIGS)} hidden "
-        "configurations with D, H, O all different."
+        f"the eight shapes match Keras's get_weights() on {len(SHAPE_CONFIGS)} hidden stacked "
+        "models with D, H1, H2, O all different."
     ),
     mistakes=WEIGHT_SHAPE_MISTAKES,
 )
@@ -86,7 +127,8 @@ WEIGHT_SHAPES_EXERCISE = Exercise(
 def check_weight_shapes(
     weight_shapes: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``weight_shapes(D, H, O)``: the shapes ``get_weights()`` returns, in order."""
+    """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
+    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``."""
     cases = list(_weight_shape_cases())
     return run_check(WEIGHT_SHAPES_EXERCISE, weight_shapes, cases, time_limit=time_limit)
 
@@ -103,6 +145,12 @@ STEP_VARIANTS = (
 
 STEP_EXERCISE = Exercise(
     name="step",
+    forbidden=RECURRENCE_ROUTES,
+    frameworks=True,
+    write_yourself="write the step yourself, with NumPy",
+    difficulty=1,
+    minutes=10,
+    skill="one step of the recurrence",
     kind="array",
     returns="h_t, an array of shape (n, H)",
     verified=(
@@ -130,6 +178,12 @@ STEP_OUTPUT_VARIANTS = (
 
 STEP_OUTPUT_EXERCISE = Exercise(
     name="step_output",
+    forbidden=RECURRENCE_ROUTES,
+    frameworks=True,
+    write_yourself="write the step and the Dense layer yourself, with NumPy",
+    difficulty=1,
+    minutes=10,
+    skill="one step and the Dense output",
     kind="array",
     returns="y_t, an array of shape (n, O)",
     verified=(

@@ -1,6 +1,6 @@
 """Checkers for the exercises of chapter 3, *The manual loop*: the forward pass for one
-sample, for a batch, for every timestep, from a given ``h0``; finding the timestep where
-two results differ most; and deciding whether two results agree.
+sample read backwards, for a batch, for every timestep, from a given ``h0``; finding the
+timestep where two results differ most; and deciding whether two results agree.
 
     h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh),  y_t = h_t·Wo + Bo,  h_0 = 0 unless given
     e_t = max over samples and outputs of |y_t(Keras) − y_t(manual)|
@@ -25,7 +25,7 @@ from .core import (
     call_with_time_limit,
     run_check,
 )
-from .recurrence import CONFIGS, MISTAKES, forward_cases
+from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, forward_cases
 
 _COMMON = (
     "wh_transposed",
@@ -52,38 +52,59 @@ _CASES_TEXT = f"{len(CONFIGS)} hidden cases (float32 and float64, random non-zer
 def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...], **kw) -> Exercise:
     mistakes = {variant: MISTAKES[variant] for variant in variants}
     return Exercise(
-        name=name, kind="array", returns=returns, verified=verified, mistakes=mistakes, **kw
+        name=name,
+        kind="array",
+        returns=returns,
+        verified=verified,
+        mistakes=mistakes,
+        forbidden=RECURRENCE_ROUTES,
+        frameworks=True,
+        write_yourself="write the loop yourself, with NumPy",
+        **kw,
     )
 
 
+#: The mistakes of the backwards loop: those of the forward loop, read in processing
+#: order, with reading forwards in place of reading backwards. (Starting from the state
+#: after the first input read is left out: its title speaks of x_1.)
+_NOT_BACKWARDS = ("reversed_time", "h0_first_input")
+BACKWARDS_VARIANTS = (*(v for v in FORWARD_VARIANTS if v not in _NOT_BACKWARDS), "not_reversed")
+
 FORWARD_ONE_EXERCISE = _exercise(
-    "forward_one",
-    "y_T for this sample, an array of shape (O,)",
-    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}.",
-    FORWARD_VARIANTS,
+    "forward_reversed",
+    "the output after the last step read, an array of shape (O,)",
+    f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
+    BACKWARDS_VARIANTS,
+    difficulty=2,
+    minutes=15,
+    skill="the loop over time, one sample, read backwards (go_backwards=True)",
 )
 
 
-def check_forward_one(
-    forward_one: Callable | None, *, time_limit: float = TIME_LIMIT_S
+def check_forward_reversed(
+    forward_reversed: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``forward_one(sample, weights)``: ``y_T`` ``(O,)`` for one ``(T, D)`` sample."""
-    cases = list(forward_cases(FORWARD_VARIANTS, one_sample=True))
-    return run_check(FORWARD_ONE_EXERCISE, forward_one, cases, time_limit=time_limit)
+    """Check ``forward_reversed(sample, weights)``: ``SimpleRNN(go_backwards=True) → Dense``
+    on one ``(T, D)`` sample, ``(O,)``: the recurrence over ``x_T, ..., x_1``."""
+    cases = list(forward_cases(BACKWARDS_VARIANTS, one_sample=True, backwards=True))
+    return run_check(FORWARD_ONE_EXERCISE, forward_reversed, cases, time_limit=time_limit)
 
 
 # --- vectorised over the batch ----------------------------------------------------------
 
 #: The batch the loop-over-samples test uses: many samples, few timesteps, so a loop
 #: over time touches single samples a handful of times and a loop over samples
-#: touches them at least ``LOOP_PROBE_N`` times.
+#: touches them at least ``LOOP_PROBE_N`` times. It is time-major, ``(T, n, D)``, as the
+#: exercise's input is.
 LOOP_PROBE_N, LOOP_PROBE_T = 64, 3
 
 
 class _SampleCounter(np.ndarray):
-    """An array that counts how often a single sample is taken out of it (``x[i]``,
-    ``x[i, t]``, ``for sample in x``). Views and results of arithmetic share the count,
-    so a loop over the samples of any array derived from ``x`` is seen too."""
+    """An array that counts how often an integer picks one row along its first or second
+    axis (``x[i]``, ``x[:, i]``, ``x[t, i]``, ``for row in x``): in a time-major batch a
+    loop over time makes T of them, a loop over the samples at least n. Views and results
+    of arithmetic share the count, so a loop over the samples of any array derived from
+    ``x`` (a transpose, a time slice) is seen too."""
 
     visits: list[int] | None = None
 
@@ -91,8 +112,8 @@ class _SampleCounter(np.ndarray):
         self.visits = getattr(obj, "visits", None)
 
     def __getitem__(self, index):
-        first = index[0] if isinstance(index, tuple) and index else index
-        if self.visits is not None and isinstance(first, (int, np.integer)):
+        picks = index[:2] if isinstance(index, tuple) else (index,)
+        if self.visits is not None and any(isinstance(i, (int, np.integer)) for i in picks):
             self.visits[0] += 1
         return super().__getitem__(index)
 
@@ -102,10 +123,11 @@ class _SampleCounter(np.ndarray):
 
 
 def single_sample_visits(forward_batch: Callable, *, time_limit: float = TIME_LIMIT_S) -> int:
-    """How many times ``forward_batch`` takes one sample out of a batch of
-    ``LOOP_PROBE_N``: a few (at most one per timestep) when vectorised, at least
+    """How many times ``forward_batch`` takes one row out of a time-major batch of
+    ``LOOP_PROBE_N`` samples: a few (about one per timestep) when vectorised, at least
     ``LOOP_PROBE_N`` when it loops over the samples."""
-    x = make_sequences(LOOP_PROBE_N, LOOP_PROBE_T, 3, seed=7).view(_SampleCounter)
+    batch_first = make_sequences(LOOP_PROBE_N, LOOP_PROBE_T, 3, seed=7)
+    x = np.ascontiguousarray(batch_first.transpose(1, 0, 2)).view(_SampleCounter)
     x.visits = [0]
     weights = random_weights(3, 5, 2, seed=7)
     try:
@@ -123,24 +145,29 @@ def _loop_over_samples(forward_batch: Callable) -> tuple[str, str] | None:
         "loops_over_samples",
         f"✗ `forward_batch` gives the right numbers, but it handles the samples one at a "
         f"time ({visits} single-sample accesses on a batch of n = {LOOP_PROBE_N}).\n"
-        "Keep only the loop over time: x[:, t, :] @ Wx is (n, H), all samples in one product.",
+        "Keep only the loop over time: x[t] @ Wx is (n, H), all samples in one product.",
     )
 
 
 FORWARD_BATCH_EXERCISE = _exercise(
     "forward_batch",
     "y_T for every sample, an array of shape (n, O)",
-    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, and the only loop is over time.",
+    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, given time-major, and the "
+    "only loop is over time.",
     FORWARD_VARIANTS,
     extra=_loop_over_samples,
+    difficulty=2,
+    minutes=15,
+    skill="the loop vectorised over samples, time-major input (T, n, D)",
 )
 
 
 def check_forward_batch(
     forward_batch: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``forward_batch(x, weights)``: ``y_T`` ``(n, O)``, vectorised over samples."""
-    cases = list(forward_cases(FORWARD_VARIANTS))
+    """Check ``forward_batch(x, weights)`` for a time-major ``x (T, n, D)``: ``y_T (n, O)``,
+    vectorised over the samples."""
+    cases = list(forward_cases(FORWARD_VARIANTS, time_major=True))
     return run_check(FORWARD_BATCH_EXERCISE, forward_batch, cases, time_limit=time_limit)
 
 
@@ -149,6 +176,9 @@ SEQUENCES_EXERCISE = _exercise(
     "every y_t, an array of shape (n, T, O)",
     f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
     SEQUENCE_VARIANTS,
+    difficulty=2,
+    minutes=15,
+    skill="every output, return_sequences=True",
 )
 
 
@@ -165,6 +195,9 @@ FROM_H0_EXERCISE = _exercise(
     "y_T for every sample, an array of shape (n, O)",
     f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0.",
     FROM_H0_VARIANTS,
+    difficulty=1,
+    minutes=10,
+    skill="a given initial state",
 )
 
 
@@ -269,6 +302,12 @@ def _worst_cases() -> tuple[Case, ...]:
 
 WORST_EXERCISE = Exercise(
     name="worst_timestep",
+    forbidden=("rnn_lab.error_per_timestep",),
+    frameworks=True,
+    write_yourself="reduce the differences yourself, with NumPy",
+    difficulty=2,
+    minutes=15,
+    skill="reducing over the right axes",
     kind="int",
     returns="a timestep t between 1 and T",
     verified=(
@@ -290,11 +329,13 @@ def check_worst_timestep(
 # --- do two results agree? ---------------------------------------------------------------
 
 #: Differences a learner's ``agree`` is tried on: ``(dtype, kind, size)``. ``ulps`` nudges
-#: entries by a few units in the last place (honest rounding, must agree); ``offset`` adds
-#: ``size`` to one entry (a mistake, must not agree; negative sizes catch a forgotten
-#: abs); ``large`` does the same on values of order 1000, where a relative tolerance
-#: (np.allclose's) would excuse it; ``float32`` rounds float64 results to float32 (a
-#: real loss of precision).
+#: entries by a few units in the last place (honest rounding, must agree), ``large_ulps``
+#: does the same on values of order 1000, where one ulp of float32 is 6e-5 (still
+#: honest: only a relative part in the tolerance accepts it); ``zeros`` puts exact zeros
+#: in one result and 3e-8 in the other (honest: only an absolute part accepts it);
+#: ``offset`` adds ``size`` to one entry (a mistake, must not agree; negative sizes catch a
+#: forgotten abs), ``large`` does it on values of order 1000; ``float32`` rounds float64
+#: results to float32 (a real loss of precision).
 AGREE_CASES = (
     ("float32", "ulps", 3),
     ("float64", "ulps", 3),
@@ -304,67 +345,97 @@ AGREE_CASES = (
     ("float32", "offset", -0.5),
     ("float64", "offset", +0.5),
     ("float64", "offset", -1e-9),
-    ("float32", "large", 5e-3),
+    ("float32", "large_ulps", 3),
+    ("float32", "large", 1.0),
+    ("float32", "zeros", 3e-8),
+    ("float64", "large_ulps", 3),
 )
 #: A tolerance loose enough to let a 1e-3 mistake through, as a hand-picked "small
 #: number" often is.
 LOOSE_ATOL = 1e-2
 
+_TOLERANCE_ADVICE = (
+    "use both parts of chapter 6's tolerance with the arrays' dtype: "
+    "|keras_y − manual_y| ≤ tol + tol·|keras_y|, tol = rnn_lab.tolerance_for(keras_y.dtype)"
+)
 AGREE_MISTAKES = {
     "float64_tolerance": Mistake(
         "float64_tolerance",
         "compared float32 results at a float64 tolerance",
-        "Honest float32 rounding is about 1e-7: use the tolerance of the arrays' dtype, "
-        "rnn_lab.tolerance_for(keras_y.dtype) (1e-5 for float32, 1e-12 for float64).",
+        "Honest float32 rounding is about 1e-7 relative: " + _TOLERANCE_ADVICE + ".",
     ),
     "exact_equality": Mistake(
         "exact_equality",
         "compared for exact equality",
         "Keras and NumPy add the terms in different orders, so honest results differ in the "
-        "last bits: allow rnn_lab.tolerance_for(keras_y.dtype).",
+        "last bits: " + _TOLERANCE_ADVICE + ".",
     ),
     "float32_tolerance": Mistake(
         "float32_tolerance",
         "compared float64 results at the float32 tolerance",
-        "In float64 a difference of 1e-8 is not rounding: use the tolerance of the arrays' "
-        "dtype, rnn_lab.tolerance_for(keras_y.dtype).",
+        "In float64 a difference of 1e-8 is not rounding: " + _TOLERANCE_ADVICE + ".",
     ),
     "allclose_default": Mistake(
         "float32_tolerance",
         "used np.allclose with its default tolerances (rtol=1e-05, atol=1e-08)",
-        "Those defaults are float32-sized and relative: pass atol=tolerance_for(dtype), rtol=0.",
+        "Those defaults are float32-sized whatever the dtype: pass "
+        "rtol=tol, atol=tol with tol = rnn_lab.tolerance_for(keras_y.dtype).",
     ),
     "too_loose": Mistake(
         "too_loose",
         f"used a tolerance so loose ({LOOSE_ATOL:g}) that a real mistake passes",
-        "A difference of 1e-3 is a bug, not rounding: use rnn_lab.tolerance_for(keras_y.dtype).",
+        "A difference of 1e-3 is a bug, not rounding: " + _TOLERANCE_ADVICE + ".",
     ),
     "no_abs_ab": Mistake(
         "no_abs",
         "compared the signed difference keras_y − manual_y",
-        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).max().",
+        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).",
     ),
     "no_abs_ba": Mistake(
         "no_abs",
         "compared the signed difference manual_y − keras_y",
-        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).max().",
+        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).",
+    ),
+    "absolute_only": Mistake(
+        "absolute_only",
+        "used only an absolute tolerance",
+        "Rounding scales with the size of the numbers (chapter 6): on values of order 1000 one "
+        "float32 ulp is 6e-5. Add the relative part: tol + tol·|keras_y|.",
+    ),
+    "relative_only": Mistake(
+        "relative_only",
+        "used only a relative tolerance",
+        "Near zero a relative tolerance allows nothing, yet an exact 0 in one result and 3e-8 "
+        "in the other is honest rounding: keep the absolute part, tol + tol·|keras_y|.",
     ),
 }
 
 
+def _within(diff: np.ndarray, reference: np.ndarray, atol: float, rtol: float) -> bool:
+    return bool(np.all(diff <= atol + rtol * np.abs(reference)))
+
+
 def _agree_answers(a: np.ndarray, b: np.ndarray) -> tuple[bool, dict[str, bool]]:
-    diff = a.astype(np.float64) - b.astype(np.float64)
-    worst = float(np.abs(diff).max())
-    tolerance = tolerance_for(a.dtype)
-    return worst <= tolerance, {
-        "float64_tolerance": worst <= FLOAT64_ATOL,
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    diff = a64 - b64
+    tol = tolerance_for(a.dtype)
+    return _within(np.abs(diff), a64, tol, tol), {
+        "float64_tolerance": _within(np.abs(diff), a64, FLOAT64_ATOL, FLOAT64_ATOL),
         "exact_equality": bool(np.array_equal(a, b)),
-        "float32_tolerance": worst <= FLOAT32_ATOL,
+        "float32_tolerance": _within(np.abs(diff), a64, FLOAT32_ATOL, FLOAT32_ATOL),
         "allclose_default": bool(np.allclose(a, b)),
-        "too_loose": worst <= LOOSE_ATOL,
-        "no_abs_ab": float(diff.max()) <= tolerance,
-        "no_abs_ba": float((-diff).max()) <= tolerance,
+        "too_loose": _within(np.abs(diff), a64, LOOSE_ATOL, LOOSE_ATOL),
+        "no_abs_ab": _within(diff, a64, tol, tol),
+        "no_abs_ba": _within(-diff, a64, tol, tol),
+        "absolute_only": _within(np.abs(diff), a64, tol, 0.0),
+        "relative_only": _within(np.abs(diff), a64, 0.0, tol),
     }
+
+
+def _nudged(b: np.ndarray, picked: np.ndarray, ulps: int) -> np.ndarray:
+    for _ in range(ulps):
+        b = np.where(picked, np.nextafter(b, b.dtype.type(np.inf)), b)
+    return b
 
 
 @cache
@@ -372,22 +443,27 @@ def _agree_cases() -> tuple[Case, ...]:
     cases = []
     for index, (dtype, kind, size) in enumerate(AGREE_CASES):
         rng = np.random.default_rng(3000 + index)
-        a = rng.uniform(-2, 2, (6, 5, 3)) * (1000 if kind == "large" else 1)
-        a = a.astype(dtype)
+        large = kind in ("large", "large_ulps")
+        a = (rng.uniform(-2, 2, (6, 5, 3)) * (1000 if large else 1)).astype(dtype)
         b = a.copy()
-        if kind == "ulps":
-            picked = rng.random(a.shape) < 0.5
-            for _ in range(int(size)):
-                b = np.where(picked, np.nextafter(b, b.dtype.type(np.inf)), b)
+        if kind in ("ulps", "large_ulps"):
+            b = _nudged(b, rng.random(a.shape) < 0.5, int(size))
         elif kind in ("offset", "large"):
             b[tuple(rng.integers(0, s) for s in a.shape)] += a.dtype.type(size)
+        elif kind == "zeros":
+            zeros = rng.random(a.shape) < 0.2
+            a[zeros] = 0.0
+            b = np.where(zeros, a.dtype.type(size), a)
         else:
             b = a.astype(np.float32).astype(a.dtype)
         a.flags.writeable = b.flags.writeable = False
         expected, variants = _agree_answers(a, b)
-        label = f"{dtype}, {'a few units in the last place' if kind == 'ulps' else kind}"
-        if kind in ("offset", "large"):
-            label = f"{dtype}, one entry off by {size:+g}"
+        label = {
+            "ulps": f"{dtype}, a few units in the last place",
+            "large_ulps": f"{dtype}, a few units in the last place on values of order 1000",
+            "zeros": f"{dtype}, exact zeros against {size:g}",
+            "float32": f"{dtype}, float64 results rounded to float32",
+        }.get(kind, f"{dtype}, one entry off by {size:+g}")
         if kind == "large":
             label += " on values of order 1000"
         cases.append(Case((a, b), expected, label, 0.0, variants))
@@ -396,17 +472,24 @@ def _agree_cases() -> tuple[Case, ...]:
 
 AGREE_EXERCISE = Exercise(
     name="agree",
+    forbidden=("rnn_lab.measure_agreement",),
+    write_yourself="write the comparison yourself",
+    difficulty=2,
+    minutes=20,
+    skill="tolerances per dtype, relative and absolute",
     kind="bool",
     returns="True or False",
     verified=(
         f"right on {len(AGREE_CASES)} hidden pairs: honest float32 and float64 rounding "
-        "agree; real mistakes (of either sign, down to 1e-9 in float64, also on large "
-        "values) and float32 rounding of float64 results do not."
+        "agree, also on values of order 1000 and next to exact zeros; real mistakes (of "
+        "either sign, down to 1e-9 in float64, also on large values) and float32 rounding "
+        "of float64 results do not."
     ),
     mistakes=AGREE_MISTAKES,
 )
 
 
 def check_agree(agree: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``agree(keras_y, manual_y)``: ``max |keras_y − manual_y| ≤ tolerance_for(dtype)``."""
+    """Check ``agree(keras_y, manual_y)``: ``|keras_y − manual_y| ≤ tol + tol·|keras_y|``
+    everywhere, ``tol = tolerance_for(dtype)``."""
     return run_check(AGREE_EXERCISE, agree, list(_agree_cases()), time_limit=time_limit)

@@ -19,7 +19,7 @@ from ..stability import spectral_radius
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, random_weights
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
-from .recurrence import CONFIGS, MISTAKES, hidden_only, setting
+from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, hidden_only, setting
 from .variants import forward_variant
 
 #: The factors ``s`` the hidden cases scale ``Wh`` by, one per case (cycled).
@@ -101,6 +101,12 @@ def _scaled_cases() -> tuple[Case, ...]:
 
 SCALED_EXERCISE = Exercise(
     name="scaled_states",
+    forbidden=RECURRENCE_ROUTES,
+    frameworks=True,
+    write_yourself=("write the loop yourself (weights.scaled(...) is fine, hidden_states is not)"),
+    difficulty=2,
+    minutes=15,
+    skill="every hidden state with Wh scaled",
     kind="array",
     returns="every hidden state h_t, an array of shape (n, T, H)",
     verified=(
@@ -175,6 +181,9 @@ def _doubled_exercise() -> Exercise:
     )
     return Exercise(
         name="prediction",
+        difficulty=1,
+        minutes=5,
+        skill="predicting what a larger Wh does",
         kind="letter",
         returns="one letter",
         is_function=False,

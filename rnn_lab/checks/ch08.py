@@ -1,10 +1,11 @@
 """Checkers for the exercises of chapter 8, *Training side by side*: one update of SGD with
-momentum and one update of Adam, both with Keras's exact rules.
+momentum, one of Adam's AMSGrad variant, clipping by global norm, the training loop against
+``fit``, and Nesterov momentum, all with Keras's exact rules.
 
     SGD with momentum:  m ← μ·m - η·g,  w ← w + m
-    Adam, update t:     α_t = η·sqrt(1 - β2^t) / (1 - β1^t)
+    AMSGrad, update t:  α_t = η·sqrt(1 - β2^t) / (1 - β1^t)
                         m ← m + (g - m)(1 - β1),  v ← v + (g² - v)(1 - β2)
-                        w ← w - α_t·m / (sqrt(v) + ε)
+                        v_max ← max(v_max, v),    w ← w - α_t·m / (sqrt(v_max) + ε)
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ def _momentum_cases() -> tuple[Case, ...]:
 
 MOMENTUM_EXERCISE = Exercise(
     name="momentum_step",
+    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    frameworks=True,
+    write_yourself="write the update rule yourself, with NumPy",
+    difficulty=1,
+    minutes=10,
+    skill="SGD with momentum, Keras's rule",
     kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
@@ -123,19 +130,30 @@ def check_momentum_step(
     return run_check(MOMENTUM_EXERCISE, momentum_step, cases, time_limit=time_limit)
 
 
-# --- Adam ----------------------------------------------------------------------------------
+# --- AMSGrad: Adam with amsgrad=True -------------------------------------------------------
 
 ADAM_MISTAKES = {
+    "no_max": Mistake(
+        "missing_max",
+        "took a plain Adam step, with v instead of the running maximum",
+        "AMSGrad keeps v_max = max(v_max, v) after updating v, and divides by sqrt(v_max): "
+        "the step can only shrink where v once was large.",
+    ),
+    "stale_max": Mistake(
+        "stale_max",
+        "divided by the old maximum, without this update's v in it",
+        "Update v first, then v_max = np.maximum(v_max, v), then use that new v_max.",
+    ),
     "paper_epsilon": Mistake(
         "paper_epsilon",
-        "followed the Adam paper: ε added to sqrt(v̂), the bias-corrected moment",
-        "Keras folds both corrections into α_t and adds ε to the uncorrected sqrt(v): "
-        "w - alpha * m / (np.sqrt(v) + eps).",
+        "followed the Adam paper: ε added to the bias-corrected sqrt(v̂)",
+        "Keras folds both corrections into α_t and adds ε to the uncorrected "
+        "sqrt(v_max): w - alpha * m / (np.sqrt(v_max) + eps).",
     ),
     "epsilon_in_sqrt": Mistake(
         "epsilon_in_sqrt",
-        "put ε inside the square root, sqrt(v + ε)",
-        "ε is added after the root: np.sqrt(v) + eps.",
+        "put ε inside the square root, sqrt(v_max + ε)",
+        "ε is added after the root: np.sqrt(v_max) + eps.",
     ),
     "no_correction": Mistake(
         "missing_bias_correction",
@@ -145,12 +163,12 @@ ADAM_MISTAKES = {
     "old_moments": Mistake(
         "old_moments",
         "used the moments from before this update",
-        "Update m and v with this g first, then use the new m and v in the step.",
+        "Update m and v with this g first, then use the new m and the new maximum.",
     ),
     "step_uphill": Mistake(
         "wrong_sign",
         "added the step, so the weights go uphill",
-        "Adam moves against the gradient: w - alpha * m / (np.sqrt(v) + eps).",
+        "Adam moves against the gradient: w - alpha * m / (np.sqrt(v_max) + eps).",
     ),
     "t_from_zero": Mistake(
         "off_by_one",
@@ -160,8 +178,8 @@ ADAM_MISTAKES = {
 }
 
 
-def _adam_answers(w, g, m, v, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    w, g, m, v = (a.astype(np.float64) for a in (w, g, m, v))
+def _adam_answers(w, g, m, v, v_max, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    w, g, m, v, v_max = (a.astype(np.float64) for a in (w, g, m, v, v_max))
     b1, b2, eps = betas
 
     def alpha(step: int) -> float:
@@ -169,15 +187,18 @@ def _adam_answers(w, g, m, v, t, lr, betas) -> tuple[np.ndarray, dict[str, np.nd
 
     new_m = m + (g - m) * (1 - b1)
     new_v = v + (g * g - v) * (1 - b2)
-    step = alpha(t) * new_m / (np.sqrt(new_v) + eps)
-    m_hat, v_hat = new_m / (1 - b1**t), new_v / (1 - b2**t)
+    new_max = np.maximum(v_max, new_v)
+    step = alpha(t) * new_m / (np.sqrt(new_max) + eps)
+    m_hat, v_hat = new_m / (1 - b1**t), new_max / (1 - b2**t)
     return w - step, {
+        "no_max": w - alpha(t) * new_m / (np.sqrt(new_v) + eps),
+        "stale_max": w - alpha(t) * new_m / (np.sqrt(v_max) + eps),
         "paper_epsilon": w - lr * m_hat / (np.sqrt(v_hat) + eps),
-        "epsilon_in_sqrt": w - alpha(t) * new_m / np.sqrt(new_v + eps),
-        "no_correction": w - lr * new_m / (np.sqrt(new_v) + eps),
-        "old_moments": w - alpha(t) * m / (np.sqrt(v) + eps),
+        "epsilon_in_sqrt": w - alpha(t) * new_m / np.sqrt(new_max + eps),
+        "no_correction": w - lr * new_m / (np.sqrt(new_max) + eps),
+        "old_moments": w - alpha(t) * m / (np.sqrt(np.maximum(v_max, v)) + eps),
         "step_uphill": w + step,
-        "t_from_zero": w - alpha(t + 1) * new_m / (np.sqrt(new_v) + eps),
+        "t_from_zero": w - alpha(t + 1) * new_m / (np.sqrt(new_max) + eps),
     }
 
 
@@ -186,28 +207,369 @@ def _adam_cases() -> tuple[Case, ...]:
     cases = []
     for index, (shape, dtype, t, lr, betas) in enumerate(ADAM_CASES):
         w, g, m, v = _arrays(100 + index, shape, dtype, 0.1)
-        expected, variants = _adam_answers(w, g, m, v, t, lr, betas)
+        # A running maximum twice this update's v in every other entry and half of it in
+        # the rest, so that leaving out the maximum, or this update's v in it, both show.
         b1, b2, eps = betas
+        new_v = v.astype(np.float64) + (g.astype(np.float64) ** 2 - v) * (1 - b2)
+        factor = np.where(np.arange(v.size) % 2 == 0, 2.0, 0.5).reshape(v.shape)
+        v_max = (new_v * factor).astype(dtype)
+        v_max.flags.writeable = False
+        expected, variants = _adam_answers(w, g, m, v, v_max, t, lr, betas)
         label = f"shape {shape}, {dtype}, t={t}, lr={lr:g}, β1={b1:g}, β2={b2:g}, ε={eps:g}"
-        args = (w, g, m, v, t, lr, b1, b2, eps)
+        args = (w, g, m, v, v_max, t, lr, b1, b2, eps)
         cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
 
 
 ADAM_EXERCISE = Exercise(
-    name="adam_step",
+    name="amsgrad_step",
+    forbidden=("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    frameworks=True,
+    write_yourself="write the update rule yourself, with NumPy",
+    difficulty=2,
+    minutes=20,
+    skill="Adam's AMSGrad variant, Keras's exact rule",
     kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
-        f"the update matches Keras's Adam rule (ε on the uncorrected sqrt(v), bias "
-        f"corrections in α_t) on {len(ADAM_CASES)} hidden cases (float32 and float64, "
-        "t = 1 to 5, ε large enough that its placement matters)."
+        "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
+        f"the uncorrected sqrt, bias corrections in α_t) on {len(ADAM_CASES)} hidden cases "
+        "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
 )
 
 
-def check_adam_step(adam_step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``adam_step(w, g, m, v, t, lr, beta_1, beta_2, epsilon)``: the new ``w`` after
-    update ``t``, given the moments ``m``, ``v`` from before it."""
-    return run_check(ADAM_EXERCISE, adam_step, list(_adam_cases()), time_limit=time_limit)
+def check_amsgrad_step(
+    amsgrad_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
+    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``."""
+    return run_check(ADAM_EXERCISE, amsgrad_step, list(_adam_cases()), time_limit=time_limit)
+
+
+# --- Exercise 8.3: clipping by the global norm --------------------------------------------
+
+#: The five gradient arrays, in the order of ``model.trainable_variables``.
+GRAD_PARTS = ("dWx", "dWh", "dBh", "dWo", "dBo")
+#: Hidden cases: ``(D, H, O, dtype, gradient scale, clip_norm)``. Some gradients are longer
+#: than ``clip_norm`` (they must shrink), one is shorter (it must stay as it is); the five
+#: arrays have very different norms, so clipping each one separately gives other numbers.
+CLIP_CASES = (
+    (3, 4, 2, "float32", 1.0, 1.0),
+    (2, 5, 3, "float64", 2.0, 3.0),
+    (4, 3, 2, "float64", 0.05, 1.0),
+    (3, 6, 1, "float32", 0.5, 0.25),
+)
+
+CLIP_MISTAKES = {
+    "each_separately": Mistake(
+        "clipped_each_array",
+        "clipped each array by its own norm (Keras's clipnorm), not by the global norm",
+        "global_clipnorm scales all five arrays by one factor, clip_norm / max(‖g‖, clip_norm), "
+        "where ‖g‖ = sqrt(Σ over all arrays of Σ g²): the direction of the whole gradient is kept.",
+    ),
+    "always_rescale": Mistake(
+        "always_rescaled",
+        "rescaled to length clip_norm even when the gradient was shorter",
+        "Clipping only ever shrinks: a gradient whose norm is at most clip_norm is unchanged, "
+        "so divide by max(norm, clip_norm).",
+    ),
+    "squared_norm": Mistake(
+        "forgot_sqrt",
+        "used the squared norm Σ g² instead of its square root",
+        "The norm is sqrt(Σ g²) over all five arrays.",
+    ),
+    "inverted": Mistake(
+        "inverted_factor",
+        "multiplied by norm / clip_norm instead of clip_norm / norm",
+        "A long gradient must shrink: the factor is clip_norm / max(norm, clip_norm) ≤ 1.",
+    ),
+    "clip_values": Mistake(
+        "clipped_values",
+        "clipped each entry to [−clip_norm, clip_norm] (np.clip), clipping by value",
+        "Clipping by norm rescales the whole gradient, keeping its direction; np.clip cuts "
+        "entries one by one and changes the direction.",
+    ),
+}
+
+
+def _norm(arrays) -> float:
+    return float(np.sqrt(sum(np.sum(np.square(np.asarray(a, np.float64))) for a in arrays)))
+
+
+def clip_variant(grads, clip_norm: float, mistake: str | None = None) -> tuple:
+    grads = [np.asarray(g, np.float64) for g in grads]
+    norm = _norm(grads)
+    if mistake == "each_separately":
+        return tuple(g * clip_norm / max(_norm([g]), clip_norm) for g in grads)
+    if mistake == "always_rescale":
+        return tuple(g * clip_norm / norm for g in grads)
+    if mistake == "squared_norm":
+        return tuple(g * clip_norm / max(norm**2, clip_norm) for g in grads)
+    if mistake == "inverted":
+        return tuple(g * max(norm, clip_norm) / clip_norm for g in grads)
+    if mistake == "clip_values":
+        return tuple(np.clip(g, -clip_norm, clip_norm) for g in grads)
+    return tuple(g * clip_norm / max(norm, clip_norm) for g in grads)
+
+
+@cache
+def _clip_cases() -> tuple[Case, ...]:
+    import tensorflow as tf
+
+    cases = []
+    for index, (D, H, O, dtype, scale, clip_norm) in enumerate(CLIP_CASES):
+        rng = np.random.default_rng(8300 + index)
+        shapes = ((D, H), (H, H), (H,), (H, O), (O,))
+        sizes = (1.0, 0.3, 2.0, 0.6, 1.5)  # very different norms per array
+        grads = [
+            (rng.normal(0.0, scale * s, shape)).astype(dtype)
+            for shape, s in zip(shapes, sizes, strict=True)
+        ]
+        for g in grads:
+            g.flags.writeable = False
+        clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip_norm)
+        expected = tuple(np.asarray(c) for c in clipped)
+        variants = {name: clip_variant(grads, clip_norm, name) for name in CLIP_MISTAKES}
+        label = f"D={D}, H={H}, O={O}, {dtype}, ‖g‖ = {_norm(grads):.3g}, clip_norm = {clip_norm:g}"
+        cases.append(Case((grads, clip_norm), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+CLIP_EXERCISE = Exercise(
+    name="clip_grads",
+    kind="arrays",
+    parts=GRAD_PARTS,
+    returns="the five clipped arrays, in the order they were given",
+    verified=(
+        f"the five arrays match tf.clip_by_global_norm (what Keras's global_clipnorm does) on "
+        f"{len(CLIP_CASES)} hidden cases, gradients longer and shorter than clip_norm "
+        "(float32 and float64)."
+    ),
+    mistakes=CLIP_MISTAKES,
+    forbidden=(
+        "rnn_lab.clip_by_global_norm",
+        "rnn_lab.global_norm",
+        "rnn_lab.optimizers.clip_each_by_norm",
+    ),
+    frameworks=True,
+    write_yourself="compute the norm and the factor yourself, with NumPy",
+    difficulty=2,
+    minutes=15,
+    skill="gradient clipping by global norm",
+)
+
+
+def check_clip_grads(
+    clip_grads: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
+    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together."""
+    return run_check(CLIP_EXERCISE, clip_grads, list(_clip_cases()), time_limit=time_limit)
+
+
+# --- Exercise 8.4: the training loop, against Keras's fit ------------------------------------
+
+#: Hidden runs: ``(n, T, D, H, O, dtype, learning rate, epochs, batch_size)``. ``n`` is never
+#: a multiple of the batch size, so the last, shorter batch has to be there.
+TRAIN_CASES = (
+    (10, 5, 2, 4, 2, "float32", 0.1, 2, 4),
+    (7, 4, 3, 5, 1, "float64", 0.05, 3, 3),
+)
+
+TRAIN_MISTAKES = {
+    "no_update": Mistake(
+        "weights_not_updated",
+        "never carried the updated weights to the next step",
+        "Each step must start from the weights the previous step produced: "
+        "weights = SimpleRNNWeights(*[w - lr * g ...]) and use that `weights` next.",
+    ),
+    "ascent": Mistake(
+        "wrong_sign",
+        "added the gradient, w + η·g (gradient ascent)",
+        "Descend: w - lr * g, against the gradient.",
+    ),
+    "dropped_last_batch": Mistake(
+        "dropped_last_batch",
+        "left out the last, shorter batch",
+        "Keras cuts x[0:b], x[b:2b], ... and keeps the remainder as a smaller last batch: "
+        "for start in range(0, n, batch_size).",
+    ),
+    "full_batch": Mistake(
+        "full_batch",
+        "took one step per epoch on the whole data set",
+        "fit takes one step per batch: ceil(n / batch_size) steps per epoch.",
+    ),
+    "one_epoch": Mistake(
+        "one_epoch",
+        "ran only one epoch",
+        "Loop over the epochs around the loop over the batches.",
+    ),
+    "restart_each_epoch": Mistake(
+        "restarted_each_epoch",
+        "restarted every epoch from the initial weights",
+        "Training continues across epochs: set the weights once, before the epoch loop.",
+    ),
+}
+
+
+def train_variant(x, y, weights, lr, epochs, batch_size, mistake: str | None = None) -> np.ndarray:
+    from ..backward import manual_backward
+    from ..weights import SimpleRNNWeights
+
+    n = x.shape[0]
+    stop = n - n % batch_size if mistake == "dropped_last_batch" else n
+    size = n if mistake == "full_batch" else batch_size
+    losses, start_weights = [], weights
+    for _ in range(1 if mistake == "one_epoch" else epochs):
+        if mistake == "restart_each_epoch":
+            weights = start_weights
+        for start in range(0, stop, size):
+            batch = slice(start, min(start + size, n))
+            result = manual_backward(x[batch], y[batch], weights)
+            losses.append(result.loss)
+            sign = 1 if mistake == "ascent" else -1
+            new = SimpleRNNWeights(
+                *(
+                    w + w.dtype.type(sign * lr) * g
+                    for w, g in zip(weights.as_list(), result.grads.as_list(), strict=True)
+                )
+            )
+            if mistake != "no_update":
+                weights = new
+    return np.array(losses)
+
+
+@cache
+def _train_cases() -> tuple[Case, ...]:
+    from ..data import make_sequences
+    from ..optimizers import SGD
+    from ..training import train_keras
+    from ..weights import random_weights
+
+    cases = []
+    for index, (n, T, D, H, O, dtype, lr, epochs, batch_size) in enumerate(TRAIN_CASES):
+        seed = 8400 + index
+        x = make_sequences(n, T, D, seed=seed, dtype=dtype)
+        y = np.random.default_rng(seed).normal(0.0, 0.5, (n, O)).astype(dtype)
+        weights = random_weights(D, H, O, seed=seed, dtype=dtype)
+        x.flags.writeable = y.flags.writeable = False
+        fit = train_keras(
+            x, y, weights, SGD(learning_rate=lr), epochs=epochs, batch_size=batch_size
+        )
+        variants = {
+            name: train_variant(x, y, weights, lr, epochs, batch_size, name)
+            for name in TRAIN_MISTAKES
+        }
+        label = (
+            f"n={n}, T={T}, D={D}, H={H}, O={O}, {dtype}, lr={lr:g}, epochs={epochs}, "
+            f"batch_size={batch_size}"
+        )
+        args = (x, y, weights, lr, epochs, batch_size)
+        cases.append(Case(args, fit.losses, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+TRAIN_EXERCISE = Exercise(
+    name="train_sgd",
+    kind="array",
+    returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
+    verified=(
+        "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
+        f"step, on {len(TRAIN_CASES)} hidden runs (float32 and float64, a shorter last batch, "
+        "several epochs)."
+    ),
+    mistakes=TRAIN_MISTAKES,
+    forbidden=(
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+        "rnn_lab.optimizers.SGD.step",
+        "rnn_lab.optimizers.Adam.step",
+    ),
+    frameworks=True,
+    write_yourself="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
+    difficulty=2,
+    minutes=25,
+    skill="a training loop: batches, epochs, updates",
+)
+
+
+def check_train_sgd(train_sgd: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
+    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them."""
+    return run_check(TRAIN_EXERCISE, train_sgd, list(_train_cases()), time_limit=time_limit)
+
+
+# --- Exercise 8.5: Nesterov momentum -----------------------------------------------------------
+
+NESTEROV_MISTAKES = {
+    "plain_momentum": Mistake(
+        "plain_momentum",
+        "took the plain momentum step w + m",
+        "Nesterov looks ahead: after m = μ·m − η·g, the step is w + μ·m − η·g.",
+    ),
+    "gradient_twice": Mistake(
+        "gradient_twice",
+        "took the momentum step w + m and then the gradient step again, w + m − η·g",
+        "The look-ahead replaces the plain step: w + μ·m − η·g with the new m (μ·m, not m).",
+    ),
+    "no_gradient_term": Mistake(
+        "missing_gradient_term",
+        "left out the − η·g term, w + μ·m",
+        "Keras's Nesterov step is w + μ·m − η·g with the new m.",
+    ),
+    "plain_sgd": Mistake(
+        "ignored_velocity",
+        "ignored the velocity, a plain SGD step w − η·g",
+        "Keep the running velocity: m = momentum * m - lr * g.",
+    ),
+}
+
+
+def _nesterov_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    w, g, m = (a.astype(np.float64) for a in (w, g, m))
+    new_m = mu * m - lr * g
+    return w + mu * new_m - lr * g, {
+        "plain_momentum": w + new_m,
+        "gradient_twice": w + new_m - lr * g,
+        "no_gradient_term": w + mu * new_m,
+        "plain_sgd": w - lr * g,
+    }
+
+
+@cache
+def _nesterov_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (shape, dtype, lr, mu) in enumerate(MOMENTUM_CASES):
+        w, g, m, _ = _arrays(50 + index, shape, dtype, 1.0)
+        expected, variants = _nesterov_answers(w, g, m, lr, mu)
+        label = f"shape {shape}, {dtype}, lr={lr:g}, momentum={mu:g}"
+        cases.append(Case((w, g, m, lr, mu), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+NESTEROV_EXERCISE = Exercise(
+    name="nesterov_step",
+    kind="array",
+    returns="the updated weights, an array of the shape of w",
+    verified=(
+        "w + μ·m − η·g with m = μ·m − η·g, Keras's SGD(momentum=μ, nesterov=True) rule, on "
+        f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
+    ),
+    mistakes=NESTEROV_MISTAKES,
+    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    frameworks=True,
+    write_yourself="write the update rule yourself, with NumPy",
+    difficulty=2,
+    minutes=15,
+    skill="Nesterov momentum, a rule the chapter did not show",
+)
+
+
+def check_nesterov_step(
+    nesterov_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``."""
+    cases = list(_nesterov_cases())
+    return run_check(NESTEROV_EXERCISE, nesterov_step, cases, time_limit=time_limit)

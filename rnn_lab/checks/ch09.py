@@ -20,7 +20,7 @@ import numpy as np
 from ..cells import CellWeights, random_cell_weights, sigmoid, trace_gates
 from ..data import make_sequences
 from ..keras_models import import_keras
-from ..tolerances import tolerance_for
+from ..tolerances import FLOAT32_ATOL, tolerance_for
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
@@ -32,14 +32,23 @@ SEQUENCE_CONFIGS = (
 )
 
 
-def sequence_cases(kind: str, variant: Callable, names: tuple[str, ...], seed: int) -> list[Case]:
+def sequence_cases(
+    kind: str,
+    variant: Callable,
+    names: tuple[str, ...],
+    seed: int,
+    *,
+    reset_after: bool | None = None,
+) -> list[Case]:
     """One case per config: ``(x, weights)``, every ``h_t`` expected, and each variant's
     answer. ``x`` and the weights are read-only, so an in-place change is reported."""
     cases = []
     for index, (n, T, D, H, dtype) in enumerate(SEQUENCE_CONFIGS):
         x = make_sequences(n, T, D, seed=seed + index, dtype=dtype)
         x.flags.writeable = False
-        weights = random_cell_weights(kind, D, H, seed=seed + index, dtype=dtype)
+        weights = random_cell_weights(
+            kind, D, H, seed=seed + index, dtype=dtype, reset_after=reset_after
+        )
         expected = trace_gates(weights, x)["h"]
         variants = {name: variant(x, weights, name) for name in names}
         label = f"n={n}, T={T}, D={D}, H={H}, {dtype}"
@@ -136,6 +145,18 @@ def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np
 
 LSTM_FORWARD_EXERCISE = Exercise(
     name="lstm_forward",
+    forbidden=(
+        "rnn_lab.trace_gates",
+        "rnn_lab.lstm_step",
+        "rnn_lab.cells.lstm_gates",
+        "rnn_lab.numpy_replay",
+        "rnn_lab.replay",
+    ),
+    frameworks=True,
+    write_yourself="write the gates and the loop yourself, with NumPy",
+    difficulty=3,
+    minutes=30,
+    skill="the LSTM loop",
     kind="array",
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
@@ -161,67 +182,387 @@ def check_lstm_forward(
     )
 
 
-# --- Exercise 9.2: the bias Keras starts with --------------------------------------------
+# --- Exercise 9.2: a bias that starts the forget gate where you want it -----------------------
 
-#: Hidden sizes ``H`` the initial bias is asked for.
-BIAS_SIZES = (3, 5, 2)
+#: Hidden cases: ``(H, f0)``, the size and the forget gate's value wanted at the start.
+FORGET_CASES = ((3, 0.9), (5, 0.99), (2, 0.75))
 
-_BLOCK_ADVICE = "The blocks are [i, f, c, o]: the ones go in the forget block, entries H to 2H − 1."
-INITIAL_BIAS_MISTAKES = {
-    "all_zeros": Mistake(
-        "no_unit_forget_bias",
-        "left out unit_forget_bias (all zeros)",
-        "With unit_forget_bias=True (the default) Keras adds 1 to the forget block, so that "
-        "f_t starts near σ(1) ≈ 0.73 and memory is kept from the start.",
+_BLOCK_ADVICE = (
+    "The blocks are [i, f, c, o]: the forget gate's bias is entries H to 2H − 1; the other "
+    "three blocks stay at zero."
+)
+_LOGIT_ADVICE = "f = σ(b) for zero input and state, so b = log(f0 / (1 − f0)), the logit of f0."
+FORGET_MISTAKES = {
+    "keras_default": Mistake(
+        "unit_forget_bias",
+        "gave Keras's default, ones in the forget block, which starts the gate at σ(1) ≈ 0.73 "
+        "whatever f0 is",
+        _LOGIT_ADVICE,
     ),
-    "ones_input": Mistake("wrong_block", "put the ones in the input gate's block", _BLOCK_ADVICE),
-    "ones_candidate": Mistake(
-        "wrong_block", "put the ones in the candidate's block", _BLOCK_ADVICE
+    "plus_one": Mistake(
+        "unit_forget_bias",
+        "added the logit to Keras's ones (unit_forget_bias would add 1 again)",
+        "This bias replaces Keras's default (build the layer with unit_forget_bias=False): "
+        + _LOGIT_ADVICE,
     ),
-    "ones_output": Mistake("wrong_block", "put the ones in the output gate's block", _BLOCK_ADVICE),
-    "all_ones": Mistake(
-        "all_ones",
-        "set every bias to one",
-        "Only the forget gate gets the ones; the other three blocks start at zero.",
+    "no_logit": Mistake(
+        "forgot_logit",
+        "put f0 itself in the forget block",
+        "The gate is σ(bias), not the bias: " + _LOGIT_ADVICE,
+    ),
+    "negated": Mistake(
+        "wrong_sign",
+        "used log((1 − f0) / f0), the logit of 1 − f0",
+        "σ(b) = f0 needs b = log(f0 / (1 − f0)): positive when f0 > 0.5.",
+    ),
+    "block_input": Mistake("wrong_block", "set the input gate's block", _BLOCK_ADVICE),
+    "block_candidate": Mistake("wrong_block", "set the candidate's block", _BLOCK_ADVICE),
+    "block_output": Mistake("wrong_block", "set the output gate's block", _BLOCK_ADVICE),
+    "all_blocks": Mistake(
+        "all_blocks",
+        "set every block to the logit",
+        "Only the forget gate is asked for; the input and output gates and the candidate keep "
+        "a zero bias.",
     ),
 }
-_ONES_BLOCK = {"ones_input": 0, "ones_candidate": 2, "ones_output": 3}
+_BLOCK_OF = {"block_input": 0, "block_candidate": 2, "block_output": 3}
 
 
-def _initial_bias_answers(H: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    keras = import_keras()
-    layer = keras.layers.LSTM(H)
-    layer.build((None, 1, 2))
-    expected = np.asarray(layer.get_weights()[2], dtype=np.float64)
-    variants = {"all_zeros": np.zeros(4 * H), "all_ones": np.ones(4 * H)}
-    for name, block in _ONES_BLOCK.items():
-        bias = np.zeros(4 * H)
-        bias[block * H : (block + 1) * H] = 1.0
-        variants[name] = bias
-    return expected, variants
+def forget_bias_variant(H: int, f0: float, mistake: str | None = None) -> np.ndarray:
+    """The ``(4H,)`` bias with ``σ(b_f) = f0`` in the forget block, one mistake planted."""
+    logit = float(np.log(f0 / (1 - f0)))
+    value = {
+        "keras_default": 1.0,
+        "plus_one": logit + 1.0,
+        "no_logit": f0,
+        "negated": -logit,
+    }.get(mistake, logit)
+    if mistake == "all_blocks":
+        return np.full(4 * H, logit)
+    block = _BLOCK_OF.get(mistake, 1)
+    bias = np.zeros(4 * H)
+    bias[block * H : (block + 1) * H] = value
+    return bias
 
 
 @cache
-def _initial_bias_cases() -> tuple[Case, ...]:
+def _forget_cases() -> tuple[Case, ...]:
     cases = []
-    for H in BIAS_SIZES:
-        expected, variants = _initial_bias_answers(H)
-        cases.append(Case((H,), expected, f"H={H}", 0.0, variants))
+    for H, f0 in FORGET_CASES:
+        expected = forget_bias_variant(H, f0)
+        variants = {name: forget_bias_variant(H, f0, name) for name in FORGET_MISTAKES}
+        # The bias is float32 in a Keras layer: its rounding is honest.
+        cases.append(Case((H, f0), expected, f"H={H}, f0={f0:g}", FLOAT32_ATOL, variants))
     return tuple(cases)
 
 
-INITIAL_BIAS_EXERCISE = Exercise(
-    name="initial_lstm_bias",
+FORGET_EXERCISE = Exercise(
+    name="forget_bias_for",
+    forbidden=("rnn_lab.random_cell_weights",),
+    frameworks=True,
+    write_yourself="build the array yourself, without Keras",
+    difficulty=1,
+    minutes=10,
+    skill="the gate layout and unit_forget_bias, the inverse way",
     kind="array",
-    returns="the bias of a new LSTM(H), an array of shape (4H,)",
-    verified=(f"it equals the bias of a freshly built keras.layers.LSTM(H) for H in {BIAS_SIZES}."),
-    mistakes=INITIAL_BIAS_MISTAKES,
+    returns="an LSTM bias, an array of shape (4H,)",
+    verified=(
+        "σ of the forget block is f0 and every other entry is zero on "
+        f"{len(FORGET_CASES)} hidden (H, f0), so a fresh LSTM built with it and "
+        "unit_forget_bias=False starts with f_1 = f0."
+    ),
+    mistakes=FORGET_MISTAKES,
 )
 
 
-def check_initial_lstm_bias(
-    initial_lstm_bias: Callable | None, *, time_limit: float = TIME_LIMIT_S
+def check_forget_bias(
+    forget_bias_for: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``initial_lstm_bias(H)``: Keras's initial LSTM bias, ``(4H,)``."""
-    cases = list(_initial_bias_cases())
-    return run_check(INITIAL_BIAS_EXERCISE, initial_lstm_bias, cases, time_limit=time_limit)
+    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
+    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere)."""
+    return run_check(FORGET_EXERCISE, forget_bias_for, list(_forget_cases()), time_limit=time_limit)
+
+
+# --- Exercise 9.3: parameters of the gated layers ------------------------------------------
+
+#: Hidden configurations: ``(kind, D, H, reset_after)``, every size different.
+GATED_COUNT_CONFIGS = (
+    ("LSTM", 3, 5, None),
+    ("GRU", 4, 6, True),
+    ("GRU", 2, 7, False),
+    ("LSTM", 6, 2, None),
+    ("GRU", 5, 3, True),
+)
+
+GATED_COUNT_MISTAKES = {
+    "one_block": Mistake(
+        "forgot_gate_blocks",
+        "counted one block of weights, as for a SimpleRNN",
+        "Every gate (and the candidate) has its own D·H + H·H + H weights: 4 blocks for an "
+        "LSTM [i, f, c, o], 3 for a GRU [z, r, h].",
+    ),
+    "lstm_three": Mistake(
+        "wrong_block_count",
+        "counted 3 blocks for the LSTM",
+        "An LSTM has four blocks: the input, forget and output gates and the candidate.",
+    ),
+    "gru_four": Mistake(
+        "wrong_block_count",
+        "counted 4 blocks for the GRU",
+        "A GRU has three blocks: the update and reset gates and the candidate.",
+    ),
+    "one_bias_row": Mistake(
+        "gru_bias_rows",
+        "gave the reset_after=True GRU a single bias row",
+        "With reset_after=True (Keras's default) the GRU keeps two biases, bias (2, 3H): "
+        "one added to x_t·Wx, one to h_(t-1)·Wh, as the reset gate multiplies only the second.",
+    ),
+    "two_bias_rows": Mistake(
+        "gru_bias_rows",
+        "gave the reset_after=False GRU two bias rows",
+        "Without reset_after, the GRU has one bias (3H,).",
+    ),
+    "no_bias": Mistake(
+        "forgot_bias",
+        "left out the biases",
+        "Each block has H biases (and the reset_after=True GRU a second row of them).",
+    ),
+}
+
+
+def gated_count(
+    kind: str,
+    D: int,
+    H: int,
+    reset_after: bool | None,
+    *,
+    gates: int | None = None,
+    rows: int | None = None,
+) -> int:
+    """``gates·(D·H + H·H) + rows·gates·H``: ``gates`` blocks of weights, ``rows`` bias rows."""
+    gates = gates if gates is not None else (4 if kind == "LSTM" else 3)
+    rows = rows if rows is not None else (2 if kind == "GRU" and reset_after else 1)
+    return gates * (D * H + H * H) + rows * gates * H
+
+
+def _gated_count_variants(kind: str, D: int, H: int, reset_after: bool | None) -> dict[str, int]:
+    """Each mistake's count; where a mistake does not apply (three LSTM blocks on a GRU)
+    the learner with that mistake gives the right count, and so does the variant."""
+    lstm, gru = kind == "LSTM", kind == "GRU"
+    return {
+        "one_block": gated_count(kind, D, H, reset_after, gates=1),
+        "lstm_three": gated_count(kind, D, H, reset_after, gates=3 if lstm else None),
+        "gru_four": gated_count(kind, D, H, reset_after, gates=4 if gru else None),
+        "one_bias_row": gated_count(kind, D, H, reset_after, rows=1),
+        "two_bias_rows": gated_count(kind, D, H, reset_after, rows=2 if gru else None),
+        "no_bias": gated_count(kind, D, H, reset_after, rows=0),
+    }
+
+
+@cache
+def _gated_count_cases() -> tuple[Case, ...]:
+    keras = import_keras()
+    cases = []
+    for kind, D, H, reset_after in GATED_COUNT_CONFIGS:
+        options = {} if reset_after is None else {"reset_after": reset_after}
+        layer = getattr(keras.layers, kind)(H, **options)
+        layer.build((None, 4, D))
+        variants = _gated_count_variants(kind, D, H, reset_after)
+        expected = int(layer.count_params())
+        label = f"{kind}, D={D}, H={H}" + (
+            "" if reset_after is None else f", reset_after={reset_after}"
+        )
+        cases.append(Case((kind, D, H, reset_after), expected, label, 0.0, variants))
+    return tuple(cases)
+
+
+GATED_COUNT_EXERCISE = Exercise(
+    name="gated_params",
+    kind="int",
+    returns="the number of parameters of the layer (an int)",
+    verified=(
+        f"your count equals Keras's count_params() on {len(GATED_COUNT_CONFIGS)} hidden layers "
+        "(LSTM, and GRU with and without reset_after)."
+    ),
+    mistakes=GATED_COUNT_MISTAKES,
+    forbidden=(
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.count_parameters",
+        "rnn_lab.porting.torch_parameter_count",
+        "rnn_lab.random_cell_weights",
+    ),
+    frameworks=True,
+    write_yourself="derive the count from the gate blocks, without building a layer",
+    difficulty=1,
+    minutes=10,
+    skill="parameters of gated layers, the GRU's two bias rows",
+)
+
+
+def check_gated_params(
+    gated_params: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
+    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``."""
+    cases = list(_gated_count_cases())
+    return run_check(GATED_COUNT_EXERCISE, gated_params, cases, time_limit=time_limit)
+
+
+# --- Exercise 9.4: one step backwards through the LSTM ------------------------------------------
+
+#: Hidden cases: ``(n, D, H, dtype)``, every size different.
+LSTM_BACKWARD_CONFIGS = ((3, 2, 4, "float64"), (4, 3, 2, "float32"), (2, 5, 3, "float64"))
+#: The six arrays ``lstm_backward_step`` returns, in this order.
+LSTM_BACKWARD_PARTS = ("dx", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
+
+_SLOPES = "σ' = σ(1 − σ) for the gates, tanh' = 1 − tanh² for the candidate and for tanh(c_t)"
+LSTM_BACKWARD_MISTAKES = {
+    "ignored_dc": Mistake(
+        "ignored_dc",
+        "left out dc, the gradient reaching c_t from later steps",
+        "c_t reaches the loss two ways: through h_t = o ⊙ tanh(c_t) and directly through "
+        "c_(t+1). dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+    ),
+    "no_tanh_slope_c": Mistake(
+        "forgot_tanh_slope",
+        "forgot the slope of tanh(c_t) on the way from h_t to c_t",
+        "h_t = o ⊙ tanh(c_t): dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+    ),
+    "c_t_for_c_prev": Mistake(
+        "used_c_t",
+        "used c_t instead of c_(t-1) in the forget gate's gradient",
+        "c_t = f ⊙ c_(t-1) + i ⊙ c̃: the forget gate multiplies the previous cell state, "
+        "so df = dc_total ⊙ c_(t-1).",
+    ),
+    "dc_prev_unscaled": Mistake(
+        "forgot_forget_gate",
+        "passed dc_total back to c_(t-1) without the forget gate",
+        "c_t = f ⊙ c_(t-1) + ...: dc_prev = dc_total ⊙ f. This product is the LSTM's "
+        "gradient highway: it shrinks only as much as f does.",
+    ),
+    "tanh_slope_for_gates": Mistake(
+        "wrong_sigmoid_slope",
+        "used tanh's slope 1 − s² for the sigmoid gates",
+        _SLOPES + ".",
+    ),
+    "order_fico": Mistake(
+        "gate_order",
+        "assembled the gate gradients in the order [f, i, c, o]",
+        "The columns of kernel, recurrent_kernel and bias are [i, f, c, o]: concatenate "
+        "da_i, da_f, da_c, da_o in that order.",
+    ),
+    "no_tanh_on_c": Mistake(
+        "no_tanh_on_cell",
+        "took do = dh ⊙ c_t, without the tanh",
+        "h_t = o ⊙ tanh(c_t), so do = dh ⊙ tanh(c_t).",
+    ),
+}
+
+
+def lstm_backward_variant(x, h_prev, c_prev, weights, dh, dc, mistake=None) -> tuple:
+    """The six gradients of one LSTM step in float64, one mistake planted."""
+    x, h_prev, c_prev, dh, dc = (np.asarray(a, np.float64) for a in (x, h_prev, c_prev, dh, dc))
+    kernel, recurrent, bias = (np.asarray(a, np.float64) for a in weights.as_list())
+    H = weights.hidden_units
+    a = x @ kernel + h_prev @ recurrent + bias
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+    do = dh * (c if mistake == "no_tanh_on_c" else tc)
+    through_h = dh * o if mistake == "no_tanh_slope_c" else dh * o * (1 - tc**2)
+    dc_total = through_h if mistake == "ignored_dc" else dc + through_h
+    df = dc_total * (c if mistake == "c_t_for_c_prev" else c_prev)
+    di, dg = dc_total * g, dc_total * i
+    dc_prev = dc_total if mistake == "dc_prev_unscaled" else dc_total * f
+
+    def gate_slope(s):
+        return 1 - s**2 if mistake == "tanh_slope_for_gates" else s * (1 - s)
+
+    blocks = [di * gate_slope(i), df * gate_slope(f), dg * (1 - g**2), do * gate_slope(o)]
+    if mistake == "order_fico":
+        blocks = [blocks[1], blocks[0], blocks[2], blocks[3]]
+    da = np.concatenate(blocks, axis=1)
+    return (
+        da @ kernel.T,
+        da @ recurrent.T,
+        dc_prev,
+        x.T @ da,
+        h_prev.T @ da,
+        da.sum(axis=0),
+    )
+
+
+def _keras_lstm_step_gradients(x, h_prev, c_prev, weights, dh, dc) -> tuple:
+    """The six gradients by tf.GradientTape through Keras's own LSTMCell, for the loss
+    ``Σ dh ⊙ h_t + Σ dc ⊙ c_t`` (whose gradients at h_t and c_t are dh and dc)."""
+    import tensorflow as tf
+
+    keras = import_keras()
+    dtype = weights.dtype.name
+    cell = keras.layers.LSTMCell(weights.hidden_units, dtype=dtype)
+    cell.build((None, weights.dims))
+    cell.set_weights(weights.as_list())
+    inputs = [tf.constant(a) for a in (x, h_prev, c_prev)]
+    with tf.GradientTape() as tape:
+        for tensor in inputs:
+            tape.watch(tensor)
+        h, (_, c) = cell(inputs[0], [inputs[1], inputs[2]])
+        loss = tf.reduce_sum(dh * h) + tf.reduce_sum(dc * c)
+    grads = tape.gradient(loss, [*inputs, cell.kernel, cell.recurrent_kernel, cell.bias])
+    return tuple(np.asarray(g) for g in grads)
+
+
+@cache
+def _lstm_backward_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, D, H, dtype) in enumerate(LSTM_BACKWARD_CONFIGS):
+        rng = np.random.default_rng(9400 + index)
+        weights = random_cell_weights("LSTM", D, H, seed=9400 + index, dtype=dtype)
+        x, dh, dc = (
+            rng.normal(0.0, 1.0, shape).astype(dtype) for shape in ((n, D), (n, H), (n, H))
+        )
+        h_prev = np.tanh(rng.normal(0.0, 1.0, (n, H))).astype(dtype)
+        c_prev = rng.normal(0.0, 1.0, (n, H)).astype(dtype)
+        args = (x, h_prev, c_prev, weights, dh, dc)
+        for array in (x, h_prev, c_prev, dh, dc):
+            array.flags.writeable = False
+        expected = _keras_lstm_step_gradients(*args)
+        variants = {name: lstm_backward_variant(*args, name) for name in LSTM_BACKWARD_MISTAKES}
+        label = f"n={n}, D={D}, H={H}, {dtype}"
+        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+LSTM_BACKWARD_EXERCISE = Exercise(
+    name="lstm_backward_step",
+    kind="arrays",
+    parts=LSTM_BACKWARD_PARTS,
+    returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
+    verified=(
+        "all six gradients match tf.GradientTape through Keras's LSTMCell on "
+        f"{len(LSTM_BACKWARD_CONFIGS)} hidden cases (float32 and float64, non-zero c_(t-1), "
+        "dh and dc)."
+    ),
+    mistakes=LSTM_BACKWARD_MISTAKES,
+    forbidden=(
+        "rnn_lab.manual_backward",
+        "rnn_lab.keras_gradients",
+        "rnn_lab.numerical_gradient",
+        "rnn_lab.numerical_weight_gradients",
+    ),
+    frameworks=True,
+    write_yourself="write the step backwards yourself (lstm_gates for the forward step is fine)",
+    difficulty=3,
+    minutes=40,
+    skill="backpropagation through one LSTM step, the cell state's highway",
+)
+
+
+def check_lstm_backward_step(
+    lstm_backward_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
+    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps."""
+    cases = list(_lstm_backward_cases())
+    return run_check(LSTM_BACKWARD_EXERCISE, lstm_backward_step, cases, time_limit=time_limit)

@@ -96,6 +96,18 @@ def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.
 
 GRU_FORWARD_EXERCISE = Exercise(
     name="gru_forward",
+    forbidden=(
+        "rnn_lab.trace_gates",
+        "rnn_lab.gru_step",
+        "rnn_lab.cells.gru_gates",
+        "rnn_lab.numpy_replay",
+        "rnn_lab.replay",
+    ),
+    frameworks=True,
+    write_yourself="write the gates and the loop yourself, with NumPy",
+    difficulty=3,
+    minutes=30,
+    skill="the GRU loop, reset_after=True",
     kind="array",
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
@@ -117,3 +129,101 @@ def check_gru_forward(
 ) -> CheckResult:
     """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``."""
     return run_check(GRU_FORWARD_EXERCISE, gru_forward, list(_gru_cases()), time_limit=time_limit)
+
+
+# --- Exercise 10.2: the GRU of the original paper, reset_after=False ------------------------
+
+GRU_V1_MISTAKES = {
+    "reset_after": Mistake(
+        "reset_after",
+        "applied the reset gate after the recurrent product, r ⊙ (h·Wh_h) (reset_after=True)",
+        "With reset_after=False the reset gate scales the state before the product: "
+        "(r * h) @ recurrent_kernel[:, 2H:].",
+    ),
+    "no_reset": Mistake(
+        "no_reset",
+        "left the reset gate out of the candidate",
+        "h̃_t = tanh(x_t·Wx_h + (r_t ⊙ h_(t-1))·Wh_h + B_h): the reset gate decides how much "
+        "of the old state the candidate sees.",
+    ),
+    "torch_order": GRU_MISTAKES["torch_order"],
+    "swapped_update": GRU_MISTAKES["swapped_update"],
+    "stale_h": GRU_MISTAKES["stale_h"],
+    "no_bias": Mistake(
+        "forgot_bias",
+        "forgot the bias",
+        "bias is one row (3H,) here, added to x_t @ kernel: all three blocks get it.",
+    ),
+}
+
+
+def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
+    """Every ``h_t`` ``(n, T, H)`` of the ``reset_after=False`` GRU, one mistake planted."""
+    H = weights.hidden_units
+    kernel, recurrent = weights.kernel, weights.recurrent_kernel
+    bias = np.zeros_like(weights.bias) if mistake == "no_bias" else weights.bias
+    z_cols, r_cols = slice(0, H), slice(H, 2 * H)
+    if mistake == "torch_order":
+        z_cols, r_cols = r_cols, z_cols
+    n, T, _ = x.shape
+    h0 = np.zeros((n, H), dtype=weights.dtype)
+    h, out = h0, []
+    for t in range(T):
+        from_x = x[:, t] @ kernel + bias
+        z = sigmoid(from_x[:, z_cols] + h @ recurrent[:, z_cols])
+        r = sigmoid(from_x[:, r_cols] + h @ recurrent[:, r_cols])
+        if mistake == "reset_after":
+            recurrent_h = r * (h @ recurrent[:, 2 * H :])
+        elif mistake == "no_reset":
+            recurrent_h = h @ recurrent[:, 2 * H :]
+        else:
+            recurrent_h = (r * h) @ recurrent[:, 2 * H :]
+        h_tilde = np.tanh(from_x[:, 2 * H :] + recurrent_h)
+        if mistake == "swapped_update":
+            h_new = (1 - z) * h + z * h_tilde
+        else:
+            h_new = z * h + (1 - z) * h_tilde
+        h = h0 if mistake == "stale_h" else h_new
+        out.append(h_new)
+    return np.stack(out, axis=1)
+
+
+GRU_V1_EXERCISE = Exercise(
+    name="gru_v1_forward",
+    forbidden=(
+        "rnn_lab.trace_gates",
+        "rnn_lab.gru_step",
+        "rnn_lab.cells.gru_gates",
+        "rnn_lab.numpy_replay",
+        "rnn_lab.replay",
+    ),
+    frameworks=True,
+    write_yourself="write the gates and the loop yourself, with NumPy",
+    difficulty=3,
+    minutes=30,
+    skill="the GRU variant the chapter did not write, reset_after=False",
+    kind="array",
+    returns="every h_t, an array of shape (n, T, H)",
+    verified=(
+        "every h_t matches the reset_after=False GRU of rnn_lab.cells (itself checked against "
+        f"keras.layers.GRU(reset_after=False)) on {len(SEQUENCE_CONFIGS)} hidden cases "
+        "(float32 and float64, a different non-zero value in every weight)."
+    ),
+    mistakes=GRU_V1_MISTAKES,
+)
+
+
+@cache
+def _gru_v1_cases() -> tuple[Case, ...]:
+    cases = sequence_cases(
+        "GRU", gru_v1_variant, tuple(GRU_V1_MISTAKES), seed=1020, reset_after=False
+    )
+    return tuple(cases)
+
+
+def check_gru_v1_forward(
+    gru_v1_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gru_v1_forward(x, weights)``: every ``h_t`` of a ``reset_after=False`` GRU."""
+    cases = list(_gru_v1_cases())
+    return run_check(GRU_V1_EXERCISE, gru_v1_forward, cases, time_limit=time_limit)

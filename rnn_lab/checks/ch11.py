@@ -1,8 +1,11 @@
 """Checkers for the exercises of chapter 11, *Porting weights*: Keras's GRU ``kernel`` as
-PyTorch's ``weight_ih_l0``, and PyTorch's two LSTM biases as Keras's one. No PyTorch needed.
+PyTorch's ``weight_ih_l0``, a whole PyTorch LSTM as Keras's three arrays, and PyTorch's two
+GRU biases as Keras's two rows. No PyTorch needed.
 
     weight_ih_l0 (3H, D) = kernel (D, 3H) transposed, gate blocks [z, r, h] -> [r, z, n]
-    bias (4H,) = bias_ih_l0 + bias_hh_l0          (LSTM: same gate order [i, f, c/g, o])
+    LSTM: kernel = weight_ih_l0ᵀ, recurrent_kernel = weight_hh_l0ᵀ (same gate order
+          [i, f, c/g, o]), bias (4H,) = bias_ih_l0 + bias_hh_l0
+    GRU:  bias (2, 3H) = [bias_ih_l0, bias_hh_l0], each reordered [r, z, n] -> [z, r, h]
 
 Expected answers come from ``rnn_lab.porting``, which the test suite checks against real
 ``torch.nn`` modules. The kernels have a different value in every entry, and ``D ≠ 3H``
@@ -91,6 +94,12 @@ def _weight_ih_cases() -> tuple[Case, ...]:
 
 WEIGHT_IH_EXERCISE = Exercise(
     name="gru_weight_ih",
+    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+    frameworks=True,
+    write_yourself="transpose and reorder the blocks yourself",
+    difficulty=2,
+    minutes=15,
+    skill="porting a GRU kernel to PyTorch",
     kind="array",
     returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
     verified=(
@@ -134,6 +143,57 @@ LSTM_BIAS_MISTAKES = {
 }
 
 
+LSTM_BIAS_MISTAKES.update(
+    {
+        "not_transposed": Mistake(
+            "not_transposed",
+            "kept PyTorch's (4H, D) and (4H, H) layouts",
+            "PyTorch multiplies W_ih @ x_t, Keras x_t @ kernel: kernel = weight_ih_l0.T, "
+            "(D, 4H), and recurrent_kernel = weight_hh_l0.T, (H, 4H).",
+        ),
+        "reshaped": Mistake(
+            "reshape_not_transpose",
+            "used reshape where a transpose is needed",
+            "reshape keeps the numbers in memory order and only relabels the axes; "
+            "weight_ih_l0.T really swaps rows and columns.",
+        ),
+        "gru_reorder": Mistake(
+            "gate_order",
+            "swapped the first two gate blocks, as for a GRU",
+            "PyTorch's LSTM order [i, f, g, o] is Keras's [i, f, c, o]: an LSTM needs no "
+            "reordering (only the GRU's [r, z, n] and [z, r, h] differ).",
+        ),
+    }
+)
+#: The three arrays of a Keras LSTM, in the order ``lstm_from_torch`` returns them.
+LSTM_PARTS = ("kernel", "recurrent_kernel", "bias")
+
+
+def _swap_first_blocks(array: np.ndarray, axis: int) -> np.ndarray:
+    i, f, g, o = np.split(array, 4, axis=axis)
+    return np.concatenate([f, i, g, o], axis=axis)
+
+
+def lstm_from_torch_variant(w_ih, w_hh, b_ih, b_hh, mistake: str | None = None) -> tuple:
+    """Keras's ``(kernel, recurrent_kernel, bias)`` from PyTorch's LSTM, one mistake planted."""
+    kernel, recurrent = w_ih.T, w_hh.T
+    bias = {
+        "ih_only": b_ih,
+        "hh_only": b_hh,
+        "mean": (b_ih + b_hh) / 2,
+        "concatenated": np.concatenate([b_ih, b_hh]),
+        "stacked": np.stack([b_ih, b_hh]),
+    }.get(mistake, b_ih + b_hh)
+    if mistake == "not_transposed":
+        kernel, recurrent = w_ih, w_hh
+    if mistake == "reshaped":
+        kernel, recurrent = w_ih.reshape(kernel.shape), w_hh.reshape(recurrent.shape)
+    if mistake == "gru_reorder":
+        kernel, recurrent = _swap_first_blocks(kernel, 1), _swap_first_blocks(recurrent, 1)
+        bias = _swap_first_blocks(bias, 0)
+    return kernel, recurrent, bias
+
+
 @cache
 def _lstm_bias_cases() -> tuple[Case, ...]:
     cases = []
@@ -141,37 +201,124 @@ def _lstm_bias_cases() -> tuple[Case, ...]:
         rng = np.random.default_rng(1150 + index)
         state = keras_to_torch(random_cell_weights("LSTM", D, H, seed=1150 + index, dtype=dtype))
         b_ih, b_hh = (rng.uniform(-0.5, 0.5, 4 * H).astype(dtype) for _ in range(2))
+        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
+        args = tuple(
+            state[key] for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+        )
+        for array in args:
+            array.flags.writeable = False
+        expected = tuple(torch_to_keras("LSTM", state).as_list())
+        variants = {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_MISTAKES}
+        label = f"D={D}, H={H}, {dtype}"
+        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+LSTM_BIAS_EXERCISE = Exercise(
+    name="lstm_from_torch",
+    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+    frameworks=True,
+    write_yourself="transpose and combine the arrays yourself",
+    difficulty=2,
+    minutes=15,
+    skill="porting a whole LSTM from PyTorch, the inverse of 11.1",
+    kind="arrays",
+    parts=LSTM_PARTS,
+    returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
+    verified=(
+        f"all three arrays equal torch_to_keras('LSTM', ...) on {len(PORT_CONFIGS)} hidden "
+        "PyTorch LSTMs with random non-zero biases (float32 and float64)."
+    ),
+    mistakes=LSTM_BIAS_MISTAKES,
+)
+
+
+def check_lstm_from_torch(
+    lstm_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
+    ``(kernel, recurrent_kernel, bias)``."""
+    cases = list(_lstm_bias_cases())
+    return run_check(LSTM_BIAS_EXERCISE, lstm_from_torch, cases, time_limit=time_limit)
+
+
+# --- Exercise 11.3: PyTorch's two GRU biases -> Keras's two rows ---------------------------
+
+_GRU_BIAS_ADVICE = (
+    "Keras's reset_after=True bias is (2, 3H): row 0 goes with x_t (PyTorch's bias_ih), row 1 "
+    "with h_(t-1) (bias_hh), each reordered from PyTorch's [r, z, n] to Keras's [z, r, h]."
+)
+GRU_BIAS_MISTAKES = {
+    "summed": Mistake(
+        "summed_gru_biases",
+        "added the two biases, as for an LSTM",
+        "A GRU cannot merge them: the reset gate multiplies the recurrent part, bias_hh "
+        "included, so the two must stay in separate rows. " + _GRU_BIAS_ADVICE,
+    ),
+    "not_reordered": Mistake(
+        "gate_order", "kept PyTorch's block order [r, z, n]", _GRU_BIAS_ADVICE
+    ),
+    "rows_swapped": Mistake(
+        "rows_swapped", "put bias_hh in row 0 and bias_ih in row 1", _GRU_BIAS_ADVICE
+    ),
+    "concatenated": Mistake(
+        "concatenated_biases",
+        "concatenated the two biases into (6H,)",
+        "Keras keeps them as two rows, shape (2, 3H): np.stack, not np.concatenate.",
+    ),
+}
+
+
+def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:
+    r, z, n = np.split(bias, 3)
+    return np.concatenate([z, r, n])
+
+
+@cache
+def _gru_bias_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
+        rng = np.random.default_rng(1160 + index)
+        state = keras_to_torch(random_cell_weights("GRU", D, H, seed=1160 + index, dtype=dtype))
+        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 3 * H).astype(dtype) for _ in range(2))
         for bias in (b_ih, b_hh):
             bias.flags.writeable = False
         state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
-        expected = torch_to_keras("LSTM", state).bias
+        expected = torch_to_keras("GRU", state).bias
         variants = {
-            "ih_only": b_ih,
-            "hh_only": b_hh,
-            "mean": (b_ih + b_hh) / 2,
-            "concatenated": np.concatenate([b_ih, b_hh]),
-            "stacked": np.stack([b_ih, b_hh]),
+            "summed": _torch_to_keras_blocks(b_ih + b_hh),
+            "not_reordered": np.stack([b_ih, b_hh]),
+            "rows_swapped": np.stack([_torch_to_keras_blocks(b_hh), _torch_to_keras_blocks(b_ih)]),
+            "concatenated": np.concatenate(
+                [_torch_to_keras_blocks(b_ih), _torch_to_keras_blocks(b_hh)]
+            ),
         }
         label = f"H={H}, {dtype}"
         cases.append(Case((b_ih, b_hh), expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
 
 
-LSTM_BIAS_EXERCISE = Exercise(
-    name="lstm_bias_from_torch",
+GRU_BIAS_EXERCISE = Exercise(
+    name="gru_bias_from_torch",
+    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+    frameworks=True,
+    write_yourself="reorder and stack the biases yourself",
+    difficulty=2,
+    minutes=15,
+    skill="porting GRU biases from PyTorch, why they cannot be summed",
     kind="array",
-    returns="Keras's LSTM bias, an array of shape (4H,)",
+    returns="Keras's GRU bias, an array of shape (2, 3H)",
     verified=(
-        f"it equals torch_to_keras('LSTM', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
+        f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
         "random non-zero biases (float32 and float64)."
     ),
-    mistakes=LSTM_BIAS_MISTAKES,
+    mistakes=GRU_BIAS_MISTAKES,
 )
 
 
-def check_lstm_bias_from_torch(
-    lstm_bias_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
+def check_gru_bias_from_torch(
+    gru_bias_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``lstm_bias_from_torch(bias_ih, bias_hh)``: Keras's LSTM bias ``(4H,)``."""
-    cases = list(_lstm_bias_cases())
-    return run_check(LSTM_BIAS_EXERCISE, lstm_bias_from_torch, cases, time_limit=time_limit)
+    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias."""
+    cases = list(_gru_bias_cases())
+    return run_check(GRU_BIAS_EXERCISE, gru_bias_from_torch, cases, time_limit=time_limit)

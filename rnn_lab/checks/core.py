@@ -15,6 +15,7 @@ the tolerance of the case's dtype), the verdict names that mistake.
 from __future__ import annotations
 
 import ctypes
+import inspect
 import re
 import signal
 import sys
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..tolerances import FLOAT32_ATOL
+from . import guard
 
 #: Seconds one call of the learner's function may take. The hidden cases are tiny
 #: (at most a few hundred numbers), so a correct answer, even written with plain Python
@@ -47,6 +49,8 @@ NOT_FINITE = "not_finite"
 WRONG_VALUES = "wrong_values"
 LOST_PRECISION = "lost_precision"
 SHAPE_MIXUP = "shape_mixup"
+DELEGATED = "delegated"
+GENERATOR = "generator"
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 # Frames from these are library code; the learner's own line is the innermost other one.
@@ -103,11 +107,16 @@ class Case:
 class Exercise:
     """Everything a checker needs to judge one exercise.
 
-    ``kind`` is what the answer must be: ``"array"``, ``"int"``, ``"bool"``, ``"letter"``
-    or ``"shapes"`` (a tuple of ints, or a list of them). ``mistakes`` maps each variant
-    name in the cases to the mistake it embodies. ``extra`` runs after the values are
-    right and may return a failing ``(code, message)``, e.g. for a correct but
-    unvectorised loop.
+    ``kind`` is what the answer must be: ``"array"``, ``"arrays"`` (a tuple of arrays
+    named by ``parts``), ``"int"``, ``"bool"``, ``"letter"`` or ``"shapes"`` (a tuple of
+    ints, or a list of them). ``mistakes`` maps each variant name in the cases to the
+    mistake it embodies. ``extra`` runs after the values are right and may return a
+    failing ``(code, message)``, e.g. for a correct but unvectorised loop.
+
+    ``forbidden`` names the reference implementations the learner is asked to write
+    (``"rnn_lab.manual_forward"``): calling any of them, and with ``frameworks`` any
+    Keras or PyTorch code, is refused with ``"your `name` called ...: <write_yourself>"``.
+    ``difficulty`` (1–3), ``minutes`` and ``skill`` are what the teachers' table shows.
     """
 
     name: str
@@ -118,6 +127,13 @@ class Exercise:
     extra: Callable[[Callable], tuple[str, str] | None] | None = None
     is_function: bool = True
     choices: str = "abcd"
+    parts: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    frameworks: bool = False
+    write_yourself: str = "write it yourself"
+    difficulty: int = 1
+    minutes: int = 10
+    skill: str = ""
 
 
 class _TimeLimitExceeded(BaseException):
@@ -216,7 +232,29 @@ def _fail(code: str, headline: str, *details: str) -> _Stop:
     return _Stop(code, "\n".join([headline, *(f"  {line}" for line in details if line)]))
 
 
+def _delegation_verdict(exercise: Exercise, called: str) -> _Stop:
+    return _fail(
+        DELEGATED,
+        f"✗ your `{exercise.name}` called `{called}`: {exercise.write_yourself}.",
+        "The checker refuses answers that hand the job to the function the exercise asks "
+        "you to write (or to the framework); NumPy and the helpers the exercise names are fine.",
+    )
+
+
 def _call(exercise: Exercise, fn: Callable, case: Case, limit: float) -> Any:
+    watch = guard.watch(exercise.forbidden, exercise.frameworks)
+    try:
+        result = _call_unwatched(exercise, watch.wrap(fn), case, limit)
+    except _Stop:
+        if watch.called is not None:
+            raise _delegation_verdict(exercise, watch.called) from None
+        raise
+    if watch.called is not None:
+        raise _delegation_verdict(exercise, watch.called)
+    return result
+
+
+def _call_unwatched(exercise: Exercise, fn: Callable, case: Case, limit: float) -> Any:
     name = exercise.name
     try:
         return call_with_time_limit(fn, _fresh(case.args), limit)
@@ -323,7 +361,14 @@ def _list_verdict(exercise: Exercise, value: Sequence, case: Case) -> _Stop:
 
 
 def _close(value: Any, target: Any, tolerance: float) -> bool:
-    """Equal within ``tolerance`` for floating-point arrays; exactly equal otherwise."""
+    """Equal within ``tolerance`` for floating-point arrays (part by part for a tuple of
+    them); exactly equal otherwise."""
+    if isinstance(target, tuple) and target and isinstance(target[0], np.ndarray):
+        return (
+            isinstance(value, tuple)
+            and len(value) == len(target)
+            and all(_close(v, t, tolerance) for v, t in zip(value, target, strict=True))
+        )
     if not isinstance(target, np.ndarray) or target.dtype.kind != "f":
         return isinstance(value, type(target)) and value == target
     value = np.asarray(value)
@@ -338,6 +383,17 @@ def _normalise(exercise: Exercise, value: Any, case: Case) -> Any:
     name = exercise.name
     if value is None:
         raise _not_started(exercise, name, "returned None (the starter's placeholder)")
+    if inspect.isgenerator(value) or type(value).__name__ in ("map", "filter", "zip"):
+        raise _fail(
+            GENERATOR,
+            f"✗ `{name}` returned a {type(value).__name__}, which computes nothing until "
+            f"someone loops over it; it should return {exercise.returns}.",
+            "A `yield` inside the function, or a generator expression `(... for t in ...)`, "
+            "makes one: collect the items first, e.g. np.stack(list_of_items, axis=1), "
+            "and return that.",
+        )
+    if exercise.kind == "arrays":
+        return _as_arrays(exercise, value, case)
     if exercise.kind == "array":
         array = _as_array(exercise, value, case)
         expected = np.asarray(case.expected)
@@ -381,6 +437,49 @@ def _normalise(exercise: Exercise, value: Any, case: Case) -> Any:
     raise AssertionError(f"unknown answer kind {exercise.kind!r}")  # pragma: no cover
 
 
+def _as_arrays(exercise: Exercise, value: Any, case: Case) -> tuple[np.ndarray, ...]:
+    """A tuple of arrays, one per name in ``exercise.parts``, each checked like an array."""
+    parts = exercise.parts
+    names = ", ".join(parts)
+    if isinstance(value, dict):
+        missing = [part for part in parts if part not in value]
+        if missing:
+            raise _fail(
+                WRONG_TYPE,
+                f"✗ `{exercise.name}` returned a dict without {', '.join(missing)}; it should "
+                f"return {exercise.returns}.",
+            )
+        value = tuple(value[part] for part in parts)
+    if not isinstance(value, (tuple, list)) or len(value) != len(parts):
+        got = f"{len(value)} items" if isinstance(value, (tuple, list)) else type(value).__name__
+        raise _fail(
+            WRONG_TYPE,
+            f"✗ `{exercise.name}` returned {got}; it should return {len(parts)} arrays, "
+            f"in this order: {names}.",
+        )
+    arrays = []
+    for part, item, expected in zip(parts, value, case.expected, strict=True):
+        single = Case(case.args, expected, case.label, case.tolerance)
+        named = Exercise(
+            name=f"{exercise.name}` → `{part}",
+            kind="array",
+            verified="",
+            mistakes={},
+            returns=f"an array of shape {np.shape(expected)}",
+        )
+        array = _as_array(named, item, single)
+        if array.shape == np.shape(expected) and not np.all(np.isfinite(array)):
+            raise _fail(
+                NOT_FINITE,
+                f"✗ `{exercise.name}` returned NaN or infinite values in {part} "
+                f"(case {case.label}).",
+                "Look for a division by zero, an array made with np.empty and never filled, "
+                "or an overflow.",
+            )
+        arrays.append(array)
+    return tuple(arrays)
+
+
 def _as_shapes(name: str, value: Any, case: Case) -> Any:
     def shape(item: Any) -> tuple[int, ...]:
         if isinstance(item, (tuple, list)) and all(
@@ -405,7 +504,8 @@ def _as_shapes(name: str, value: Any, case: Case) -> Any:
             raise _fail(
                 WRONG_SHAPE,
                 f"✗ `{name}` returned {len(value)} shapes; `get_weights()` returns "
-                f"{len(case.expected)} arrays: Wx, Wh, Bh, Wo, Bo.",
+                f"{len(case.expected)} arrays here ({case.label}): one per weight array, "
+                "layer after layer.",
             )
         return [shape(item) for item in value]
     return shape(value)
@@ -465,7 +565,53 @@ def _describe_difference(value: np.ndarray, case: Case) -> str:
     return text + "."
 
 
+def _judge_parts(exercise: Exercise, values: list, cases: list[Case]) -> None:
+    """The verdict for a tuple of arrays: shapes part by part, then values, then the
+    known mistakes, then which parts are wrong."""
+    for value, case in zip(values, cases, strict=True):
+        for part, array, expected in zip(exercise.parts, value, case.expected, strict=True):
+            if array.shape != np.shape(expected):
+                variant = _matching_mistake(exercise, values, cases)
+                if variant is not None:
+                    raise _mistake_verdict(exercise, variant)
+                raise _fail(
+                    WRONG_SHAPE,
+                    f"✗ `{exercise.name}` returned {part} of shape {array.shape}; expected "
+                    f"{np.shape(expected)} on case {case.label}.",
+                    "Each gradient has the shape of what it is the gradient of.",
+                )
+    if all(_close(v, c.expected, c.tolerance) for v, c in zip(values, cases, strict=True)):
+        return
+    variant = _matching_mistake(exercise, values, cases)
+    if variant is not None:
+        raise _mistake_verdict(exercise, variant)
+    for value, case in zip(values, cases, strict=True):
+        wrong = [
+            part
+            for part, array, expected in zip(exercise.parts, value, case.expected, strict=True)
+            if not _close(array, expected, case.tolerance)
+        ]
+        if wrong:
+            right = [part for part in exercise.parts if part not in wrong]
+            worst = max(
+                float(np.max(np.abs(array.astype(np.float64) - expected)))
+                for part, array, expected in zip(exercise.parts, value, case.expected, strict=True)
+                if part in wrong
+            )
+            raise _fail(
+                WRONG_VALUES,
+                f"✗ `{exercise.name}`: {', '.join(wrong)} wrong on case {case.label} "
+                f"(largest difference {worst:.2e}, tolerance {case.tolerance:.0e})"
+                + (f"; {', '.join(right)} right." if right else "."),
+                "None of the usual mistakes matches exactly; start with the first wrong one "
+                "and compare it term by term with the equations above the exercise.",
+            )
+
+
 def _judge(exercise: Exercise, values: list, cases: list[Case]) -> None:
+    if exercise.kind == "arrays":
+        _judge_parts(exercise, values, cases)
+        return
     if exercise.kind == "array":
         for value, case in zip(values, cases, strict=True):
             expected = np.asarray(case.expected)
@@ -526,7 +672,11 @@ def run_check(
     exercise: Exercise, answer: Any, cases: list[Case], *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
     """Judge ``answer`` (a function, or a value) on ``cases``, print the verdict and
-    return it as a :class:`CheckResult`."""
+    return it as a :class:`CheckResult`.
+
+    While the learner's code runs, what it prints is captured (a flood is cut) and NumPy's
+    global settings are restored afterwards; both are reported under the verdict."""
+    printed, state = guard.PrintedLines(), guard.StateReport()
     try:
         if answer is None:
             raise _not_started(exercise, exercise.name, "is still None")
@@ -536,18 +686,20 @@ def run_check(
                 f"✗ expected the function `{exercise.name}` itself; got {type(answer).__name__}.",
                 f"Pass the function without calling it: check_...({exercise.name}).",
             )
-        values = []
-        for case in cases:
-            raw = _call(exercise, answer, case, time_limit) if exercise.is_function else answer
-            values.append(_normalise(exercise, raw, case))
-        _judge(exercise, values, cases)
-        if exercise.extra is not None:
-            problem = exercise.extra(answer)
-            if problem is not None:
-                raise _fail(problem[0], *problem[1].split("\n"))
+        with guard.printing_captured(printed), guard.numpy_state_kept(state):
+            values = []
+            for case in cases:
+                raw = _call(exercise, answer, case, time_limit) if exercise.is_function else answer
+                values.append(_normalise(exercise, raw, case))
+            _judge(exercise, values, cases)
+            if exercise.extra is not None:
+                problem = exercise.extra(answer)
+                if problem is not None:
+                    raise _fail(problem[0], *problem[1].split("\n"))
         code, message = PASSED, f"✓ `{exercise.name}` is correct: {exercise.verified}"
     except _Stop as stop:
         code, message = stop.code, stop.message
+    message = "\n".join([message, *guard.notes(printed, state)])
     result = CheckResult(exercise.name, code == PASSED, code, message)
     print(message)
     sys.stdout.flush()

@@ -119,6 +119,12 @@ MISTAKES = {
         "read the sequence backwards",
         "The loop runs forward in time, t = 1, ..., T: x[:, 0, :] first.",
     ),
+    "not_reversed": Mistake(
+        "reversed_time",
+        "read the sequence forwards, x_1 first",
+        "With go_backwards=True the layer reads x_T first and x_1 last: loop over "
+        "sample[::-1], or over t from T - 1 down to 0.",
+    ),
     "returns_hidden": Mistake(
         "returns_hidden",
         "returned the hidden state instead of the Dense output",
@@ -215,11 +221,16 @@ def forward_cases(
     with_h0: bool = False,
     one_sample: bool = False,
     steps: int | None = None,
+    backwards: bool = False,
+    time_major: bool = False,
 ) -> tuple[Case, ...]:
     """Cases for a forward pass: arguments ``(x, weights[, h0])`` (or ``(x[0], weights)``
     with ``one_sample``), and Keras's ``y_T`` or every ``y_t`` as the expected answer.
     ``steps`` cuts the sequences to their first ``steps`` timesteps (one step: the
-    step-with-output exercise)."""
+    step-with-output exercise). ``backwards`` expects what Keras's ``go_backwards=True``
+    computes, the recurrence over ``x_T, ..., x_1`` (the learner still gets ``x`` in time
+    order); its variant ``not_reversed`` is the ordinary forward pass. ``time_major`` hands
+    the learner ``x`` as ``(T, n, D)``, PyTorch's default layout; the answers do not change."""
     cases = []
     for index in range(len(CONFIGS)):
         x, weights, h0, _ = setting(index)
@@ -228,13 +239,19 @@ def forward_cases(
         if one_sample:
             x = x[:1]
         h0 = h0[: x.shape[0]] if with_h0 or steps is not None else None
-        expected = keras_reference(weights, x, return_sequences=return_sequences, h0=h0)
+        read = np.ascontiguousarray(x[:, ::-1]) if backwards else x  # in processing order
+        expected = keras_reference(weights, read, return_sequences=return_sequences, h0=h0)
         variants = {}
         for variant in variant_names:
             if variant == "wx_transposed" and weights.dims != weights.hidden_units:
                 continue
+            if variant == "not_reversed":
+                variants[variant] = forward_variant(
+                    x, weights, None, h0=h0, return_sequences=return_sequences
+                )
+                continue
             variants[variant] = forward_variant(
-                x, weights, variant, h0=h0, return_sequences=return_sequences
+                read, weights, variant, h0=h0, return_sequences=return_sequences
             )
         n, T, D = x.shape
         name = label(n, T, D, weights.hidden_units, weights.outputs, weights.dtype.name)
@@ -245,7 +262,28 @@ def forward_cases(
             name = name.replace("n=1, ", "")
         elif steps == 1:
             args = (np.ascontiguousarray(x[:, 0, :]), h0, weights)
+        elif time_major:
+            x_tnd = np.ascontiguousarray(x.transpose(1, 0, 2))
+            x_tnd.flags.writeable = False
+            args = (x_tnd, weights)
+            name += ", given as (T, n, D)"
         else:
             args = (x, weights, h0) if with_h0 else (x, weights)
         cases.append(Case(args, expected, name, tolerance_for(weights.dtype), variants))
     return tuple(cases)
+
+
+#: The library functions that compute the recurrence (or run Keras on it): an exercise
+#: that asks for the step or the loop refuses answers that call any of them.
+RECURRENCE_ROUTES = (
+    "rnn_lab.rnn_step",
+    "rnn_lab.seed_loop",
+    "rnn_lab.hidden_states",
+    "rnn_lab.manual_forward",
+    "rnn_lab.simple_rnn_step",
+    "rnn_lab.trace_gates",
+    "rnn_lab.numpy_replay",
+    "rnn_lab.replay",
+    "rnn_lab.torch_style_forward",
+    "rnn_lab.keras_reference",
+)
