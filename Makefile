@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test serve doctor exercises binder-check bench lint format clean
+.PHONY: book test serve doctor notebooks nbgrader learner-branch binder-check bench lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,18 @@ serve:  ## read the built book at http://localhost:$(PORT)
 doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor
 
-exercises: $(STAMP)  ## student and teacher editions of every chapter, in _build/exercises
-	$(BIN)/python -m rnn_lab.editions --out _build/exercises
+# The learner editions are made from the executed book: build it first if it is missing.
+_build/jupyter_execute/book:
+	$(MAKE) book
+
+notebooks: $(STAMP) _build/jupyter_execute/book  ## student and teacher editions, prose finished from the build, in _build/notebooks
+	$(BIN)/python -m rnn_lab.learner_edition --out _build/notebooks
+
+nbgrader: $(STAMP) _build/jupyter_execute/book  ## an nbgrader course (source assignment per chapter) in _build/nbgrader
+	$(BIN)/python -m rnn_lab.nbgrader_release --out _build/nbgrader
+
+learner-branch: notebooks  ## commit the student edition to the branch Binder/Colab open (PUSH=1 to push it)
+	$(BIN)/python scripts/learner_branch.py $(if $(PUSH),--push)
 
 binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, run every chapter, peak memory
 	$(BIN)/python scripts/binder_check.py
