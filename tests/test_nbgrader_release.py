@@ -14,6 +14,7 @@ skipped with a loud reason.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -44,8 +45,10 @@ nbgrader = pytest.importorskip(
 
 def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "nbgrader", *args]
+    # nbgrader runs `alembic` (its database migrations) from PATH: the venv's bin first
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(
-        command, cwd=course, capture_output=True, text=True, timeout=AUTOGRADE_TIMEOUT_S
+        command, cwd=course, env=env, capture_output=True, text=True, timeout=AUTOGRADE_TIMEOUT_S
     )
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
