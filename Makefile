@@ -42,7 +42,7 @@ nbgrader: $(STAMP) _build/jupyter_execute/book  ## an nbgrader course (source as
 learner-branch: notebooks  ## commit the student edition to the branch Binder/Colab open (PUSH=1 to push it)
 	$(BIN)/python scripts/learner_branch.py $(if $(PUSH),--push)
 
-binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, run every chapter, peak memory
+binder-check: notebooks  ## as Binder would: fresh venv from requirements.txt, run the student edition, peak memory
 	$(BIN)/python scripts/binder_check.py
 
 bench: $(STAMP)  ## time loop vs NumPy vs Keras (QUICK=1 for the 20-second run); CSV and plots in _build/bench
