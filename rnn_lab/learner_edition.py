@@ -60,9 +60,9 @@ ADMONITION_TITLES = {
 }
 
 NUMBERS_NOTE = (
-    "The numbers quoted in the text are the ones this notebook printed when the book "
-    "was built; running the cells recomputes them on your machine (measured times and "
-    "anything that depends on your hardware or library versions may differ a little)."
+    "The numbers quoted in the text were computed by this notebook's cells when the book "
+    "was built; running the cells recomputes them on your machine (measured times, and "
+    "anything else that depends on your hardware or library versions, may differ)."
 )
 EDITION_NOTES = {
     "student": (
