@@ -32,6 +32,7 @@ TOKEN = "rnn-lab-test"
 SERVER_START_S = 120
 # Running the chapter: TensorFlow's import, the Keras models, the checkers' hidden cases.
 RUN_ALL_TIMEOUT_S = 600
+RUN_ALL_ATTEMPTS = 4
 RAW_MYST = re.compile(r"\{glue|```\{|:::\{|\{admonition\}|\{note\}|\{dropdown\}")
 
 jupyterlab = pytest.importorskip(
@@ -68,6 +69,12 @@ def lab_url(editions, tmp_path_factory) -> str:
     settings.mkdir(parents=True)
     # Windowing off: every cell stays in the page, so that its text can be read.
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # No "get notified about Jupyter news?" pop-up (and no request for it).
+    notification = home / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false"})
+    )
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -78,7 +85,8 @@ def lab_url(editions, tmp_path_factory) -> str:
     }
     port = _free_port()
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
         f"--ServerApp.root_dir={editions['student'].parent}",
     ]  # fmt: skip
@@ -106,32 +114,54 @@ def lab_url(editions, tmp_path_factory) -> str:
 
 
 def _run_all(browser, lab_url: str, notebook: Path, screenshot: Path) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(60_000)
     # Offline: the page may reach the server only.
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(lab_url) or route.request.url.startswith("data:")
-        else route.abort("internetdisconnected"),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(lab_url) or route.request.url.startswith("data:")
+            else route.abort("internetdisconnected")
+        ),
     )
     try:
         tab = context.new_page()
-        tab.goto(f"{lab_url}/lab/tree/{notebook.name}?token={TOKEN}")
+        # A workspace of its own, reset: JupyterLab would otherwise restore the tabs of the
+        # previous test and "Run All Cells" could run another notebook.
+        workspace = notebook.stem.replace("_", "-")
+        tab.goto(f"{lab_url}/lab/workspaces/{workspace}/tree/{notebook.name}?reset&token={TOKEN}")
         tab.locator(".jp-Notebook .jp-Cell").first.wait_for()
-        tab.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
-            timeout=120_000
+        tab.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
+        # A code cell whose source is folded (`source_hidden`) shows no prompt.
+        codes = sum(
+            c.cell_type == "code" and not c.metadata.get("jupyter", {}).get("source_hidden")
+            for c in nbformat.read(notebook, 4).cells
         )
-        tab.locator(".lm-MenuBar-item", has_text="Run").click()
-        tab.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
-        codes = len([c for c in nbformat.read(notebook, 4).cells if c.cell_type == "code"])
+        prompts = tab.locator(".jp-CodeCell .jp-InputArea-prompt")
+        for _attempt in range(RUN_ALL_ATTEMPTS):
+            # Right after loading, the kernel may not be attached yet and the command does
+            # nothing: try again until the first cell is queued or has run.
+            tab.locator(".lm-MenuBar-item", has_text="Run").click()
+            tab.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+            try:
+                tab.wait_for_function(
+                    "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
+                    ".some((p) => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
+                    timeout=30_000,
+                )
+                break
+            except PlaywrightTimeout:
+                continue
         deadline = time.monotonic() + RUN_ALL_TIMEOUT_S
         while True:  # every code cell has a number, none is queued or running
-            prompts = tab.locator(".jp-CodeCell .jp-InputArea-prompt").all_text_contents()
-            done = [p for p in prompts if re.fullmatch(r"\[\d+\]:", p.strip())]
+            shown = prompts.all_text_contents()
+            done = [p for p in shown if re.fullmatch(r"\[\d+\]:", p.strip())]
             if len(done) == codes:
                 break
-            assert time.monotonic() < deadline, f"cells still running: {prompts}"
+            assert time.monotonic() < deadline, f"cells still running: {shown}"
             time.sleep(2)
         checks = tab.locator(".jp-CodeCell", has_text="checks.check_")
         verdicts = [
