@@ -141,7 +141,13 @@ def _run_all(browser, lab_url: str, notebook: Path, screenshot: Path) -> dict:
             for c in nbformat.read(notebook, 4).cells
         )
         prompts = tab.locator(".jp-CodeCell .jp-InputArea-prompt")
+        dialogs = []
         for _attempt in range(RUN_ALL_ATTEMPTS):
+            # A dialog JupyterLab may open on start-up (seen once, on a busy machine) would
+            # swallow the clicks: note what it said and close it.
+            for dialog in tab.locator(".jp-Dialog").all():
+                dialogs.append(dialog.text_content())
+                tab.keyboard.press("Escape")
             # Right after loading, the kernel may not be attached yet and the command does
             # nothing: try again until the first cell is queued or has run.
             tab.locator(".lm-MenuBar-item", has_text="Run").click()
@@ -161,7 +167,7 @@ def _run_all(browser, lab_url: str, notebook: Path, screenshot: Path) -> dict:
             done = [p for p in shown if re.fullmatch(r"\[\d+\]:", p.strip())]
             if len(done) == codes:
                 break
-            assert time.monotonic() < deadline, f"cells still running: {shown}"
+            assert time.monotonic() < deadline, f"cells still running: {shown}; {dialogs}"
             time.sleep(2)
         checks = tab.locator(".jp-CodeCell", has_text="checks.check_")
         verdicts = [
