@@ -123,6 +123,7 @@ def scores(course, built_book) -> dict[str, dict[str, float]]:
     release = course / "release" / ASSIGNMENT / CHAPTER.name
     released = nbformat.read(release, as_version=4)
     assert ng.BEGIN not in "".join(c.source for c in released.cells), "solutions stripped"
+    assert le.myst_leftovers(released) == [], "the release reads right in Jupyter too"
 
     teacher = _answers_from_teacher_edition(built_book)
     planted = dict(teacher)

@@ -33,6 +33,7 @@ SERVER_START_S = 120
 # Running the chapter: TensorFlow's import, the Keras models, the checkers' hidden cases.
 RUN_ALL_TIMEOUT_S = 600
 RUN_ALL_ATTEMPTS = 4
+MENU_CLICK_MS = 15_000
 RAW_MYST = re.compile(r"\{glue|```\{|:::\{|\{admonition\}|\{note\}|\{dropdown\}")
 
 jupyterlab = pytest.importorskip(
@@ -150,9 +151,10 @@ def _run_all(browser, lab_url: str, notebook: Path, screenshot: Path) -> dict:
                 tab.keyboard.press("Escape")
             # Right after loading, the kernel may not be attached yet and the command does
             # nothing: try again until the first cell is queued or has run.
-            tab.locator(".lm-MenuBar-item", has_text="Run").click()
-            tab.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
             try:
+                tab.locator(".lm-MenuBar-item", has_text="Run").click(timeout=MENU_CLICK_MS)
+                run_all = tab.locator(".lm-Menu-item", has_text="Run All Cells").first
+                run_all.click(timeout=MENU_CLICK_MS)
                 tab.wait_for_function(
                     "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
                     ".some((p) => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
