@@ -236,6 +236,8 @@ def test_translation_of_directives_and_roles():
         "<details>\n<summary><b>Hint</b></summary>\n\nUse $W_h$.\n\n</details>\n\n"
         "$x_t$ and [the loop](03_manual_loop.ipynb)"
     )
+    website_only = "Read on.\n\n```{only} html\nUse the rocket button.\n```\n"
+    assert le.translate_markdown(website_only, glue).strip() == "Read on."
     with pytest.raises(KeyError, match=r"role \{ref\}"):
         le.translate_markdown("see {ref}`x`", glue)
     with pytest.raises(KeyError, match=r"directive \{figure\}"):
