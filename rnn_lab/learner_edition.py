@@ -159,23 +159,27 @@ def _check_same_cells(chapter: Path, notebook: Path) -> None:
 
 
 def format_glue(name: str, kind: str, spec: str, bundle: dict) -> str:
-    """The Markdown that replaces one glue role, as myst-nb renders it on the website."""
+    """The Markdown that replaces one glue role, as myst-nb renders it on the website:
+    ``md`` pastes the Markdown, ``math`` the LaTeX, ``text`` the plain text formatted by
+    ``spec``; the plain ``{glue}`` role pastes Markdown when there is some, else text."""
     from myst_nb.core.variables import format_plain_text  # the website's own formatting
 
-    if kind in ("md", "") or kind == "any":
-        if "text/markdown" in bundle:
-            return bundle["text/markdown"].strip()
-        if kind == "md":
-            raise KeyError(f"glue value {name!r} has no text/markdown")
-    if kind == "math":
-        if "text/latex" not in bundle:
-            raise KeyError(f"glue value {name!r} has no text/latex")
-        return f"${bundle['text/latex'].strip().strip('$')}$"
-    if kind in ("text", "", "any"):
-        if "text/plain" not in bundle:
-            raise KeyError(f"glue value {name!r} has no text/plain")
-        return format_plain_text(bundle["text/plain"], spec or "")
-    raise KeyError(f"{{glue:{kind}}} has no plain-Markdown form")
+    mime = {
+        "md": "text/markdown",
+        "math": "text/latex",
+        "text": "text/plain",
+        "": "text/markdown" if "text/markdown" in bundle else "text/plain",
+        "any": "text/markdown" if "text/markdown" in bundle else "text/plain",
+    }.get(kind)
+    if mime is None:
+        raise KeyError(f"{{glue:{kind}}} has no plain-Markdown form")
+    if mime not in bundle:
+        raise KeyError(f"glue value {name!r} has no {mime}")
+    if mime == "text/plain":
+        return format_plain_text(bundle[mime], spec or "")
+    if mime == "text/latex":
+        return f"${bundle[mime].strip().strip('$')}$"
+    return bundle[mime].strip()
 
 
 def _split_glue_body(kind: str, body: str) -> tuple[str, str]:
