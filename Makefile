@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test serve site-zip doctor exercises binder-check bench lint format clean
+.PHONY: book test serve site-zip doctor notebooks nbgrader learner-branch binder-check bench lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,10 +33,20 @@ site-zip: $(STAMP)  ## the built site as _build/rnn-lab-site.zip: unzip anywhere
 doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor
 
-exercises: $(STAMP)  ## student and teacher editions of every chapter, in _build/exercises
-	$(BIN)/python -m rnn_lab.book.editions --out _build/exercises
+# The learner editions are made from the executed book: build it first if it is missing.
+_build/jupyter_execute/book:
+	$(MAKE) book
 
-binder-check: $(STAMP)  ## as Binder would: fresh venv from requirements.txt, run every chapter, peak memory
+notebooks: $(STAMP) _build/jupyter_execute/book  ## student and teacher editions, prose finished from the build, in _build/notebooks
+	$(BIN)/python -m rnn_lab.book.learner_edition --out _build/notebooks
+
+nbgrader: $(STAMP) _build/jupyter_execute/book  ## an nbgrader course (source assignment per chapter) in _build/nbgrader
+	$(BIN)/python -m rnn_lab.book.nbgrader_release --out _build/nbgrader
+
+learner-branch: notebooks  ## commit the student edition to the branch Binder/Colab open (PUSH=1 to push it)
+	$(BIN)/python scripts/learner_branch.py $(if $(PUSH),--push)
+
+binder-check: notebooks  ## as Binder would: fresh venv from requirements.txt, run the student edition, peak memory
 	$(BIN)/python scripts/binder_check.py
 
 bench: $(STAMP)  ## time loop vs NumPy vs Keras (QUICK=1 for the 20-second run); CSV and plots in _build/bench

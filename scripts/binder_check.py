@@ -2,8 +2,10 @@
 
 mybinder.org (repo2docker) reads `runtime.txt` for the Python version and runs
 `pip install -r requirements.txt` from the repository root; nothing else of ours is
-installed. This script does the same in a FRESH virtual environment, then executes every
-notebook of `_toc.yml` with nbclient, each in its own kernel running in that environment,
+installed. This script does the same in a FRESH virtual environment, then executes the
+student edition of every chapter (what the launch buttons open: `make notebooks` writes it
+to `_build/notebooks/student`; `--edition book` runs the notebooks of `_toc.yml` instead)
+with nbclient, each in its own kernel running in that environment,
 and measures the peak memory of the kernel's process tree. It fails if a cell raises or
 writes to stderr, or if a notebook's peak exceeds mybinder.org's 2 GB limit.
 
@@ -45,6 +47,7 @@ BINDER_LIMIT_MB = 2048
 # kernel process itself, so a spike between two samples is not missed there.
 SAMPLE_SECONDS = 0.05
 KERNEL_NAME = "binder-check"
+STUDENT_EDITION = REPO / "_build" / "notebooks" / "student"
 MB = 1024 * 1024
 
 
@@ -168,11 +171,22 @@ def main() -> int:
         "--reuse", action="store_true", help="reuse --venv if it exists (to iterate on this script)"
     )
     parser.add_argument("--limit-mb", type=float, default=BINDER_LIMIT_MB)
+    parser.add_argument(
+        "--edition",
+        choices=("student", "book"),
+        default="student",
+        help="the student edition (what Binder opens, default) or the book's own notebooks",
+    )
     args = parser.parse_args()
 
     config = yaml.safe_load((REPO / "_config.yml").read_text())
     timeout = int(config.get("execute", {}).get("timeout", 600))
-    notebooks = toc_notebooks(REPO)
+    if args.edition == "book":
+        notebooks = toc_notebooks(REPO)
+    else:
+        notebooks = sorted(STUDENT_EDITION.glob("[0-9][0-9]_*.ipynb"))
+        if not notebooks:
+            sys.exit(f"no student edition in {STUDENT_EDITION}: run `make notebooks` first")
     python = runtime_python(REPO)
     with tempfile.TemporaryDirectory(prefix="binder-check-") as scratch:
         venv = args.venv.resolve() if args.venv else Path(scratch) / "venv"
@@ -182,6 +196,7 @@ def main() -> int:
             [str(venv / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
         ).stdout.strip()
         print(f"fresh environment ({version}) from requirements.txt: {install_seconds:.0f} s")
+        print(f"running the {args.edition} edition: {len(notebooks)} notebooks")
         specs = kernel_spec_dir(venv, Path(scratch) / "kernels")
         env = kernel_environment(venv)
 

@@ -7,6 +7,10 @@ checkers and the chapter text kept) and ``DIR/teacher/NN_name.ipynb`` (everythin
 every chapter in ``book/``, outputs cleared. The cells are removed by nbconvert's
 ``TagRemovePreprocessor``, the same mechanism the book's tags use, so what a student
 receives is decided by the tags in the chapter and nothing else.
+
+These editions are the chapter *sources* split by tag (MyST roles still raw): the tag
+conventions and the exercises' tests use them. What learners and teachers get is
+:mod:`rnn_lab.book.learner_edition` (``make notebooks``), made from the executed book.
 """
 
 from __future__ import annotations

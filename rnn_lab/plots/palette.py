@@ -4,7 +4,7 @@ About one reader in twelve (men) sees red and green alike. Okabe and Ito (2008) 
 eight colours that stay distinct for protanopes, deuteranopes and tritanopes; the book
 draws its lines in seven of them (their yellow is too pale on white) and its colour maps
 with viridis (sequential) and RdBu (diverging), both safe too. `use_book_palette` sets
-them once, in every chapter's set-up cell (`rnn_lab.notebook.setup_notebook`).
+them once, in every chapter's set-up cell (`rnn_lab.book.notebook.setup_notebook`).
 """
 
 from __future__ import annotations

@@ -261,8 +261,9 @@ def test_search_finds_the_book(book, site_url, offline_context):
     visit.assert_clean()
 
 
-def test_launch_and_download_buttons(notebook_page, book, site_url, offline_context):
-    """Binder, Colab and download point at this notebook in the repository of _config.yml."""
+def test_launch_and_download_buttons(notebook_page, book, site_dir, site_url, offline_context):
+    """Binder and Colab open this notebook on the learner branch of _config.yml; download
+    offers its student edition."""
     repository = book.config["repository"]
     launch = book.config["launch_buttons"]
     org_repo = urlsplit(repository["url"]).path.strip("/")
@@ -297,7 +298,8 @@ def test_launch_and_download_buttons(notebook_page, book, site_url, offline_cont
     response = tab.request.get(href)
     assert response.status == 200, f"downloading {href}: HTTP {response.status}"
     offered = json.loads(response.body())
-    assert offered == json.loads(book.source(notebook_page).read_text()), (
-        "the downloadable notebook is not the repository's (is the site built from this checkout?)"
+    student = site_dir.parent / "notebooks" / "student" / f"{Path(notebook_page).name}.ipynb"
+    assert offered == json.loads(student.read_text()), (
+        "the downloadable notebook is not the student edition the build wrote"
     )
     visit.assert_clean()

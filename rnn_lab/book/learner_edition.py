@@ -1,0 +1,492 @@
+"""The learner edition: every chapter as a notebook that reads right in plain Jupyter.
+
+    python -m rnn_lab.book.learner_edition --out _build/notebooks
+
+reads each chapter ``book/NN_name.ipynb`` together with what the book build left in
+``_build/jupyter_execute/book/`` (the executed notebook, and ``NN_name.glue.json``, the
+values myst-nb glued) and writes
+
+- ``OUT/student/NN_name.ipynb``: the solutions removed (their code, their output, their
+  explanation), hints kept: what Binder, Colab and the download button open;
+- ``OUT/teacher/NN_name.ipynb``: everything, each exercise's solution before its check.
+
+In both, every ``{glue:...}`` role is replaced by the value the build computed (a sentence
+glued as Markdown becomes prose), MyST-only syntax is translated to Markdown and HTML that
+Jupyter, JupyterLab and Colab render (admonitions and dropdowns become quotes and
+``<details>``), the set-up cell is visible with one sentence saying what it does, a note
+at the top says where the numbers in the text come from, and outputs are cleared.
+
+A glue name without a value, a role or directive with no Markdown form, or a solution cell
+without its ``solution`` tag stops the command with a :class:`LearnerEditionError` naming
+the chapter, the cell and the name: no notebook is written with a hole in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks
+
+EDITIONS = ("student", "teacher")
+#: Where ``jupyter-book build`` leaves the executed chapters and their glue values.
+EXECUTED_DIR = Path("_build") / "jupyter_execute" / "book"
+#: Tags that only mean something on the website; in a notebook they would only confuse.
+WEBSITE_TAGS = frozenset(
+    {"remove-cell", "remove-input", "remove-output", "hide-cell", "hide-input", "hide-output"}
+)
+#: Cells with these tags are folded away on the website; in Jupyter their source is collapsed.
+COLLAPSED_TAGS = frozenset({"remove-cell", "remove-input", "hide-input"})
+#: Admonitions that become a quoted paragraph with this title.
+ADMONITION_TITLES = {
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "warning": "Warning",
+    "caution": "Caution",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+    "seealso": "See also",
+}
+
+NUMBERS_NOTE = (
+    "The numbers quoted in the text were computed by this notebook's cells when the book "
+    "was built; running the cells recomputes them on your machine (measured times, and "
+    "anything else that depends on your hardware or library versions, may differ)."
+)
+EDITION_NOTES = {
+    "student": (
+        "**Student edition** of a chapter of [rnn-lab](https://github.com/rnn-lab/rnn-lab), "
+        "the executable book on recurrent networks. In each exercise, write your code in the "
+        "starter cell, run it, then run the check cell under it: ✓ means correct, ✗ says "
+        "what to look at, and *not yet solved* means the starter is still empty."
+    ),
+    "teacher": (
+        "**Teacher edition** of a chapter of [rnn-lab](https://github.com/rnn-lab/rnn-lab): "
+        "each exercise's starter is followed by its solution and the check, which prints ✓. "
+        "Students get the student edition, which is this notebook without the solutions."
+    ),
+}
+SETUP_SENTENCE = (
+    "The next cell sets the notebook up: it installs `rnn_lab`, the small package of this "
+    "book, where it is missing (as on Colab), then fixes the random seeds and silences "
+    "TensorFlow's start-up messages, so that your numbers match the text."
+)
+SETUP_CALL = "rnn_lab.setup_notebook()"
+
+GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>[\w-]*))?\}`(?P<body>[^`]*)`")
+OTHER_ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]*)`")
+DIRECTIVE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>[^\n]*)\n"
+    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+LABEL_LINE = re.compile(r"^\([\w.:-]+\)=[ \t]*\n", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"^###\s+(?P<title>Exercise[^\n]*)", re.MULTILINE)
+
+
+class LearnerEditionError(ValueError):
+    """A chapter that cannot become a learner notebook (the message says where and why)."""
+
+
+@dataclass
+class Exercise:
+    """The cells of one exercise, as indices into a chapter's cells."""
+
+    title: str
+    name: str  # what the starter defines: the function (or value) the check receives
+    starter: int
+    check: int
+    solutions: list[int]
+
+
+# --- glue values ----------------------------------------------------------------------------
+
+
+def executed_dir(repo: Path | str | None = None) -> Path:
+    """``_build/jupyter_execute/book`` of the repository (the book build writes it)."""
+    return (Path(repo) if repo is not None else _repo()) / EXECUTED_DIR
+
+
+def _repo() -> Path:
+    beside_package = Path(__file__).resolve().parents[1]
+    return beside_package if (beside_package / "_config.yml").exists() else Path.cwd()
+
+
+def glue_values(chapter: Path, executed: Path) -> dict[str, dict]:
+    """The glued MIME bundles of ``chapter`` (name -> ``{"text/plain": ..., ...}``), from the
+    ``.glue.json`` the book build wrote beside the executed notebook."""
+    notebook = executed / chapter.name
+    if not notebook.exists():
+        raise LearnerEditionError(
+            f"{chapter.name}: no executed notebook at {notebook}; build the book first "
+            "(make book, or jupyter-book build . --all)"
+        )
+    _check_same_cells(chapter, notebook)
+    glue_file = executed / f"{chapter.stem}.glue.json"
+    if not glue_file.exists():  # myst-nb writes the file only for chapters that glue
+        return {}
+    return {
+        name: output["data"]
+        for name, output in json.loads(glue_file.read_text(encoding="utf-8")).items()
+    }
+
+
+def _check_same_cells(chapter: Path, notebook: Path) -> None:
+    source = nbformat.read(chapter, as_version=4)
+    built = nbformat.read(notebook, as_version=4)
+    mine = [(cell.cell_type, cell.source) for cell in source.cells]
+    theirs = [(cell.cell_type, cell.source) for cell in built.cells]
+    if mine != theirs:
+        changed = next(
+            (i for i, pair in enumerate(zip(mine, theirs, strict=False)) if pair[0] != pair[1]),
+            min(len(mine), len(theirs)),
+        )
+        raise LearnerEditionError(
+            f"{chapter.name}: cell {changed}: differs from the executed notebook {notebook}: "
+            "the build is older than the chapter; build the book again"
+        )
+
+
+def format_glue(name: str, kind: str, spec: str, bundle: dict) -> str:
+    """The Markdown that replaces one glue role, as myst-nb renders it on the website:
+    ``md`` pastes the Markdown, ``math`` the LaTeX, ``text`` the plain text formatted by
+    ``spec``; the plain ``{glue}`` role pastes Markdown when there is some, else text."""
+    from myst_nb.core.variables import format_plain_text  # the website's own formatting
+
+    mime = {
+        "md": "text/markdown",
+        "math": "text/latex",
+        "text": "text/plain",
+        "": "text/markdown" if "text/markdown" in bundle else "text/plain",
+        "any": "text/markdown" if "text/markdown" in bundle else "text/plain",
+    }.get(kind)
+    if mime is None:
+        raise KeyError(f"{{glue:{kind}}} has no plain-Markdown form")
+    if mime not in bundle:
+        raise KeyError(f"glue value {name!r} has no {mime}")
+    if mime == "text/plain":
+        return format_plain_text(bundle[mime], spec or "")
+    if mime == "text/latex":
+        return f"${bundle[mime].strip().strip('$')}$"
+    return bundle[mime].strip()
+
+
+def _split_glue_body(kind: str, body: str) -> tuple[str, str]:
+    """``name:spec`` -> (name, spec); for ``glue:md`` the spec is the Markdown flavour."""
+    if "::" in body:
+        raise KeyError(f"glue from another document ({body!r}) is not supported")
+    name, _, spec = body.partition(":")
+    return name.strip(), "" if kind == "md" else spec.strip()
+
+
+# --- MyST -> Markdown Jupyter renders ------------------------------------------------------
+
+
+def _role(name: str, body: str) -> str:
+    """One non-glue MyST role as Markdown/HTML, or KeyError when it has no such form."""
+    text, _, target = body.partition(" <")
+    if name == "math":
+        return f"${body}$"
+    if name in ("sub", "sup"):
+        return f"<{name}>{body}</{name}>"
+    if name in ("term", "abbr"):
+        return re.sub(r"\s*\(.*\)$", "", text) if name == "abbr" else text
+    if name == "doc":
+        path = target.rstrip(">") if target else body
+        return f"[{text if target else Path(path).name}]({Path(path).with_suffix('.ipynb')})"
+    raise KeyError(f"role {{{name}}} has no plain-Markdown form")
+
+
+def _quote(title: str, body: str) -> str:
+    lines = [f"**{title}.**" if title else "", *body.strip("\n").split("\n")]
+    return "\n".join(f"> {line}".rstrip() for line in lines if line is not None)
+
+
+def _details(title: str, body: str) -> str:
+    # <details> is rendered, folded, by Jupyter Notebook, JupyterLab and Colab; the blank
+    # lines let the Markdown (and math) inside it be parsed as Markdown.
+    return f"<details>\n<summary><b>{title}</b></summary>\n\n{body.strip()}\n\n</details>"
+
+
+def _directive(name: str, argument: str, body: str) -> str:
+    """One MyST directive (already translated inside) as Markdown/HTML."""
+    options = {}
+    lines = body.split("\n")
+    while lines and lines[0].startswith(":") and ":" in lines[0][1:]:
+        key, _, value = lines.pop(0)[1:].partition(":")
+        options[key.strip()] = value.strip()
+    content = "\n".join(lines)
+    folded = "dropdown" in options.get("class", "").split() or name == "dropdown"
+    if name in ("admonition", "dropdown") or name in ADMONITION_TITLES:
+        title = argument.strip() or ADMONITION_TITLES.get(name, name.title())
+        return _details(title, content) if folded else _quote(title, content)
+    if name == "math":
+        return f"$$\n{content.strip()}\n$$"
+    if name == "only":  # text for one Sphinx builder (the website): not for a notebook
+        return ""
+    raise KeyError(f"directive {{{name}}} has no plain-Markdown form")
+
+
+def translate_markdown(source: str, glue: Callable[[str, str], str]) -> str:
+    """MyST Markdown -> Markdown for Jupyter: glue roles through ``glue(kind, body)``,
+    directives and the other roles translated, labels dropped."""
+    source = LABEL_LINE.sub("", source)
+
+    def directive(match: re.Match) -> str:
+        name = match["name"]
+        body = translate_markdown(match["body"], glue)
+        if name.startswith("glue"):
+            kind = name.partition(":")[2]
+            return glue(kind, match["argument"].strip() + _glue_spec(body))
+        return _directive(name, match["argument"], body)
+
+    source = DIRECTIVE.sub(directive, source)
+    source = GLUE_ROLE.sub(lambda m: glue(m["kind"] or "", m["body"]), source)
+    return OTHER_ROLE.sub(lambda m: _role(m["name"], m["body"]), source)
+
+
+def _glue_spec(body: str) -> str:
+    match = re.search(r"^:format:\s*(\S+)", body, re.MULTILINE)
+    return f":{match[1]}" if match else ""
+
+
+# --- exercises ------------------------------------------------------------------------------
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _defined_names(source: str) -> set[str]:
+    """Top-level names a code cell defines (functions and assignments)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def find_exercises(cells, chapter: str) -> list[Exercise]:
+    """Every exercise of a chapter, with its cells; a solution cell without its tag is an
+    error naming the chapter, the cell and what it defines."""
+    starters = [i for i, cell in enumerate(cells) if STARTER_TAG in _tags(cell)]
+    exercises = []
+    for number, start in enumerate(starters):
+        end = starters[number + 1] - 1 if number + 1 < len(starters) else len(cells)
+        headings = [m["title"] for c in cells[:start] for m in EXERCISE_HEADING.finditer(c.source)]
+        title = headings[-1].strip() if headings else f"exercise {number + 1}"
+        names = _defined_names(cells[start].source)
+        if len(names) != 1:
+            raise LearnerEditionError(
+                f"{chapter}: cell {start}: a starter cell must define exactly one name; "
+                f"it defines {sorted(names)}"
+            )
+        (name,) = names
+        check = start + 1
+        if check >= len(cells) or "checks.check_" not in cells[check].source:
+            raise LearnerEditionError(
+                f"{chapter}: cell {check}: the cell under the starter of {title!r} must be "
+                "its check (checks.check_...)"
+            )
+        solutions = []
+        for index in range(check + 1, end):
+            cell = cells[index]
+            if SOLUTION_TAG in _tags(cell):
+                solutions.append(index)
+                continue
+            why = _looks_like_solution(cell, name, cells[check].source)
+            if why:
+                raise LearnerEditionError(
+                    f"{chapter}: cell {index}: {why} of {title!r} (`{name}`) but lacks the "
+                    f"tag {SOLUTION_TAG!r}; tag it, or the student edition would show it"
+                )
+        exercises.append(Exercise(title, name, start, check, solutions))
+    return exercises
+
+
+def _looks_like_solution(cell, name: str, check: str) -> str | None:
+    if cell.cell_type == "code" and name in _defined_names(cell.source):
+        return "it defines the answer"
+    if cell.cell_type == "code" and cell.source.strip() == check.strip():
+        return "it repeats the check"
+    if cell.cell_type == "markdown" and re.search(r"\{admonition\}\s*Solution", cell.source):
+        return "it is the solution's explanation"
+    return None
+
+
+# --- the learner notebook -------------------------------------------------------------------
+
+
+def learner_notebook(chapter: Path, executed: Path) -> nbformat.NotebookNode:
+    """``chapter`` with its prose finished, set-up explained and outputs cleared; every cell
+    (solutions included) is kept with its tags, for the editions to select from."""
+    values = glue_values(chapter, executed)
+    nb = nbformat.read(chapter, as_version=4)
+    find_exercises(nb.cells, chapter.name)  # refuses untagged solutions before any writing
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        cell = nbformat.from_dict(cell)
+        if cell.cell_type == "markdown":
+            cell.source = _finished_prose(cell.source, values, chapter.name, index)
+        elif cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            if SETUP_CALL in cell.source and not any(c.cell_type == "code" for c in cells):
+                explain = nbformat.v4.new_markdown_cell(SETUP_SENTENCE)
+                explain["id"] = "learner-setup-note"
+                cells.append(explain)
+        is_setup = cell.cell_type == "code" and SETUP_CALL in cell.source
+        if cell.cell_type == "code" and COLLAPSED_TAGS & set(_tags(cell)) and not is_setup:
+            # JupyterLab and Notebook 7 show the cell folded, its output visible
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+        tags = [tag for tag in _tags(cell) if tag not in WEBSITE_TAGS]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _finished_prose(source: str, values: dict, chapter: str, index: int) -> str:
+    def glue(kind: str, body: str) -> str:
+        try:
+            name, spec = _split_glue_body(kind, body)
+            if name not in values:
+                raise KeyError(f"glue name {name!r} has no value in the built book")
+            return format_glue(name, kind, spec, values[name])
+        except (KeyError, ValueError) as error:
+            raise LearnerEditionError(f"{chapter}: cell {index}: {error.args[0]}") from None
+
+    try:
+        return translate_markdown(source, glue)
+    except KeyError as error:
+        raise LearnerEditionError(f"{chapter}: cell {index}: {error.args[0]}") from None
+
+
+def edition(nb: nbformat.NotebookNode, which: str, chapter: str) -> nbformat.NotebookNode:
+    """The ``"student"`` or ``"teacher"`` edition of a learner notebook."""
+    if which not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}; got {which!r}")
+    exercises = find_exercises(nb.cells, chapter)
+    if which == "student":
+        drop = {i for ex in exercises for i in ex.solutions}
+    else:  # the solution ends with the same check, so the first one would only say "not yet"
+        drop = {ex.check for ex in exercises}
+    copy = nbformat.from_dict(nb)
+    copy.cells = [cell for i, cell in enumerate(nb.cells) if i not in drop]
+    note = nbformat.v4.new_markdown_cell(f"> {EDITION_NOTES[which]}\n>\n> {NUMBERS_NOTE}")
+    note["id"] = f"{which}-edition-note"  # fixed, so that rewrites give no diff
+    copy.cells.insert(0, note)
+    nbformat.validate(copy)
+    return copy
+
+
+def learner_editions(
+    book_dir: Path | str | None = None, executed: Path | str | None = None
+) -> Iterator[tuple[Path, dict[str, nbformat.NotebookNode]]]:
+    """(chapter, {edition: notebook}) for every chapter, all checked before any is returned."""
+    executed = Path(executed) if executed is not None else executed_dir()
+    chapters = chapter_notebooks(book_dir)
+    if not chapters:
+        raise LearnerEditionError(f"no chapter notebooks in {book_dir}")
+    made = []
+    for chapter in chapters:
+        nb = learner_notebook(chapter, executed)
+        made.append((chapter, {which: edition(nb, which, chapter.name) for which in EDITIONS}))
+    return iter(made)
+
+
+def write_learner_editions(
+    out_dir: Path | str,
+    book_dir: Path | str | None = None,
+    executed: Path | str | None = None,
+) -> dict[str, list[Path]]:
+    """Write ``out_dir/student`` and ``out_dir/teacher``; return the paths per edition.
+    Every chapter is translated and checked first, so an error writes nothing."""
+    out_dir = Path(out_dir)
+    written: dict[str, list[Path]] = {which: [] for which in EDITIONS}
+    for chapter, notebooks in learner_editions(book_dir, executed):
+        for which, nb in notebooks.items():
+            target = out_dir / which / chapter.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, target)
+            written[which].append(target)
+    return written
+
+
+#: What a notebook must not contain once the prose is finished: Jupyter would show it raw.
+LEFTOVERS = {
+    "a glue role": re.compile(r"\{glue"),
+    "a MyST directive fence": re.compile(r"^[ \t>]*(?:`{3,}|:{3,})\{", re.MULTILINE),
+    "a MyST role": OTHER_ROLE,
+    "a MyST target label": re.compile(r"^\([\w.:-]+\)=", re.MULTILINE),
+}
+
+
+def myst_leftovers(nb: nbformat.NotebookNode) -> list[str]:
+    """Every piece of MyST-only syntax left in the Markdown of ``nb``, as
+    ``"cell N: what: text"`` (empty for a finished notebook)."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for what, pattern in LEFTOVERS.items():
+            for match in pattern.finditer(cell.source):
+                line = cell.source[match.start() :].split("\n", 1)[0]
+                found.append(f"cell {index}: {what}: {line[:60]!r}")
+    return found
+
+
+def count_glue_roles(chapter: Path) -> int:
+    """How many glue roles and directives the chapter's Markdown holds."""
+    nb = nbformat.read(chapter, as_version=4)
+    return sum(
+        len(GLUE_ROLE.findall(c.source)) + len(re.findall(r"^(?:```|:::)\{glue", c.source, re.M))
+        for c in nb.cells
+        if c.cell_type == "markdown"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rnn_lab.book.learner_edition",
+        description="Write the student and teacher editions of every chapter, with the prose "
+        "finished from the executed book (run `make book` first).",
+    )
+    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("--book", type=Path, default=None, help="the chapters (book/)")
+    parser.add_argument(
+        "--executed", type=Path, default=None, help=f"the executed book ({EXECUTED_DIR})"
+    )
+    args = parser.parse_args(argv)
+    try:
+        written = write_learner_editions(args.out, args.book, args.executed)
+    except (LearnerEditionError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for which, paths in written.items():
+        cells = sum(len(nbformat.read(p, as_version=4).cells) for p in paths)
+        print(f"{which}: {len(paths)} notebooks, {cells} cells -> {args.out / which}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Sphinx extension: the website's download button offers the student edition.
+
+sphinx-book-theme's "download .ipynb" button links to the copy of the page's source that
+Sphinx keeps in ``_build/html/_sources/``, which for a chapter is the authors' notebook
+(solutions included, glue roles raw). When the HTML build has finished, this extension
+writes the chapter's student edition (:mod:`rnn_lab.book.learner_edition`, made from the
+notebooks the build has just executed) over that copy, and the same editions to
+``_build/notebooks/``. The Binder and Colab buttons are configured in ``_config.yml``
+(``repository.branch``, the branch that holds the student edition).
+
+Listed in ``_config.yml`` under ``sphinx: extra_extensions``. A chapter that cannot become
+a learner notebook fails the build, naming the chapter, the cell and the name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from .learner_edition import EDITIONS, learner_editions
+
+
+def offer_student_edition(app, exception: Exception | None) -> None:
+    """``build-finished``: student editions over ``_sources``, both editions to
+    ``_build/notebooks``."""
+    if exception is not None or app.builder.name != "html":
+        return
+    outdir = Path(app.outdir)
+    executed = outdir.parent / "jupyter_execute" / "book"
+    book = Path(app.srcdir) / "book"
+    for chapter, notebooks in learner_editions(book, executed):
+        source_copy = outdir / "_sources" / "book" / chapter.name
+        if source_copy.exists():
+            nbformat.write(notebooks["student"], source_copy)
+        for which in EDITIONS:
+            target = outdir.parent / "notebooks" / which / chapter.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebooks[which], target)
+
+
+def setup(app) -> dict:
+    app.connect("build-finished", offer_student_edition)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
