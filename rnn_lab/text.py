@@ -380,3 +380,91 @@ def bigram_loss(probabilities: np.ndarray, ids: Any) -> float:
     """Mean cross-entropy of predicting ``ids[t+1]`` from ``ids[t]`` with the bigram table."""
     ids = check_ids(ids, len(probabilities))
     return float(-np.mean(np.log(probabilities[ids[:-1], ids[1:]])))
+
+
+# --- nameable features of Python source, for looking inside a trained model ---------------
+
+#: Features of Python source that :func:`source_features` computes, and what each means.
+FEATURES = {
+    "in_string": "inside a string literal (after its opening quote, up to its closing one)",
+    "in_comment": "inside a # comment",
+    "in_indentation": "in the leading spaces of a line",
+    "in_brackets": "inside (), [] or {} (outside strings and comments)",
+    "word_position": "characters since the start of the current identifier or number (0 outside)",
+}
+
+
+def source_features(source: str) -> dict[str, np.ndarray]:
+    """For each character ``c_t`` of Python ``source``: the :data:`FEATURES` as they stand
+    *after* reading ``c_t`` (what ``h_t`` could know), each a float64 array ``(len,)``.
+
+    A small scanner, not a tokenizer: it follows quotes (single, double, triple, with
+    backslash escapes), ``#`` comments, brackets and identifiers, and is right on ordinary
+    code; it can be wrong on f-string nesting and unbalanced text at a cut.
+    """
+    source = _check_text("source", source)
+    size = len(source)
+    out = {name: np.zeros(size) for name in FEATURES}
+    quote, comment, depth, word, line_start = "", False, 0, 0, True
+    t = 0
+    while t < size:
+        c = source[t]
+        step = 1
+        if quote:
+            if c == "\\":
+                step = 2  # the escaped character stays inside
+            elif source.startswith(quote, t):
+                step, quote = len(quote), ""
+        elif comment:
+            comment = c != "\n"
+        elif c == "#":
+            comment = True
+        elif c in "'\"":
+            quote = c * 3 if source.startswith(c * 3, t) else c
+            step = len(quote)
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(depth - 1, 0)
+        inside = bool(quote)
+        for k in range(t, min(t + step, size)):
+            ch = source[k]
+            if ch == "\n":
+                line_start = True
+            elif ch != " ":
+                line_start = False
+            is_word = not inside and not comment and (ch.isalnum() or ch == "_")
+            word = word + 1 if is_word else 0
+            out["in_string"][k] = inside
+            out["in_comment"][k] = comment and ch != "\n"
+            out["in_indentation"][k] = line_start and ch in " \n"
+            out["in_brackets"][k] = depth > 0 and not inside and not comment
+            out["word_position"][k] = word
+        t += step
+    return out
+
+
+def best_units(hidden: Any, features: dict[str, np.ndarray]) -> list[tuple[str, int, float]]:
+    """For each feature, the hidden unit whose activation correlates most with it:
+    ``(feature, unit, Pearson r)``, ``hidden`` being ``h_t`` ``(len, H)``.
+
+    ``|r| = 1`` would be a unit that *is* the feature (up to scale and offset); ``r`` near 0,
+    a unit that ignores it. A constant feature gets ``r = 0``.
+    """
+    h = np.asarray(hidden, dtype=np.float64)
+    if h.ndim != 2:
+        raise ValueError(f"hidden must be (len, H); got shape {h.shape}")
+    h_centred = h - h.mean(axis=0)
+    h_norm = np.linalg.norm(h_centred, axis=0)
+    found = []
+    for name, values in features.items():
+        f = np.asarray(values, dtype=np.float64)
+        if f.shape != (h.shape[0],):
+            raise ValueError(f"feature {name!r} must have shape ({h.shape[0]},); got {f.shape}")
+        f_centred = f - f.mean()
+        scale = np.linalg.norm(f_centred) * h_norm
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(scale > 0, f_centred @ h_centred / scale, 0.0)
+        unit = int(np.argmax(np.abs(r)))
+        found.append((name, unit, float(r[unit])))
+    return found

@@ -24,6 +24,7 @@ from .ch08 import check_adam_step, check_momentum_step
 from .ch09 import check_initial_lstm_bias, check_lstm_forward
 from .ch10 import check_gru_forward
 from .ch11 import check_gru_weight_ih, check_lstm_bias_from_torch
+from .ch12 import check_perplexity_from_losses, check_sample_with_temperature, check_softmax_ce_grad
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -46,7 +47,10 @@ __all__ = [
     "check_lstm_forward",
     "check_momentum_step",
     "check_output_shape",
+    "check_perplexity_from_losses",
+    "check_sample_with_temperature",
     "check_scaled_states",
+    "check_softmax_ce_grad",
     "check_step",
     "check_step_output",
     "check_weight_shapes",
