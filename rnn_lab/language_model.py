@@ -433,24 +433,42 @@ def keras_update(
     return plain.step(weights, grads, state)
 
 
-def mean_loss(ids: Any, weights: LanguageModelWeights, *, chunk: int = 256) -> float:
-    """Mean cross-entropy of predicting ``ids[t+1]`` from ``ids[..t]`` along one stream,
-    read ``chunk`` characters at a time with the state carried (nothing is cut off)."""
+def mean_loss(
+    ids: Any, weights: LanguageModelWeights, *, streams: int = 1, chunk: int = 256
+) -> float:
+    """Mean cross-entropy of predicting ``ids[t+1]`` from what comes before, every target once.
+
+    The text is cut into ``streams`` consecutive pieces read side by side as the rows of a
+    batch (each from a zero state, so only the first characters of each piece lose their
+    context), ``chunk`` characters at a time with the state carried. ``streams=1`` reads
+    the text as one sequence.
+    """
     weights = _check_weights(weights)
     ids = check_ids(ids, weights.vocab_size)
     if ids.ndim != 1 or ids.size < 2:
         raise ValueError(f"ids must be 1-D with at least 2 characters; got shape {ids.shape}")
     chunk = check_positive_int("chunk", chunk)
+    streams = check_positive_int("streams", streams)
+    targets = ids.size - 1
+    if streams > targets:
+        raise ValueError(f"streams={streams} is more than the {targets} characters to predict")
+    L = targets // streams
+    x_all = ids[: streams * L].reshape(streams, L)
+    y_all = ids[1 : streams * L + 1].reshape(streams, L)
     state, total = None, 0.0
     with one_blas_thread():
-        for start in range(0, ids.size - 1, chunk):
-            x = ids[None, start : min(start + chunk, ids.size - 1)]
-            y = ids[None, start + 1 : start + 1 + x.shape[1]]
+        for start in range(0, L, chunk):
+            x, y = x_all[:, start : start + chunk], y_all[:, start : start + chunk]
             fp = forward(x, weights, state)
-            loss, _ = softmax_cross_entropy(fp.logits, y)
-            total += loss * x.shape[1]
+            total += softmax_cross_entropy(fp.logits, y)[0] * y.size
             state = fp.final
-    return total / (ids.size - 1)
+        if streams * L < targets:  # the last few characters continue the last stream
+            tail = slice(streams * L, targets)
+            last_state = tuple(s[-1:] for s in state)
+            fp = forward(ids[None, tail], weights, last_state)
+            y = ids[None, streams * L + 1 :]
+            total += softmax_cross_entropy(fp.logits, y)[0] * y.size
+    return total / targets
 
 
 def hidden_trace(ids: Any, weights: LanguageModelWeights) -> np.ndarray:
@@ -500,12 +518,15 @@ def train_manual(
     steps: int,
     *,
     resume: LMRun | None = None,
+    sparse_embedding: bool = True,
 ) -> LMRun:
     """``steps`` updates on consecutive chunks ``x[k], y[k]`` ``(K, n, T)``, state carried.
 
     Chunk ``k`` starts from the state at the end of chunk ``k-1`` (computed with the
     weights of that update, before it, as Keras's stateful layer keeps it); the state is
     reset to zeros when the chunks wrap around (a new epoch). ``resume`` continues a run.
+    Updates follow Keras's treatment of the embedding gradient (:func:`keras_update`);
+    ``sparse_embedding=False`` applies ``optimizer.step`` to the dense gradient instead.
     """
     weights = _check_weights(weights)
     x, y = _check_chunks(x, y, weights)
@@ -529,7 +550,10 @@ def train_manual(
             result = loss_and_gradients(x[k], y[k], weights, state)
             losses.append(result.loss)
             norms.append(global_norm(result.grads))
-            weights, opt_state = keras_update(optimizer, weights, result, opt_state)
+            if sparse_embedding:
+                weights, opt_state = keras_update(optimizer, weights, result, opt_state)
+            else:
+                weights, opt_state = optimizer.step(weights, result.grads, opt_state)
             state, k = result.final, k + 1
     return LMRun(np.array(losses), np.array(norms), weights, opt_state, state, k)
 

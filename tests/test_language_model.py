@@ -227,3 +227,25 @@ def test_bad_input_is_refused_by_name(call, error, message):
     weights = lm.glorot_weights(12, 5, 6, seed=0)
     with pytest.raises(error, match=message):
         call(weights)
+
+
+@pytest.mark.parametrize("streams", [2, 3, 7])
+def test_mean_loss_in_streams_scores_every_target_once(streams):
+    weights = _weights("SimpleRNN", 7, 3, 4, "float64", 0)
+    ids = np.random.default_rng(2).integers(0, 7, 101)
+    L = 100 // streams
+    pieces = [ids[i * L : (i + 1) * L + 1] for i in range(streams)]
+    total = 0.0
+    for piece in pieces:
+        total += lm.mean_loss(piece, weights) * (piece.size - 1)
+    tail = ids[streams * L :]
+    if tail.size > 1:  # continues the last stream from its final state
+        fp_last = lm.forward(pieces[-1][None, :-1], weights)
+        fp = lm.forward(tail[None, :-1], weights, fp_last.final)
+        total += text.softmax_cross_entropy(fp.logits, tail[None, 1:])[0] * (tail.size - 1)
+    expected = total / 100
+    assert lm.mean_loss(ids, weights, streams=streams, chunk=5) == pytest.approx(
+        expected, rel=1e-13
+    )
+    with pytest.raises(ValueError, match="streams=200"):
+        lm.mean_loss(ids, weights, streams=200)
