@@ -386,7 +386,7 @@ def bigram_loss(probabilities: np.ndarray, ids: Any) -> float:
 
 #: Features of Python source that :func:`source_features` computes, and what each means.
 FEATURES = {
-    "in_string": "inside a string literal (after its opening quote, up to its closing one)",
+    "in_string": "inside a string literal (from its opening quote to before its closing one)",
     "in_comment": "inside a # comment",
     "in_indentation": "in the leading spaces of a line",
     "in_brackets": "inside (), [] or {} (outside strings and comments)",

@@ -239,3 +239,47 @@ def test_unigram_and_bigram_counts():
     assert text.unigram_loss(np.full(3, 1 / 3), ids) == pytest.approx(np.log(3))
     with pytest.raises(ValueError, match="alpha must be > 0"):
         text.bigram_probabilities(ids, 3, alpha=0.0)
+
+
+# --- features of Python source and the unit search ------------------------------------------
+
+
+def test_source_features_follow_strings_comments_indentation_brackets_and_words():
+    source = 'def f(a):\n    s = "x#y"  # note\n    return a\n'
+    features = text.source_features(source)
+    at = {name: dict(enumerate(values)) for name, values in features.items()}
+    inside_string = [source[k] for k in range(len(source)) if at["in_string"][k]]
+    # The state after reading each character: inside from the opening quote on, outside
+    # again once the closing quote has been read.
+    assert "".join(inside_string) == '"x#y'
+    comment = "".join(source[k] for k in range(len(source)) if at["in_comment"][k])
+    assert comment == "# note"
+    indent = [k for k in range(len(source)) if at["in_indentation"][k]]
+    assert source[indent[0]] == "\n" and all(source[k] in " \n" for k in indent)
+    assert len([k for k in indent if source[k] == " "]) == 8
+    brackets = "".join(source[k] for k in range(len(source)) if at["in_brackets"][k])
+    assert brackets == "(a"
+    word = features["word_position"]
+    start = source.index("return")
+    np.testing.assert_array_equal(word[start : start + 7], [1, 2, 3, 4, 5, 6, 0])
+
+
+def test_triple_quotes_and_escapes():
+    source = "x = '''a'b\\n'''\ny = 'it\\'s'\n"
+    inside = text.source_features(source)["in_string"]
+    after_doc = source.index("'''", 5) + 3
+    assert inside[source.index("a")] == 1 and inside[source.index("b")] == 1
+    assert inside[after_doc] == 0  # the newline after the closing quotes
+    assert inside[source.index("s'")] == 1  # the escaped quote did not close the string
+
+
+def test_best_units_finds_a_planted_unit():
+    rng = np.random.default_rng(0)
+    feature = (rng.random(500) > 0.5).astype(float)
+    hidden = rng.normal(size=(500, 6)) * 0.1
+    hidden[:, 4] += -2 * feature
+    found = text.best_units(hidden, {"planted": feature, "constant": np.ones(500)})
+    assert found[0][:2] == ("planted", 4) and found[0][2] < -0.95
+    assert found[1][2] == 0.0
+    with pytest.raises(ValueError, match="must have shape"):
+        text.best_units(hidden, {"short": np.ones(3)})
