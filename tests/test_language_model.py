@@ -84,10 +84,15 @@ def test_gradients_match_finite_differences(case):
 def test_a_planted_backward_mistake_fails_the_check():
     ids, targets, weights, state = _case("SimpleRNN", 2, 5, 7, 3, 4, True, "float64")
     keras = lm.keras_lm_gradients(ids, targets, weights, state)
-    # Forgetting the tanh slope at the last step changes dWh far beyond the tolerance.
-    wrong = lm.loss_and_gradients(ids, targets, weights.astype("float64"), state)
-    broken = lm.LanguageModelWeights(*(g * 1.001 for g in wrong.grads.as_list()))
-    assert relative_error(broken.Wh, keras.grads.Wh) > 100 * lm.GRAD_RTOL["float64"]
+    # The tolerance has teeth: a gradient 0.1 % off (e.g. a mean over N - 1 characters
+    # instead of N) fails it by orders of magnitude, and so does a missing tanh slope.
+    right = lm.loss_and_gradients(ids, targets, weights, state)
+    off = lm.LanguageModelWeights(*(g * 1.001 for g in right.grads.as_list()))
+    assert relative_error(off.Wh, keras.grads.Wh) > 100 * lm.GRAD_RTOL["float64"]
+    fp = lm.forward(ids, weights, state)
+    _, dy = text.softmax_cross_entropy(fp.logits, targets)
+    no_slope_dBh = (dy @ weights.Wo.T).sum(axis=(0, 1))  # δ_T without (1 - h²), one step
+    assert relative_error(no_slope_dBh, keras.grads.Bh) > 100 * lm.GRAD_RTOL["float64"]
 
 
 def test_the_embedding_lookup_is_a_one_hot_row_times_E():
