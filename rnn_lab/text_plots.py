@@ -93,3 +93,24 @@ def show_activations(text: str, activations: Any, *, caption: str = "") -> None:
     from IPython.display import HTML, display
 
     display(HTML(activation_html(text, activations, caption=caption)))
+
+
+def plot_lm_training_comparison(
+    manual: Any, keras: Any, vocab_size: int, *, dtype: Any, title: str
+):
+    """:func:`rnn_lab.gradient_plots.plot_training_comparison` for a language model: the loss
+    is cross-entropy in nats, and the reference line is ``log V``, a uniform guess."""
+    from .gradient_plots import plot_training_comparison
+
+    fig, (top, bottom) = plot_training_comparison(
+        manual, keras, dtype=dtype, baseline=float(np.log(vocab_size)), title=title
+    )
+    top.set_ylabel("loss (cross-entropy, nats)")
+    for line in top.get_lines():
+        if line.get_label() == "predict the mean":
+            line.set_label(f"uniform guess, log V = {np.log(vocab_size):.2f}")
+    for line in top.get_lines():
+        if line.get_label() == "Keras fit":
+            line.set_label("Keras train_on_batch")
+    top.legend(fontsize=8)
+    return fig, (top, bottom)

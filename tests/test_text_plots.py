@@ -40,3 +40,15 @@ def test_plot_perplexity_draws_curves_and_baselines():
     with pytest.raises(ValueError, match="checkpoints"):
         plot_perplexity([0, 10], {"rnn": [1.0, 2.0, 3.0]}, {})
     matplotlib.pyplot.close(fig)
+
+
+def test_the_language_model_comparison_is_labelled_as_cross_entropy():
+    from rnn_lab.text_plots import plot_lm_training_comparison
+
+    fig, (top, _) = plot_lm_training_comparison(
+        [4.0, 3.5, 3.0], [4.0, 3.5, 3.0], 100, dtype="float64", title="t"
+    )
+    labels = [line.get_label() for line in top.get_lines()]
+    assert "uniform guess, log V = 4.61" in labels and "Keras train_on_batch" in labels
+    assert "cross-entropy" in top.get_ylabel()
+    matplotlib.pyplot.close(fig)
