@@ -7,7 +7,8 @@ Each optimiser is a frozen record of hyperparameters with two pure functions::
 
 The state (velocities, moments, step count) is explicit, so nothing is hidden in an
 object that changes behind the reader's back. ``weights`` and ``grads`` are both
-:class:`SimpleRNNWeights`, updated field by field. Arithmetic follows
+:class:`SimpleRNNWeights` (or another parameter record, such as the language model's
+:class:`~rnn_lab.language_model.LanguageModelWeights`), updated field by field. Arithmetic follows
 ``keras/src/optimizers/sgd.py`` and ``adam.py`` operation for operation, in the weights'
 dtype (Keras casts the learning rate and constants to each variable's dtype), so a float32
 run rounds the way Keras's does. Clipping (``clipnorm``, ``global_clipnorm``) follows
@@ -16,19 +17,42 @@ run rounds the way Keras's does. Clipping (``clipnorm``, ``global_clipnorm``) fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from ._validate import check_record
-from .weights import FIELD_LAYOUTS, SimpleRNNWeights
+from .weights import SimpleRNNWeights
+
+
+def is_parameter_record(value: Any) -> bool:
+    """A :class:`SimpleRNNWeights`, or a record class that declares ``is_parameter_record``
+    (a frozen dataclass of arrays with ``as_list()``, ``astype()``, ``dtype`` and a
+    constructor taking the arrays in ``as_list()`` order)."""
+    return isinstance(value, SimpleRNNWeights) or getattr(type(value), "is_parameter_record", False)
+
+
+def _rebuild(like: Any, arrays: Any) -> Any:
+    return type(like)(*arrays)
+
+
+def _check_record(name: str, value: Any) -> None:
+    if not is_parameter_record(value):
+        raise TypeError(
+            f"{name} must be a SimpleRNNWeights (or another parameter record); "
+            f"got {type(value).__name__}"
+        )
 
 
 def _check_pair(weights: Any, grads: Any) -> None:
     for name, value in (("weights", weights), ("grads", grads)):
-        check_record(name, value, SimpleRNNWeights)
-    for name, w, g in zip(FIELD_LAYOUTS, weights.as_list(), grads.as_list(), strict=True):
+        _check_record(name, value)
+    if type(weights) is not type(grads):
+        raise TypeError(
+            f"grads must be a {type(weights).__name__} like the weights; got {type(grads).__name__}"
+        )
+    names = [f.name for f in fields(weights)]
+    for name, w, g in zip(names, weights.as_list(), grads.as_list(), strict=True):
         if w.shape != g.shape:
             raise ValueError(
                 f"grads.{name} must have the shape of weights.{name} {w.shape}; got {g.shape}"
@@ -54,7 +78,8 @@ def _keras_cast(value: float, dtype: type) -> Any:
 
 
 def _check_grads(grads: Any) -> SimpleRNNWeights:
-    return check_record("grads", grads, SimpleRNNWeights)
+    _check_record("grads", grads)
+    return grads
 
 
 def global_norm(grads: SimpleRNNWeights) -> float:
@@ -79,7 +104,7 @@ def clip_by_global_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNW
     norm = dtype(global_norm(grads))
     with np.errstate(divide="ignore"):
         scale = dtype(clip_norm) * np.minimum(dtype(1.0) / norm, dtype(1.0 / clip_norm))
-    return SimpleRNNWeights(*(g * scale for g in grads.as_list()))
+    return _rebuild(grads, (g * scale for g in grads.as_list()))
 
 
 def clip_each_by_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNWeights:
@@ -94,7 +119,7 @@ def clip_each_by_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNWei
     for g in grads.as_list():
         norm = np.sqrt(np.sum(np.square(g)))
         clipped.append(g * dtype(clip_norm) / np.maximum(norm, dtype(clip_norm)))
-    return SimpleRNNWeights(*clipped)
+    return _rebuild(grads, clipped)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,10 +176,10 @@ class SGD(_Clipping):
 
     def init(self, weights: SimpleRNNWeights) -> SGDState:
         """Zero velocities (or none, for plain SGD)."""
-        check_record("weights", weights, SimpleRNNWeights)
+        _check_record("weights", weights)
         if self.momentum == 0:
             return SGDState(velocity=None)
-        return SGDState(velocity=SimpleRNNWeights(*(np.zeros_like(w) for w in weights.as_list())))
+        return SGDState(velocity=_rebuild(weights, (np.zeros_like(w) for w in weights.as_list())))
 
     def step(
         self, weights: SimpleRNNWeights, grads: SimpleRNNWeights, state: SGDState
@@ -166,7 +191,7 @@ class SGD(_Clipping):
         lr = dtype(self.learning_rate)
         if self.momentum == 0:
             new = [w - g * lr for w, g in zip(weights.as_list(), grads.as_list(), strict=True)]
-            return SimpleRNNWeights(*new), state
+            return _rebuild(weights, new), state
         if not isinstance(state, SGDState) or state.velocity is None:
             raise TypeError("state must be the SGDState returned by init() or step()")
         momentum = _keras_cast(self.momentum, dtype)
@@ -178,7 +203,7 @@ class SGD(_Clipping):
             step = (m * momentum - g * lr) if self.nesterov else m
             new_weights.append(w + step)
             new_velocity.append(m)
-        return SimpleRNNWeights(*new_weights), SGDState(SimpleRNNWeights(*new_velocity))
+        return _rebuild(weights, new_weights), SGDState(_rebuild(weights, new_velocity))
 
 
 class AdamState(NamedTuple):
@@ -225,15 +250,29 @@ class Adam(_Clipping):
 
     def init(self, weights: SimpleRNNWeights) -> AdamState:
         """Zero moments, zero updates done."""
-        check_record("weights", weights, SimpleRNNWeights)
-        zeros = SimpleRNNWeights(*(np.zeros_like(w) for w in weights.as_list()))
+        _check_record("weights", weights)
+        zeros = _rebuild(weights, (np.zeros_like(w) for w in weights.as_list()))
         return AdamState(iterations=0, m=zeros, v=zeros)
 
     def step(
-        self, weights: SimpleRNNWeights, grads: SimpleRNNWeights, state: AdamState
+        self,
+        weights: SimpleRNNWeights,
+        grads: SimpleRNNWeights,
+        state: AdamState,
+        *,
+        squared_grads: Any = None,
     ) -> tuple[SimpleRNNWeights, AdamState]:
-        """One update; returns the new weights and the new state."""
+        """One update; returns the new weights and the new state.
+
+        ``squared_grads`` (a record like ``grads``) replaces ``g²`` in the update of ``v``:
+        Keras receives an ``Embedding``'s gradient as one row per lookup
+        (``tf.IndexedSlices``) and squares each row *before* rows of the same character are
+        summed, so its ``v`` gets ``Σ_i g_i²`` where the dense gradient gives ``(Σ_i g_i)²``
+        (see :mod:`rnn_lab.language_model`). Only meaningful without clipping here.
+        """
         _check_pair(weights, grads)
+        if squared_grads is not None:
+            _check_pair(weights, squared_grads)
         if not isinstance(state, AdamState):
             raise TypeError("state must be the AdamState returned by init() or step()")
         grads = self._clip(grads).astype(weights.dtype)
@@ -246,16 +285,26 @@ class Adam(_Clipping):
         one_minus_beta_1, one_minus_beta_2 = dtype(1 - self.beta_1), dtype(1 - self.beta_2)
         epsilon = dtype(self.epsilon)
         new_w, new_m, new_v = [], [], []
-        for w, g, m, v in zip(
-            weights.as_list(), grads.as_list(), state.m.as_list(), state.v.as_list(), strict=True
+        squares = (
+            [np.square(g) for g in grads.as_list()]
+            if squared_grads is None
+            else [g.astype(weights.dtype) for g in squared_grads.as_list()]
+        )
+        for w, g, g2, m, v in zip(
+            weights.as_list(),
+            grads.as_list(),
+            squares,
+            state.m.as_list(),
+            state.v.as_list(),
+            strict=True,
         ):
             m = m + (g - m) * one_minus_beta_1
-            v = v + (np.square(g) - v) * one_minus_beta_2
+            v = v + (g2 - v) * one_minus_beta_2
             new_w.append(w - (m * alpha) / (np.sqrt(v) + epsilon))
             new_m.append(m)
             new_v.append(v)
-        return SimpleRNNWeights(*new_w), AdamState(
-            state.iterations + 1, SimpleRNNWeights(*new_m), SimpleRNNWeights(*new_v)
+        return _rebuild(weights, new_w), AdamState(
+            state.iterations + 1, _rebuild(weights, new_m), _rebuild(weights, new_v)
         )
 
 

@@ -7,7 +7,7 @@ raises because of the learner's code, and refuses answers that delegate the exer
 the library function or framework that does the job (:mod:`.guard`). Every exercise, with
 its difficulty, time and diagnoses, is listed in :mod:`.catalogue`.
 
-One module per chapter (``ch01`` .. ``ch11``) on a shared core (:mod:`.core`: running and
+One module per chapter (``ch01`` .. ``ch12``) on a shared core (:mod:`.core`: running and
 timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
 the recognised mistakes). The checks may import the maths (and :mod:`rnn_lab.plots`, though
 none needs it); nothing else in the package imports them.
@@ -47,6 +47,7 @@ from .ch09 import (
 )
 from .ch10 import check_gru_forward, check_gru_v1_forward
 from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_from_torch
+from .ch12 import check_perplexity_from_losses, check_sample_with_temperature, check_softmax_ce_grad
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -76,8 +77,11 @@ __all__ = [
     "check_nesterov_step",
     "check_numerical_gradient",
     "check_output_shape",
+    "check_perplexity_from_losses",
     "check_rnn_backward",
+    "check_sample_with_temperature",
     "check_scaled_states",
+    "check_softmax_ce_grad",
     "check_step",
     "check_step_output",
     "check_train_sgd",

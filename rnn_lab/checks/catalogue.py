@@ -39,6 +39,7 @@ CHAPTERS = {
     9: ("LSTM by hand", "09_lstm.ipynb"),
     10: ("GRU by hand", "10_gru.ipynb"),
     11: ("Porting weights", "11_porting.ipynb"),
+    12: ("A character-level language model", "12_language_model.ipynb"),
 }
 
 
@@ -114,6 +115,21 @@ EXERCISES = (
     Entry("11.1", "a GRU kernel for PyTorch", "check_gru_weight_ih", "ch11:WEIGHT_IH_EXERCISE"),
     Entry("11.2", "a whole LSTM from PyTorch", "check_lstm_from_torch", "ch11:LSTM_BIAS_EXERCISE"),
     Entry("11.3", "PyTorch's GRU biases", "check_gru_bias_from_torch", "ch11:GRU_BIAS_EXERCISE"),
+    Entry(
+        "12.1",
+        "the gradient of softmax cross-entropy",
+        "check_softmax_ce_grad",
+        "ch12:GRAD_EXERCISE",
+    ),
+    Entry(
+        "12.2",
+        "sampling with a temperature",
+        "check_sample_with_temperature",
+        "ch12:SAMPLE_EXERCISE",
+    ),
+    Entry(
+        "12.3", "perplexity from losses", "check_perplexity_from_losses", "ch12:PERPLEXITY_EXERCISE"
+    ),
 )
 
 

@@ -2,12 +2,13 @@
 weight matrices, the Keras-vs-loop error per timestep), :mod:`.states` (the hidden state
 ``h_t`` over time, as a heat map and in 2-D), :mod:`.stability` (error growth, eigenvalues of
 ``Wh``, sensitivity), :mod:`.gradients` (``‖dL/dh_t‖``, truncation, clipping, training curves),
-:mod:`.gates` (LSTM/GRU gates and weight layouts) and :mod:`.diagrams` (a drawn timestep);
-:mod:`.axes` holds the one helper they share, :mod:`.alt_text` describes every figure for
-screen readers and :mod:`.palette` sets the colour-blind-safe colours. Each function takes
-arrays, not models, labels its axes in the book's notation and returns what it drew. Plots may
-import the maths (the top-level modules of :mod:`rnn_lab`) and each other, never the explorer,
-the benchmark, the book tooling or the checks.
+:mod:`.gates` (LSTM/GRU gates and weight layouts), :mod:`.text` (the language model:
+perplexity, training curves, text coloured by a hidden unit) and :mod:`.diagrams` (a drawn
+timestep); :mod:`.axes` holds the one helper they share, :mod:`.alt_text` describes every
+figure for screen readers and :mod:`.palette` sets the colour-blind-safe colours. Each function
+takes arrays, not models, labels its axes in the book's notation and returns what it drew.
+Plots may import the maths (the top-level modules of :mod:`rnn_lab`) and each other, never the
+explorer, the benchmark, the book tooling or the checks.
 """
 
 from .basics import plot_error_per_timestep, plot_inputs, plot_weight_matrices

@@ -1,0 +1,334 @@
+"""Checkers for the exercises of chapter 12, *A character-level language model*: the gradient
+of softmax cross-entropy, sampling with a temperature (checked statistically, with a fixed
+seed) and perplexity from per-character losses.
+
+    dL/dy = (softmax(y) - onehot(target)) / N         mean loss over N characters
+    sample c with probability softmax(y / τ)[c]
+    perplexity = exp(mean(losses))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ..text import softmax
+from ..tolerances import tolerance_for
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+# --- softmax cross-entropy gradient -------------------------------------------------------
+
+#: Hidden cases: ``(N, V, dtype, logit scale)``. The last case has logits near 1000, where
+#: ``exp`` overflows unless the maximum is subtracted first.
+GRAD_CASES = ((4, 5, "float64", 2.0), (6, 3, "float32", 1.0), (3, 7, "float64", 1000.0))
+
+GRAD_MISTAKES = {
+    "sum": Mistake(
+        "sum_not_mean",
+        "differentiated the summed loss: the 1/N of the mean is missing",
+        "The loss is the mean over the N characters, so every row of the gradient is divided "
+        "by N: (p - onehot) / N.",
+    ),
+    "sign": Mistake(
+        "gradient_sign",
+        "returned onehot - p, the gradient of -L",
+        "dL/dy = p - onehot: raising the logit of a wrong character raises the loss.",
+    ),
+    "no_onehot": Mistake(
+        "forgot_onehot",
+        "returned softmax(y) / N without subtracting the one-hot target",
+        "The target's own probability enters with a minus sign: subtract 1 at the target.",
+    ),
+    "wrong_axis": Mistake(
+        "softmax_wrong_axis",
+        "took the softmax over the characters of the batch (axis 0), not over the vocabulary",
+        "Each row (one character position) gets its own distribution over the V columns: "
+        "normalise along axis=-1.",
+    ),
+    "log_p": Mistake(
+        "used_log_probabilities",
+        "used log-probabilities where the gradient needs probabilities",
+        "The derivative of -log softmax(y)[c] with respect to y is softmax(y) - onehot(c).",
+    ),
+}
+
+
+def _grad_answers(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, dict]:
+    y = logits.astype(np.float64)
+    N, V = y.shape
+    p = softmax(y)
+    onehot = np.eye(V)[targets]
+    shifted = y - y.max(axis=0, keepdims=True)
+    p0 = np.exp(shifted) / np.exp(shifted).sum(axis=0, keepdims=True)
+    log_p = y - y.max(axis=-1, keepdims=True)
+    log_p = log_p - np.log(np.exp(log_p).sum(axis=-1, keepdims=True))
+    return (p - onehot) / N, {
+        "sum": p - onehot,
+        "sign": (onehot - p) / N,
+        "no_onehot": p / N,
+        "wrong_axis": (p0 - onehot) / N,
+        "log_p": (log_p - onehot) / N,
+    }
+
+
+@cache
+def _grad_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (N, V, dtype, scale) in enumerate(GRAD_CASES):
+        rng = np.random.default_rng(12_000 + index)
+        logits = (rng.normal(0.0, 1.0, (N, V)) * (1.0 if scale < 100 else 3.0)).astype(dtype)
+        if scale >= 100:
+            logits = logits + np.dtype(dtype).type(scale)
+        targets = rng.integers(0, V, N)
+        for a in (logits, targets):
+            a.flags.writeable = False
+        expected, variants = _grad_answers(logits, targets)
+        label = f"N={N}, V={V}, {dtype}" + (", logits near 1000" if scale >= 100 else "")
+        cases.append(Case((logits, targets), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+GRAD_EXERCISE = Exercise(
+    name="softmax_ce_grad",
+    forbidden=(
+        "rnn_lab.text.softmax_cross_entropy",
+        "rnn_lab.language_model.loss_and_gradients",
+        "rnn_lab.language_model.keras_lm_gradients",
+    ),
+    frameworks=True,
+    write_yourself="subtract the one-hot targets from the softmax yourself, with NumPy",
+    difficulty=2,
+    minutes=20,
+    skill="the softmax cross-entropy gradient, (p − onehot) / N",
+    kind="array",
+    returns="dL/dy, an (N, V) array like logits",
+    verified=(
+        f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
+        "including logits near 1000, where an unshifted exp overflows)."
+    ),
+    mistakes=GRAD_MISTAKES,
+)
+
+
+def check_softmax_ce_grad(
+    softmax_ce_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy."""
+    return run_check(GRAD_EXERCISE, softmax_ce_grad, list(_grad_cases()), time_limit=time_limit)
+
+
+# --- sampling with a temperature ----------------------------------------------------------
+
+#: Draws per hidden case. The frequencies' standard error is at most sqrt(0.25 / DRAWS) =
+#: 0.008; the tolerance is five of them, and every recognised mistake is at least 0.15 away
+#: on some case (on τ = 1, multiplying and ignoring τ are right: other cases tell).
+DRAWS = 4000
+SAMPLE_TOLERANCE = 0.04
+#: Hidden cases: ``(logits, temperature)``.
+SAMPLE_CASES = (
+    ((2.0, 1.0, 0.0, -1.0), 0.5),
+    ((2.0, 1.0, 0.0, -1.0), 1.0),
+    ((1.0, 0.5, 0.0, 0.0, -0.5), 2.0),
+)
+
+SAMPLE_MISTAKES = {
+    "times": Mistake(
+        "multiplied_by_temperature",
+        "multiplied the logits by the temperature instead of dividing",
+        "softmax(y / τ): a small τ must sharpen the distribution, a large one flatten it.",
+    ),
+    "ignored": Mistake(
+        "ignored_temperature",
+        "sampled from softmax(y), ignoring the temperature",
+        "Divide the logits by τ before the softmax (dividing probabilities by τ and "
+        "renormalising changes nothing).",
+    ),
+    "greedy": Mistake(
+        "greedy_not_sampled",
+        "always returned the most likely character (argmax), never sampling",
+        "Draw from the distribution, e.g. rng.choice(len(p), p=p), or compare "
+        "rng.random() with the cumulative sum of p.",
+    ),
+    "uniform": Mistake(
+        "uniform_sample",
+        "drew every character with the same probability",
+        "The probabilities come from the logits: p = softmax(y / τ), then draw with p.",
+    ),
+}
+
+
+def _sample_answers(logits: np.ndarray, tau: float) -> tuple[np.ndarray, dict]:
+    V = logits.size
+    greedy = np.zeros(V)
+    greedy[int(np.argmax(logits))] = 1.0
+    return softmax(logits / tau), {
+        "times": softmax(logits * tau),
+        "ignored": softmax(logits),
+        "greedy": greedy,
+        "uniform": np.full(V, 1.0 / V),
+    }
+
+
+@cache
+def _sample_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (logits, tau) in enumerate(SAMPLE_CASES):
+        y = np.array(logits)
+        y.flags.writeable = False
+        expected, variants = _sample_answers(y, tau)
+        label = f"logits {list(logits)}, τ={tau:g}"
+        cases.append(Case((y, tau, 12_100 + index), expected, label, SAMPLE_TOLERANCE, variants))
+    return tuple(cases)
+
+
+SAMPLE_EXERCISE = Exercise(
+    name="sample_with_temperature",
+    forbidden=(
+        "rnn_lab.text.temperature_probabilities",
+        "rnn_lab.text.sample_index",
+        "rnn_lab.language_model.generate",
+    ),
+    frameworks=True,
+    write_yourself="divide by the temperature and draw with the generator yourself",
+    difficulty=1,
+    minutes=10,
+    skill="sampling a character at a temperature τ",
+    kind="array",
+    returns="one character id, an int in [0, V)",
+    verified=(
+        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
+        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
+    ),
+    mistakes=SAMPLE_MISTAKES,
+)
+
+
+class _BadDraw(Exception):
+    pass
+
+
+def _frequencies(sample: Callable) -> Callable:
+    """The learner's one-draw function turned into the frequencies of ``DRAWS`` draws."""
+
+    def frequencies(logits: np.ndarray, tau: float, seed: int) -> Any:
+        rng = np.random.default_rng(seed)
+        counts = np.zeros(logits.size)
+        for _ in range(DRAWS):
+            c = sample(logits, tau, rng)
+            if c is None:
+                return None
+            if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):
+                if isinstance(c, np.ndarray) and c.ndim == 0 and c.dtype.kind in "iu":
+                    c = int(c)
+                else:
+                    raise _BadDraw(f"returned {type(c).__name__} {c!r}; expected one int id")
+            if not 0 <= c < logits.size:
+                raise _BadDraw(f"returned {c}, outside [0, {logits.size})")
+            counts[c] += 1
+        return counts / DRAWS
+
+    return frequencies
+
+
+def check_sample_with_temperature(
+    sample_with_temperature: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``sample_with_temperature(logits, temperature, rng)`` statistically: one id
+    drawn from ``softmax(logits / temperature)`` using ``rng``."""
+    answer = sample_with_temperature
+    if callable(answer):
+        answer = _frequencies(answer)
+    return run_check(SAMPLE_EXERCISE, answer, list(_sample_cases()), time_limit=time_limit)
+
+
+# --- perplexity ---------------------------------------------------------------------------
+
+PERPLEXITY_CASES = ((1.2, 0.3, 2.5, 0.9), (2.0, 2.0, 2.0), (0.1, 3.0, 0.7, 1.1, 1.9, 0.2))
+
+PERPLEXITY_MISTAKES = {
+    "mean_of_exp": Mistake(
+        "mean_of_exponentials",
+        "averaged exp(loss) per character instead of exponentiating the mean loss",
+        "Perplexity is exp(mean(losses)): the geometric mean of 1/p, not the arithmetic one.",
+    ),
+    "no_exp": Mistake(
+        "forgot_exp",
+        "returned the mean loss itself (nats), not its exponential",
+        "Perplexity = exp(mean loss): a uniform guess over V characters gives V.",
+    ),
+    "base_2": Mistake(
+        "wrong_base",
+        "used 2 ** mean(losses), as if the losses were in bits",
+        "Keras's (and this book's) cross-entropy uses the natural log: np.exp(...).",
+    ),
+    "exp_sum": Mistake(
+        "exp_of_sum",
+        "exponentiated the sum of the losses instead of their mean",
+        "Divide by the number of characters first: np.exp(np.mean(losses)).",
+    ),
+}
+
+
+def _perplexity_answers(losses: np.ndarray) -> tuple[np.ndarray, dict]:
+    return np.array(np.exp(losses.mean())), {
+        "mean_of_exp": np.array(np.exp(losses).mean()),
+        "no_exp": np.array(losses.mean()),
+        "base_2": np.array(2.0 ** losses.mean()),
+        "exp_sum": np.array(np.exp(losses.sum())),
+    }
+
+
+@cache
+def _perplexity_cases() -> tuple[Case, ...]:
+    cases = []
+    for values in PERPLEXITY_CASES:
+        losses = np.array(values)
+        losses.flags.writeable = False
+        expected, variants = _perplexity_answers(losses)
+        label = f"losses {list(values)}"
+        cases.append(Case((losses,), expected, label, 1e-9 * float(expected), variants))
+    return tuple(cases)
+
+
+PERPLEXITY_EXERCISE = Exercise(
+    name="perplexity_from_losses",
+    forbidden=("rnn_lab.text.perplexity",),
+    frameworks=True,
+    write_yourself="average the losses and exponentiate yourself",
+    difficulty=1,
+    minutes=5,
+    skill="perplexity as the exponential of the mean loss",
+    kind="array",
+    returns="the perplexity, one number",
+    verified=(
+        f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
+        "(including equal losses, where every average agrees)."
+    ),
+    mistakes=PERPLEXITY_MISTAKES,
+)
+
+
+def _as_number_array(perplexity: Callable) -> Callable:
+    def wrapped(losses: np.ndarray) -> Any:
+        value = perplexity(losses)
+        if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
+            return np.array(float(value))
+        if isinstance(value, np.ndarray) and value.size == 1:
+            return value.astype(np.float64).reshape(())
+        return value
+
+    return wrapped
+
+
+def check_perplexity_from_losses(
+    perplexity_from_losses: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``perplexity_from_losses(losses)``: ``exp(mean(losses))`` of per-character
+    cross-entropies in nats."""
+    answer = perplexity_from_losses
+    if callable(answer):
+        answer = _as_number_array(answer)
+    return run_check(PERPLEXITY_EXERCISE, answer, list(_perplexity_cases()), time_limit=time_limit)

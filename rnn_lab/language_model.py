@@ -1,0 +1,845 @@
+"""A character-level language model, ``Embedding -> SimpleRNN (or LSTM) -> Dense``, by hand.
+
+For a batch of ``n`` text chunks of ``T`` character ids ``c_t`` (book notation, rows)::
+
+    x_t = E[c_t]                                  (n, D)   embedding lookup = onehot(c_t)·E
+    h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)          (n, H)   SimpleRNN (LSTM: cells.lstm_gates)
+    y_t = h_t·Wo + Bo                             (n, V)   logits of the next character
+    L   = -(1/(nT)) Σ_t Σ_rows log softmax(y_t)[c_{t+1}]
+
+and the backward pass (``N = nT``; ``δ_t = dL/da_t``; ``g_t = dL/dh_t`` in total)::
+
+    dy_t = (softmax(y_t) - onehot(c_{t+1})) / N
+    dWo  = Σ_t h_tᵀ·dy_t          dBo = Σ_t Σ_rows dy_t
+    g_t  = dy_t·Woᵀ + δ_{t+1}·Whᵀ  δ_t = g_t ⊙ (1 - h_t²)
+    dWx  = Σ_t x_tᵀ·δ_t           dWh = Σ_t h_{t-1}ᵀ·δ_t      dBh = Σ_t Σ_rows δ_t
+    dE[c] = Σ over every (row, t) with c_t = c of δ_t·Wxᵀ     (rows of E that were read)
+
+``h_0`` is the state carried from the previous chunk: an input, not a function of the
+weights, so the gradient stops there (truncated BPTT at chunk borders, as Keras's
+``stateful=True`` does). The LSTM's backward pass is in :func:`_lstm_backward`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+from .cells import CellWeights, lstm_gates
+from .optimizers import SGD, Adam, global_norm
+from .text import (
+    check_ids,
+    check_temperature,
+    sample_index,
+    softmax_cross_entropy,
+    temperature_probabilities,
+)
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run NumPy's matrix products on a single thread while inside.
+
+    The products here are small (``(32, 128)·(128, 128)``): splitting each across threads
+    costs more than it saves, and on a busy machine far more (the training loop ran 25
+    times slower with OpenBLAS's default threads than with one, on a loaded 2-core
+    machine). Uses ``threadpoolctl``; without it, nothing changes.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+#: Largest relative error (``gradcheck.relative_error``, per array) accepted between the
+#: hand-written gradients and GradientTape's: rounding only, in each precision.
+GRAD_RTOL = {"float32": 1e-5, "float64": 1e-10}
+#: Largest relative error accepted between the hand-written float64 gradients and
+#: Richardson-extrapolated central differences (:func:`finite_difference_gradients`).
+#: Measured on the test grid: 4e-12 to 1e-10; what is left is the differences' own
+#: rounding (≈ ε·L/s on every entry), largest relative to arrays whose gradient is small.
+FD_RTOL = 1e-9
+#: Largest relative difference accepted between the manual and the Keras loss at each of the
+#: first updates of the side-by-side training, per precision.
+TRAIN_RTOL = {"float32": 1e-4, "float64": 1e-9}
+#: Central-difference step for :func:`finite_difference_gradients`: with two rounds of
+#: Richardson extrapolation the truncation error is ∝ s⁶ and the rounding ∝ ε/s.
+FD_RICHARDSON_STEP = 5e-3
+
+RANKS = {"E": 2, "Wx": 2, "Wh": 2, "Bh": 1, "Wo": 2, "Bo": 1}
+KINDS = {1: "SimpleRNN", 4: "LSTM"}
+LAYOUTS = {
+    "E": "(V, D)",
+    "Wx": "(D, gH)",
+    "Wh": "(H, gH)",
+    "Bh": "(gH,)",
+    "Wo": "(H, V)",
+    "Bo": "(V,)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class LanguageModelWeights:
+    """``E (V,D)``, ``Wx (D,gH)``, ``Wh (H,gH)``, ``Bh (gH,)``, ``Wo (H,V)``, ``Bo (V,)``:
+    the order of ``model.get_weights()`` for ``Embedding -> SimpleRNN/LSTM -> Dense``.
+
+    ``g = 1`` for a SimpleRNN, ``4`` for an LSTM (gate blocks ``[i, f, c, o]``, as Keras
+    packs them); the kind is read from the shapes. Stored as read-only copies in one dtype.
+    """
+
+    E: np.ndarray
+    Wx: np.ndarray
+    Wh: np.ndarray
+    Bh: np.ndarray
+    Wo: np.ndarray
+    Bo: np.ndarray
+
+    #: The optimisers in rnn_lab.optimizers update any record that declares this.
+    is_parameter_record = True
+
+    def __post_init__(self) -> None:
+        arrays = {
+            name: as_float_array(name, getattr(self, name), ndim=RANKS[name], layout=layout)
+            for name, layout in LAYOUTS.items()
+        }
+        V, D = arrays["E"].shape
+        H = arrays["Wh"].shape[0]
+        gH = arrays["Wh"].shape[1]
+        if gH % H or gH // H not in KINDS:
+            raise ValueError(
+                "Wh must be (H, H) for a SimpleRNN or (H, 4H) for an LSTM; "
+                f"got {arrays['Wh'].shape}"
+            )
+        check_shape("Wx", arrays["Wx"], (D, gH), f"(D, gH) with D = {D}, gH = {gH}")
+        check_shape("Bh", arrays["Bh"], (gH,), "(gH,)")
+        check_shape("Wo", arrays["Wo"], (H, V), f"(H, V) with H = {H}, V = {V}")
+        check_shape("Bo", arrays["Bo"], (V,), f"(V,) with V = {V}")
+        dtype = np.result_type(*arrays.values())
+        for name, array in arrays.items():
+            frozen = np.array(array, dtype=dtype, copy=True)
+            frozen.flags.writeable = False
+            object.__setattr__(self, name, frozen)
+
+    @property
+    def kind(self) -> str:
+        return KINDS[self.Wh.shape[1] // self.Wh.shape[0]]
+
+    @property
+    def vocab_size(self) -> int:
+        return self.E.shape[0]
+
+    @property
+    def embed_dim(self) -> int:
+        return self.E.shape[1]
+
+    @property
+    def hidden_units(self) -> int:
+        return self.Wh.shape[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.E.dtype
+
+    def cell(self) -> CellWeights:
+        """The recurrent layer's three arrays as :class:`rnn_lab.cells.CellWeights`."""
+        return CellWeights(self.kind, self.Wx, self.Wh, self.Bh)
+
+    def as_list(self) -> list[np.ndarray]:
+        """``[E, Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def astype(self, dtype: Any) -> LanguageModelWeights:
+        dtype = check_dtype_name(dtype)
+        return LanguageModelWeights(*(a.astype(dtype) for a in self.as_list()))
+
+    def count(self) -> int:
+        """Number of trainable numbers."""
+        return int(sum(a.size for a in self.as_list()))
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
+        return f"LanguageModelWeights({self.kind}, {shapes}, dtype={self.dtype.name})"
+
+
+def _check_weights(weights: Any) -> LanguageModelWeights:
+    if not isinstance(weights, LanguageModelWeights):
+        raise TypeError(f"weights must be a LanguageModelWeights; got {type(weights).__name__}")
+    return weights
+
+
+def _check_chunk(ids: Any, weights: LanguageModelWeights, name: str = "ids") -> np.ndarray:
+    ids = check_ids(ids, weights.vocab_size, name)
+    if ids.ndim != 2:
+        raise ValueError(f"{name} must be (n, T) character ids; got shape {ids.shape}")
+    return ids
+
+
+def zero_state(weights: LanguageModelWeights, n: int) -> tuple[np.ndarray, ...]:
+    """``(h_0,)`` for a SimpleRNN, ``(h_0, c_0)`` for an LSTM, all zeros ``(n, H)``."""
+    shape = (check_positive_int("n", n), weights.hidden_units)
+    count = 2 if weights.kind == "LSTM" else 1
+    return tuple(np.zeros(shape, dtype=weights.dtype) for _ in range(count))
+
+
+def _check_state(state: Any, weights: LanguageModelWeights, n: int) -> tuple[np.ndarray, ...]:
+    if state is None:
+        return zero_state(weights, n)
+    expected = zero_state(weights, n)
+    state = tuple(state)
+    if len(state) != len(expected):
+        raise ValueError(f"a {weights.kind} state has {len(expected)} arrays; got {len(state)}")
+    checked = []
+    for name, s in zip(("h0", "c0"), state, strict=False):
+        s = as_float_array(name, s, ndim=2, layout="(n, H)", dtype=weights.dtype)
+        check_shape(name, s, expected[0].shape, "(n, H)")
+        checked.append(s)
+    return tuple(checked)
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardPass:
+    """What the forward pass keeps for the backward pass: ``x (n,T,D)``, the hidden states
+    ``h (n,T,H)``, the logits ``y (n,T,V)``, the LSTM's gates and cell states, and the
+    initial and final states."""
+
+    x: np.ndarray
+    h: np.ndarray
+    logits: np.ndarray
+    initial: tuple[np.ndarray, ...]
+    final: tuple[np.ndarray, ...]
+    gates: tuple[np.ndarray, ...] | None = None  # LSTM: i, f, g, o, c, each (n, T, H)
+
+
+def forward(ids: Any, weights: LanguageModelWeights, state: Any = None) -> ForwardPass:
+    """Logits ``y_t = h_t·Wo + Bo`` for every position of the ``(n, T)`` chunk ``ids``,
+    starting from ``state`` (zeros by default)."""
+    weights = _check_weights(weights)
+    ids = _check_chunk(ids, weights)
+    n, T = ids.shape
+    initial = _check_state(state, weights, n)
+    x = weights.E[ids]  # the lookup: row c_t of E, which is onehot(c_t)·E
+    cell = weights.cell()
+    H = weights.hidden_units
+    h = np.empty((n, T, H), dtype=weights.dtype)
+    if weights.kind == "SimpleRNN":
+        # x_t·Wx + Bh for every t at once; only h_{t-1}·Wh has to wait for the previous step.
+        a_in = x @ cell.kernel + cell.bias
+        h_t = initial[0]
+        for t in range(T):
+            h_t = np.tanh(a_in[:, t] + h_t @ cell.recurrent_kernel)
+            h[:, t] = h_t
+        final, gates = (h_t,), None
+    else:
+        i, f, g, o, c = (np.empty_like(h) for _ in range(5))
+        h_t, c_t = initial
+        for t in range(T):
+            step = lstm_gates(x[:, t], h_t, c_t, cell)
+            i[:, t], f[:, t], g[:, t], o[:, t], c[:, t] = step.i, step.f, step.g, step.o, step.c
+            h_t, c_t = step.h, step.c
+            h[:, t] = h_t
+        final, gates = (h_t, c_t), (i, f, g, o, c)
+    logits = h @ weights.Wo + weights.Bo
+    return ForwardPass(x, h, logits, initial, final, gates)
+
+
+@dataclass(frozen=True, eq=False)
+class LMGradients:
+    """``loss``, the gradients ``grads`` (a :class:`LanguageModelWeights` of derivatives),
+    and the ``final`` state, to carry into the next chunk."""
+
+    loss: float
+    grads: LanguageModelWeights
+    final: tuple[np.ndarray, ...]
+    #: ``g²`` per array as Keras's optimiser computes it from the sparse embedding gradient:
+    #: ``Σ_i g_i²`` over the lookups ``i`` of each character for ``E``, ``g²`` elsewhere.
+    squared: LanguageModelWeights | None = None
+
+
+def _simple_backward(fp: ForwardPass, e: np.ndarray, Wh: np.ndarray) -> np.ndarray:
+    """``δ_t`` for every ``t``, walking back from ``T``: ``g_t = e_t + δ_{t+1}·Whᵀ``."""
+    delta = np.empty_like(fp.h)
+    from_later = np.zeros_like(fp.h[:, 0])
+    for t in reversed(range(fp.h.shape[1])):
+        h_t = fp.h[:, t]
+        delta[:, t] = (e[:, t] + from_later) * (1 - h_t * h_t)
+        from_later = delta[:, t] @ Wh.T
+    return delta
+
+
+def _lstm_backward(fp: ForwardPass, e: np.ndarray, Wh: np.ndarray) -> np.ndarray:
+    """``δ_t = dL/da_t`` ``(n, T, 4H)`` for the LSTM, walking back from ``T``.
+
+    With ``g_t = e_t + δ_{t+1}·Whᵀ`` (total ``dL/dh_t``) and ``k_t`` the total ``dL/dc_t``::
+
+        k_t  = k_{t+1} ⊙ f_{t+1} + g_t ⊙ o_t ⊙ (1 - tanh²(c_t))
+        δ_i  = k_t ⊙ c̃_t ⊙ i_t(1 - i_t)        δ_f = k_t ⊙ c_{t-1} ⊙ f_t(1 - f_t)
+        δ_c  = k_t ⊙ i_t ⊙ (1 - c̃_t²)          δ_o = g_t ⊙ tanh(c_t) ⊙ o_t(1 - o_t)
+    """
+    i, f, g, o, c = fp.gates
+    n, T, H = fp.h.shape
+    delta = np.empty((n, T, 4 * H), dtype=fp.h.dtype)
+    from_later = np.zeros((n, H), dtype=fp.h.dtype)
+    k_next = np.zeros((n, H), dtype=fp.h.dtype)
+    f_next = np.zeros((n, H), dtype=fp.h.dtype)
+    for t in reversed(range(T)):
+        c_prev = fp.initial[1] if t == 0 else c[:, t - 1]
+        dh = e[:, t] + from_later
+        tanh_c = np.tanh(c[:, t])
+        k = k_next * f_next + dh * o[:, t] * (1 - tanh_c * tanh_c)
+        delta[:, t, :H] = k * g[:, t] * i[:, t] * (1 - i[:, t])
+        delta[:, t, H : 2 * H] = k * c_prev * f[:, t] * (1 - f[:, t])
+        delta[:, t, 2 * H : 3 * H] = k * i[:, t] * (1 - g[:, t] * g[:, t])
+        delta[:, t, 3 * H :] = dh * tanh_c * o[:, t] * (1 - o[:, t])
+        from_later = delta[:, t] @ Wh.T
+        k_next, f_next = k, f[:, t]
+    return delta
+
+
+def loss_and_gradients(
+    ids: Any, targets: Any, weights: LanguageModelWeights, state: Any = None
+) -> LMGradients:
+    """Mean cross-entropy of the ``(n, T)`` chunk and its gradients, by hand (module
+    docstring), with the gradient stopped at the initial ``state``."""
+    weights = _check_weights(weights)
+    ids = _check_chunk(ids, weights)
+    targets = _check_chunk(targets, weights, "targets")
+    if targets.shape != ids.shape:
+        raise ValueError(f"targets must have the shape of ids {ids.shape}; got {targets.shape}")
+    fp = forward(ids, weights, state)
+    loss, dy = softmax_cross_entropy(fp.logits, targets)
+    e = dy @ weights.Wo.T  # what reaches h_t through y_t
+    if weights.kind == "SimpleRNN":
+        delta = _simple_backward(fp, e, weights.Wh)
+    else:
+        delta = _lstm_backward(fp, e, weights.Wh)
+    h_prev = np.concatenate([fp.initial[0][:, None], fp.h[:, :-1]], axis=1)
+
+    # Weights shared by every timestep: gradients sum over t and rows, one matrix product.
+    def summed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+
+    dx = delta @ weights.Wx.T  # (n, T, D): what reaches each looked-up row of E
+    rows = dx.reshape(-1, dx.shape[-1])
+    dE = np.zeros_like(weights.E)
+    np.add.at(dE, ids.ravel(), rows)  # a row read twice sums twice
+    dE_squares = np.zeros_like(weights.E)
+    np.add.at(dE_squares, ids.ravel(), rows * rows)  # what Keras's sparse path squares
+    grads = LanguageModelWeights(
+        E=dE,
+        Wx=summed(fp.x, delta),
+        Wh=summed(h_prev, delta),
+        Bh=delta.sum(axis=(0, 1)),
+        Wo=summed(fp.h, dy),
+        Bo=dy.sum(axis=(0, 1)),
+    )
+    squared = LanguageModelWeights(dE_squares, *(np.square(g) for g in grads.as_list()[1:]))
+    return LMGradients(loss, grads, fp.final, squared)
+
+
+def finite_difference_gradients(
+    ids: Any,
+    targets: Any,
+    weights: LanguageModelWeights,
+    state: Any = None,
+    *,
+    step: float = FD_RICHARDSON_STEP,
+) -> LanguageModelWeights:
+    """``dL/dθ`` for every weight by central differences in float64, Richardson-extrapolated::
+
+        D(s) = (L(θ + s) - L(θ - s)) / (2s)              error  a·s² + b·s⁴ + ...
+        R(s) = (4·D(s/2) - D(s)) / 3                     the s² terms cancel
+        dL/dθ ≈ (16·R(s/2) - R(s)) / 15                  the s⁴ terms cancel: error ∝ s⁶
+
+    A plain central difference cannot check a float64 gradient to 1e-10: its truncation
+    (∝ s²) and rounding (∝ ε/s) errors never both fall that low. Cancelling the s² and s⁴
+    terms allows a large step, where rounding is small too. Built on
+    :func:`rnn_lab.gradcheck.numerical_gradient`; costs ``6 ×`` (number of weights)
+    forward passes, so use small models.
+    """
+    from .gradcheck import numerical_gradient
+
+    weights = _check_weights(weights).astype("float64")
+    ids = _check_chunk(ids, weights)
+    targets = _check_chunk(targets, weights, "targets")
+    state = None if state is None else tuple(np.asarray(s, np.float64) for s in state)
+
+    def partial(name: str) -> np.ndarray:
+        def loss(array: np.ndarray) -> float:
+            return loss_and_gradients(ids, targets, replace(weights, **{name: array}), state).loss
+
+        d1, d2, d4 = (
+            numerical_gradient(loss, getattr(weights, name), step=step / k) for k in (1, 2, 4)
+        )
+        r1, r2 = (4 * d2 - d1) / 3, (4 * d4 - d2) / 3
+        return (16 * r2 - r1) / 15
+
+    return LanguageModelWeights(*(partial(name) for name in LAYOUTS))
+
+
+def keras_norms(result: LMGradients) -> np.ndarray:
+    """Each array's gradient norm as Keras's clipping measures it, ``(6,)``: for ``E`` the
+    norm of the per-lookup rows ``sqrt(Σ_i ‖g_i‖²)``, not of their sums per character."""
+    if result.squared is None:
+        raise ValueError("these gradients carry no squared rows (use loss_and_gradients)")
+    return np.sqrt([np.sum(g2) for g2 in result.squared.as_list()])
+
+
+def keras_update(
+    optimizer: SGD | Adam, weights: LanguageModelWeights, result: LMGradients, state: Any
+) -> tuple[LanguageModelWeights, Any]:
+    """One update exactly as Keras applies it to this model.
+
+    Keras hands the optimiser the embedding's gradient as rows, one per character read
+    (``tf.IndexedSlices``), not summed per character. Linear steps (SGD, momentum) sum
+    them anyway, but two places square them first: the norms that ``clipnorm`` and
+    ``global_clipnorm`` measure (:func:`keras_norms`), and Adam's second moment ``v``,
+    which gets ``Σ_i g_i²`` where the dense gradient would give ``(Σ_i g_i)²``. This
+    function clips with those norms, then calls ``optimizer.step`` without clipping,
+    passing Adam the rows' squares, except after ``global_clipnorm``: Keras rescales with
+    ``g * scale``, which turns the rows into one dense array, so Adam then squares the sums.
+    """
+    if not isinstance(optimizer, (SGD, Adam)):
+        raise TypeError(f"optimizer must be rnn_lab's SGD or Adam; got {type(optimizer).__name__}")
+    grads, squared = result.grads, result.squared
+    dtype = weights.dtype.type
+    norms = keras_norms(result).astype(weights.dtype)
+    if optimizer.global_clipnorm is not None:
+        clip = dtype(optimizer.global_clipnorm)
+        total = dtype(np.sqrt(np.sum(np.square(norms))))
+        with np.errstate(divide="ignore"):
+            scale = clip * np.minimum(dtype(1.0) / total, dtype(1.0) / clip)
+        scales = [scale] * len(norms)
+    elif optimizer.clipnorm is not None:
+        clip = dtype(optimizer.clipnorm)
+        scales = [clip / np.maximum(norm, clip) for norm in norms]
+    else:
+        scales = None
+    if scales is not None:
+        grads = LanguageModelWeights(*(g * s for g, s in zip(grads.as_list(), scales, strict=True)))
+        squared = LanguageModelWeights(
+            *(g2 * (s * s) for g2, s in zip(squared.as_list(), scales, strict=True))
+        )
+    plain = replace(optimizer, clipnorm=None, global_clipnorm=None)
+    if isinstance(plain, Adam) and optimizer.global_clipnorm is None:
+        return plain.step(weights, grads, state, squared_grads=squared)
+    return plain.step(weights, grads, state)
+
+
+def mean_loss(
+    ids: Any, weights: LanguageModelWeights, *, streams: int = 1, chunk: int = 256
+) -> float:
+    """Mean cross-entropy of predicting ``ids[t+1]`` from what comes before, every target once.
+
+    The text is cut into ``streams`` consecutive pieces read side by side as the rows of a
+    batch (each from a zero state, so only the first characters of each piece lose their
+    context), ``chunk`` characters at a time with the state carried. ``streams=1`` reads
+    the text as one sequence.
+    """
+    weights = _check_weights(weights)
+    ids = check_ids(ids, weights.vocab_size)
+    if ids.ndim != 1 or ids.size < 2:
+        raise ValueError(f"ids must be 1-D with at least 2 characters; got shape {ids.shape}")
+    chunk = check_positive_int("chunk", chunk)
+    streams = check_positive_int("streams", streams)
+    targets = ids.size - 1
+    if streams > targets:
+        raise ValueError(f"streams={streams} is more than the {targets} characters to predict")
+    L = targets // streams
+    x_all = ids[: streams * L].reshape(streams, L)
+    y_all = ids[1 : streams * L + 1].reshape(streams, L)
+    state, total = None, 0.0
+    with one_blas_thread():
+        for start in range(0, L, chunk):
+            x, y = x_all[:, start : start + chunk], y_all[:, start : start + chunk]
+            fp = forward(x, weights, state)
+            total += softmax_cross_entropy(fp.logits, y)[0] * y.size
+            state = fp.final
+        if streams * L < targets:  # the last few characters continue the last stream
+            tail = slice(streams * L, targets)
+            last_state = tuple(s[-1:] for s in state)
+            fp = forward(ids[None, tail], weights, last_state)
+            y = ids[None, streams * L + 1 :]
+            total += softmax_cross_entropy(fp.logits, y)[0] * y.size
+    return total / targets
+
+
+def hidden_trace(ids: Any, weights: LanguageModelWeights) -> np.ndarray:
+    """``h_t`` ``(len(ids), H)`` after reading each character of one stream from zeros."""
+    weights = _check_weights(weights)
+    ids = check_ids(ids, weights.vocab_size)
+    return forward(ids.reshape(1, -1), weights).h[0]
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class LMRun:
+    """A training run so far: per-update ``losses`` and global ``grad_norms`` (before
+    clipping), the ``weights`` now, and what a continuation needs (optimizer state, carried
+    hidden state, index of the next chunk)."""
+
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    weights: LanguageModelWeights
+    optimizer_state: Any
+    state: tuple[np.ndarray, ...]
+    next_chunk: int
+
+    @property
+    def steps(self) -> int:
+        return int(self.losses.size)
+
+
+def _check_chunks(x: Any, y: Any, weights: LanguageModelWeights) -> tuple[np.ndarray, np.ndarray]:
+    x = check_ids(x, weights.vocab_size, "x")
+    y = check_ids(y, weights.vocab_size, "y")
+    if x.ndim != 3 or x.shape != y.shape:
+        raise ValueError(
+            "x and y must both be (K, n, T) chunks (text.sequential_chunks); "
+            f"got {x.shape}, {y.shape}"
+        )
+    return x, y
+
+
+def train_manual(
+    x: Any,
+    y: Any,
+    weights: LanguageModelWeights,
+    optimizer: SGD | Adam,
+    steps: int,
+    *,
+    resume: LMRun | None = None,
+    sparse_embedding: bool = True,
+) -> LMRun:
+    """``steps`` updates on consecutive chunks ``x[k], y[k]`` ``(K, n, T)``, state carried.
+
+    Chunk ``k`` starts from the state at the end of chunk ``k-1`` (computed with the
+    weights of that update, before it, as Keras's stateful layer keeps it); the state is
+    reset to zeros when the chunks wrap around (a new epoch). ``resume`` continues a run.
+    Updates follow Keras's treatment of the embedding gradient (:func:`keras_update`);
+    ``sparse_embedding=False`` applies ``optimizer.step`` to the dense gradient instead.
+    """
+    weights = _check_weights(weights)
+    x, y = _check_chunks(x, y, weights)
+    steps = check_positive_int("steps", steps)
+    K, n, _ = x.shape
+    if resume is None:
+        opt_state, state, k = optimizer.init(weights), zero_state(weights, n), 0
+        losses, norms = [], []
+    else:
+        weights, opt_state, state, k = (
+            resume.weights,
+            resume.optimizer_state,
+            resume.state,
+            resume.next_chunk,
+        )
+        losses, norms = list(resume.losses), list(resume.grad_norms)
+    with one_blas_thread():
+        for _ in range(steps):
+            if k == K:
+                k, state = 0, zero_state(weights, n)
+            result = loss_and_gradients(x[k], y[k], weights, state)
+            losses.append(result.loss)
+            norms.append(global_norm(result.grads))
+            if sparse_embedding:
+                weights, opt_state = keras_update(optimizer, weights, result, opt_state)
+            else:
+                weights, opt_state = optimizer.step(weights, result.grads, opt_state)
+            state, k = result.final, k + 1
+    return LMRun(np.array(losses), np.array(norms), weights, opt_state, state, k)
+
+
+# --- sampling ------------------------------------------------------------------------------
+
+
+def generate(
+    next_logits: Callable[[int], np.ndarray],
+    prime: Any,
+    length: int,
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    greedy: bool = False,
+) -> np.ndarray:
+    """Feed the ``prime`` ids, then ``length`` characters drawn one at a time, each fed back.
+
+    ``next_logits(c)`` reads character ``c`` (updating the model's state) and returns
+    ``y``, the logits of the character after it. Each new character is drawn from
+    ``softmax(y / τ)`` with ``u = rng.random()`` (:func:`rnn_lab.text.sample_index`), or is
+    ``argmax y`` when ``greedy``. The same ``next_logits`` of two models that agree and the
+    same ``seed`` give the same text. Returns the ``length`` new ids.
+    """
+    length = check_positive_int("length", length)
+    tau = check_temperature(temperature)
+    prime = np.asarray(prime)
+    if prime.ndim != 1 or prime.size == 0 or prime.dtype.kind not in "iu":
+        raise ValueError(f"prime must be a non-empty 1-D array of ids; got {prime!r}")
+    rng = np.random.default_rng(seed)
+    for c in prime:
+        logits = next_logits(int(c))
+    out = np.empty(length, dtype=np.int64)
+    for t in range(length):
+        if greedy:
+            c = int(np.argmax(logits))
+        else:
+            c = sample_index(temperature_probabilities(logits, tau), rng.random())
+        out[t] = c
+        if t + 1 < length:
+            logits = next_logits(c)
+    return out
+
+
+def manual_stepper(weights: LanguageModelWeights) -> Callable[[int], np.ndarray]:
+    """``next_logits`` for :func:`generate`, from the NumPy model (state kept inside)."""
+    weights = _check_weights(weights)
+    state = [zero_state(weights, 1)]
+
+    def next_logits(c: int) -> np.ndarray:
+        fp = forward(np.array([[c]]), weights, state[0])
+        state[0] = fp.final
+        return fp.logits[0, 0]
+
+    return next_logits
+
+
+# --- the Keras side -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def keras_floatx(dtype: Any) -> Iterator[None]:
+    """Set Keras's ``floatx`` for the duration: a float64 model also needs its loss and
+    learning rate in float64, which Keras keeps in ``floatx``."""
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    previous = keras.config.floatx()
+    keras.config.set_floatx(check_dtype_name(dtype).name)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+
+
+def build_keras_lm(
+    vocab_size: int,
+    embed_dim: int,
+    hidden_units: int,
+    *,
+    kind: str = "SimpleRNN",
+    batch_size: int | None = None,
+    seq_len: int | None = None,
+    stateful: bool = False,
+    dtype: Any = "float32",
+    seed: int = 0,
+):
+    """``Input -> Embedding(V, D) -> SimpleRNN/LSTM(H, return_sequences=True) -> Dense(V)``.
+
+    The Dense layer outputs logits (no softmax: the loss applies it). ``stateful=True``
+    needs a fixed ``batch_size``: the layer keeps each row's final state as the next
+    batch's initial state.
+    """
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    V = check_positive_int("vocab_size", vocab_size)
+    D = check_positive_int("embed_dim", embed_dim)
+    H = check_positive_int("hidden_units", hidden_units)
+    if kind not in KINDS.values():
+        raise ValueError(f"kind must be one of {tuple(KINDS.values())}; got {kind!r}")
+    dtype = check_dtype_name(dtype).name
+    if stateful and batch_size is None:
+        raise ValueError("stateful=True needs a fixed batch_size")
+    keras.utils.set_random_seed(seed)
+    layer = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM}[kind]
+    inputs = keras.Input(batch_shape=(batch_size, seq_len), dtype="int32")
+    x = keras.layers.Embedding(V, D, dtype=dtype, name="embedding")(inputs)
+    x = layer(H, return_sequences=True, stateful=stateful, dtype=dtype, name="recurrent")(x)
+    outputs = keras.layers.Dense(V, dtype=dtype, name="logits")(x)
+    return keras.Model(inputs, outputs)
+
+
+def weights_from_keras_lm(model) -> LanguageModelWeights:
+    """The six arrays of a :func:`build_keras_lm` model."""
+    return LanguageModelWeights(*model.get_weights())
+
+
+def set_keras_lm_weights(model, weights: LanguageModelWeights) -> None:
+    """Load ``weights`` into a :func:`build_keras_lm` model of the same shapes."""
+    weights = _check_weights(weights)
+    current = model.get_weights()
+    for name, old, new in zip(LAYOUTS, current, weights.as_list(), strict=True):
+        if old.shape != new.shape:
+            raise ValueError(f"{name}: the model has shape {old.shape}; weights give {new.shape}")
+    model.set_weights(
+        [a.astype(old.dtype) for a, old in zip(weights.as_list(), current, strict=True)]
+    )
+
+
+def keras_lm_gradients(
+    ids: Any, targets: Any, weights: LanguageModelWeights, state: Any = None
+) -> LMGradients:
+    """The same loss and gradients from Keras's layers with ``tf.GradientTape``."""
+    import tensorflow as tf
+
+    weights = _check_weights(weights)
+    ids = _check_chunk(ids, weights)
+    targets = _check_chunk(targets, weights, "targets")
+    initial = _check_state(state, weights, ids.shape[0])
+    dtype = weights.dtype.name
+    with keras_floatx(dtype):
+        from .keras_models import import_keras
+
+        keras = import_keras()
+        model = build_keras_lm(
+            weights.vocab_size,
+            weights.embed_dim,
+            weights.hidden_units,
+            kind=weights.kind,
+            dtype=dtype,
+        )
+        set_keras_lm_weights(model, weights)
+        embedding, recurrent, dense = (
+            model.get_layer(k) for k in ("embedding", "recurrent", "logits")
+        )
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        with tf.GradientTape() as tape:
+            h = recurrent(embedding(ids), initial_state=[tf.constant(s) for s in initial])
+            loss = loss_fn(targets, dense(h))
+        variables = [embedding.embeddings, *recurrent.trainable_weights, *dense.trainable_weights]
+        grads = tape.gradient(loss, variables)
+    # The embedding's gradient comes back as IndexedSlices (only the rows read): densify.
+    dense_grads = [tf.convert_to_tensor(g).numpy() for g in grads]
+    return LMGradients(float(loss), LanguageModelWeights(*dense_grads), ())
+
+
+def _reset_keras_states(model) -> None:
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_states()
+
+
+def train_keras(
+    x: Any,
+    y: Any,
+    weights: LanguageModelWeights,
+    optimizer: SGD | Adam,
+    steps: int,
+) -> LMRun:
+    """The same training in Keras: a ``stateful=True`` model, ``train_on_batch`` on chunk
+    after chunk, ``reset_states()`` when the chunks wrap around.
+
+    ``train_on_batch`` returns the loss of the forward pass it differentiates (before the
+    update), the number :func:`train_manual` records.
+    """
+    from .keras_models import import_keras
+    from .training import keras_optimizer
+
+    keras = import_keras()
+    weights = _check_weights(weights)
+    x, y = _check_chunks(x, y, weights)
+    steps = check_positive_int("steps", steps)
+    K, n, T = x.shape
+    dtype = weights.dtype.name
+    losses = []
+    with keras_floatx(dtype):
+        model = build_keras_lm(
+            weights.vocab_size,
+            weights.embed_dim,
+            weights.hidden_units,
+            kind=weights.kind,
+            batch_size=n,
+            seq_len=T,
+            stateful=True,
+            dtype=dtype,
+        )
+        set_keras_lm_weights(model, weights)
+        model.compile(
+            optimizer=keras_optimizer(optimizer),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=False,
+        )
+        _reset_keras_states(model)
+        k = 0
+        for _ in range(steps):
+            if k == K:
+                k = 0
+                _reset_keras_states(model)
+            losses.append(float(model.train_on_batch(x[k], y[k])))
+            k += 1
+        final = weights_from_keras_lm(model)
+    return LMRun(np.array(losses), np.full(len(losses), np.nan), final, None, (), k)
+
+
+def keras_stepper(weights: LanguageModelWeights) -> Callable[[int], np.ndarray]:
+    """``next_logits`` for :func:`generate`, from a stateful Keras model reading one
+    character per call (its layer carries the state)."""
+    weights = _check_weights(weights)
+    with keras_floatx(weights.dtype.name):
+        model = build_keras_lm(
+            weights.vocab_size,
+            weights.embed_dim,
+            weights.hidden_units,
+            kind=weights.kind,
+            batch_size=1,
+            seq_len=1,
+            stateful=True,
+            dtype=weights.dtype.name,
+        )
+    set_keras_lm_weights(model, weights)
+    _reset_keras_states(model)
+
+    def next_logits(c: int) -> np.ndarray:
+        return np.asarray(model(np.array([[c]], dtype=np.int32), training=False))[0, 0]
+
+    return next_logits
+
+
+def glorot_weights(
+    vocab_size: int,
+    embed_dim: int,
+    hidden_units: int,
+    *,
+    kind: str = "SimpleRNN",
+    seed: int = 0,
+    dtype: Any = "float32",
+) -> LanguageModelWeights:
+    """The initial weights of a fresh Keras model (:func:`build_keras_lm` with ``seed``):
+    uniform embedding in ``[-0.05, 0.05]``, Glorot-uniform ``Wx``, ``Wo``, orthogonal ``Wh``,
+    zero biases (the LSTM's forget-gate bias 1)."""
+    with keras_floatx(dtype):
+        model = build_keras_lm(
+            vocab_size, embed_dim, hidden_units, kind=kind, dtype=dtype, seed=seed
+        )
+    return weights_from_keras_lm(model)
+
+
+__all__ = [
+    "ForwardPass",
+    "LMGradients",
+    "LMRun",
+    "LanguageModelWeights",
+    "build_keras_lm",
+    "forward",
+    "generate",
+    "glorot_weights",
+    "hidden_trace",
+    "keras_floatx",
+    "keras_lm_gradients",
+    "keras_stepper",
+    "loss_and_gradients",
+    "manual_stepper",
+    "mean_loss",
+    "set_keras_lm_weights",
+    "train_keras",
+    "train_manual",
+    "weights_from_keras_lm",
+]

@@ -1,0 +1,54 @@
+"""rnn_lab.plots.text: the perplexity figure and the offline HTML activation colouring."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+
+from rnn_lab.plots.text import activation_html, plot_perplexity
+
+matplotlib.use("Agg")
+
+
+def test_activation_html_has_one_coloured_span_per_character_and_no_external_resource():
+    source = 'if a < b:\n    s = "&"\n'
+    values = np.linspace(-1, 1, len(source))
+    page = activation_html(source, values, caption="unit 3")
+    spans = re.findall(r'<span style="background:#[0-9a-f]{6}" title="[+-]\d\.\d\d">', page)
+    assert len(spans) == len(source)
+    assert "&lt;" in page and "&amp;" in page and "<b" not in page.replace("<br", "")
+    assert not re.search(r"https?://|src=|<script|<link", page)  # offline: nothing fetched
+    # Red for positive, blue for negative, white at zero.
+    assert 'background:#ff3f3f" title="+1.00"' in page
+    assert 'title="-1.00"' in page and "#3f72ff" in page
+
+
+def test_activation_html_refuses_mismatched_input():
+    with pytest.raises(ValueError, match="one value per character"):
+        activation_html("abc", np.zeros(2))
+    with pytest.raises(ValueError, match="non-empty"):
+        activation_html("", np.zeros(0))
+
+
+def test_plot_perplexity_draws_curves_and_baselines():
+    fig, ax = plot_perplexity([0, 10, 20], {"rnn": [90.0, 20.0, 8.0]}, {"bigram": 10.0})
+    assert len(ax.lines) == 2
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="checkpoints"):
+        plot_perplexity([0, 10], {"rnn": [1.0, 2.0, 3.0]}, {})
+    matplotlib.pyplot.close(fig)
+
+
+def test_the_language_model_comparison_is_labelled_as_cross_entropy():
+    from rnn_lab.plots.text import plot_lm_training_comparison
+
+    fig, (top, _) = plot_lm_training_comparison(
+        [4.0, 3.5, 3.0], [4.0, 3.5, 3.0], 100, dtype="float64", title="t"
+    )
+    labels = [line.get_label() for line in top.get_lines()]
+    assert "uniform guess, log V = 4.61" in labels and "Keras train_on_batch" in labels
+    assert "cross-entropy" in top.get_ylabel()
+    matplotlib.pyplot.close(fig)
