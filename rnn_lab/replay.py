@@ -35,6 +35,7 @@ from .cells import (
     lstm_step,
     simple_rnn_step,
 )
+from .masking import check_mask
 
 
 class UnsupportedLayerError(ValueError):
@@ -90,17 +91,6 @@ def _step_function(weights: CellWeights, config: RecurrentConfig):
     return step
 
 
-def _check_mask(mask: object, n: int, T: int) -> np.ndarray:
-    array = np.asarray(mask)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"mask must be booleans (or 0/1) of shape (n, T); got {array.dtype}")
-    if array.shape != (n, T):
-        raise ValueError(f"mask must have shape (n, T) = {(n, T)}; got {array.shape}")
-    if array.dtype.kind != "b" and not np.all((array == 0) | (array == 1)):
-        raise ValueError("mask must hold only True/False (or 1/0) values")
-    return array.astype(bool)
-
-
 def run_recurrence(
     weights: CellWeights,
     x: object,
@@ -122,7 +112,7 @@ def run_recurrence(
     check_features("inputs", x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
     n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
-    keep = None if mask is None else _check_mask(mask, n, T)
+    keep = None if mask is None else check_mask(mask, n, T)
     step = _step_function(weights, config)
     # Keras's unrolled loop always carries the previous output and zeroes at the end.
     zero_inside = config.zero_output_for_mask and not config.unroll
