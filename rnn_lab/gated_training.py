@@ -259,3 +259,56 @@ def train_keras_regressor(
             keras_adam.apply_gradients(zip(grads, variables, strict=True))
             losses.append(float(loss))
     return np.array(losses)
+
+
+def masked_sequence_backward(
+    model: RecurrentRegressor, x: object, y_true: object, mask: object
+) -> tuple[float, list[np.ndarray], CellGradients]:
+    """A per-timestep Dense ``y_t = h_t·Wo + Bo`` on a masked sequence, loss
+    :func:`rnn_lab.masking.masked_mse`: ``L``, the gradients in the order of
+    :meth:`RecurrentRegressor.as_list`, and the layer's gradients.
+
+    Only real steps enter the loss, so ``dL/dy_t = 0`` on padded steps; the recurrent
+    layer's own masking then carries the state over them (zero cell gradient there).
+    """
+    from .masking import masked_mse
+
+    check_record("model", model, RecurrentRegressor)
+    trace = forward_trace(model.cell, x, mask=mask)
+    y_pred = trace.outputs @ model.Wo + model.Bo
+    loss, dy = masked_mse(y_pred, y_true, trace.keep)
+    cell_grads = backward_from_trace(trace, dy @ model.Wo.T)
+    H, O = model.Wo.shape
+    dWo = trace.outputs.reshape(-1, H).T @ dy.reshape(-1, O)
+    return loss, [*cell_grads.as_list(), dWo, dy.sum(axis=(0, 1))], cell_grads
+
+
+def keras_masked_sequence_gradients(
+    model: RecurrentRegressor, x: object, y_true: object
+) -> tuple[float, list[np.ndarray]]:
+    """The same loss and gradients from Keras: ``Input -> Masking -> layer -> Dense``
+    (``return_sequences=True``), ``compile(loss="mse")`` and ``model.compute_loss`` under
+    ``tf.GradientTape``; the mask is the one ``Masking`` derives from the zero padding."""
+    import tensorflow as tf
+
+    from .gated_backward import keras_layer
+    from .keras_models import import_keras
+    from .training import keras_floatx
+
+    check_record("model", model, RecurrentRegressor)
+    keras = import_keras()
+    dtype = model.dtype.name
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
+    y_true = as_float_array("y_true", y_true, ndim=3, layout="(n, T, O)", dtype=model.dtype)
+    with keras_floatx(keras, dtype):
+        inputs = keras.Input(x.shape[1:], dtype=dtype)
+        layer = keras_layer(model.cell, return_sequences=True)
+        dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
+        outputs = dense(layer(keras.layers.Masking(dtype=dtype)(inputs)))
+        net = keras.Model(inputs, outputs)
+        dense.set_weights([model.Wo, model.Bo])
+        net.compile(loss="mse")
+        with tf.GradientTape() as tape:
+            loss = net.compute_loss(x=x, y=y_true, y_pred=net(x))
+        grads = tape.gradient(loss, net.trainable_weights)
+    return float(loss), [np.asarray(g) for g in grads]
