@@ -312,3 +312,31 @@ def keras_masked_sequence_gradients(
             loss = net.compute_loss(x=x, y=y_true, y_pred=net(x))
         grads = tape.gradient(loss, net.trainable_weights)
     return float(loss), [np.asarray(g) for g in grads]
+
+
+def keras_initial_regressor(
+    kind: str,
+    dims: int,
+    hidden_units: int,
+    outputs: int = 1,
+    *,
+    seed: int = 0,
+    dtype: Any = "float32",
+    reset_after: bool = True,
+) -> RecurrentRegressor:
+    """The initial weights Keras itself gives ``kind(H) -> Dense(O)`` after
+    ``keras.utils.set_random_seed(seed)``: Glorot-uniform kernels, orthogonal recurrent
+    kernels, zero biases (ones for the LSTM's forget gate)."""
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    extra = {"reset_after": reset_after} if kind == "GRU" else {}
+    layer = getattr(keras.layers, kind)(hidden_units, dtype=dtype, **extra)
+    layer.build((None, None, dims))
+    dense = keras.layers.Dense(outputs, dtype=dtype)
+    dense.build((None, hidden_units))
+    from .replay import weights_from_layer
+
+    Wo, Bo = dense.get_weights()
+    return RecurrentRegressor(weights_from_layer(layer), Wo, Bo)

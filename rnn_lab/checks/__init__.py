@@ -5,7 +5,7 @@ Keras/NumPy references, prints ✓ with what was verified or ✗ with a diagnosi
 names a recognised mistake, and returns a :class:`CheckResult`. A checker never
 raises because of the learner's code.
 
-One module per chapter (``ch01`` .. ``ch11``) on a shared core (:mod:`.core`: running and
+One module per chapter (``ch01`` .. ``ch14``) on a shared core (:mod:`.core`: running and
 timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
 the recognised mistakes). The checks may import the maths (and :mod:`rnn_lab.plots`, though
 none needs it); nothing else in the package imports them.
@@ -29,6 +29,8 @@ from .ch08 import check_adam_step, check_momentum_step
 from .ch09 import check_initial_lstm_bias, check_lstm_forward
 from .ch10 import check_gru_forward
 from .ch11 import check_gru_weight_ih, check_lstm_bias_from_torch
+from .ch13 import check_cell_state_grad
+from .ch14 import check_bidirectional_concat, check_masked_mean_loss
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "check_adam_step",
     "check_agree",
     "check_backward_step",
+    "check_bidirectional_concat",
+    "check_cell_state_grad",
     "check_count_params",
     "check_doubled_wh",
     "check_forward_batch",
@@ -49,6 +53,7 @@ __all__ = [
     "check_initial_lstm_bias",
     "check_lstm_bias_from_torch",
     "check_lstm_forward",
+    "check_masked_mean_loss",
     "check_momentum_step",
     "check_output_shape",
     "check_scaled_states",
