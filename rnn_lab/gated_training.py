@@ -340,3 +340,31 @@ def keras_initial_regressor(
 
     Wo, Bo = dense.get_weights()
     return RecurrentRegressor(weights_from_layer(layer), Wo, Bo)
+
+
+def with_open_gate(model: RecurrentRegressor, bias: float) -> RecurrentRegressor:
+    """The same model with the gate that keeps the old state biased open by ``bias``.
+
+    LSTM: the forget gate's bias ``B_f`` (Keras's ``unit_forget_bias`` sets it to 1, so
+    ``f_t ≈ σ(1) ≈ 0.73``); GRU: the update gate's input bias ``Bx_z`` (``B_z`` without
+    ``reset_after``), since ``h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t`` keeps the old state
+    where ``z_t`` is near 1. ``σ(3) ≈ 0.95``: the state, and the gradient, survive ~20 steps
+    per factor ``e`` instead of ~3. A SimpleRNN has no such gate and is refused.
+    """
+    check_record("model", model, RecurrentRegressor)
+    if model.kind == "SimpleRNN" or model.cell.bias is None:
+        raise ValueError(f"only an LSTM or GRU with a bias has a gate to open; got {model.kind}")
+    if not np.isfinite(bias):
+        raise ValueError(f"bias must be a finite number; got {bias!r}")
+    H = model.cell.hidden_units
+    new = np.array(model.cell.bias)
+    if model.kind == "LSTM":
+        new[H : 2 * H] = bias
+    elif new.ndim == 2:
+        new[0, :H] = bias
+        new[1, :H] = 0
+    else:
+        new[:H] = bias
+    arrays = model.as_list()
+    arrays[2] = new
+    return model.with_arrays(arrays)

@@ -73,3 +73,16 @@ def plot_delay_sweep(
     ax.set_title(title or "The delay each cell can bridge")
     ax.legend(loc="best", fontsize="small")
     return fig, ax
+
+
+def plot_gradient_reach_before_after(
+    start: Mapping[str, Any], end: Mapping[str, Any], *, figsize=(9.0, 3.6)
+):
+    """:func:`plot_gradient_reach` twice, side by side: before and after training."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=figsize, layout="constrained", sharey=True)
+    plot_gradient_reach(start, ax=left, title="at the start of training")
+    plot_gradient_reach(end, ax=right, title="after training")
+    right.set_ylabel("")
+    return fig, (left, right)
