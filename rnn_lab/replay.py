@@ -35,6 +35,7 @@ from .cells import (
     lstm_step,
     simple_rnn_step,
 )
+from .masking import check_mask
 
 
 class UnsupportedLayerError(ValueError):
@@ -90,17 +91,6 @@ def _step_function(weights: CellWeights, config: RecurrentConfig):
     return step
 
 
-def _check_mask(mask: object, n: int, T: int) -> np.ndarray:
-    array = np.asarray(mask)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"mask must be booleans (or 0/1) of shape (n, T); got {array.dtype}")
-    if array.shape != (n, T):
-        raise ValueError(f"mask must have shape (n, T) = {(n, T)}; got {array.shape}")
-    if array.dtype.kind != "b" and not np.all((array == 0) | (array == 1)):
-        raise ValueError("mask must hold only True/False (or 1/0) values")
-    return array.astype(bool)
-
-
 def run_recurrence(
     weights: CellWeights,
     x: object,
@@ -122,7 +112,7 @@ def run_recurrence(
     check_features("inputs", x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
     n, T, _ = x.shape
     states = initial_states(weights, n, initial_state)
-    keep = None if mask is None else _check_mask(mask, n, T)
+    keep = None if mask is None else check_mask(mask, n, T)
     step = _step_function(weights, config)
     # Keras's unrolled loop always carries the previous output and zeroes at the end.
     zero_inside = config.zero_output_for_mask and not config.unroll
@@ -188,14 +178,9 @@ def _cell_of(layer) -> tuple[Any, str]:
     classes, rnn_class = _keras_classes()
     layer_type = type(layer)
     if layer_type is not rnn_class and layer_type not in classes:
-        hint = (
-            " (replay its forward_layer and backward_layer separately)"
-            if layer_type.__name__ == "Bidirectional"
-            else ""
-        )
         raise TypeError(
-            "numpy_replay reproduces keras.layers.SimpleRNN, LSTM, GRU, or keras.layers.RNN "
-            f"around one of their cells; got {layer_type.__name__}{hint}"
+            "numpy_replay reproduces keras.layers.SimpleRNN, LSTM, GRU, keras.layers.RNN "
+            f"around one of their cells, or a Bidirectional of them; got {layer_type.__name__}"
         )
     cell = getattr(layer, "cell", None)
     kind = classes.get(type(cell))
@@ -284,7 +269,8 @@ def numpy_replay(
     """What ``layer(inputs, initial_state=..., mask=...)`` returns, computed in NumPy.
 
     ``layer`` is a built ``keras.layers.SimpleRNN``, ``LSTM`` or ``GRU`` (or
-    ``keras.layers.RNN`` around one of their cells). The result has the layer's structure:
+    ``keras.layers.RNN`` around one of their cells), or a ``keras.layers.Bidirectional``
+    wrapping one (see :func:`merge_directions`). The result has the layer's structure:
     the output, or with ``return_state=True`` the tuple ``(output, h_T)`` — for an LSTM
     ``(output, h_T, c_T)`` — as NumPy arrays in the layer's dtype. A ``stateful`` layer
     starts from its current states when no ``initial_state`` is given; the layer itself
@@ -295,6 +281,10 @@ def numpy_replay(
     initial weights (``unit_forget_bias``, initialisers), need nothing here: the replay
     uses the weights the layer holds now.
     """
+    if type(layer).__name__ == "Bidirectional":
+        return _replay_bidirectional(
+            layer, inputs, initial_state=initial_state, mask=mask, training=training
+        )
     config = config_from_layer(layer, training=training)
     weights = weights_from_layer(layer)
     weights = weights.astype(layer.compute_dtype)
@@ -307,6 +297,82 @@ def numpy_replay(
                 f"samples; got inputs with n = {x.shape[0]}"
             )
     return replay(weights, x, config, initial_state=initial_state, mask=mask)
+
+
+# --- Bidirectional: the same sequence read both ways ----------------------------------------
+
+#: Keras's ``Bidirectional`` merge modes (``None`` returns both directions, unmerged).
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+def merge_directions(forward: np.ndarray, backward: np.ndarray, merge_mode: str | None):
+    """Combine the two directions' outputs as ``Bidirectional(merge_mode=...)`` does.
+
+    ``backward`` must already be in *time* order (with ``return_sequences`` Keras flips the
+    backward layer's processing-order sequence back). ``concat``: ``[forward, backward]``
+    along the last axis, forward first (``2H`` features); ``sum``: ``forward + backward``;
+    ``mul``: ``forward ⊙ backward``; ``ave``: ``(forward + backward) / 2``; ``None``: the
+    tuple ``(forward, backward)``. All but ``concat`` and ``None`` need equal unit counts.
+    """
+    if merge_mode not in MERGE_MODES:
+        raise ValueError(f"merge_mode must be one of {MERGE_MODES}; got {merge_mode!r}")
+    if merge_mode == "concat":
+        return np.concatenate([forward, backward], axis=-1)
+    if merge_mode is None:
+        return forward, backward
+    if forward.shape != backward.shape:
+        raise ValueError(
+            f"merge_mode={merge_mode!r} combines the two directions entry by entry, so they "
+            f"need the same number of units; got forward {forward.shape[-1]} and backward "
+            f"{backward.shape[-1]} (use 'concat' or None, or give both directions the same "
+            "units)"
+        )
+    if merge_mode == "sum":
+        return forward + backward
+    if merge_mode == "mul":
+        return forward * backward
+    return (forward + backward) / forward.dtype.type(2)
+
+
+def _replay_bidirectional(layer, inputs, *, initial_state, mask, training):
+    forward_layer, backward_layer = layer.forward_layer, layer.backward_layer
+    units = (forward_layer.units, backward_layer.units)
+    if layer.merge_mode in ("sum", "mul", "ave") and units[0] != units[1]:
+        raise ValueError(
+            f"Bidirectional {layer.name!r} merges with {layer.merge_mode!r} but its forward "
+            f"layer has {units[0]} units and its backward layer {units[1]}: the two "
+            "directions must have the same units for an entry-wise merge"
+        )
+    forward_state = backward_state = None
+    if initial_state is not None:
+        if not isinstance(initial_state, (list, tuple)) or len(initial_state) % 2:
+            raise ValueError(
+                "initial_state for a Bidirectional layer must be a list of the forward "
+                "states followed by the backward states; got "
+                f"{type(initial_state).__name__} of length {len(initial_state)}"
+                if isinstance(initial_state, (list, tuple))
+                else f"{type(initial_state).__name__}"
+            )
+        half = len(initial_state) // 2
+        forward_state, backward_state = list(initial_state[:half]), list(initial_state[half:])
+    forward = numpy_replay(
+        forward_layer, inputs, initial_state=forward_state, mask=mask, training=training
+    )
+    backward = numpy_replay(
+        backward_layer, inputs, initial_state=backward_state, mask=mask, training=training
+    )
+    states: tuple = ()
+    if layer.return_state:
+        states = (*forward[1:], *backward[1:])
+        forward, backward = forward[0], backward[0]
+    dtype = np.dtype(layer.compute_dtype)
+    forward, backward = forward.astype(dtype), backward.astype(dtype)
+    if layer.return_sequences:
+        backward = backward[:, ::-1]  # processing order back to time order
+    output = merge_directions(forward, backward, layer.merge_mode)
+    if layer.return_state:
+        return (*output, *states) if layer.merge_mode is None else (output, *states)
+    return output
 
 
 # --- agreement, option by option (for the chapters' tables and the closing note) ------------

@@ -42,3 +42,15 @@ def tolerance_for(dtype: Any) -> float:
 def machine_epsilon(dtype: Any) -> float:
     """``np.finfo(dtype).eps``: 1.19e-07 for float32, 2.22e-16 for float64."""
     return float(np.finfo(check_dtype_name(dtype)).eps)
+
+
+#: Largest relative error ``‖a − b‖ / max(‖a‖, ‖b‖)`` accepted between a gradient computed by
+#: hand and the same gradient from ``tf.GradientTape``, per dtype. Both sides round every
+#: product to half an ulp and sum ``n·T`` terms per weight in different orders; measured
+#: errors are 1e-7..3e-7 in float32 and below 1e-15 in float64 (chapters 7 and 13), so these
+#: leave a margin of ~30 in float32 and ~10⁵ in float64, while a real mistake (a missing
+#: term, a wrong gate) gives 1e-3..1.
+GRADIENT_RTOL = {"float32": 1e-5, "float64": 1e-10}
+#: The same against central finite differences (float64, step ``gradcheck.FD_STEP``):
+#: truncation (∝ s²) and rounding (∝ ε/s) are each ~1e-11 relative, measured up to ~1e-9.
+FD_GRADIENT_RTOL = 1e-7

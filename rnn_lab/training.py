@@ -124,7 +124,8 @@ def keras_optimizer(optimizer: SGD | Adam):
 
 
 @contextlib.contextmanager
-def _keras_floatx(keras, dtype: str) -> Iterator[None]:
+def keras_floatx(keras, dtype: str) -> Iterator[None]:
+    """Switch ``keras.config.floatx()`` to ``dtype`` inside the block."""
     # Keras keeps the learning rate, the loss and the loss tracker in floatx (float32 by
     # default) whatever the layers' dtype: a float64 run must switch floatx too, or its
     # learning rate is rounded to float32 and its loss computed in float32.
@@ -183,7 +184,7 @@ def train_keras(
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             losses.append(float(logs["batch_loss"]))
 
-    with _keras_floatx(keras, dtype):
+    with keras_floatx(keras, dtype):
         _, T, D = x.shape
         model = build_keras_model(
             T,

@@ -7,7 +7,7 @@ raises because of the learner's code, and refuses answers that delegate the exer
 the library function or framework that does the job (:mod:`.guard`). Every exercise, with
 its difficulty, time and diagnoses, is listed in :mod:`.catalogue`.
 
-One module per chapter (``ch01`` .. ``ch12``) on a shared core (:mod:`.core`: running and
+One module per chapter (``ch01`` .. ``ch14``) on a shared core (:mod:`.core`: running and
 timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
 the recognised mistakes). The checks may import the maths (and :mod:`rnn_lab.plots`, though
 none needs it); nothing else in the package imports them.
@@ -48,6 +48,8 @@ from .ch09 import (
 from .ch10 import check_gru_forward, check_gru_v1_forward
 from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_from_torch
 from .ch12 import check_perplexity_from_losses, check_sample_with_temperature, check_softmax_ce_grad
+from .ch13 import check_cell_state_grad
+from .ch14 import check_bidirectional_concat, check_masked_mean_loss
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "check_agree",
     "check_amsgrad_step",
     "check_backward_step",
+    "check_bidirectional_concat",
+    "check_cell_state_grad",
     "check_clip_grads",
     "check_count_params",
     "check_doubled_wh",
@@ -73,6 +77,7 @@ __all__ = [
     "check_lstm_backward_step",
     "check_lstm_forward",
     "check_lstm_from_torch",
+    "check_masked_mean_loss",
     "check_momentum_step",
     "check_nesterov_step",
     "check_numerical_gradient",

@@ -40,6 +40,8 @@ CHAPTERS = {
     10: ("GRU by hand", "10_gru.ipynb"),
     11: ("Porting weights", "11_porting.ipynb"),
     12: ("A character-level language model", "12_language_model.ipynb"),
+    13: ("Why gates work", "13_why_gates_work.ipynb"),
+    14: ("Masks and stacks", "14_masks_and_stacks.ipynb"),
 }
 
 
@@ -129,6 +131,16 @@ EXERCISES = (
     ),
     Entry(
         "12.3", "perplexity from losses", "check_perplexity_from_losses", "ch12:PERPLEXITY_EXERCISE"
+    ),
+    Entry(
+        "13.1", "the gradient along the cell state", "check_cell_state_grad", "ch13:CELL_EXERCISE"
+    ),
+    Entry("14.1", "a masked mean loss", "check_masked_mean_loss", "ch14:LOSS_EXERCISE"),
+    Entry(
+        "14.2",
+        "the concat order of a bidirectional sequence",
+        "check_bidirectional_concat",
+        "ch14:CONCAT_EXERCISE",
     ),
 )
 

@@ -3,16 +3,19 @@ weight matrices, the Keras-vs-loop error per timestep), :mod:`.states` (the hidd
 ``h_t`` over time, as a heat map and in 2-D), :mod:`.stability` (error growth, eigenvalues of
 ``Wh``, sensitivity), :mod:`.gradients` (``‖dL/dh_t‖``, truncation, clipping, training curves),
 :mod:`.gates` (LSTM/GRU gates and weight layouts), :mod:`.text` (the language model:
-perplexity, training curves, text coloured by a hidden unit) and :mod:`.diagrams` (a drawn
-timestep); :mod:`.axes` holds the one helper they share, :mod:`.alt_text` describes every
-figure for screen readers and :mod:`.palette` sets the colour-blind-safe colours. Each function
-takes arrays, not models, labels its axes in the book's notation and returns what it drew.
-Plots may import the maths (the top-level modules of :mod:`rnn_lab`) and each other, never the
-explorer, the benchmark, the book tooling or the checks.
+perplexity, training curves, text coloured by a hidden unit), :mod:`.gated` (the gradient
+reaching each step for several cells, the delay each can bridge), :mod:`.masks` (the state
+carried through padded steps) and :mod:`.diagrams` (a drawn timestep); :mod:`.axes` holds the
+one helper they share, :mod:`.alt_text` describes every figure for screen readers and
+:mod:`.palette` sets the colour-blind-safe colours. Each function takes arrays, not models,
+labels its axes in the book's notation and returns what it drew. Plots may import the maths
+(the top-level modules of :mod:`rnn_lab`) and each other, never the explorer, the benchmark,
+the book tooling or the checks.
 """
 
 from .basics import plot_error_per_timestep, plot_inputs, plot_weight_matrices
 from .diagrams import draw_timestep
+from .gated import plot_delay_sweep, plot_gradient_reach, plot_gradient_reach_before_after
 from .gates import plot_gate_heatmaps, plot_state_lines, plot_weight_layout
 from .gradients import (
     plot_clipping,
@@ -22,6 +25,7 @@ from .gradients import (
     plot_training_comparison,
     plot_truncation_errors,
 )
+from .masks import plot_carried_state
 from .stability import (
     plot_eigenvalues,
     plot_error_growth,
@@ -38,12 +42,16 @@ from .states import (
 
 __all__ = [
     "draw_timestep",
+    "plot_carried_state",
     "plot_clipping",
+    "plot_delay_sweep",
     "plot_eigenvalues",
     "plot_error_growth",
     "plot_error_per_timestep",
     "plot_gate_heatmaps",
     "plot_gradient_norms",
+    "plot_gradient_reach",
+    "plot_gradient_reach_before_after",
     "plot_hidden_trajectories",
     "plot_inputs",
     "plot_loss_curves",

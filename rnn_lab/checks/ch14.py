@@ -1,0 +1,223 @@
+"""Checkers for the exercises of chapter 14, *Masks and stacks*: a masked mean loss, and the
+order of a ``Bidirectional`` layer's concatenated ``return_sequences`` output.
+
+    L = Σ_{s,t} m_{s,t} ℓ_{s,t} / Σ_{s,t} m_{s,t},   ℓ_{s,t} = mean over O of (y − ŷ)²
+    concat output at t = [forward_t, backward_t],   backward_t = backward output after
+                                                     reading x_T .. x_t (flipped to time order)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..tolerances import tolerance_for
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+#: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
+CASES = ((3, 5, 2, "float32"), (4, 6, 1, "float64"), (2, 4, 3, "float64"), (5, 3, 2, "float32"))
+
+
+def _mask(rng, n: int, T: int) -> np.ndarray:
+    lengths = rng.permutation(np.resize(np.arange(1, T + 1), n))
+    lengths[0] = T
+    return np.arange(T)[None, :] < lengths[:, None]
+
+
+# --- a masked mean loss ------------------------------------------------------------------------
+
+LOSS_MISTAKES = {
+    "unmasked": Mistake(
+        "ignored_mask",
+        "averaged over every step, padding included",
+        "Multiply each step's loss by the mask before summing: padded steps must not count.",
+    ),
+    "divide_all": Mistake(
+        "wrong_denominator",
+        "zeroed the padded steps but divided by all n·T steps",
+        "Divide by the number of REAL steps, mask.sum(), not by n·T: otherwise short "
+        "sequences pull the loss towards zero.",
+    ),
+    "per_sample": Mistake(
+        "per_sample_mean",
+        "averaged each sample over its own length, then over the samples",
+        "Keras divides the masked sum by the total number of real steps in the batch, so a "
+        "long sequence weighs more than a short one: (m * l).sum() / m.sum().",
+    ),
+    "sum_outputs": Mistake(
+        "summed_outputs",
+        "summed the squared errors over the O outputs instead of averaging them",
+        "Each step's loss ℓ is the MEAN over the O outputs: np.mean((y - y_true)**2, axis=-1).",
+    ),
+}
+
+
+def _loss_answers(y_pred, y_true, mask) -> tuple[float, dict[str, float]]:
+    y_pred, y_true = y_pred.astype(np.float64), y_true.astype(np.float64)
+    m = mask.astype(np.float64)
+    per_step = np.mean((y_pred - y_true) ** 2, axis=-1)
+    lengths = m.sum(axis=1)
+    return float((per_step * m).sum() / m.sum()), {
+        "unmasked": float(per_step.mean()),
+        "divide_all": float((per_step * m).sum() / m.size),
+        "per_sample": float(np.mean((per_step * m).sum(axis=1) / lengths)),
+        "sum_outputs": float((per_step * y_pred.shape[-1] * m).sum() / m.sum()),
+    }
+
+
+@cache
+def _loss_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T, O, dtype) in enumerate(CASES):
+        rng = np.random.default_rng(14000 + index)
+        mask = _mask(rng, n, T)
+        y_pred = rng.normal(size=(n, T, O)).astype(dtype)
+        y_true = rng.normal(size=(n, T, O)).astype(dtype)
+        y_pred[~mask] += 3  # padded steps with large errors: counting them shows
+        for value in (y_pred, y_true, mask):
+            value.flags.writeable = False
+        expected, variants = _loss_answers(y_pred, y_true, mask)
+        cases.append(
+            Case(
+                (y_pred, y_true, mask),
+                np.asarray(expected, dtype=dtype),
+                f"n={n}, T={T}, O={O}, {dtype}",
+                tolerance_for(dtype),
+                {k: np.asarray(v, dtype=dtype) for k, v in variants.items()},
+            )
+        )
+    return tuple(cases)
+
+
+LOSS_EXERCISE = Exercise(
+    name="masked_mean_loss",
+    forbidden=("rnn_lab.masking.masked_mse",),
+    frameworks=True,
+    write_yourself="weight each step's loss by the mask and average over the real steps yourself",
+    difficulty=1,
+    minutes=10,
+    skill="a masked mean loss that ignores padded steps",
+    kind="array",
+    returns="the loss, one number",
+    verified=(
+        f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
+        "(float32 and float64, large errors planted on the padded steps): Keras 3's masked "
+        "mean-squared error, as rnn_lab.masking.masked_mse computes it."
+    ),
+    mistakes=LOSS_MISTAKES,
+)
+
+
+def check_masked_mean_loss(
+    masked_mean_loss: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
+
+    A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
+    array); anything else goes to the core's verdicts unchanged.
+    """
+    answer = masked_mean_loss
+    if callable(masked_mean_loss):
+
+        def answer(*args):
+            value = masked_mean_loss(*args)
+            if isinstance(value, (float, np.floating)):
+                return np.asarray(value)
+            return value
+
+        answer.__name__ = getattr(masked_mean_loss, "__name__", "masked_mean_loss")
+    return run_check(LOSS_EXERCISE, answer, list(_loss_cases()), time_limit=time_limit)
+
+
+# --- Bidirectional concat order ----------------------------------------------------------------
+
+CONCAT_MISTAKES = {
+    "not_flipped": Mistake(
+        "backward_not_flipped",
+        "concatenated the backward sequence in processing order",
+        "The backward layer's entry 0 belongs to x_T: flip it along time, "
+        "backward[:, ::-1], so that entry t of both halves belongs to x_t.",
+    ),
+    "backward_first": Mistake(
+        "backward_first",
+        "put the backward half first",
+        "Keras concatenates [forward, backward]: forward units first on the last axis.",
+    ),
+    "time_axis": Mistake(
+        "wrong_axis",
+        "concatenated along the time axis",
+        "The two directions are joined feature by feature: np.concatenate(..., axis=-1).",
+    ),
+    "flipped_forward": Mistake(
+        "flipped_forward",
+        "flipped the forward sequence too",
+        "Only the backward layer runs in reversed time; the forward one is already in order.",
+    ),
+}
+
+
+def _concat_answers(forward, backward) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    flipped = backward[:, ::-1]
+    return np.concatenate([forward, flipped], axis=-1), {
+        "not_flipped": np.concatenate([forward, backward], axis=-1),
+        "backward_first": np.concatenate([flipped, forward], axis=-1),
+        "time_axis": np.concatenate([forward, flipped], axis=1),
+        "flipped_forward": np.concatenate([forward[:, ::-1], flipped], axis=-1),
+    }
+
+
+@cache
+def _concat_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T, H, dtype) in enumerate(CASES):
+        rng = np.random.default_rng(14100 + index)
+        forward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
+        backward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
+        for value in (forward, backward):
+            value.flags.writeable = False
+        expected, variants = _concat_answers(forward, backward)
+        cases.append(
+            Case(
+                (forward, backward),
+                expected,
+                f"n={n}, T={T}, H={H + 1}, {dtype}",
+                tolerance_for(dtype),
+                variants,
+            )
+        )
+    return tuple(cases)
+
+
+CONCAT_EXERCISE = Exercise(
+    name="bidirectional_concat",
+    forbidden=(
+        "rnn_lab.replay.merge_directions",
+        "rnn_lab.model_replay.run_bidirectional",
+        "rnn_lab.numpy_replay",
+    ),
+    frameworks=True,
+    write_yourself="flip the backward states into time order and concatenate them yourself",
+    difficulty=2,
+    minutes=15,
+    skill="the Bidirectional concat order of a return_sequences output",
+    kind="array",
+    returns="the merged sequence, an array of shape (n, T, 2H)",
+    verified=(
+        f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
+        "and float64), what keras.layers.Bidirectional(merge_mode='concat') returns "
+        "(rnn_lab.replay.merge_directions, checked against Keras)."
+    ),
+    mistakes=CONCAT_MISTAKES,
+)
+
+
+def check_bidirectional_concat(
+    bidirectional_concat: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
+    order, ``backward (n, T, H)`` in the backward layer's processing order."""
+    return run_check(
+        CONCAT_EXERCISE, bidirectional_concat, list(_concat_cases()), time_limit=time_limit
+    )

@@ -1,0 +1,395 @@
+"""Backpropagation through time for one recurrent layer of any kind: SimpleRNN, LSTM, GRU.
+
+The layer runs over ``x (n, T, D)`` as in :mod:`rnn_lab.cells` (Keras's packed weights, gate
+blocks side by side). Given ``dY = dL/dY (n, T, H)``, the gradient reaching the layer's
+output sequence from whatever sits on top, :func:`sequence_backward` walks back from
+``t = T`` and returns ``dL/d kernel``, ``dL/d recurrent_kernel``, ``dL/d bias``, ``dL/dx``
+and ``dL/d(initial state)``. ``g_t`` is the *total* ``dL/dh_t`` (from ``y_t`` and from
+step ``t+1``); for the LSTM ``k_t`` is the total ``dL/dc_t``.
+
+LSTM (``c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t``, ``h_t = o_t ⊙ tanh(c_t)``)::
+
+    k_t  += g_t ⊙ o_t ⊙ (1 − tanh²(c_t))         the cell state collects from h_t
+    do_t  = g_t ⊙ tanh(c_t)
+    di_t  = k_t ⊙ c̃_t     dc̃_t = k_t ⊙ i_t     df_t = k_t ⊙ c_{t-1}
+    k_{t-1} = k_t ⊙ f_t                          ∂c_t/∂c_{t-1} = diag(f_t)
+    da_t = [di ⊙ i(1−i), df ⊙ f(1−f), dc̃ ⊙ (1−c̃²), do ⊙ o(1−o)]     (n, 4H)
+    g_{t-1} += da_t·Whᵀ
+
+GRU (``h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t``)::
+
+    dz_t = g_t ⊙ (h_{t-1} − h̃_t)    dh̃_t = g_t ⊙ (1 − z_t)    g_{t-1} += g_t ⊙ z_t
+    dã_t = dh̃_t ⊙ (1 − h̃_t²)       (pre-activation of the candidate)
+    reset_after=True:  candidate = tanh(x·Wx_h + Bx_h + r ⊙ (h_{t-1}·Wh_h + Bhh_h))
+        dr_t = dã_t ⊙ (h_{t-1}·Wh_h + Bhh_h);  the recurrent block gets dã_t ⊙ r_t
+    reset_after=False: candidate = tanh(x·Wx_h + (r ⊙ h_{t-1})·Wh_h + B_h)
+        dr_t = (dã_t·Wh_hᵀ) ⊙ h_{t-1};  g_{t-1} += (dã_t·Wh_hᵀ) ⊙ r_t
+
+SimpleRNN: ``da_t = g_t ⊙ (1 − h_t²)``, ``g_{t-1} += da_t·Whᵀ``.
+
+In every case the weights are shared by all steps, so ``dWx = Σ_t x_tᵀ·da^x_t``,
+``dWh = Σ_t h_{t-1}ᵀ·da^h_t`` and the bias gradients are sums over steps and samples.
+
+**Masks** (``m_t`` ``(n,)`` of 0/1, Keras's semantics, see :mod:`rnn_lab.replay`): at a
+masked step the states are carried, ``s_t = m_t·s'_t + (1 − m_t)·s_{t-1}``, and the output
+repeats the previous output, ``Y_t = m_t·h'_t + (1 − m_t)·Y_{t-1}`` with ``Y_0 = 0``. So
+backwards a masked step passes its gradient straight to the step before, untouched, and the
+cell's own gradient there is zero.
+
+Only Keras's default activations (``tanh`` and the ``sigmoid`` recurrent activation) are
+differentiated here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array, check_features, check_record, check_shape
+from .cells import CellWeights, gru_gates, initial_states, lstm_gates, simple_rnn_step
+from .masking import check_mask
+
+
+@dataclass(frozen=True, eq=False)
+class CellGradients:
+    """What :func:`sequence_backward` returns, in the weights' dtype.
+
+    ``kernel``, ``recurrent_kernel``, ``bias`` have the shapes of the weights (``bias`` is
+    ``None`` without one); ``dx`` is ``dL/dx (n, T, D)``; ``initial`` is ``[dL/dh_0]`` (LSTM:
+    ``[dL/dh_0, dL/dc_0]``); ``dh`` is the total ``dL/dh_t`` on the state ``(n, T, H)``
+    and ``dc`` the LSTM's ``dL/dc_t`` (``None`` for the other cells).
+    """
+
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray | None
+    dx: np.ndarray
+    initial: list[np.ndarray]
+    dh: np.ndarray
+    dc: np.ndarray | None = None
+
+    def as_list(self) -> list[np.ndarray]:
+        """``[kernel, recurrent_kernel(, bias)]``: the order of ``layer.trainable_weights``."""
+        return [self.kernel, self.recurrent_kernel] + ([] if self.bias is None else [self.bias])
+
+    def dh_norms(self) -> np.ndarray:
+        """``‖dL/dh_t‖`` for ``t = 1..T`` (norm over samples and units), float64 ``(T,)``."""
+        return np.sqrt(np.sum(np.square(self.dh, dtype=np.float64), axis=(0, 2)))
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardTrace:
+    """Every intermediate of :func:`forward_trace`, for the backward pass (each ``(n, T, H)``)."""
+
+    weights: CellWeights
+    x: np.ndarray
+    states: list[np.ndarray]  # initial states [h_0(, c_0)]
+    gates: dict[str, np.ndarray]  # the cell's gates at every step, unmasked
+    h: np.ndarray  # the carried h_t (masked steps repeat h_{t-1})
+    c: np.ndarray | None  # the carried c_t (LSTM)
+    outputs: np.ndarray  # what the layer returns with return_sequences=True
+    keep: np.ndarray | None  # the mask (n, T), True where a step counts
+
+
+def forward_trace(
+    weights: CellWeights,
+    x: object,
+    *,
+    initial_state: object | None = None,
+    mask: object | None = None,
+) -> ForwardTrace:
+    """Run the layer over ``x (n, T, D)`` keeping every gate; ``mask (n, T)`` as in Keras."""
+    check_record("weights", weights, CellWeights)
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
+    check_features("x", x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
+    n, T, _ = x.shape
+    states = initial_states(weights, n, initial_state)
+    keep = None if mask is None else check_mask(mask, n, T)
+    carried = list(states)
+    previous_output = np.zeros_like(states[0])
+    gates: dict[str, list[np.ndarray]] = {}
+    hs, cs, outputs = [], [], []
+    for t in range(T):
+        if weights.kind == "LSTM":
+            step = lstm_gates(x[:, t], carried[0], carried[1], weights)._asdict()
+            new = [step["h"], step["c"]]
+        elif weights.kind == "GRU":
+            step = gru_gates(x[:, t], carried[0], weights)._asdict()
+            new = [step["h"]]
+        else:
+            step = {"h": simple_rnn_step(x[:, t], carried[0], weights)}
+            new = [step["h"]]
+        output = new[0]
+        if keep is not None:
+            k = keep[:, t, None]
+            new = [np.where(k, a, b) for a, b in zip(new, carried, strict=True)]
+            output = np.where(k, output, previous_output)
+        for name, value in step.items():
+            gates.setdefault(name, []).append(value)
+        carried, previous_output = new, output
+        hs.append(new[0])
+        outputs.append(output)
+        if weights.kind == "LSTM":
+            cs.append(new[1])
+    return ForwardTrace(
+        weights=weights,
+        x=x,
+        states=states,
+        gates={name: np.stack(values, axis=1) for name, values in gates.items()},
+        h=np.stack(hs, axis=1),
+        c=np.stack(cs, axis=1) if cs else None,
+        outputs=np.stack(outputs, axis=1),
+        keep=keep,
+    )
+
+
+def _step_backward(trace: ForwardTrace, t: int, g: np.ndarray, k: np.ndarray | None, acc):
+    """Back through the cell at step ``t``: gradients ``g = dL/dh'_t`` (and ``k = dL/dc'_t``)
+    on the cell's fresh outputs. Adds to the weight gradients in ``acc``; returns the
+    gradients on ``h_{t-1}`` (and ``c_{t-1}``) and on ``x_t``."""
+    weights = trace.weights
+    H = weights.hidden_units
+    x_t = trace.x[:, t]
+    h_prev = trace.h[:, t - 1] if t > 0 else trace.states[0]
+    Wx, Wh = weights.kernel, weights.recurrent_kernel
+    gate = {name: values[:, t] for name, values in trace.gates.items()}
+    dc_prev = None
+    if weights.kind == "LSTM":
+        c_prev = trace.c[:, t - 1] if t > 0 else trace.states[1]
+        i, f, c_tilde, o, c = gate["i"], gate["f"], gate["c_tilde"], gate["o"], gate["c"]
+        tanh_c = np.tanh(c)
+        k = k + g * o * (1 - tanh_c * tanh_c)
+        da = np.concatenate(
+            [
+                k * c_tilde * i * (1 - i),
+                k * c_prev * f * (1 - f),
+                k * i * (1 - c_tilde * c_tilde),
+                g * tanh_c * o * (1 - o),
+            ],
+            axis=-1,
+        )
+        dc_prev = k * f  # ∂c_t/∂c_{t-1} = diag(f_t)
+        acc["kernel"] += x_t.T @ da
+        acc["recurrent_kernel"] += h_prev.T @ da
+        if weights.bias is not None:
+            acc["bias"] += da.sum(axis=0)
+        return da @ Wh.T, dc_prev, da @ Wx.T
+    if weights.kind == "GRU":
+        z, r, h_tilde = gate["z"], gate["r"], gate["h_tilde"]
+        dz = g * (h_prev - h_tilde)
+        d_candidate = g * (1 - z) * (1 - h_tilde * h_tilde)
+        dh_prev = g * z
+        dz_pre = dz * z * (1 - z)
+        if weights.reset_after:
+            recurrent_h = h_prev @ Wh[:, 2 * H :]
+            if weights.bias is not None:
+                recurrent_h = recurrent_h + weights.bias[1, 2 * H :]
+            dr_pre = d_candidate * recurrent_h * r * (1 - r)
+            da_x = np.concatenate([dz_pre, dr_pre, d_candidate], axis=-1)
+            da_h = np.concatenate([dz_pre, dr_pre, d_candidate * r], axis=-1)
+            acc["recurrent_kernel"] += h_prev.T @ da_h
+            dh_prev = dh_prev + da_h @ Wh.T
+            if weights.bias is not None:
+                acc["bias"][0] += da_x.sum(axis=0)
+                acc["bias"][1] += da_h.sum(axis=0)
+        else:
+            d_reset_h = d_candidate @ Wh[:, 2 * H :].T  # dL/d(r ⊙ h_{t-1})
+            dr_pre = d_reset_h * h_prev * r * (1 - r)
+            da_x = np.concatenate([dz_pre, dr_pre, d_candidate], axis=-1)
+            acc["recurrent_kernel"][:, : 2 * H] += h_prev.T @ da_x[:, : 2 * H]
+            acc["recurrent_kernel"][:, 2 * H :] += (r * h_prev).T @ d_candidate
+            dh_prev = dh_prev + d_reset_h * r + da_x[:, : 2 * H] @ Wh[:, : 2 * H].T
+            if weights.bias is not None:
+                acc["bias"] += da_x.sum(axis=0)
+        acc["kernel"] += x_t.T @ da_x
+        return dh_prev, None, da_x @ Wx.T
+    h = gate["h"]
+    da = g * (1 - h * h)
+    acc["kernel"] += x_t.T @ da
+    acc["recurrent_kernel"] += h_prev.T @ da
+    if weights.bias is not None:
+        acc["bias"] += da.sum(axis=0)
+    return da @ Wh.T, None, da @ Wx.T
+
+
+def sequence_backward(
+    weights: CellWeights,
+    x: object,
+    d_outputs: object,
+    *,
+    initial_state: object | None = None,
+    mask: object | None = None,
+    d_final_states: object | None = None,
+) -> CellGradients:
+    """BPTT through one recurrent layer, given ``d_outputs = dL/dY (n, T, H)``.
+
+    ``Y`` is the layer's output sequence (what ``return_sequences=True`` returns, with
+    Keras's masking rule); for a loss on the last output only, put ``dL/dy_T`` in
+    ``d_outputs[:, -1]`` and zeros elsewhere. ``d_final_states`` optionally adds gradients
+    on the final states ``[h_T(, c_T)]`` (what ``return_state`` returns). The equations are
+    in the module docstring.
+    """
+    trace = forward_trace(weights, x, initial_state=initial_state, mask=mask)
+    return backward_from_trace(trace, d_outputs, d_final_states=d_final_states)
+
+
+def backward_from_trace(
+    trace: ForwardTrace, d_outputs: object, *, d_final_states: object | None = None
+) -> CellGradients:
+    """:func:`sequence_backward` on a trace already computed by :func:`forward_trace`."""
+    check_record("trace", trace, ForwardTrace)
+    weights = trace.weights
+    n, T, H = trace.h.shape
+    dY = as_float_array("d_outputs", d_outputs, ndim=3, layout="(n, T, H)", dtype=weights.dtype)
+    check_shape("d_outputs", dY, (n, T, H), "(n, T, H)")
+    lstm = weights.kind == "LSTM"
+    g = np.zeros((n, H), dtype=weights.dtype)  # dL/d(carried h_t) from later steps
+    k = np.zeros((n, H), dtype=weights.dtype)  # dL/d(carried c_t) from later steps
+    if d_final_states is not None:
+        finals = initial_states(weights, n, d_final_states)  # same shapes as the states
+        g = g + finals[0]
+        if lstm:
+            k = k + finals[1]
+    carry_output = np.zeros((n, H), dtype=weights.dtype)  # dL/dY_{t} through Y_{t+1}
+    acc = {
+        "kernel": np.zeros_like(weights.kernel),
+        "recurrent_kernel": np.zeros_like(weights.recurrent_kernel),
+    }
+    if weights.bias is not None:
+        acc["bias"] = np.zeros_like(weights.bias)
+    dx = np.zeros_like(trace.x)
+    dh = np.zeros_like(trace.h)
+    dc = np.zeros_like(trace.h) if lstm else None
+    for t in reversed(range(T)):
+        d_out = dY[:, t] + carry_output
+        if trace.keep is None:
+            fresh_g, fresh_k = g + d_out, k
+            carry_output = np.zeros_like(d_out)
+            pass_g, pass_k = np.zeros_like(g), np.zeros_like(k)
+        else:
+            m = trace.keep[:, t, None].astype(weights.dtype)
+            fresh_g, fresh_k = m * (g + d_out), m * k
+            carry_output = (1 - m) * d_out  # a masked step's output is Y_{t-1}
+            pass_g, pass_k = (1 - m) * g, (1 - m) * k  # carried states skip the cell
+        dh[:, t] = fresh_g + pass_g
+        if lstm:
+            dc[:, t] = fresh_k + pass_k
+        dh_prev, dc_prev, dx[:, t] = _step_backward(trace, t, fresh_g, fresh_k, acc)
+        g = dh_prev + pass_g
+        if lstm:
+            k = dc_prev + pass_k
+    initial = [g, k] if lstm else [g]
+    return CellGradients(
+        kernel=acc["kernel"],
+        recurrent_kernel=acc["recurrent_kernel"],
+        bias=acc.get("bias"),
+        dx=dx,
+        initial=initial,
+        dh=dh,
+        dc=dc,
+    )
+
+
+def lstm_backward(weights: CellWeights, x: object, d_outputs: object, **options) -> CellGradients:
+    """:func:`sequence_backward` for an LSTM layer (refuses other kinds)."""
+    _check_kind(weights, "LSTM")
+    return sequence_backward(weights, x, d_outputs, **options)
+
+
+def gru_backward(weights: CellWeights, x: object, d_outputs: object, **options) -> CellGradients:
+    """:func:`sequence_backward` for a GRU layer, ``reset_after`` True or False."""
+    _check_kind(weights, "GRU")
+    return sequence_backward(weights, x, d_outputs, **options)
+
+
+def _check_kind(weights: object, kind: str) -> None:
+    check_record("weights", weights, CellWeights)
+    if weights.kind != kind:
+        raise ValueError(f"expected {kind} weights; got {weights.kind}")
+
+
+def keras_layer(weights: CellWeights, **options):
+    """A fresh ``keras.layers.SimpleRNN``/``LSTM``/``GRU`` holding ``weights``, in their dtype.
+
+    ``options`` go to the layer (e.g. ``return_sequences=True``); the kind, ``units``,
+    ``use_bias`` and ``reset_after`` come from ``weights``.
+    """
+    check_record("weights", weights, CellWeights)
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    kwargs = dict(options)
+    if weights.kind == "GRU":
+        kwargs["reset_after"] = weights.reset_after
+    layer = getattr(keras.layers, weights.kind)(
+        weights.hidden_units, use_bias=weights.use_bias, dtype=weights.dtype.name, **kwargs
+    )
+    layer.build((None, None, weights.dims))
+    layer.set_weights(weights.as_list())
+    return layer
+
+
+def keras_sequence_gradients(
+    weights: CellWeights,
+    x: object,
+    d_outputs: object,
+    *,
+    initial_state: object | None = None,
+    mask: object | None = None,
+) -> CellGradients:
+    """The same gradients from ``tf.GradientTape`` on a Keras layer holding ``weights``.
+
+    The tape records ``L = Σ Y ⊙ d_outputs`` for the layer's output sequence ``Y``
+    (``return_sequences=True``), whose gradient with respect to ``Y`` is ``d_outputs``:
+    the weight, input and initial-state gradients are then those of any loss with that
+    ``dL/dY``. ``dh``/``dc`` are not available from the layer and are returned as NaN.
+    """
+    trace = forward_trace(weights, x, initial_state=initial_state, mask=mask)
+    n, T, H = trace.h.shape
+    dY = as_float_array("d_outputs", d_outputs, ndim=3, layout="(n, T, H)", dtype=weights.dtype)
+    check_shape("d_outputs", dY, (n, T, H), "(n, T, H)")
+    import tensorflow as tf
+
+    layer = keras_layer(weights, return_sequences=True)
+    x_t = tf.constant(trace.x)
+    states = [tf.constant(s) for s in trace.states]
+    kwargs = {"initial_state": states}
+    if trace.keep is not None:
+        kwargs["mask"] = tf.constant(trace.keep)
+    with tf.GradientTape() as tape:
+        tape.watch(x_t)
+        for state in states:
+            tape.watch(state)
+        loss = tf.reduce_sum(layer(x_t, **kwargs) * dY)
+    variables = list(layer.trainable_weights)
+    grads = tape.gradient(loss, [*variables, x_t, *states])
+    grads = [np.asarray(g) for g in grads]
+    count = len(variables)
+    nan = np.full((n, T, H), np.nan, dtype=weights.dtype)
+    return CellGradients(
+        kernel=grads[0],
+        recurrent_kernel=grads[1],
+        bias=grads[2] if count == 3 else None,
+        dx=grads[count],
+        initial=grads[count + 1 :],
+        dh=nan,
+        dc=nan if weights.kind == "LSTM" else None,
+    )
+
+
+def gradient_agreement(ours: CellGradients, reference: CellGradients) -> dict[str, float]:
+    """Relative error ``‖a − b‖ / max(‖a‖, ‖b‖)`` per array: kernel, recurrent_kernel,
+    bias (if any), dx, and each initial state's gradient (``dh0``, ``dc0``)."""
+    from .gradcheck import relative_error
+
+    errors = {
+        "kernel": relative_error(ours.kernel, reference.kernel),
+        "recurrent_kernel": relative_error(ours.recurrent_kernel, reference.recurrent_kernel),
+    }
+    if ours.bias is not None:
+        errors["bias"] = relative_error(ours.bias, reference.bias)
+    errors["dx"] = relative_error(ours.dx, reference.dx)
+    for name, a, b in zip(("dh0", "dc0"), ours.initial, reference.initial, strict=False):
+        errors[name] = relative_error(a, b)
+    return errors

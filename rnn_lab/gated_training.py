@@ -1,0 +1,370 @@
+"""Training ``recurrent layer -> Dense`` for any cell (SimpleRNN, LSTM, GRU) by hand.
+
+The model reads ``x (n, T, D)`` and predicts from the last output::
+
+    y = h_T·Wo + Bo        L = mean((y − ŷ)²)        (Keras's MeanSquaredError)
+
+so ``dL/dy = 2 (y − ŷ) / (n·O)``, ``dL/dh_T = dL/dy·Woᵀ``, and
+:func:`rnn_lab.gated_backward.sequence_backward` carries it back through time.
+
+The optimiser is Keras's Adam (:class:`rnn_lab.optimizers.Adam`, same equations and
+rounding) applied to the list of arrays ``[kernel, recurrent_kernel, bias, Wo, Bo]``, the
+order of ``model.trainable_variables``. :func:`train_keras_regressor` runs the same
+updates with Keras's own layers, ``tf.GradientTape`` and ``keras.optimizers.Adam``, so the
+two can be compared update by update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_float_array, check_positive_int, check_record, check_shape
+from .cells import CellWeights, random_cell_weights
+from .gated_backward import CellGradients, backward_from_trace, forward_trace
+from .optimizers import Adam
+from .training import batch_slices
+
+
+@dataclass(frozen=True, eq=False)
+class RecurrentRegressor:
+    """One recurrent layer (``cell``) and a Dense layer ``Wo (H, O)``, ``Bo (O,)``."""
+
+    cell: CellWeights
+    Wo: np.ndarray
+    Bo: np.ndarray
+
+    def __post_init__(self) -> None:
+        check_record("cell", self.cell, CellWeights)
+        H = self.cell.hidden_units
+        Wo = as_float_array("Wo", self.Wo, ndim=2, layout="(H, O)", dtype=self.cell.dtype)
+        check_shape("Wo", Wo, (H, Wo.shape[1]), f"(H, O) with H = {H}")
+        Bo = as_float_array("Bo", self.Bo, ndim=1, layout="(O,)", dtype=self.cell.dtype)
+        check_shape("Bo", Bo, (Wo.shape[1],), "(O,)")
+        object.__setattr__(self, "Wo", Wo)
+        object.__setattr__(self, "Bo", Bo)
+
+    @property
+    def kind(self) -> str:
+        return self.cell.kind
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.cell.dtype
+
+    def as_list(self) -> list[np.ndarray]:
+        """``[kernel, recurrent_kernel(, bias), Wo, Bo]``: Keras's trainable-variable order."""
+        return [*self.cell.as_list(), self.Wo, self.Bo]
+
+    def with_arrays(self, arrays: list[np.ndarray]) -> RecurrentRegressor:
+        """The same model with new arrays in the order of :meth:`as_list`."""
+        *cell_arrays, Wo, Bo = arrays
+        bias = cell_arrays[2] if len(cell_arrays) == 3 else None
+        cell = CellWeights(
+            self.cell.kind, cell_arrays[0], cell_arrays[1], bias, self.cell.reset_after
+        )
+        return RecurrentRegressor(cell, Wo, Bo)
+
+    def predict(self, x: object) -> np.ndarray:
+        """``y = h_T·Wo + Bo``, ``(n, O)``."""
+        trace = forward_trace(self.cell, x)
+        return trace.outputs[:, -1] @ self.Wo + self.Bo
+
+
+def random_regressor(
+    kind: str,
+    dims: int,
+    hidden_units: int,
+    outputs: int = 1,
+    *,
+    seed: int = 0,
+    dtype: Any = "float32",
+    reset_after: bool | None = None,
+) -> RecurrentRegressor:
+    """Initial weights like Keras's defaults, drawn with NumPy so that every cell kind gets
+    the same recipe: Glorot-uniform ``kernel`` and ``Wo``, an orthogonal
+    ``recurrent_kernel`` per gate block, zero biases except the LSTM's forget gate (ones,
+    ``unit_forget_bias=True``). A GRU is ``reset_after=True`` unless told otherwise."""
+    rng = np.random.default_rng(seed)
+    cell = random_cell_weights(
+        kind, dims, hidden_units, reset_after=reset_after, seed=seed, dtype="float64"
+    )
+    G = cell.kernel.shape[1] // hidden_units
+
+    def glorot(fan_in: int, fan_out: int) -> np.ndarray:
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit, (fan_in, fan_out))
+
+    kernel = glorot(dims, G * hidden_units)
+    recurrent = np.concatenate(
+        [np.linalg.qr(rng.normal(size=(hidden_units, hidden_units)))[0] for _ in range(G)],
+        axis=1,
+    )
+    bias = np.zeros_like(cell.bias)
+    if kind == "LSTM":
+        bias[hidden_units : 2 * hidden_units] = 1.0
+    cell = CellWeights(kind, kernel, recurrent, bias, cell.reset_after).astype(dtype)
+    Wo = glorot(hidden_units, outputs).astype(dtype)
+    return RecurrentRegressor(cell, Wo, np.zeros(outputs, dtype=dtype))
+
+
+def regressor_backward(
+    model: RecurrentRegressor, x: object, y_true: object
+) -> tuple[float, list[np.ndarray], CellGradients]:
+    """``L``, the gradients in the order of :meth:`RecurrentRegressor.as_list`, and the
+    layer's :class:`~rnn_lab.gated_backward.CellGradients` (for ``dL/dh_t``)."""
+    check_record("model", model, RecurrentRegressor)
+    trace = forward_trace(model.cell, x)
+    n = trace.h.shape[0]
+    O = model.Wo.shape[1]
+    y_true = as_float_array("y_true", y_true, ndim=2, layout="(n, O)", dtype=model.dtype)
+    check_shape("y_true", y_true, (n, O), "(n, O)")
+    h_T = trace.outputs[:, -1]
+    error = h_T @ model.Wo + model.Bo - y_true
+    loss = float(np.mean(np.square(error)))
+    dy = error * model.dtype.type(2.0 / error.size)
+    d_outputs = np.zeros_like(trace.outputs)
+    d_outputs[:, -1] = dy @ model.Wo.T
+    cell_grads = backward_from_trace(trace, d_outputs)
+    return loss, [*cell_grads.as_list(), h_T.T @ dy, dy.sum(axis=0)], cell_grads
+
+
+@dataclass
+class ArrayAdamState:
+    """Adam's state for a list of arrays: updates done, first and second moments."""
+
+    iterations: int
+    m: list[np.ndarray]
+    v: list[np.ndarray]
+
+
+def adam_init(arrays: list[np.ndarray]) -> ArrayAdamState:
+    """Zero moments, zero updates done."""
+    return ArrayAdamState(0, [np.zeros_like(a) for a in arrays], [np.zeros_like(a) for a in arrays])
+
+
+def adam_update(
+    optimizer: Adam, arrays: list[np.ndarray], grads: list[np.ndarray], state: ArrayAdamState
+) -> tuple[list[np.ndarray], ArrayAdamState]:
+    """One update of :class:`rnn_lab.optimizers.Adam` (Keras's rule) on a list of arrays.
+
+    The same operations in the same order as ``Adam.step`` (see its docstring; β1, β2 in
+    the step size rounded to float32 first, as Keras does), for each array of the list;
+    ``tests/test_gated_backward.py`` checks that both give identical numbers.
+    """
+    check_record("optimizer", optimizer, Adam, hint=" (rnn_lab.optimizers.Adam)")
+    if not arrays:
+        raise ValueError("arrays must not be empty")
+    dtype = arrays[0].dtype.type
+    t = dtype(state.iterations + 1)
+    beta_1_power = np.power(dtype(np.float32(optimizer.beta_1)), t)
+    beta_2_power = np.power(dtype(np.float32(optimizer.beta_2)), t)
+    alpha = dtype(optimizer.learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+    one_minus_beta_1 = dtype(1 - optimizer.beta_1)
+    one_minus_beta_2 = dtype(1 - optimizer.beta_2)
+    epsilon = dtype(optimizer.epsilon)
+    new_arrays, new_m, new_v = [], [], []
+    for w, g, m, v in zip(arrays, grads, state.m, state.v, strict=True):
+        g = g.astype(w.dtype, copy=False)
+        m = m + (g - m) * one_minus_beta_1
+        v = v + (np.square(g) - v) * one_minus_beta_2
+        new_arrays.append(w - (m * alpha) / (np.sqrt(v) + epsilon))
+        new_m.append(m)
+        new_v.append(v)
+    return new_arrays, ArrayAdamState(state.iterations + 1, new_m, new_v)
+
+
+@dataclass(frozen=True, eq=False)
+class RegressorHistory:
+    """``losses`` per update (before it), the final ``model``, and ``‖dL/dh_t‖`` for
+    ``t = 1..T`` on the first batch at the start (``dh_norms_start``) and at the end."""
+
+    losses: np.ndarray
+    model: RecurrentRegressor
+    dh_norms_start: np.ndarray
+    dh_norms_end: np.ndarray
+
+
+def train_regressor(
+    model: RecurrentRegressor,
+    x: object,
+    y: object,
+    optimizer: Adam,
+    *,
+    epochs: int = 1,
+    batch_size: int = 32,
+) -> RegressorHistory:
+    """Mini-batch training by hand: batches in order, :func:`regressor_backward`, then
+    :func:`adam_update`; the loss recorded for a step is the batch loss before its update."""
+    check_record("model", model, RecurrentRegressor)
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
+    y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
+    epochs = check_positive_int("epochs", epochs)
+    slices = batch_slices(x.shape[0], batch_size)
+    arrays = model.as_list()
+    state = adam_init(arrays)
+    losses = []
+    start = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
+    for _ in range(epochs):
+        for batch in slices:
+            loss, grads, _ = regressor_backward(model, x[batch], y[batch])
+            losses.append(loss)
+            arrays, state = adam_update(optimizer, arrays, grads, state)
+            model = model.with_arrays(arrays)
+    end = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
+    return RegressorHistory(np.array(losses), model, start, end)
+
+
+def train_keras_regressor(
+    model: RecurrentRegressor,
+    x: object,
+    y: object,
+    optimizer: Adam,
+    *,
+    steps: int,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """The first ``steps`` updates with Keras's layers, ``tf.GradientTape`` and
+    ``keras.optimizers.Adam`` on the same batches in the same order; the batch losses."""
+    import tensorflow as tf
+
+    from .gated_backward import keras_layer
+    from .keras_models import import_keras
+    from .training import keras_floatx, keras_optimizer
+
+    check_record("model", model, RecurrentRegressor)
+    steps = check_positive_int("steps", steps)
+    keras = import_keras()
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
+    y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
+    dtype = model.dtype.name
+    layer = keras_layer(model.cell)
+    dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
+    dense.build((None, model.cell.hidden_units))
+    dense.set_weights([model.Wo, model.Bo])
+    variables = [*layer.trainable_weights, *dense.trainable_weights]
+    slices = batch_slices(x.shape[0], batch_size)
+    losses = []
+    # floatx decides the dtype of Keras's learning rate and loss: float64 runs need it too
+    with keras_floatx(keras, dtype):
+        keras_adam = keras_optimizer(optimizer)
+        mse = keras.losses.MeanSquaredError(dtype=dtype)
+        for step in range(steps):
+            batch = slices[step % len(slices)]
+            with tf.GradientTape() as tape:
+                loss = mse(y[batch], dense(layer(x[batch])))
+            grads = tape.gradient(loss, variables)
+            keras_adam.apply_gradients(zip(grads, variables, strict=True))
+            losses.append(float(loss))
+    return np.array(losses)
+
+
+def masked_sequence_backward(
+    model: RecurrentRegressor, x: object, y_true: object, mask: object
+) -> tuple[float, list[np.ndarray], CellGradients]:
+    """A per-timestep Dense ``y_t = h_t·Wo + Bo`` on a masked sequence, loss
+    :func:`rnn_lab.masking.masked_mse`: ``L``, the gradients in the order of
+    :meth:`RecurrentRegressor.as_list`, and the layer's gradients.
+
+    Only real steps enter the loss, so ``dL/dy_t = 0`` on padded steps; the recurrent
+    layer's own masking then carries the state over them (zero cell gradient there).
+    """
+    from .masking import masked_mse
+
+    check_record("model", model, RecurrentRegressor)
+    trace = forward_trace(model.cell, x, mask=mask)
+    y_pred = trace.outputs @ model.Wo + model.Bo
+    loss, dy = masked_mse(y_pred, y_true, trace.keep)
+    cell_grads = backward_from_trace(trace, dy @ model.Wo.T)
+    H, O = model.Wo.shape
+    dWo = trace.outputs.reshape(-1, H).T @ dy.reshape(-1, O)
+    return loss, [*cell_grads.as_list(), dWo, dy.sum(axis=(0, 1))], cell_grads
+
+
+def keras_masked_sequence_gradients(
+    model: RecurrentRegressor, x: object, y_true: object
+) -> tuple[float, list[np.ndarray]]:
+    """The same loss and gradients from Keras: ``Input -> Masking -> layer -> Dense``
+    (``return_sequences=True``), ``compile(loss="mse")`` and ``model.compute_loss`` under
+    ``tf.GradientTape``; the mask is the one ``Masking`` derives from the zero padding."""
+    import tensorflow as tf
+
+    from .gated_backward import keras_layer
+    from .keras_models import import_keras
+    from .training import keras_floatx
+
+    check_record("model", model, RecurrentRegressor)
+    keras = import_keras()
+    dtype = model.dtype.name
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
+    y_true = as_float_array("y_true", y_true, ndim=3, layout="(n, T, O)", dtype=model.dtype)
+    with keras_floatx(keras, dtype):
+        inputs = keras.Input(x.shape[1:], dtype=dtype)
+        layer = keras_layer(model.cell, return_sequences=True)
+        dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
+        outputs = dense(layer(keras.layers.Masking(dtype=dtype)(inputs)))
+        net = keras.Model(inputs, outputs)
+        dense.set_weights([model.Wo, model.Bo])
+        net.compile(loss="mse")
+        with tf.GradientTape() as tape:
+            loss = net.compute_loss(x=x, y=y_true, y_pred=net(x))
+        grads = tape.gradient(loss, net.trainable_weights)
+    return float(loss), [np.asarray(g) for g in grads]
+
+
+def keras_initial_regressor(
+    kind: str,
+    dims: int,
+    hidden_units: int,
+    outputs: int = 1,
+    *,
+    seed: int = 0,
+    dtype: Any = "float32",
+    reset_after: bool = True,
+) -> RecurrentRegressor:
+    """The initial weights Keras itself gives ``kind(H) -> Dense(O)`` after
+    ``keras.utils.set_random_seed(seed)``: Glorot-uniform kernels, orthogonal recurrent
+    kernels, zero biases (ones for the LSTM's forget gate)."""
+    from .keras_models import import_keras
+
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    extra = {"reset_after": reset_after} if kind == "GRU" else {}
+    layer = getattr(keras.layers, kind)(hidden_units, dtype=dtype, **extra)
+    layer.build((None, None, dims))
+    dense = keras.layers.Dense(outputs, dtype=dtype)
+    dense.build((None, hidden_units))
+    from .replay import weights_from_layer
+
+    Wo, Bo = dense.get_weights()
+    return RecurrentRegressor(weights_from_layer(layer), Wo, Bo)
+
+
+def with_open_gate(model: RecurrentRegressor, bias: float) -> RecurrentRegressor:
+    """The same model with the gate that keeps the old state biased open by ``bias``.
+
+    LSTM: the forget gate's bias ``B_f`` (Keras's ``unit_forget_bias`` sets it to 1, so
+    ``f_t ≈ σ(1) ≈ 0.73``); GRU: the update gate's input bias ``Bx_z`` (``B_z`` without
+    ``reset_after``), since ``h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t`` keeps the old state
+    where ``z_t`` is near 1. ``σ(3) ≈ 0.95``: the state, and the gradient, survive ~20 steps
+    per factor ``e`` instead of ~3. A SimpleRNN has no such gate and is refused.
+    """
+    check_record("model", model, RecurrentRegressor)
+    if model.kind == "SimpleRNN" or model.cell.bias is None:
+        raise ValueError(f"only an LSTM or GRU with a bias has a gate to open; got {model.kind}")
+    if not np.isfinite(bias):
+        raise ValueError(f"bias must be a finite number; got {bias!r}")
+    H = model.cell.hidden_units
+    new = np.array(model.cell.bias)
+    if model.kind == "LSTM":
+        new[H : 2 * H] = bias
+    elif new.ndim == 2:
+        new[0, :H] = bias
+        new[1, :H] = 0
+    else:
+        new[:H] = bias
+    arrays = model.as_list()
+    arrays[2] = new
+    return model.with_arrays(arrays)

@@ -1,0 +1,163 @@
+"""The exercise checkers of chapters 13 and 14 (the LSTM cell-state gradient, a masked mean
+loss, the Bidirectional concat order): every reference solution passes, every planted
+mistake is named as that mistake, and the references agree with rnn_lab and Keras.
+
+The mistakes are written here the way a learner would write them (one function with a
+`bug` switch), independently of the variants inside the checkers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from checks_harness import assert_mistake_diagnosed, assert_reference_passes
+
+from rnn_lab import checks, masking
+from rnn_lab.checks import ch13, ch14, core
+from rnn_lab.replay import merge_directions
+
+
+def learner_cell_state_grad(dc, dh, o, c, f, i, *, bug=None):
+    slope = 1 - (c * c if bug == "slope_of_c" else np.tanh(c) ** 2)
+    through_h = dh * slope * (1 if bug == "no_output_gate" else o)
+    k = dc if bug == "no_h_path" else dc + through_h
+    if bug == "no_forget":
+        return k
+    return k * (i if bug == "input_gate" else f)
+
+
+def learner_masked_mean_loss(y_pred, y_true, mask, *, bug=None):
+    squared = (y_pred - y_true) ** 2
+    per_step = squared.sum(axis=-1) if bug == "sum_outputs" else squared.mean(axis=-1)
+    if bug == "unmasked":
+        return per_step.mean()
+    m = mask.astype(per_step.dtype)
+    if bug == "divide_all":
+        return (per_step * m).sum() / m.size
+    if bug == "per_sample":
+        return ((per_step * m).sum(axis=1) / m.sum(axis=1)).mean()
+    return (per_step * m).sum() / m.sum()
+
+
+def learner_bidirectional_concat(forward, backward, *, bug=None):
+    back = backward if bug == "not_flipped" else backward[:, ::-1]
+    fwd = forward[:, ::-1] if bug == "flipped_forward" else forward
+    parts = [back, fwd] if bug == "backward_first" else [fwd, back]
+    return np.concatenate(parts, axis=1 if bug == "time_axis" else -1)
+
+
+EXERCISES = [
+    (checks.check_cell_state_grad, ch13.CELL_EXERCISE, learner_cell_state_grad),
+    (checks.check_masked_mean_loss, ch14.LOSS_EXERCISE, learner_masked_mean_loss),
+    (checks.check_bidirectional_concat, ch14.CONCAT_EXERCISE, learner_bidirectional_concat),
+]
+
+
+@pytest.mark.parametrize(
+    ("checker", "spec", "learner"), EXERCISES, ids=lambda v: getattr(v, "name", "")
+)
+def test_reference_passes(checker, spec, learner, capsys):
+    assert_reference_passes(checker, learner, capsys)
+
+
+CASES = [
+    (checker, spec, learner, bug) for checker, spec, learner in EXERCISES for bug in spec.mistakes
+]
+
+
+@pytest.mark.parametrize(
+    ("checker", "spec", "learner", "bug"), CASES, ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_planted_mistake_is_named(checker, spec, learner, bug, capsys):
+    def answer(*args):
+        return learner(*args, bug=bug)
+
+    assert_mistake_diagnosed(checker, spec, bug, answer, capsys)
+
+
+@pytest.mark.parametrize("checker", [e[0] for e in EXERCISES])
+def test_not_started_and_raising_answers(checker, capsys):
+    assert checker(None).code == core.NOT_STARTED
+
+    def unfinished(*args):
+        raise NotImplementedError
+
+    result = checker(unfinished)
+    assert not result.passed
+    capsys.readouterr()
+
+
+def test_cell_state_reference_is_the_backward_pass():
+    """The checker's rule is what rnn_lab.gated_backward does: for a one-step LSTM with
+    given h_0, c_0, dL/dc_0 equals the rule applied to the step's gates."""
+    from rnn_lab.cells import lstm_gates, random_cell_weights
+    from rnn_lab.gated_backward import lstm_backward
+
+    weights = random_cell_weights("LSTM", 2, 3, seed=5, dtype="float64")
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (4, 1, 2))
+    h0, c0 = rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (4, 3))
+    dh, dc = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    grads = lstm_backward(
+        weights, x, dh[:, None, :], initial_state=[h0, c0], d_final_states=[np.zeros((4, 3)), dc]
+    )
+    step = lstm_gates(x[:, 0], h0, c0, weights)
+    rule = learner_cell_state_grad(dc, dh, step.o, step.c, step.f, step.i)
+    np.testing.assert_allclose(grads.initial[1], rule, rtol=1e-13, atol=1e-15)
+
+
+def test_masked_loss_reference_is_masked_mse():
+    from rnn_lab.masking import masked_mse
+
+    rng = np.random.default_rng(2)
+    mask = np.array([[1, 1, 1], [1, 0, 0]], bool)
+    y_pred, y_true = rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 2))
+    assert np.isclose(
+        learner_masked_mean_loss(y_pred, y_true, mask), masked_mse(y_pred, y_true, mask)[0]
+    )
+
+
+def test_concat_reference_is_keras_bidirectional():
+    from rnn_lab.cells import random_cell_weights
+    from rnn_lab.keras_models import import_keras
+    from rnn_lab.replay import RecurrentConfig, run_recurrence
+
+    keras = import_keras()
+    layer = keras.layers.Bidirectional(
+        keras.layers.GRU(3, return_sequences=True, dtype="float64"), dtype="float64"
+    )
+    layer.build((None, 5, 2))
+    fw = random_cell_weights("GRU", 2, 3, seed=1, dtype="float64")
+    bw = random_cell_weights("GRU", 2, 3, seed=2, dtype="float64")
+    layer.forward_layer.set_weights(fw.as_list())
+    layer.backward_layer.set_weights(bw.as_list())
+    x = np.random.default_rng(3).uniform(-1, 1, (2, 5, 2))
+    _, forward, _ = run_recurrence(fw, x, RecurrentConfig())
+    _, backward, _ = run_recurrence(bw, x, RecurrentConfig(go_backwards=True))
+    merged = learner_bidirectional_concat(forward, backward)
+    np.testing.assert_allclose(merged, np.asarray(layer(x)), rtol=0, atol=1e-12)
+
+
+# --- delegation is refused ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("checker", "answer", "route"),
+    [
+        (
+            "check_masked_mean_loss",
+            lambda y_pred, y_true, mask: masking.masked_mse(y_pred, y_true, mask)[0],
+            "rnn_lab.masking.masked_mse",
+        ),
+        (
+            "check_bidirectional_concat",
+            lambda forward, backward: merge_directions(forward, backward, "concat"),
+            "rnn_lab.replay.merge_directions",
+        ),
+    ],
+)
+def test_each_exercise_refuses_the_library_function_it_asks_for(checker, answer, route, capsys):
+    result = getattr(checks, checker)(answer)
+    assert not result.passed
+    assert route in result.message
+    capsys.readouterr()
