@@ -291,3 +291,12 @@ def test_changed_state_is_undone_even_when_the_function_raises(capsys):
     assert result.code == core.RAISED
     assert np.geterr() == errors
     capsys.readouterr()
+
+
+def test_every_refused_route_of_every_exercise_names_real_code():
+    # A route that does not resolve would refuse nothing: each must name Python code.
+    from rnn_lab.checks import catalogue
+
+    for entry in catalogue.EXERCISES:
+        for route in entry.exercise().forbidden:
+            assert guard.forbidden_codes((route,)), f"{entry.number}: {route} names no code"

@@ -50,17 +50,26 @@ PRINTED_LINES_SHOWN = 10
 def _resolve(dotted: str) -> Any:
     """The object named by ``dotted`` (``"rnn_lab.manual_forward"``,
     ``"rnn_lab.optimizers.SGD.step"``): attributes first, as ``rnn_lab.replay`` means
-    the function the package exports, and submodules where no attribute has the name."""
+    the function the package exports; where that path fails (``rnn_lab.replay`` is a
+    function, so ``rnn_lab.replay.merge_directions`` is not its attribute), the longest
+    importable module followed by attributes."""
     parts = dotted.split(".")
-    obj = importlib.import_module(parts[0])
-    path = parts[0]
-    for name in parts[1:]:
-        path = f"{path}.{name}"
-        try:
+    try:
+        obj = importlib.import_module(parts[0])
+        for name in parts[1:]:
             obj = getattr(obj, name)
-        except AttributeError:
-            obj = importlib.import_module(path)
-    return obj
+        return obj
+    except (ImportError, AttributeError):
+        pass
+    for split in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:split]))
+            for name in parts[split:]:
+                obj = getattr(obj, name)
+        except (ImportError, AttributeError):
+            continue
+        return obj
+    raise ImportError(f"no function or module named {dotted}")
 
 
 def _codes_of(obj: Any) -> list[CodeType]:
@@ -88,7 +97,9 @@ def forbidden_codes(names: tuple[str, ...]) -> dict[CodeType, str]:
     for name in names:
         try:
             target = _resolve(name)
-        except (ImportError, AttributeError):
+        except ImportError:
+            if name.startswith("rnn_lab."):
+                raise  # a misspelt route would silently allow what it should refuse
             continue  # an optional framework that is not installed cannot be called either
         for code in _codes_of(target):
             codes[code] = name
