@@ -12,7 +12,8 @@ front end that runs ipywidgets 8 shows it.
 
 A front end that cannot show custom widgets (an old Jupyter, a notebook exported to plain
 HTML, a viewer without a kernel) shows the widget's fallback instead: a message saying so
-and a picture of the explorer's state when it was displayed (:meth:`ExplorerWidget._repr_mimebundle_`).
+and a picture of the explorer's state when it was displayed
+(:meth:`ExplorerWidget._repr_mimebundle_`).
 """
 
 from __future__ import annotations
@@ -81,11 +82,9 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
     (``T × H`` at most ``200 × 64``): on a machine whose cores are busy, BLAS's extra
     threads wait for a core, and a projection that takes 2 ms alone took 70 ms."""
     controller = _blas_controller()
-    return (
-        contextlib.nullcontext()
-        if controller is None
-        else controller.limit(limits=1, user_api="blas")
-    )
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def fallback_png(result: ExplorerResult) -> bytes:
