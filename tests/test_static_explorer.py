@@ -430,3 +430,108 @@ def test_the_payload_is_quantised_within_half_a_step():
     data = static.static_explorer_data((16,), (200,), (3.0,))
     states = decode(data["runs"][0]["states"], "i1").reshape(200, 16) / renderer.STATE_SCALE
     assert np.abs(states - result.sample_states).max() <= 0.5 / renderer.STATE_SCALE
+
+
+# ---------------------------------------------------------------- the same script, live
+
+#: The live widget's front end, loaded as anywidget loads it (an ES module from a blob: URL,
+#: its default export's render), given a stand-in for the widget's model that records what
+#: the browser sends the kernel. The test plays the kernel: it answers with views that
+#: Python computed, as the widget does.
+_LIVE_PAGE = """
+async ([esm, state]) => {
+  const url = URL.createObjectURL(new Blob([esm], { type: "text/javascript" }));
+  const module = await import(url);
+  const handlers = {};
+  const model = {
+    state: state, sent: [],
+    get(name) { return this.state[name]; },
+    set(name, value) {
+      this.state[name] = value;
+      for (const f of handlers["change:" + name] || []) { f(); }
+    },
+    on(event, f) { (handlers[event] = handlers[event] || []).push(f); },
+    off(event, f) { handlers[event] = (handlers[event] || []).filter((g) => g !== f); },
+    save_changes() {
+      const s = this.state;
+      this.sent.push([s.hidden_units, s.seq_len, s.recurrent_scale, s.seed, s.sample]);
+    },
+  };
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  window.__model = model;
+  window.__cleanup = module.default.render({ model, el });
+}
+"""
+_LIVE_SHOWN = """() => {
+  const root = document.querySelector(".rnn-lab-live-explorer");
+  const part = (role) => root.querySelector(`[data-role="${role}"]`);
+  const lines = Array.from(part("panel-trajectories").querySelectorAll("g.unit polyline"));
+  return { units: lines.length,
+    points: lines.map((l) => l.getAttribute("points").trim().split(/\\s+/).length),
+    sampleLine: part("panel-errors").querySelectorAll(".sample-error").length,
+    summary: part("summary").textContent, output: part("output").textContent,
+    outputHidden: part("output").hidden, h: part("control-h").value,
+    readoutH: part("value-h").textContent, sent: window.__model.sent };
+}"""
+
+
+def test_the_live_front_end_sends_controls_and_draws_answers(browser):
+    from rnn_lab.explorer.widget import explorer
+
+    widget = explorer()
+    answers = {}
+    for H in (6, 8):
+        widget.hidden_units = H
+        answers[H] = widget.frame
+    widget.hidden_units = 5
+    state = widget.get_state(["hidden_units", "seq_len", "recurrent_scale", "seed", "sample"])
+    state |= {"settings": widget.settings, "frame": widget.frame, "error": "", "revision": 1}
+    context = browser.new_context()
+    errors = []
+    context.route("**/*", lambda route: (errors.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.set_content("<!doctype html><html><body></body></html>")
+        page.evaluate(_LIVE_PAGE, [renderer.module_script(), state])
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["units"], shown["points"], shown["sent"]) == (5, [15] * 5, [])
+        assert shown["summary"] == widget.frame["summary"] and shown["outputHidden"]
+
+        # Three presses of → on the focused H slider before the kernel answers: the first
+        # is sent at once, the others wait, and only the latest is sent after the answer.
+        page.focus('[data-role="control-h"]')
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["h"], shown["readoutH"]) == ("8", "8")
+        assert [sent[0] for sent in shown["sent"]] == [6]
+        page.evaluate(
+            "(frame) => { __model.set('frame', frame); __model.set('revision', 2); }", answers[6]
+        )
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["units"], shown["sampleLine"]) == (6, 1)
+        assert [sent[0] for sent in shown["sent"]] == [6, 8]
+        page.evaluate(
+            "(frame) => { __model.set('frame', frame); __model.set('revision', 3); }", answers[8]
+        )
+        assert page.evaluate(_LIVE_SHOWN)["units"] == 8
+
+        # A failed update: the message in the output area, the last picture kept.
+        page.evaluate(
+            "() => { __model.set('error', 'RuntimeError: boom'); __model.set('revision', 4); }"
+        )
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert shown["output"] == "Update failed: RuntimeError: boom"
+        assert not shown["outputHidden"] and shown["summary"].startswith("Update failed")
+        assert shown["units"] == 8
+
+        # A value set in the kernel (from Python, or clamped there) moves the slider.
+        page.evaluate("() => __model.set('hidden_units', 12)")
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["h"], shown["readoutH"]) == ("12", "12")
+        page.evaluate("() => window.__cleanup()")
+    finally:
+        context.close()
+    assert errors == []

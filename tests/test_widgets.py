@@ -273,3 +273,15 @@ def test_a_plain_html_export_shows_the_fallback(widget):
     assert FALLBACK_MESSAGE in body.replace("\n", " ")
     assert f"data:image/png;base64,{data['image/png'][:200]}" in body
     assert WIDGET_VIEW not in body
+
+
+def test_a_widget_that_never_computed_still_displays_and_explains():
+    def failing(config):
+        raise RuntimeError("no Keras here")
+
+    widget = ExplorerWidget(compute=failing)
+    assert widget.result is None and widget.frame == {}
+    assert widget.error == "RuntimeError: no Keras here"
+    data, _ = widget._repr_mimebundle_()
+    assert FALLBACK_MESSAGE in data["text/html"] and "image/png" not in data
+    assert "Update failed: RuntimeError: no Keras here" in data["text/plain"]

@@ -53,8 +53,7 @@ FALLBACK_DPI = 72
 FALLBACK_MESSAGE = (
     "This front end cannot show the live explorer, a custom Jupyter widget (anywidget, "
     "ipywidgets 8). Open the notebook with a running kernel in JupyterLab 4, Notebook 7, "
-    "VS Code, Colab or Voilà to move its controls. Below: a picture of its state when it "
-    "was displayed"
+    "VS Code, Colab or Voilà to move its controls."
 )
 
 __all__ = ["CONTROLS", "ExplorerWidget", "explorer", "fallback_png"]
@@ -215,20 +214,19 @@ class ExplorerWidget(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         data = dict(data)
-        message = FALLBACK_MESSAGE + (f" ({self.summary})." if self.summary else ".")
-        data["text/plain"] = f"{self!r}\n{message}"
-        if self.result is not None:
-            png = fallback_png(self.result)
-            encoded = base64.b64encode(png).decode("ascii")
-            data["image/png"] = encoded
-            data["text/html"] = (
-                '<div class="rnn-lab-explorer-fallback">'
-                f"<p><b>Live explorer.</b> {html.escape(message)}</p>"
-                f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(self.summary)}" '
-                'style="max-width: 100%"></div>'
-            )
-        else:
-            data["text/html"] = f"<p>{html.escape(message)}</p>"
+        data["text/plain"] = f"{self!r}\n{FALLBACK_MESSAGE}\nIts state: {self.summary}"
+        if self.result is None:  # never drawn: only the message
+            data["text/html"] = f"<p>{html.escape(FALLBACK_MESSAGE)}</p>"
+            return data, metadata
+        encoded = base64.b64encode(fallback_png(self.result)).decode("ascii")
+        data["image/png"] = encoded
+        data["text/html"] = (
+            '<div class="rnn-lab-explorer-fallback">'
+            f"<p><b>Live explorer.</b> {html.escape(FALLBACK_MESSAGE)} Below: a picture of its "
+            "state when it was displayed.</p>"
+            f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(self.summary)}" '
+            'style="max-width: 100%"></div>'
+        )
         return data, metadata
 
 
