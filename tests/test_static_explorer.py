@@ -506,13 +506,15 @@ def test_the_live_front_end_sends_controls_and_draws_answers(browser):
             page.keyboard.press("ArrowRight")
         shown = page.evaluate(_LIVE_SHOWN)
         assert (shown["h"], shown["readoutH"]) == ("8", "8")
-        assert [sent[0] for sent in shown["sent"]] == [6]
+        assert [sent[:2] for sent in shown["sent"]] == [[6, 15]]
+        page.focus('[data-role="control-t"]')  # and T too, still before the answer
+        page.keyboard.press("ArrowRight")
         page.evaluate(
             "(frame) => { __model.set('frame', frame); __model.set('revision', 2); }", answers[6]
         )
         shown = page.evaluate(_LIVE_SHOWN)
         assert (shown["units"], shown["sampleLine"]) == (6, 1)
-        assert [sent[0] for sent in shown["sent"]] == [6, 8]
+        assert [sent[:2] for sent in shown["sent"]] == [[6, 15], [8, 16]]  # both, in one
         page.evaluate(
             "(frame) => { __model.set('frame', frame); __model.set('revision', 3); }", answers[8]
         )

@@ -326,7 +326,7 @@ var rnnLabExplorer = (function () {
       }).join("") + "</div>" +
       '<pre class="rle-output" data-role="output" role="alert" hidden></pre>';
     context.el.appendChild(root);
-    var part = finder(root), waiting = false, timer = null;
+    var part = finder(root), waiting = false, sending = false, timer = null;
 
     function wantedValue(c) {  // the control's value, clamped to its range as the kernel would
       var range = set.ranges[c.name], raw = part("control-" + c.key).value;
@@ -343,11 +343,12 @@ var rnnLabExplorer = (function () {
     }
     function request() {  // send what the controls show; one request at a time, latest wins
       if (waiting) { return; }
-      var changed = false;
-      LIVE_CONTROLS.forEach(function (c) {
-        var v = wantedValue(c);
-        if (model.get(c.name) !== v) { model.set(c.name, v); changed = true; }
+      var wanted = LIVE_CONTROLS.map(wantedValue), changed = false;
+      sending = true;  // our own model.set must not reset the other controls (see sync)
+      LIVE_CONTROLS.forEach(function (c, i) {
+        if (model.get(c.name) !== wanted[i]) { model.set(c.name, wanted[i]); changed = true; }
       });
+      sending = false;
       if (!changed) { return; }
       waiting = true;
       model.save_changes();
@@ -372,7 +373,7 @@ var rnnLabExplorer = (function () {
       out.hidden = !error;
     }
     function sync() {  // the kernel's values (set from Python, or clamped) into the controls
-      if (waiting) { return; }
+      if (waiting || sending) { return; }
       LIVE_CONTROLS.forEach(function (c) {
         var input = part("control-" + c.key), v = model.get(c.name);
         if (Number(input.value) !== v) { input.value = String(v); }
