@@ -59,6 +59,7 @@ SHOWN = """() => {
   const svg = root.querySelector('[data-role="panel-trajectories"] svg');
   const lines = Array.from(svg.querySelectorAll("g.unit polyline"));
   return { drawn: root.getAttribute("data-drawn"), units: lines.length,
+    bands: svg.querySelectorAll(".saturated").length,
     points: lines.map((line) => line.getAttribute("points").trim().split(/\\s+/).length),
     errors: root.querySelectorAll('[data-role="panel-errors"] svg .error, ' +
       '[data-role="panel-errors"] svg .exact').length,
@@ -162,6 +163,7 @@ def _wait_for_state(tab, H: int, T: int, what: str) -> dict:
     assert shown["units"] == H, shown  # the SVG holds the new state, not the old one
     assert shown["points"] == [T] * H, shown
     assert shown["errors"] == T, shown
+    assert shown["bands"] == 2, shown  # the saturation bands, above and below
     assert f"H = {H}, T = {T}," in shown["summary"], shown
     assert shown["output"] == "", shown  # no update failed
     return shown
