@@ -45,18 +45,18 @@ from .compute import (
 )
 from .renderer import STYLE, module_script, settings, view
 
-#: The controls, in the order the summary and ``repr`` name them.
+#: The controls (synced traits), in the order ``repr`` names them.
 CONTROLS = ("hidden_units", "seq_len", "recurrent_scale", "seed", "sample")
 #: The fallback picture (inches, dots per inch): the four panels, readable, a light PNG.
-FALLBACK_FIGURE_SIZE = (10.0, 6.5)
-FALLBACK_DPI = 72
+FALLBACK_FIGURE_SIZE = (11.0, 7.0)
+FALLBACK_DPI = 64
 FALLBACK_MESSAGE = (
     "This front end cannot show the live explorer, a custom Jupyter widget (anywidget, "
     "ipywidgets 8). Open the notebook with a running kernel in JupyterLab 4, Notebook 7, "
     "VS Code, Colab or Voilà to move its controls."
 )
 
-__all__ = ["CONTROLS", "ExplorerWidget", "explorer", "fallback_png"]
+__all__ = ["CONTROLS", "ExplorerWidget", "explorer", "fallback_png", "one_blas_thread"]
 
 
 def _clamp(value: Any, low: float, high: float, kind: type) -> Any:
@@ -95,9 +95,12 @@ def fallback_png(result: ExplorerResult) -> bytes:
         f"max over {N_SAMPLES} samples": result.errors,
     }
     figure = Figure(figsize=FALLBACK_FIGURE_SIZE, dpi=FALLBACK_DPI, layout="constrained")
-    plot_state_overview(
-        result.sample_states, errors, dtype=result.config.dtype, fig=figure, title=result.summary
+    c = result.config
+    title = (
+        f"H = {c.hidden_units}, T = {c.seq_len}, recurrent scale {c.recurrent_scale:g}, "
+        f"weights seed {c.seed}, sample {sample}"
     )
+    plot_state_overview(result.sample_states, errors, dtype=c.dtype, fig=figure, title=title)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
