@@ -31,6 +31,7 @@ from rnn_lab.explorer.compute import (
     explore,
     explorer_inputs,
     keras_states_and_outputs,
+    keras_tracing_count,
 )
 from rnn_lab.stability import SATURATION_LEVEL
 
@@ -234,3 +235,16 @@ def test_keras_runner_refuses_other_network_shapes():
         keras_states_and_outputs(random_weights(DIMS + 1, 4, OUTPUTS), x)
     with pytest.raises(ValueError, match=f"D = {DIMS} and O = {OUTPUTS}"):
         keras_states_and_outputs(random_weights(DIMS, 4, OUTPUTS + 1), x)
+
+
+def test_keras_is_traced_once_for_every_size():
+    """A new H, T or batch size is one more call of the same traced function: no new
+    layer, no retracing (what made a first visit of a new H take half a second)."""
+    explore(hidden_units=5, seq_len=15)
+    traces = keras_tracing_count("float32")
+    assert traces == 1
+    for H in (1, 2, 17, 40, 63):
+        explore(hidden_units=H, seed=11, recurrent_scale=1.3)
+    x = explorer_inputs(9)[:3]  # another batch size n and length T
+    keras_states_and_outputs(random_weights(DIMS, 6, OUTPUTS, seed=2), x)
+    assert keras_tracing_count("float32") == traces

@@ -1,6 +1,7 @@
 """The kernel-free explorer of the static website: its data are the explorer's numbers, its
-HTML is self-contained, its script (``rnn_lab/explorer/static_explorer.js``) passes Biome's
-lint and, run in headless Chromium, draws every grid entry correctly."""
+HTML is self-contained, its script (the renderer both explorers share,
+``rnn_lab/explorer/explorer.js``) passes Biome's lint and, run in headless Chromium, draws
+every grid entry correctly."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from rnn_lab.explorer import static
+from rnn_lab.explorer import renderer, static
 from rnn_lab.explorer.compute import ExplorerConfig, explore
 from rnn_lab.projection import project_trajectory
 
@@ -35,7 +36,16 @@ SMALL_GRID = {
 #: float32 coordinates of the projection, stored as float32: exact up to that rounding.
 FLOAT32_RTOL = 1e-6
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT_PATH = REPO / "rnn_lab" / "explorer" / static.SCRIPT_FILE
+SCRIPT_PATH = REPO / "rnn_lab" / "explorer" / renderer.SCRIPT_FILE
+#: What the page's part of the script looks up (``part("...")``), and what only the live
+#: widget's part does (its output area): every one must exist in the block, once.
+STATIC_ROLES = {
+    "data",
+    "summary",
+    *(f"{kind}-{key}" for kind in ("control", "value") for key in "hts"),
+}
+STATIC_ROLES |= {f"panel-{name}" for name in ("trajectories", "heatmap", "projection", "errors")}
+LIVE_ONLY_ROLES = {"output"}
 #: Headless Chromium (Debian's, as for tests/browser) runs the page's script in a real DOM.
 BROWSER_TIMEOUT_MS = 120_000
 
@@ -81,8 +91,8 @@ def test_every_grid_entry_is_present_and_holds_the_explorers_numbers(small):
         result = explore(hidden_units=H, seq_len=T, recurrent_scale=scale)
         full = explore(hidden_units=H, seq_len=t_max, recurrent_scale=scale)
         states = decode(run["states"], "i1").reshape(t_max, H)
-        np.testing.assert_array_equal(states, np.round(full.sample_states * static.STATE_SCALE))
-        assert np.abs(states[:T] / static.STATE_SCALE - result.sample_states).max() <= 0.5 / 127
+        np.testing.assert_array_equal(states, np.round(full.sample_states * renderer.STATE_SCALE))
+        assert np.abs(states[:T] / renderer.STATE_SCALE - result.sample_states).max() <= 0.5 / 127
         np.testing.assert_array_equal(decode(run["errors"], "<f4")[:T], result.errors)
         projection = project_trajectory(result.sample_states)
         coords = decode(view["pca"], "<f4").reshape(T, 2)
@@ -161,12 +171,12 @@ def test_the_html_is_self_contained(small):
 def test_every_element_the_script_uses_exists_once(small):
     roles = [attrs["data-role"] for _, attrs in parse(small.html) if "data-role" in attrs]
     used = set(re.findall(r'part\("([a-z-]+)"\)', script_of(small.html)))
-    used |= {f"control-{name}" for name in "hts"}  # looked up as part("control-" + name)
-    assert used <= set(roles)
+    assert used - LIVE_ONLY_ROLES <= STATIC_ROLES  # a new look-up must be listed above
+    assert set(roles) >= STATIC_ROLES
     assert len(roles) == len(set(roles))
     root_id = parse(small.html)[0][1]["id"]
     assert f'getElementById("{root_id}")' in script_of(small.html)
-    assert f"#{root_id} " in small.html  # the style is scoped to this block
+    assert "rnn-lab-explorer" in parse(small.html)[0][1]["class"].split()  # the style's class
 
 
 def test_the_sliders_cover_the_grid_and_start_at_the_default(small):
@@ -204,8 +214,10 @@ def test_two_blocks_on_one_page_do_not_share_ids(small):
 def test_the_page_runs_the_packaged_script(small):
     root_id = parse(small.html)[0][1]["id"]
     text = SCRIPT_PATH.read_text(encoding="utf-8")
-    assert "__ID__" in text
-    assert script_of(small.html) == "\n" + text.replace("__ID__", root_id)
+    assert script_of(small.html) == static.static_script(root_id)
+    assert text in script_of(small.html)  # the file itself, unchanged
+    # The same file is the live widget's front end.
+    assert renderer.module_script().startswith(text)
 
 
 def biome_lint(path: Path, cwd: Path) -> subprocess.CompletedProcess:
@@ -416,5 +428,112 @@ def test_the_payload_is_quantised_within_half_a_step():
     # The int8 rounding is the only loss: at most half of 1/STATE_SCALE.
     result = explore(hidden_units=16, seq_len=200, recurrent_scale=3.0)
     data = static.static_explorer_data((16,), (200,), (3.0,))
-    states = decode(data["runs"][0]["states"], "i1").reshape(200, 16) / static.STATE_SCALE
-    assert np.abs(states - result.sample_states).max() <= 0.5 / static.STATE_SCALE
+    states = decode(data["runs"][0]["states"], "i1").reshape(200, 16) / renderer.STATE_SCALE
+    assert np.abs(states - result.sample_states).max() <= 0.5 / renderer.STATE_SCALE
+
+
+# ---------------------------------------------------------------- the same script, live
+
+#: The live widget's front end, loaded as anywidget loads it (an ES module from a blob: URL,
+#: its default export's render), given a stand-in for the widget's model that records what
+#: the browser sends the kernel. The test plays the kernel: it answers with views that
+#: Python computed, as the widget does.
+_LIVE_PAGE = """
+async ([esm, state]) => {
+  const url = URL.createObjectURL(new Blob([esm], { type: "text/javascript" }));
+  const module = await import(url);
+  const handlers = {};
+  const model = {
+    state: state, sent: [],
+    get(name) { return this.state[name]; },
+    set(name, value) {
+      this.state[name] = value;
+      for (const f of handlers["change:" + name] || []) { f(); }
+    },
+    on(event, f) { (handlers[event] = handlers[event] || []).push(f); },
+    off(event, f) { handlers[event] = (handlers[event] || []).filter((g) => g !== f); },
+    save_changes() {
+      const s = this.state;
+      this.sent.push([s.hidden_units, s.seq_len, s.recurrent_scale, s.seed, s.sample]);
+    },
+  };
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  window.__model = model;
+  window.__cleanup = module.default.render({ model, el });
+}
+"""
+_LIVE_SHOWN = """() => {
+  const root = document.querySelector(".rnn-lab-live-explorer");
+  const part = (role) => root.querySelector(`[data-role="${role}"]`);
+  const lines = Array.from(part("panel-trajectories").querySelectorAll("g.unit polyline"));
+  return { units: lines.length,
+    points: lines.map((l) => l.getAttribute("points").trim().split(/\\s+/).length),
+    sampleLine: part("panel-errors").querySelectorAll(".sample-error").length,
+    summary: part("summary").textContent, output: part("output").textContent,
+    outputHidden: part("output").hidden, h: part("control-h").value,
+    readoutH: part("value-h").textContent, sent: window.__model.sent };
+}"""
+
+
+def test_the_live_front_end_sends_controls_and_draws_answers(browser):
+    from rnn_lab.explorer.widget import explorer
+
+    widget = explorer()
+    answers = {}
+    for H in (6, 8):
+        widget.hidden_units = H
+        answers[H] = widget.frame
+    widget.hidden_units = 5
+    state = widget.get_state(["hidden_units", "seq_len", "recurrent_scale", "seed", "sample"])
+    state |= {"settings": widget.settings, "frame": widget.frame, "error": "", "revision": 1}
+    context = browser.new_context()
+    errors = []
+    context.route("**/*", lambda route: (errors.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.set_content("<!doctype html><html><body></body></html>")
+        page.evaluate(_LIVE_PAGE, [renderer.module_script(), state])
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["units"], shown["points"], shown["sent"]) == (5, [15] * 5, [])
+        assert shown["summary"] == widget.frame["summary"] and shown["outputHidden"]
+
+        # Three presses of → on the focused H slider before the kernel answers: the first
+        # is sent at once, the others wait, and only the latest is sent after the answer.
+        page.focus('[data-role="control-h"]')
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["h"], shown["readoutH"]) == ("8", "8")
+        assert [sent[:2] for sent in shown["sent"]] == [[6, 15]]
+        page.focus('[data-role="control-t"]')  # and T too, still before the answer
+        page.keyboard.press("ArrowRight")
+        page.evaluate(
+            "(frame) => { __model.set('frame', frame); __model.set('revision', 2); }", answers[6]
+        )
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["units"], shown["sampleLine"]) == (6, 1)
+        assert [sent[:2] for sent in shown["sent"]] == [[6, 15], [8, 16]]  # both, in one
+        page.evaluate(
+            "(frame) => { __model.set('frame', frame); __model.set('revision', 3); }", answers[8]
+        )
+        assert page.evaluate(_LIVE_SHOWN)["units"] == 8
+
+        # A failed update: the message in the output area, the last picture kept.
+        page.evaluate(
+            "() => { __model.set('error', 'RuntimeError: boom'); __model.set('revision', 4); }"
+        )
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert shown["output"] == "Update failed: RuntimeError: boom"
+        assert not shown["outputHidden"] and shown["summary"].startswith("Update failed")
+        assert shown["units"] == 8
+
+        # A value set in the kernel (from Python, or clamped there) moves the slider.
+        page.evaluate("() => __model.set('hidden_units', 12)")
+        shown = page.evaluate(_LIVE_SHOWN)
+        assert (shown["h"], shown["readoutH"]) == ("12", "12")
+        page.evaluate("() => window.__cleanup()")
+    finally:
+        context.close()
+    assert errors == []

@@ -11,9 +11,11 @@ The inputs are the first ``T`` steps of ``N_SAMPLES`` fixed sequences of
 ``SEQ_LEN_RANGE[1]`` steps, so a longer ``T`` continues the same story rather than
 drawing new data; the seed only draws new weights.
 
-Keras runs through layers built once per ``(H, dtype)`` and a traced ``tf.function``:
-re-using them and only loading new weights makes an update take milliseconds instead of
-the hundreds a fresh eager layer needs (``benchmarks/widget_latency.py`` measures it).
+Keras runs through one ``SimpleRNN`` and one ``Dense`` layer per dtype, inside a
+``tf.function`` traced once for every size (``n``, ``T`` and ``H`` unknown to the trace):
+each call hands Keras the weights of the network explored, so an update of any control,
+a new ``H`` included, takes milliseconds instead of the hundreds a fresh layer and a new
+trace need (``benchmarks/widget_latency.py`` measures it).
 """
 
 from __future__ import annotations
@@ -110,39 +112,65 @@ class ExplorerConfig:
         return replace(self, **changes)
 
 
-@functools.lru_cache(maxsize=8)
-def _keras_runner(hidden_units: int, dtype: str):
-    # Built and traced once per (H, dtype); the weights are loaded on every call.
+@functools.lru_cache(maxsize=2)
+def _keras_runner(dtype: str):
+    # One SimpleRNN and one Dense layer, built at a nominal size and traced ONCE with every
+    # size unknown (n, T, H): the explorer's weights reach Keras's own layer code through
+    # keras.StatelessScope (the mechanism Keras's stateless_call uses), so a new H is one
+    # more call of the same graph, not a new layer and a new trace (~0.5 s each).
     keras = import_keras()
     import tensorflow as tf
 
-    rnn = keras.layers.SimpleRNN(hidden_units, return_sequences=True, dtype=dtype)
+    rnn = keras.layers.SimpleRNN(1, return_sequences=True, dtype=dtype)
     dense = keras.layers.Dense(OUTPUTS, dtype=dtype)
     rnn.build((None, None, DIMS))
-    dense.build((None, hidden_units))
+    dense.build((None, 1))
+    variables = [*rnn.weights, *dense.weights]  # kernel, recurrent_kernel, bias; kernel, bias
 
-    @tf.function(input_signature=[tf.TensorSpec((None, None, DIMS), dtype)])
-    def run(x):
-        states = rnn(x)
-        return states, dense(states)
+    def spec(*shape):
+        return tf.TensorSpec(shape, dtype)
 
-    return rnn, dense, run
+    signature = [
+        spec(None, None, DIMS),  # x (n, T, D)
+        spec(DIMS, None),  # Wx (D, H)
+        spec(None, None),  # Wh (H, H)
+        spec(None),  # Bh (H,)
+        spec(None, OUTPUTS),  # Wo (H, O)
+        spec(OUTPUTS),  # Bo (O,)
+    ]
+
+    @tf.function(input_signature=signature)
+    def run(x, Wx, Wh, Bh, Wo, Bo):
+        with keras.StatelessScope():
+            for variable, value in zip(variables, (Wx, Wh, Bh, Wo, Bo), strict=True):
+                variable.assign(value)  # inside the scope: seen by the layers, stored nowhere
+            # h_0 = 0 of the network's own width (the layers' default would be the nominal one)
+            h0 = tf.zeros(tf.stack([tf.shape(x)[0], tf.shape(Wh)[0]]), dtype)
+            states = rnn(x, initial_state=[h0])
+            return states, dense(states)
+
+    return run
+
+
+def keras_tracing_count(dtype: str = "float32") -> int:
+    """How many times the explorer's Keras function has been traced for ``dtype``: 1 after
+    the first call, whatever ``H``, ``T`` and ``n`` were asked for since."""
+    return int(_keras_runner(check_dtype_name(dtype).name).experimental_get_tracing_count())
 
 
 def keras_states_and_outputs(
     weights: SimpleRNNWeights, x: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Keras's ``h_t`` ``(n, T, H)`` and ``y_t`` ``(n, T, O)`` for the explorer's shapes
-    (``D = DIMS``, ``O = OUTPUTS``), from cached layers given ``weights``."""
+    (``D = DIMS``, ``O = OUTPUTS``): Keras's own layers, run with ``weights`` through one
+    function traced once for every size (see :func:`keras_tracing_count`)."""
     if weights.dims != DIMS or weights.outputs != OUTPUTS:
         raise ValueError(
             f"the explorer's network has D = {DIMS} and O = {OUTPUTS}; "
             f"got weights with D = {weights.dims}, O = {weights.outputs}"
         )
-    rnn, dense, run = _keras_runner(weights.hidden_units, weights.dtype.name)
-    rnn.set_weights(weights.as_list()[:3])
-    dense.set_weights(weights.as_list()[3:])
-    states, outputs = run(np.asarray(x, dtype=weights.dtype))
+    run = _keras_runner(weights.dtype.name)
+    states, outputs = run(np.asarray(x, dtype=weights.dtype), *weights.as_list())
     return np.asarray(states), np.asarray(outputs)
 
 

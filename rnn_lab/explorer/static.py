@@ -3,8 +3,9 @@
 The live widget (:mod:`rnn_lab.explorer.widget`) needs a Python kernel. On the book's website there
 is none, so this module runs :func:`~rnn_lab.explorer.compute.explore` ahead of time for a grid of
 hidden units ``H`` × sequence lengths ``T`` × recurrent scales and writes one self-contained
-HTML block: the numbers (compactly encoded), three sliders, and a small script that draws the
-same four panels as the widget as SVG whenever a slider moves. No kernel, no network, no
+HTML block: the numbers (compactly encoded), three sliders, and the renderer the live widget
+uses too (:mod:`.renderer`, ``explorer.js``), which draws the same four panels as SVG
+whenever a slider moves. No kernel, no network, no
 library: the block works offline wherever HTML and JavaScript do (the built book, a saved
 notebook, Jupyter, Colab).
 
@@ -16,30 +17,21 @@ Errors and the 2-D projections are float32. The default grid weighs under 1 MB o
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import itertools
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
-import numpy as np
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
-
-from ..projection import project_trajectory
-from ..stability import SATURATION_LEVEL
-from ..tolerances import machine_epsilon, tolerance_for
 from .compute import (
     HIDDEN_UNITS_RANGE,
-    N_SAMPLES,
     RECURRENT_SCALE_RANGE,
     SEQ_LEN_RANGE,
     ExplorerConfig,
     ExplorerResult,
     explore,
 )
+from .renderer import STYLE, b64, encode_states, projection_view, script, settings
 
 #: The precomputed grid: every combination of these is one view.
 STATIC_HIDDEN_UNITS = (1, 2, 3, 5, 8, 16, 32, 64)
@@ -47,10 +39,6 @@ STATIC_SEQ_LENS = (5, 15, 30, 60, 100, 200)
 STATIC_RECURRENT_SCALES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
 #: The view shown first: the book's running example.
 STATIC_DEFAULT = {"hidden_units": 5, "seq_len": 15, "recurrent_scale": 1.0}
-#: ``h`` is stored as ``round(STATE_SCALE · h)`` in an int8.
-STATE_SCALE = 127
-#: Colours per colour map: enough that neighbouring steps are indistinguishable.
-COLOUR_STEPS = 64
 #: The block must stay light enough for a page on a phone connection.
 MAX_HTML_BYTES = 1_500_000
 
@@ -63,10 +51,6 @@ _LIMITS = {
 _instances = itertools.count(1)
 
 
-def _b64(array: np.ndarray, dtype: str) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
-
-
 def _check_grid(name: str, values: Any) -> tuple:
     values = tuple(values)
     low, high = _LIMITS[name]
@@ -77,23 +61,8 @@ def _check_grid(name: str, values: Any) -> tuple:
     return values
 
 
-def _colours(name: str) -> list[str]:
-    cmap = colormaps[name]
-    return [to_hex(cmap(i / (COLOUR_STEPS - 1))) for i in range(COLOUR_STEPS)]
-
-
 def _run_entry(full: ExplorerResult) -> dict:
-    states = np.round(full.sample_states * STATE_SCALE)
-    return {"states": _b64(states, "i1"), "errors": _b64(full.errors, "<f4")}
-
-
-def _view_entry(result: ExplorerResult) -> dict:
-    projection = project_trajectory(result.sample_states, 2)
-    return {
-        "pca": _b64(projection.coords, "<f4"),
-        "share": [round(float(s), 4) for s in projection.explained],
-        "summary": result.summary,
-    }
+    return {"states": encode_states(full.sample_states), "errors": b64(full.errors, "<f4")}
 
 
 def static_explorer_data(
@@ -119,28 +88,18 @@ def static_explorer_data(
     for h, s in itertools.product(grids["hidden_units"], grids["recurrent_scale"]):
         full = explore(config.with_values(hidden_units=h, seq_len=t_max, recurrent_scale=s))
         runs.append(_run_entry(full))
-        views.extend(_view_entry(full.truncated(t)) for t in grids["seq_len"])
+        views.extend(projection_view(full.truncated(t)) for t in grids["seq_len"])
     default = [
         grids[name].index(STATIC_DEFAULT[name]) if STATIC_DEFAULT[name] in grids[name] else 0
         for name in _AXES
     ]
     return {
+        **settings(config.dtype),  # what every view shares, as for the live widget
         "axes": {name: list(values) for name, values in grids.items()},
         "default": default,
         "t_max": t_max,
         "seed": config.seed,
         "sample": config.sample,
-        "n_samples": N_SAMPLES,
-        "state_scale": STATE_SCALE,
-        "saturation": SATURATION_LEVEL,
-        "eps": machine_epsilon(config.dtype),
-        "tolerance": tolerance_for(config.dtype),
-        "dtype": config.dtype,
-        "colours": {
-            "units": [to_hex(f"C{j}") for j in range(10)],
-            "heat": _colours("RdBu_r"),
-            "time": _colours("viridis"),
-        },
         "runs": runs,
         "views": views,
     }
@@ -152,31 +111,6 @@ _LABELS = {
     "recurrent_scale": ("recurrent scale (× Wh)", "s"),
 }
 
-_STYLE = """
-#__ID__ { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.6em 0.8em;
-  margin: 0.8em 0; max-width: 100%; box-sizing: border-box; background: #fff; color: #222; }
-#__ID__ .rle-controls { display: flex; flex-wrap: wrap; gap: 0.3em 1.6em; }
-#__ID__ label { display: flex; align-items: center; gap: 0.5em; margin: 0; }
-#__ID__ label span { min-width: 10.5em; }
-#__ID__ input[type=range] { width: 9em; max-width: 38vw; }
-#__ID__ output { font-weight: bold; min-width: 2.5em; }
-#__ID__ .rle-summary { font-family: monospace; font-size: 0.8em; margin: 0.5em 0;
-  overflow-wrap: anywhere; }
-#__ID__ .rle-panels { display: grid; gap: 0.4em;
-  grid-template-columns: repeat(auto-fit, minmax(min(100%, 300px), 1fr)); }
-#__ID__ .rle-panels svg { width: 100%; height: auto; display: block; }
-#__ID__ .rle-note { font-size: 0.8em; color: #555; margin: 0.3em 0 0; }
-"""
-
-#: The drawing script, package data beside this module (linted by Biome, run in Chromium by
-#: the tests). It only reads its own block (found by ``__ID__``, replaced per block), draws SVG
-#: strings and listens to its own three sliders; ES5-style, no library.
-SCRIPT_FILE = "static_explorer.js"
-
-
-def _script() -> str:
-    return "\n" + resources.files(__package__).joinpath(SCRIPT_FILE).read_text(encoding="utf-8")
-
 
 def _control(name: str, values: tuple, index: int) -> str:
     text, key = _LABELS[name]
@@ -186,6 +120,13 @@ def _control(name: str, values: tuple, index: int) -> str:
         f'max="{len(values) - 1}" step="1" value="{index}" aria-label="{text}">'
         f'<output data-role="value-{key}">{shown}</output></label>'
     )
+
+
+def static_script(root_id: str) -> str:
+    """The block's script: the shared renderer (:mod:`.renderer`), in a function of its own
+    so that it defines nothing global, mounted on the block with id ``root_id``."""
+    mount = f"rnnLabExplorer.mountStatic(document.getElementById({json.dumps(root_id)}));"
+    return f"(function () {{\n{script()}\n{mount}\n}})();"
 
 
 def static_explorer_html(data: dict) -> str:
@@ -209,15 +150,15 @@ def static_explorer_html(data: dict) -> str:
         "kernel and no network needed. For any other setting, run the live explorer."
     )
     return (
-        f'<div id="{root_id}" class="rnn-lab-static-explorer">'
-        f"<style>{_STYLE.replace('__ID__', root_id)}</style>"
+        f'<div id="{root_id}" class="rnn-lab-explorer rnn-lab-static-explorer">'
+        f"<style>{STYLE}</style>"
         f'<div class="rle-controls">{controls}</div>'
         '<p class="rle-summary" data-role="summary"></p>'
         f'<div class="rle-panels">{panels}</div>'
         f'<p class="rle-note">{note}</p>'
         "<noscript>This explorer needs JavaScript.</noscript>"
         f'<script type="application/json" data-role="data">{payload}</script>'
-        f"<script>{_script().replace('__ID__', root_id)}</script>"
+        f"<script>{static_script(root_id)}</script>"
         "</div>"
     )
 
