@@ -242,7 +242,13 @@ def forward(ids: Any, weights: LanguageModelWeights, state: Any = None) -> Forwa
         h_t, c_t = initial
         for t in range(T):
             step = lstm_gates(x[:, t], h_t, c_t, cell)
-            i[:, t], f[:, t], g[:, t], o[:, t], c[:, t] = step.i, step.f, step.g, step.o, step.c
+            i[:, t], f[:, t], g[:, t], o[:, t], c[:, t] = (
+                step.i,
+                step.f,
+                step.c_tilde,
+                step.o,
+                step.c,
+            )
             h_t, c_t = step.h, step.c
             h[:, t] = h_t
         final, gates = (h_t, c_t), (i, f, g, o, c)

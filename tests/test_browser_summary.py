@@ -50,7 +50,10 @@ def _run(tmp_path: Path, conftest: str) -> subprocess.CompletedProcess:
     (tmp_path / "test_fake_browser.py").write_text(textwrap.dedent(TESTS))
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        # the browser conftest imports its helpers (site_requests) from its own folder
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO), str(BROWSER_CONFTEST.parent), os.environ.get("PYTHONPATH", "")]
+        ),
     }
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-ra", str(tmp_path)]
     return subprocess.run(
