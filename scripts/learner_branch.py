@@ -4,7 +4,7 @@ The website's launch buttons open ``book/NN_name.ipynb`` on the branch named by
 ``repository.branch`` in ``_config.yml`` (``learner``). This script writes that branch: one
 commit whose tree is what a learner needs and nothing else,
 
-- ``book/NN_name.ipynb``: the student edition of every chapter (from ``make notebooks``);
+- ``book/*.ipynb``: the student edition of every notebook page (from ``make notebooks``);
 - the package and what installs it, as committed on the current ``HEAD``: ``rnn_lab/``,
   ``pyproject.toml``, ``requirements.txt`` (Binder runs ``pip install -r`` on it),
   ``runtime.txt`` and ``README.md``.
@@ -58,7 +58,7 @@ def learner_entries(repo: Path, notebooks: Path) -> dict[str, tuple[str, str]]:
         mode, _, blob = meta.split()
         if path.startswith(LEARNER_PATHS) or path in LEARNER_PATHS:
             entries[path] = (mode, blob)
-    chapters = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+    chapters = sorted(notebooks.glob("*.ipynb"))  # the chapters and the pages they link to
     if not chapters:
         sys.exit(f"no student notebooks in {notebooks}: run `make notebooks` first")
     for chapter in chapters:

@@ -74,7 +74,7 @@ def test_every_page_launches_its_student_edition(launch_urls, built_book):
         offered = Path(urlsplit(urljoin(f"file://{built_book}/{page}.html", download)).path)
         student = built_book.parent / "notebooks" / "student" / f"{Path(page).name}.ipynb"
         assert json.loads(offered.read_text()) == json.loads(student.read_text()), page
-    assert chapters == len(le.chapter_notebooks(REPO / "book"))
+    assert chapters == len(le.notebook_pages(REPO / "book"))
 
 
 def test_the_release_step_puts_every_launched_file_on_the_learner_branch(

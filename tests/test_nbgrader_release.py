@@ -25,6 +25,7 @@ import pytest
 
 from rnn_lab.book import learner_edition as le
 from rnn_lab.book import nbgrader_release as ng
+from rnn_lab.book.editions import chapter_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -66,7 +67,7 @@ def test_every_source_notebook_has_valid_schema_3_metadata(course):
     from nbgrader.nbgraderformat import MetadataValidator
 
     sources = sorted((course / "source").glob("*/*.ipynb"))
-    chapters = [p for p in le.chapter_notebooks(BOOK) if le.find_exercises(
+    chapters = [p for p in chapter_notebooks(BOOK) if le.find_exercises(
         nbformat.read(p, as_version=4).cells, p.name)]  # fmt: skip
     assert [p.name for p in sources] == [p.name for p in chapters]
     for path in sources:

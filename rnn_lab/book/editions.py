@@ -69,6 +69,20 @@ def chapter_notebooks(book_dir: Path | str | None = None) -> list[Path]:
     ]
 
 
+def notebook_pages(book_dir: Path | str | None = None) -> list[Path]:
+    """Every notebook page of ``book_dir`` in the table of contents, in reading order: the
+    chapters (:func:`chapter_notebooks`) and reference pages such as the notation, which
+    the chapters link to and so must travel with them."""
+    book_dir = Path(book_dir) if book_dir is not None else _default_book_dir()
+    chapter_notebooks(book_dir)  # the same checks: a book folder with its _toc.yml
+    repo = book_dir.resolve().parent
+    return [
+        path
+        for path in toc_notebooks(repo)
+        if path.parent.resolve() == book_dir.resolve() and path.suffix == ".ipynb"
+    ]
+
+
 def _exporter(edition: str):
     if edition not in EDITIONS:
         raise ValueError(f"edition must be one of {EDITIONS}; got {edition!r}")

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from .editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks
+from .editions import SOLUTION_TAG, STARTER_TAG, notebook_pages
 
 EDITIONS = ("student", "teacher")
 #: Where ``jupyter-book build`` leaves the executed chapters and their glue values.
@@ -402,9 +402,10 @@ def edition(nb: nbformat.NotebookNode, which: str, chapter: str) -> nbformat.Not
 def learner_editions(
     book_dir: Path | str | None = None, executed: Path | str | None = None
 ) -> Iterator[tuple[Path, dict[str, nbformat.NotebookNode]]]:
-    """(chapter, {edition: notebook}) for every chapter, all checked before any is returned."""
+    """(chapter, {edition: notebook}) for every notebook page (the chapters and the pages they
+    link to, such as the notation), all checked before any is returned."""
     executed = Path(executed) if executed is not None else executed_dir()
-    chapters = chapter_notebooks(book_dir)
+    chapters = notebook_pages(book_dir)
     if not chapters:
         raise LearnerEditionError(f"no chapter notebooks in {book_dir}")
     made = []
