@@ -52,3 +52,20 @@ def test_the_language_model_comparison_is_labelled_as_cross_entropy():
     assert "uniform guess, log V = 4.61" in labels and "Keras train_on_batch" in labels
     assert "cross-entropy" in top.get_ylabel()
     matplotlib.pyplot.close(fig)
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_activation_colours_keep_black_text_readable_and_the_legend_sets_its_colour():
+    # WCAG AA: contrast of at least 4.5 between the black text and every background
+    from rnn_lab.plots.text import _colour
+
+    for value in np.linspace(-1, 1, 41):
+        assert (_luminance(_colour(value)) + 0.05) / 0.05 >= 4.5, value
+    page = activation_html("ab", np.array([-1.0, 1.0]), caption="unit 3")
+    legend = page[page.index("<div", 1) :]
+    assert "color:#000" in legend.split(">")[0]

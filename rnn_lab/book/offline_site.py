@@ -46,6 +46,9 @@ SITE_CSS = """\
 .cell_output .output.text_html pre span[style*="color"] { color: inherit !important; }
 /* Figures (rnn_lab.plots.alt_text) are PNGs on white: never wider than the column. */
 img.rnn-lab-figure { max-width: 100%; height: auto; }
+/* A long dotted name in running text (rnn_lab.gated_backward.sequence_backward(...)) may
+   break where it must, so that a phone never scrolls sideways. */
+code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
 """
 # Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's
 # search shows a summary under each result (an uncaught error per result); there the

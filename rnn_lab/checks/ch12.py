@@ -261,7 +261,7 @@ PERPLEXITY_MISTAKES = {
     ),
     "base_2": Mistake(
         "wrong_base",
-        "used 2 ** mean(losses), as if the losses were in bits",
+        "used 2^mean(losses), as if the losses were in bits",
         "Keras's (and this book's) cross-entropy uses the natural log: np.exp(...).",
     ),
     "exp_sum": Mistake(

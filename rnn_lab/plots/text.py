@@ -71,8 +71,8 @@ def activation_html(text: str, activations: Any, *, caption: str = "") -> str:
         spans.append(
             f'<span style="background:{_colour(value)}" title="{value:+.2f}">{shown}</span>'
         )
-    legend = (
-        '<div style="font-size:0.8em;margin-top:0.3em">'
+    legend = (  # black on light colours, whatever the page's (or dark mode's) text colour
+        '<div style="font-size:0.8em;margin-top:0.3em;color:#000;background:#fff">'
         f'<span style="background:{_colour(-1)}">&nbsp;−1&nbsp;</span>'
         f'<span style="background:{_colour(0)}">&nbsp;0&nbsp;</span>'
         f'<span style="background:{_colour(1)}">&nbsp;+1&nbsp;</span> '
