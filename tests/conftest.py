@@ -41,3 +41,16 @@ def built_book() -> Path:
         + "\n".join((result.stdout + result.stderr).splitlines()[-40:])
     )
     return html
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run. Its sync API runs an event loop for as long as
+    it is open, so a second ``sync_playwright()`` in the same process would refuse to start:
+    every test that drives Chromium launches it from this one."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the `playwright` package is missing: pip install -r requirements-dev.txt")
+    with sync_playwright() as driver:
+        yield driver

@@ -330,20 +330,25 @@ def find_chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
+def browser(playwright_driver):
     executable = find_chromium()
     if executable is None:
         pytest.fail(NO_CHROMIUM)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-            timeout=BROWSER_TIMEOUT_MS,
-        )
-        yield chromium
-        chromium.close()
+    chromium = playwright_driver.chromium.launch(
+        executable_path=executable,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+        timeout=BROWSER_TIMEOUT_MS,
+    )
+    yield chromium
+    chromium.close()
 
 
 def run_in_chromium(browser, explorer: static.StaticExplorer, visits: list) -> list:

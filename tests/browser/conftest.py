@@ -127,23 +127,18 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator:
+def browser(chromium_path: str, playwright_driver) -> Iterator:
     """One headless Chromium for the session; Playwright gives it a fresh, temporary profile."""
+    chromium = playwright_driver.chromium.launch(
+        executable_path=chromium_path,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        timeout=LAUNCH_TIMEOUT_MS,
+    )
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the `playwright` package is missing: pip install -r requirements-dev.txt")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            timeout=LAUNCH_TIMEOUT_MS,
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        yield chromium
+    finally:
+        chromium.close()
 
 
 def _offline_context(browser, base_url: str, **options):
