@@ -57,6 +57,14 @@ GRU_MISTAKES = {
 }
 
 
+def _gru_update(z: np.ndarray, h_prev: np.ndarray, h_tilde: np.ndarray, mistake: str | None):
+    """``h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃_t``, or the two swapped (the ``swapped_update``
+    mistake): the last line of both GRU variants."""
+    if mistake == "swapped_update":
+        return (1 - z) * h_prev + z * h_tilde
+    return z * h_prev + (1 - z) * h_tilde
+
+
 def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
     """Every ``h_t`` ``(n, T, H)`` of the ``reset_after=True`` GRU with one mistake planted."""
     H = weights.hidden_units
@@ -85,10 +93,7 @@ def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.
         else:
             recurrent_h = r * from_h[:, 2 * H :]
         h_tilde = np.tanh(from_x[:, 2 * H :] + recurrent_h)
-        if mistake == "swapped_update":
-            h_new = (1 - z) * h + z * h_tilde
-        else:
-            h_new = z * h + (1 - z) * h_tilde
+        h_new = _gru_update(z, h, h_tilde, mistake)
         h = h0 if mistake == "stale_h" else h_new
         out.append(h_new)
     return np.stack(out, axis=1)
@@ -179,10 +184,7 @@ def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> 
         else:
             recurrent_h = (r * h) @ recurrent[:, 2 * H :]
         h_tilde = np.tanh(from_x[:, 2 * H :] + recurrent_h)
-        if mistake == "swapped_update":
-            h_new = (1 - z) * h + z * h_tilde
-        else:
-            h_new = z * h + (1 - z) * h_tilde
+        h_new = _gru_update(z, h, h_tilde, mistake)
         h = h0 if mistake == "stale_h" else h_new
         out.append(h_new)
     return np.stack(out, axis=1)
