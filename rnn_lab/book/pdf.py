@@ -164,6 +164,8 @@ def printable_article(site: Path, chapter: Chapter):
             admonition["class"] = [c for c in admonition["class"] if c != "dropdown"]
     for folded in article.select("details.hide"):  # inputs (and cells) the website folds away
         folded.decompose()
+    for image in article.select("img[loading]"):  # a lazy image may never load in print
+        del image["loading"]
     return article
 
 
