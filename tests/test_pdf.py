@@ -180,7 +180,7 @@ def test_without_a_built_book_it_says_to_build(tmp_path):
 def test_without_chromium_it_says_what_to_install(tmp_path, monkeypatch):
     (tmp_path / "html").mkdir()
     (tmp_path / "html" / "index.html").write_text("<html></html>")
-    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)  # as on a machine without it
     with pytest.raises(pdf.PdfError, match="apt-get install chromium"):
         pdf.build_pdf(tmp_path / "html", tmp_path / "out", REPO)
     assert pdf.main(["--check"]) == 2

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import functools
 import html
-import os
-import shutil
 import sys
 import threading
 from dataclasses import dataclass
@@ -31,23 +29,14 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from . import release
+from .chromium import CHROMIUM_ARGS, INSTALL_HINT, find_chromium
 from .toc import toc_pages
 
 #: Written beside the chapters (book/), so that the pages' relative links resolve unchanged.
 PRINT_PAGE = "_print_book.html"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NO_CHROMIUM = (
     "make pdf prints the book with Chromium, which was not found (/usr/bin/chromium, chromium "
-    "on PATH, or $RNN_LAB_CHROMIUM). Install Debian's: `sudo apt-get install chromium` (never "
-    "`playwright install`), or set RNN_LAB_CHROMIUM to a Chromium binary."
+    f"on PATH, or $RNN_LAB_CHROMIUM): {INSTALL_HINT}."
 )
 #: How many letters of a chapter's title identify it in Chromium's outline (see chapter_starts).
 OUTLINE_PREFIX = 12
@@ -99,19 +88,6 @@ class Chapter:
     @property
     def anchor(self) -> str:
         return f"print-{Path(self.page).name}"
-
-
-def find_chromium() -> str | None:
-    """$RNN_LAB_CHROMIUM, else Debian's, else a chromium on PATH."""
-    for candidate in (
-        os.environ.get("RNN_LAB_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def chapters(repo: Path, site: Path) -> list[Chapter]:
