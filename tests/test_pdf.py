@@ -184,3 +184,10 @@ def test_without_chromium_it_says_what_to_install(tmp_path, monkeypatch):
     with pytest.raises(pdf.PdfError, match="apt-get install chromium"):
         pdf.build_pdf(tmp_path / "html", tmp_path / "out", REPO)
     assert pdf.main(["--check"]) == 2
+
+
+def test_the_bookmarks_are_the_chapters(printed):
+    """An e-reader's bookmarks: one per chapter, titled as the chapter is."""
+    reader = PdfReader(printed["book"])
+    tops = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert tops == [chapter.title for chapter in printed["chapters"]]

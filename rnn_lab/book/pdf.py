@@ -22,8 +22,10 @@ from __future__ import annotations
 import argparse
 import functools
 import html
+import logging
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +33,10 @@ from pathlib import Path
 from . import release
 from .chromium import CHROMIUM_ARGS, INSTALL_HINT, find_chromium
 from .toc import toc_pages
+
+# Chromium's PDFs declare a trailer size a few objects short; pypdf reads them right and says
+# so on every read. That note is about Chromium, not about the book: keep it out of the output.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 #: Written beside the chapters (book/), so that the pages' relative links resolve unchanged.
 PRINT_PAGE = "_print_book.html"
@@ -142,6 +148,8 @@ def printable_article(site: Path, chapter: Chapter):
         folded.decompose()
     for image in article.select("img[loading]"):  # a lazy image may never load in print
         del image["loading"]
+    for link in article.select(".headerlink"):  # the website's "#" after each heading
+        link.decompose()
     return article
 
 
@@ -214,20 +222,19 @@ def table_of_contents(book: list[Chapter], pages: dict[str, int] | None = None) 
 def print_document(repo: Path, site: Path, book: list[Chapter]) -> str:
     """One HTML document: the first chapter's head (the site's styles and scripts), the title
     page, the contents and every chapter."""
+    import yaml
     from bs4 import BeautifulSoup
 
     first = site / f"{book[0].page}.html"
     head = BeautifulSoup(first.read_text(encoding="utf-8"), "html.parser").head
-    title = head.title.get_text() if head.title else "rnn-lab"
-    import yaml
-
-    config = yaml.safe_load((repo / "_config.yml").read_text(encoding="utf-8"))
-    title = config.get("title", title)
+    title = yaml.safe_load((repo / "_config.yml").read_text(encoding="utf-8"))["title"]
     footer = f"rnn-lab {release.version(repo)} · {release.CONTENT_LICENCE[0]}"
-    style = f"<style media='print'>{PRINT_CSS % {'footer': footer}}</style>"
+    style = head.new_tag("style", media="print")
+    style.string = PRINT_CSS % {"footer": footer}
+    head.append(style)
     body = join_articles({c.page: printable_article(site, c) for c in book}, book)
     return (
-        f"<!DOCTYPE html><html lang='en'>{head.decode()[:-7]}{style}</head>"
+        f"<!DOCTYPE html><html lang='en'>{head.decode()}"
         f"<body><main class='print-book bd-article'>{title_page(repo, title)}"
         f"{table_of_contents(book)}{body}</main></body></html>"
     )
@@ -252,6 +259,9 @@ _WAIT_FOR_PAGE = """async () => {
   await document.fonts.ready;
   return document.querySelectorAll("mjx-container").length;
 }"""
+_HEADINGS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6"))
+  .filter((h) => h.getClientRects().length > 0)
+  .map((h) => h.textContent.replace(/\\s+/g, " ").trim())"""
 _SET_PAGES = """(pages) => {
   for (const span of document.querySelectorAll(".print-toc .number")) {
     span.textContent = String(pages[span.dataset.page]);
@@ -277,6 +287,35 @@ def chapter_starts(pdf: Path, book: list[Chapter]) -> dict[str, int]:
             raise PdfError(f"outline entry {item.title!r} is not the chapter {chapter.title!r}")
         starts[chapter.page] = reader.get_destination_page_number(item) + 1
     return starts
+
+
+def _outline_nodes(parent) -> Iterator:
+    """The outline's entries under ``parent``, depth first (the order of the headings)."""
+    node = parent.get("/First")
+    while node is not None:
+        node = node.get_object()
+        yield node
+        yield from _outline_nodes(node)
+        node = node.get("/Next")
+
+
+def retitle_outline(pdf: Path, headings: list[str]) -> bool:
+    """Give the outline's entries the headings' own text: Chromium's drop the spaces at line
+    breaks and may repeat a heading's text, which a reader sees in the bookmarks. Changes
+    nothing (and returns False) unless there is one entry per heading."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=pdf)
+    outline = writer.root_object.get("/Outlines")
+    nodes = list(_outline_nodes(outline.get_object())) if outline is not None else []
+    if len(nodes) != len(headings):
+        return False
+    for node, heading in zip(nodes, headings, strict=True):
+        node[NameObject("/Title")] = TextStringObject(heading)
+    with pdf.open("wb") as stream:
+        writer.write(stream)
+    return True
 
 
 def build_pdf(site: Path, out: Path, repo: Path | None = None) -> tuple[Path, list[Path]]:
@@ -309,12 +348,14 @@ def build_pdf(site: Path, out: Path, repo: Path | None = None) -> tuple[Path, li
             starts = chapter_starts(target, book)
             page.evaluate(_SET_PAGES, starts)  # same widths: no page break moves
             page.pdf(path=target, prefer_css_page_size=True, **options)
+            headings = page.evaluate(_HEADINGS)
             browser.close()
     finally:
         server.shutdown()
         document.unlink(missing_ok=True)
     if chapter_starts(target, book) != starts:
         raise PdfError("the page numbers moved when the contents were filled in")
+    retitle_outline(target, headings)
     reader = PdfReader(target)
     ends = [*list(starts.values())[1:], len(reader.pages) + 1]
     handouts = []
