@@ -37,6 +37,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -98,17 +99,41 @@ def checked_lock(repo: Path, lock: Path) -> str:
     return text
 
 
-def check_notebooks_name_this_release(repo: Path, chapters: list[Path]) -> None:
-    """Every student notebook's set-up cell installs rnn_lab from this release's tag."""
-    wanted = release.install_requirement(repo)
-    stale = [c.name for c in chapters if "setup_notebook()" in c.read_text() and wanted not in
-             c.read_text()]  # fmt: skip
+@dataclass
+class Release:
+    """The release as ``HEAD`` names it (its committed pyproject.toml, CITATION.cff,
+    CHANGELOG.md and _config.yml): what the branch's commit is made from."""
+
+    tag: str
+    requirement: str  # what the student edition's set-up cell must install
+    problems: list[str]  # where the three files disagree on the version
+
+
+def committed_release(repo: Path) -> Release:
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in ("pyproject.toml", "CITATION.cff", "CHANGELOG.md", "_config.yml"):
+            text = _git(repo, "show", f"HEAD:{name}", strip=False)
+            (Path(scratch) / name).write_text(text, encoding="utf-8")
+        return Release(
+            release.tag(scratch),
+            release.install_requirement(scratch),
+            release.disagreements(scratch),
+        )
+
+
+def check_notebooks_name_this_release(wanted: str, chapters: list[Path]) -> None:
+    """Every student notebook's set-up cell installs ``wanted``, this release's rnn_lab."""
+    texts = {chapter.name: chapter.read_text(encoding="utf-8") for chapter in chapters}
+    stale = [
+        name for name, text in texts.items() if "setup_notebook()" in text and wanted not in text
+    ]
     if stale:
         sys.exit(f"{', '.join(stale)}: not made for {wanted!r}: run `make notebooks` again")
 
 
 def learner_entries(repo: Path, notebooks: Path, lock: Path = LOCK) -> dict[str, tuple[str, str]]:
     """path in the learner tree -> (mode, blob id), the notebooks written as new blobs."""
+    this = committed_release(repo)
     entries = {}
     for line in _git(repo, "ls-tree", "-r", "HEAD").splitlines():
         meta, path = line.split("\t", 1)
@@ -118,7 +143,7 @@ def learner_entries(repo: Path, notebooks: Path, lock: Path = LOCK) -> dict[str,
     chapters = sorted(notebooks.glob("*.ipynb"))  # the chapters and the pages they link to
     if not chapters:
         sys.exit(f"no student notebooks in {notebooks}: run `make notebooks` first")
-    check_notebooks_name_this_release(repo, chapters)
+    check_notebooks_name_this_release(this.requirement, chapters)
     for chapter in chapters:
         blob = _git(repo, "hash-object", "-w", str(chapter))
         entries[f"{NOTEBOOK_DIR}/{chapter.name}"] = ("100644", blob)
@@ -137,9 +162,9 @@ def commit_learner_branch(
     """Commit the learner tree on ``branch`` and tag it ``v{version}``; return (commit, whether
     it is new). Refuses a release whose names disagree, or a version already given to another
     commit."""
-    problems = release.disagreements(repo)
-    if problems:
-        sys.exit("the release's names disagree:\n" + "\n".join(problems))
+    this = committed_release(repo)
+    if this.problems:
+        sys.exit("the release's names disagree:\n" + "\n".join(this.problems))
     entries = learner_entries(repo, notebooks, lock)
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
@@ -150,7 +175,7 @@ def commit_learner_branch(
             text=True, check=True,
         )  # fmt: skip
         tree = _git(repo, "write-tree", env=env)
-    tag = release.tag(repo)
+    tag = this.tag
     tagged = _git(repo, "rev-parse", "--verify", "-q", f"refs/tags/{tag}^{{commit}}", check=False)
     parent = _git(repo, "rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False)
     if parent and _git(repo, "rev-parse", f"{parent}^{{tree}}") == tree:
@@ -191,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     branch = learner_branch(args.repo)
     commit, new = commit_learner_branch(args.repo, args.notebooks, branch, args.lock)
-    tag = release.tag(args.repo)
+    tag = committed_release(args.repo).tag
     print(f"{branch}: {commit[:12]} ({'new commit' if new else 'unchanged'}), tagged {tag}")
     if args.push:
         _git(args.repo, "push", "origin", f"refs/heads/{branch}:refs/heads/{branch}")
