@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test serve site-zip doctor notebooks nbgrader learner-branch binder-check bench lint format clean
+.PHONY: book test serve site-zip pdf doctor notebooks nbgrader learner-branch binder-check bench lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ serve:  ## read the built book at http://localhost:$(PORT)
 site-zip: $(STAMP)  ## the built site as _build/rnn-lab-site.zip: unzip anywhere, open index.html, no internet needed
 	@test -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python -m rnn_lab.book.site_zip --site _build/html --out _build/rnn-lab-site.zip
+
+pdf: $(STAMP)  ## the whole book as one PDF, and one PDF per chapter: _build/pdf (printed by Chromium)
+	@$(BIN)/python -m rnn_lab.book.pdf --check
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python -m rnn_lab.book.pdf --site _build/html --out _build/pdf
 
 doctor: $(STAMP)  ## the environment check a teacher gives a class
 	$(BIN)/python -m rnn_lab doctor

@@ -9,6 +9,11 @@ with nbclient, each in its own kernel running in that environment,
 and measures the peak memory of the kernel's process tree. It fails if a cell raises or
 writes to stderr, or if a notebook's peak exceeds mybinder.org's 2 GB limit.
 
+When every notebook passes, it writes the exact versions the check ran with (``pip freeze`` of
+that environment) to ``_build/binder/requirements.txt``: ``scripts/learner_branch.py`` puts
+them on the learner branch as ``binder/requirements.txt``, so Binder installs what was checked,
+not whatever the loose ranges of ``requirements.txt`` resolve to on the day.
+
     python scripts/binder_check.py            # what `make binder-check` runs
     python scripts/binder_check.py --venv DIR # keep the environment in DIR to inspect it
 
@@ -18,8 +23,10 @@ Prints one line per notebook (seconds, peak MB) and exits 1 on any failure.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -48,6 +55,8 @@ BINDER_LIMIT_MB = 2048
 SAMPLE_SECONDS = 0.05
 KERNEL_NAME = "binder-check"
 STUDENT_EDITION = REPO / "_build" / "notebooks" / "student"
+#: The lock this check writes and the learner branch carries (as binder/requirements.txt).
+LOCK = REPO / "_build" / "binder" / "requirements.txt"
 MB = 1024 * 1024
 
 
@@ -76,6 +85,31 @@ def create_environment(python: str, venv: Path, repo: Path) -> float:
         check=True,
     )
     return time.perf_counter() - started
+
+
+def requirements_digest(repo: Path) -> str:
+    """sha256 of ``requirements.txt`` and ``pyproject.toml``: a lock names the inputs it was made
+    from, so the learner branch refuses a lock older than the requirements."""
+    digest = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        digest.update((repo / name).read_bytes())
+    return digest.hexdigest()
+
+
+def freeze(venv: Path, repo: Path, python_version: str) -> str:
+    """The environment's exact versions as a requirements file Binder installs from the
+    learner branch's root (``-e .`` for rnn_lab itself, which the branch holds)."""
+    frozen = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "freeze", "--exclude-editable",
+         "--exclude", "rnn_lab"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    header = (
+        "# The exact versions `make binder-check` ran every chapter with (pip freeze), on\n"
+        f"# {python_version}, {platform.system()} {platform.machine()}. Generated: do not edit.\n"
+        f"# requirements-digest: {requirements_digest(repo)}\n"
+    )
+    return header + frozen + "-e .\n"
 
 
 def kernel_spec_dir(venv: Path, where: Path) -> Path:
@@ -200,6 +234,7 @@ def main() -> int:
         specs = kernel_spec_dir(venv, Path(scratch) / "kernels")
         env = kernel_environment(venv)
 
+        lock = freeze(venv, REPO, version)
         failures: list[str] = []
         peaks: dict[str, float] = {}
         total = time.perf_counter()
@@ -223,7 +258,13 @@ def main() -> int:
         )
     for failure in failures:
         print("FAILED:", failure, file=sys.stderr)
-    return 1 if failures else 0
+    if failures:
+        return 1
+    if args.edition == "student":  # what Binder runs: its exact versions go to the learner branch
+        LOCK.parent.mkdir(parents=True, exist_ok=True)
+        LOCK.write_text(lock)
+        print(f"exact versions ({lock.count('==')} packages) -> {LOCK.relative_to(REPO)}")
+    return 0
 
 
 if __name__ == "__main__":

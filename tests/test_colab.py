@@ -2,8 +2,12 @@
 
 A plain Colab kernel has TensorFlow but not `rnn_lab`, so each chapter's first code cell
 installs it from the repository named in `_config.yml`, silently, and only when the import
-fails. The cell is run here in IPython with `%pip` replaced by a recorder, both where
-`rnn_lab` is importable (it must do nothing) and where it is not (it must install once).
+fails. In the book's sources the cell names the repository; in the learner edition (what
+Colab opens) it names the release's tag, `@vX.Y.Z` from pyproject.toml's version, which
+`make learner-branch` puts on the commit holding that edition: the notebook installs exactly
+the code it was made with, never a later `main`. The cell is run here in IPython with `%pip`
+replaced by a recorder, both where `rnn_lab` is importable (it must do nothing) and where it
+is not (it must install once, the pinned release).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from rnn_lab.book import learner_edition, release
 from rnn_lab.book.toc import toc_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,8 +105,26 @@ _RUNNER = textwrap.dedent(
 )
 
 
-def _run_setup_cell(*, installed: bool, runs: int) -> tuple[dict, str]:
-    argument = json.dumps([not installed, _setup_source(), runs])
+def _learner_source() -> str:
+    """The set-up cell as the learner edition writes it."""
+    return learner_edition.pin_install(_setup_source())
+
+
+def test_the_learner_edition_installs_this_release():
+    pinned = _learner_source()
+    tag = "v" + tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert f'"rnn_lab @ git+{_repository_url()}@{tag}"' in pinned
+    assert pinned.replace(f"@{tag}", "") == _setup_source(), "only the ref changes"
+    assert release.tag(REPO) == tag
+
+
+def test_a_set_up_cell_without_the_install_is_refused():
+    with pytest.raises(learner_edition.LearnerEditionError, match="install rnn_lab once"):
+        learner_edition.pin_install("import rnn_lab\nrnn_lab.setup_notebook()", "x.ipynb", 0)
+
+
+def _run_setup_cell(*, installed: bool, runs: int, source: str | None = None) -> tuple[dict, str]:
+    argument = json.dumps([not installed, source or _setup_source(), runs])
     result = subprocess.run(
         [sys.executable, "-c", _RUNNER, argument],
         cwd=REPO,
@@ -125,4 +148,11 @@ def test_install_cell_installs_once_where_rnn_lab_is_missing():
     report, output = _run_setup_cell(installed=False, runs=2)
     assert report["ok"], output
     assert report["pip"] == [f'install --quiet "rnn_lab @ git+{_repository_url()}"'], report
+    assert output == "", f"the set-up cell printed something:\n{output}"
+
+
+def test_the_learner_cell_installs_the_tag_once_where_rnn_lab_is_missing():
+    report, output = _run_setup_cell(installed=False, runs=2, source=_learner_source())
+    assert report["ok"], output
+    assert report["pip"] == [f'install --quiet "{release.install_requirement(REPO)}"'], report
     assert output == "", f"the set-up cell printed something:\n{output}"

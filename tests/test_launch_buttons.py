@@ -89,8 +89,11 @@ def test_the_release_step_puts_every_launched_file_on_the_learner_branch(
     with pytest.MonkeyPatch.context() as env:
         for key, value in identity.items():
             env.setenv(key, value)
-        commit, new = learner_branch.commit_learner_branch(clone, student, BRANCH)
-        again, new_again = learner_branch.commit_learner_branch(clone, student, BRANCH)
+        # the exact versions `make binder-check` would have recorded for these requirements
+        lock = tmp_path / "lock.txt"
+        lock.write_text(f"# requirements-digest: {learner_branch.requirements_digest(clone)}\n")
+        commit, new = learner_branch.commit_learner_branch(clone, student, BRANCH, lock)
+        again, new_again = learner_branch.commit_learner_branch(clone, student, BRANCH, lock)
     assert new and not new_again and again == commit, "an unchanged release commits nothing"
 
     def git(*args: str) -> str:
@@ -100,6 +103,7 @@ def test_the_release_step_puts_every_launched_file_on_the_learner_branch(
 
     files = set(git("ls-tree", "-r", "--name-only", BRANCH).split())
     assert {"requirements.txt", "runtime.txt", "pyproject.toml", "rnn_lab/__init__.py"} <= files
+    assert {"binder/requirements.txt", "binder/runtime.txt", "LICENSE"} <= files
     assert not any(f.startswith("tests/") for f in files)
     for page, links in launch_urls.items():
         for url in links["binder"]:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -23,6 +21,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
+from rnn_lab.book.chromium import CHROMIUM_ARGS, find_chromium
 from rnn_lab.explorer import renderer, static
 from rnn_lab.explorer.compute import ExplorerConfig, explore
 from rnn_lab.projection import project_trajectory
@@ -318,17 +317,6 @@ NO_CHROMIUM = (
 )
 
 
-def find_chromium() -> str | None:
-    for candidate in (
-        os.environ.get("RNN_LAB_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-    ):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser(playwright_driver):
     executable = find_chromium()
@@ -336,15 +324,7 @@ def browser(playwright_driver):
         pytest.fail(NO_CHROMIUM)
     chromium = playwright_driver.chromium.launch(
         executable_path=executable,
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
+        args=CHROMIUM_ARGS,
         timeout=BROWSER_TIMEOUT_MS,
     )
     yield chromium

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import release
 from .editions import SOLUTION_TAG, STARTER_TAG, notebook_pages
 
 EDITIONS = ("student", "teacher")
@@ -79,10 +80,15 @@ EDITION_NOTES = {
 }
 SETUP_SENTENCE = (
     "The next cell sets the notebook up: it installs `rnn_lab`, the small package of this "
-    "book, where it is missing (as on Colab), then fixes the random seeds and silences "
-    "TensorFlow's start-up messages, so that your numbers match the text."
+    "book, where it is missing (as on Colab), at the release this notebook was made from, "
+    "then fixes the random seeds and silences TensorFlow's start-up messages, so that your "
+    "numbers match the text."
 )
 SETUP_CALL = "rnn_lab.setup_notebook()"
+LICENCE_CELL_ID = "learner-licence-note"
+#: The set-up cell of a chapter installs rnn_lab from the repository's head; its learner
+#: edition installs it from the release's tag instead (``release.install_requirement``).
+UNPINNED_INSTALL = re.compile(r'"rnn_lab @ git\+(?P<url>[^"@]+)"')
 
 GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>[\w-]*))?\}`(?P<body>[^`]*)`")
 OTHER_ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]*)`")
@@ -119,8 +125,7 @@ def executed_dir(repo: Path | str | None = None) -> Path:
 
 
 def _repo() -> Path:
-    beside_package = Path(__file__).resolve().parents[1]
-    return beside_package if (beside_package / "_config.yml").exists() else Path.cwd()
+    return release.repository_root()
 
 
 def glue_values(chapter: Path, executed: Path) -> dict[str, dict]:
@@ -348,6 +353,7 @@ def learner_notebook(chapter: Path, executed: Path) -> nbformat.NotebookNode:
         elif cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if SETUP_CALL in cell.source and not any(c.cell_type == "code" for c in cells):
+                cell.source = pin_install(cell.source, chapter.name, index)
                 explain = nbformat.v4.new_markdown_cell(SETUP_SENTENCE)
                 explain["id"] = "learner-setup-note"
                 cells.append(explain)
@@ -361,8 +367,25 @@ def learner_notebook(chapter: Path, executed: Path) -> nbformat.NotebookNode:
         else:
             cell.metadata.pop("tags", None)
         cells.append(cell)
-    nb.cells = cells
+    # Under the edition's own note, every notebook made from this one (student, teacher,
+    # nbgrader) says which release it is, under which licences, and how to cite it.
+    licence = nbformat.v4.new_markdown_cell(f"> {release.licence_note()}")
+    licence["id"] = LICENCE_CELL_ID
+    nb.cells = [licence, *cells]
     return nb
+
+
+def pin_install(source: str, chapter: str = "", index: int = 0) -> str:
+    """The set-up cell's ``%pip install "rnn_lab @ git+URL"`` made to install this release
+    (``git+URL@vX.Y.Z``), so a learner's notebook gets exactly the code it was built with."""
+    requirement = release.install_requirement()
+    pinned, count = UNPINNED_INSTALL.subn(f'"{requirement}"', source)
+    if count != 1:
+        raise LearnerEditionError(
+            f"{chapter}: cell {index}: the set-up cell must install rnn_lab once, as "
+            f'"rnn_lab @ git+URL" (tests/test_colab.py); found {count} such installs'
+        )
+    return pinned
 
 
 def _finished_prose(source: str, values: dict, chapter: str, index: int) -> str:
