@@ -79,11 +79,20 @@ class WorkerGone(Exception):
 
 
 class Zygote:
-    """A trusted process that has run the chapter's ``context`` and forks workers."""
+    """A trusted process that has run the chapter's ``context`` and forks workers.
+
+    A worker runs as the same user and could kill its parent: then the next fork starts a
+    new zygote, so that the answers after it are still graded."""
 
     def __init__(self, context: str):
+        self._context = context
+        self._start()
+
+    def _start(self) -> None:
+        context = self._context
         self._control, theirs = socket.socketpair()
         self._scratch = tempfile.TemporaryDirectory(prefix="rnn-lab-grading-")
+        self._log = open(os.path.join(self._scratch.name, "zygote.log"), "wb")  # noqa: SIM115
         env = {**os.environ, **dict.fromkeys(_ENV_THREADS, "1"), "TF_CPP_MIN_LOG_LEVEL": "3"}
         self._process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())],
@@ -92,7 +101,7 @@ class Zygote:
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self._scratch.name, "zygote.log"), "wb"),  # noqa: SIM115
+            stderr=self._log,
         )
         theirs.close()
         self._control.settimeout(ZYGOTE_START_S)
@@ -107,6 +116,14 @@ class Zygote:
 
     def fork(self) -> tuple[int, socket.socket]:
         """A new worker: its pid and the grader's end of its socket."""
+        try:
+            return self._fork()
+        except (OSError, EOFError, transport.TransportError):
+            self.close()  # the zygote is gone (a worker killed it): start another
+            self._start()
+            return self._fork()
+
+    def _fork(self) -> tuple[int, socket.socket]:
         ours, theirs = socket.socketpair()
         socket.send_fds(self._control, [_COMMAND.pack(b"fork", 0)], [theirs.fileno()])
         theirs.close()
@@ -116,11 +133,17 @@ class Zygote:
     def kill(self, pid: int) -> None:
         """Kill a worker's process group and reap it (the zygote is its parent, so the
         pid cannot be reused before this)."""
-        self._control.sendall(_COMMAND.pack(b"kill", pid))
-        transport.read(self._control, from_worker=True)
+        try:
+            self._control.sendall(_COMMAND.pack(b"kill", pid))
+            transport.read(self._control, from_worker=True)
+        except (OSError, EOFError, transport.TransportError):
+            # The zygote is gone and the worker was handed to init: kill it from here.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
 
     def close(self) -> None:
         self._control.close()
+        self._log.close()
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
