@@ -58,6 +58,16 @@ NOTE = (
 #: The autograde step that decides the marks outside the student's kernel, named by import
 #: path (the book tooling does not import the checks): it replaces nbgrader's ``Execute``.
 GRADING_STEP = "rnn_lab.checks.autograde.IsolatedGrading"
+#: Before nbgrader's own sanitising steps: put back nbgrader metadata a student edited.
+RESTORE_STEP = "rnn_lab.checks.autograde.RestoreMetadata"
+#: nbgrader's own sanitising steps, in nbgrader's order.
+NBGRADER_SANITIZE = (
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+)
 #: nbgrader's own autograde steps kept after the grading step, in nbgrader's order.
 NBGRADER_STEPS = (
     "nbgrader.preprocessors.IgnorePattern",
@@ -77,6 +87,8 @@ c.ExecutePreprocessor.timeout = {EXECUTE_TIMEOUT_S}
 # The notebook itself is not executed. Limits: c.IsolatedGrading.call_time_limit (s),
 # .cell_time_limit (s), .memory_limit_mb.
 c.Autograde.autograde_preprocessors = {[GRADING_STEP, *NBGRADER_STEPS]!r}
+# A student's edits to the nbgrader metadata are undone (and logged) before nbgrader checks it.
+c.Autograde.sanitize_preprocessors = {[RESTORE_STEP, *NBGRADER_SANITIZE]!r}
 """
 
 
@@ -159,6 +171,17 @@ def source_assignment(nb: nbformat.NotebookNode, chapter: str) -> nbformat.Noteb
     copy.cells.insert(0, note)
     nbformat.validate(copy)
     return copy
+
+
+def teacher_answers(chapter: Path, executed: Path | str | None = None) -> dict[str, str]:
+    """Exercise name -> the chapter's solution code (what a full-marks submission writes in
+    the answer cells; tests and benchmarks use it)."""
+    executed = Path(executed) if executed is not None else executed_dir()
+    nb = learner_notebook(chapter, executed)
+    return {
+        exercise.name: _solution_code(nb, exercise, chapter.name)
+        for exercise in find_exercises(nb.cells, chapter.name)
+    }
 
 
 def write_course(

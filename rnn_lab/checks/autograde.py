@@ -34,7 +34,7 @@ from typing import Any
 
 import nbformat
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Float, Int
+from traitlets import Bool, Float, Int
 
 from . import core, isolated
 from .catalogue import EXERCISES
@@ -44,6 +44,8 @@ NOT_PASSED = "ExerciseNotPassed"
 #: Code of a grade cell that could not be graded at all (no checker call in it).
 UNGRADABLE = "ungradable"
 _IPYTHON_LINE = ("%", "!")
+#: The nbgrader metadata that make a cell an answer, a test or read-only, and its points.
+ROLE_KEYS = ("grade_id", "solution", "grade", "task", "locked", "points")
 
 
 def context_code(cells: list) -> str:
@@ -99,8 +101,60 @@ def checker_call(source: str) -> tuple[str, str] | None:
     return None
 
 
+def _source_cells(step: Preprocessor, info: dict) -> list | None:
+    """The cells of the teacher's source notebook of this submission, or None."""
+    try:
+        from nbgrader.coursedir import CourseDirectory
+
+        course = CourseDirectory(parent=step)
+        path = Path(course.format_path(course.source_directory, ".", info["assignment"]))
+        notebook = path / f"{info['notebook']}.ipynb"
+        return nbformat.read(os.fspath(notebook), as_version=4).cells
+    except (ImportError, KeyError, OSError, ValueError) as error:
+        step.log.warning("rnn-lab grading: no source notebook (%s)", error)
+        return None
+
+
+class RestoreMetadata(Preprocessor):
+    """The first sanitising step: every cell's nbgrader metadata is the source notebook's
+    for the cell of the same id. A student who edits it (renames an answer's ``grade_id``,
+    turns a cell into a test) would otherwise make nbgrader refuse the whole notebook;
+    here the edit is undone and logged, and a cell the source does not have loses it."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
+        info = resources.get("nbgrader", {})
+        source = _source_cells(self, info)
+        if source is None:
+            return nb, resources
+        wanted = {cell.get("id"): cell.metadata.get("nbgrader") for cell in source}
+        for cell in nb.cells:
+            have, should = cell.metadata.get("nbgrader"), wanted.get(cell.get("id"))
+            if _role(have) == _role(should):
+                continue
+            self.log.warning("rnn-lab grading | student %s | assignment %s | cell %s | edited "
+                             "nbgrader metadata %s put back to %s", info.get("student", "?"),
+                             info.get("assignment", "?"), cell.get("id"),
+                             (have or {}).get("grade_id"), (should or {}).get("grade_id"))  # fmt: skip
+            if should is None:
+                cell.metadata.pop("nbgrader", None)
+            else:  # the release's own keys (nbgrader's checksum) stay
+                cell.metadata["nbgrader"] = {**(have or {}), **should}
+        return nb, resources
+
+
+def _role(meta: dict | None) -> tuple:
+    """What nbgrader metadata says a cell is (the keys a student could edit to cheat)."""
+    meta = meta or {}
+    return tuple(meta.get(key) for key in ROLE_KEYS)
+
+
 class IsolatedGrading(Preprocessor):
     """nbgrader's autograde step, graded answer by answer in workers (see the module)."""
+
+    # nbconvert skips a preprocessor that is not enabled; nbgrader's own are on by default
+    enabled = Bool(True).tag(config=True)
 
     call_time_limit = Float(core.TIME_LIMIT_S, help="seconds per call of an answer").tag(
         config=True
@@ -113,7 +167,10 @@ class IsolatedGrading(Preprocessor):
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         info = resources.get("nbgrader", {})
         who = (info.get("student", "?"), info.get("assignment", "?"))
-        source = self._source_cells(info)
+        # The context comes from the teacher's notebook; without it, NumPy and rnn_lab.
+        source = _source_cells(self, info) or [
+            nbformat.v4.new_code_cell("import numpy as np\nimport rnn_lab")
+        ]
         limits = isolated.Limits(
             call_s=self.call_time_limit,
             cell_s=self.cell_time_limit,
@@ -159,19 +216,6 @@ class IsolatedGrading(Preprocessor):
             zygote, exercise, getattr(checks, checker), python_source(answer.source), name, limits
         )
 
-    def _source_cells(self, info: dict) -> list:
-        """The teacher's source notebook's cells (the context); none if it is not found."""
-        try:
-            from nbgrader.coursedir import CourseDirectory
-
-            course = CourseDirectory(parent=self)
-            path = Path(course.format_path(course.source_directory, ".", info["assignment"]))
-            notebook = path / f"{info['notebook']}.ipynb"
-            return nbformat.read(os.fspath(notebook), as_version=4).cells
-        except (ImportError, KeyError, OSError, ValueError) as error:
-            self.log.warning("rnn-lab grading: no source notebook (%s); answers get numpy and "
-                             "rnn_lab only", error)  # fmt: skip
-            return [nbformat.v4.new_code_cell("import numpy as np\nimport rnn_lab")]
 
 
 def _outputs(result: core.CheckResult) -> list:

@@ -419,14 +419,17 @@ def _serve_answer(sock: socket.socket, namespace: dict) -> None:
     job = transport.read(sock, from_worker=False)
     _limit_myself(job["memory_mb"], job["cpu_s"])
     printed = guard.PrintedLines()
+    name = job["name"]
     try:
         with contextlib.redirect_stdout(printed):
             _exec(job["cell"], namespace, "<answer cell>")
     except BaseException as error:  # noqa: BLE001 (SystemExit too: it ends this answer only)
-        _reply(sock, {"raised": type(error).__name__, "message": str(error)[:300],
-                      "where": _where(error, "<answer cell>")})  # fmt: skip
-        return
-    name = job["name"]
+        # Code after the answer (a demo using the notebook's variables) may fail here, as
+        # it would not in the notebook: what the exercise judges is the answer it defined.
+        if name not in namespace:
+            _reply(sock, {"raised": type(error).__name__, "message": str(error)[:300],
+                          "where": _where(error, "<answer cell>")})  # fmt: skip
+            return
     if name not in namespace:
         _reply(sock, {"defined": False})
         return

@@ -1,0 +1,132 @@
+"""How long ``nbgrader autograde`` takes per submission, in the course ``make nbgrader``
+writes: the marks decided by workers (``isolated``, the course's configuration) against
+nbgrader's own execution of the whole notebook in a kernel (``execute``, before issue 22).
+
+For each assignment a class of ``--students`` submissions is made from the students'
+release: the chapter's solutions (full marks), the release untouched (nothing answered)
+and, for the rest, the solutions again. One ``nbgrader autograde ASSIGNMENT`` grades the
+class, as a teacher does; its log's timestamps give the seconds from one submission to
+the next. The first submission of a run also pays for the grader's start (loading
+TensorFlow to compute the hidden cases' references), so the table shows the median over
+the class and, apart, the first.
+
+Run: ``python benchmarks/grading.py [--students 4] [--modes isolated execute]
+[--assignments 03_manual_loop ...]`` after a book build (it reads the executed book).
+Goal (issue 22): a median of at most 4 s per submission on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+
+from rnn_lab.book import learner_edition as le
+from rnn_lab.book import nbgrader_release as ng
+
+REPO = Path(__file__).resolve().parents[1]
+LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
+_SANITIZING = re.compile(r"^(\S+ \S+) \[AutogradeApp \| INFO\] Sanitizing .*/submitted/")
+_STAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+
+
+def _class(course: Path, assignment: str, students: int) -> None:
+    chapter = REPO / "book" / f"{assignment}.ipynb"
+    answers = ng.teacher_answers(chapter, le.executed_dir(REPO))
+    release = course / "release" / assignment / chapter.name
+    for index in range(students):
+        nb = nbformat.read(release, as_version=4)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            name = meta.get("grade_id", "").removesuffix("_answer")
+            if meta.get("solution") and index != 1 and name in answers:
+                cell.source = answers[name]
+        target = course / "submitted" / f"s{index:02d}" / assignment / chapter.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+
+
+def seconds_per_submission(course: Path, assignment: str) -> list[float]:
+    """Autograde the class of ``assignment``; seconds from each submission to the next."""
+    result = _nbgrader(course, "autograde", assignment, "--force",
+                       f"--Application.log_format={LOG_FORMAT}",
+                       "--Application.log_datefmt=%Y-%m-%d %H:%M:%S")  # fmt: skip
+    ended = datetime.now()
+    starts = [
+        datetime.strptime(m.group(1), _STAMP)
+        for line in (result.stdout + result.stderr).splitlines()
+        if (m := _SANITIZING.match(line))
+    ]
+    if result.returncode != 0 or not starts:
+        raise RuntimeError(f"autograde {assignment} failed:\n{result.stderr[-3000:]}")
+    return [(b - a).total_seconds() for a, b in zip(starts, [*starts[1:], ended], strict=True)]
+
+
+def course_for(mode: str, root: Path, assignments: list[str], students: int) -> Path:
+    course = root / mode
+    ng.write_course(course, REPO / "book", le.executed_dir(REPO))
+    if mode == "execute":  # nbgrader's own autograde: every cell run in a kernel
+        config = course / "nbgrader_config.py"
+        kept = [line for line in config.read_text().splitlines()
+                if not line.startswith(("c.Autograde.", "c.IsolatedGrading."))]  # fmt: skip
+        config.write_text("\n".join(kept) + "\n")
+    for assignment in assignments:
+        result = _nbgrader(course, "generate_assignment", assignment, "--force")
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr[-3000:])
+        _class(course, assignment, students)
+    return course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=4)
+    parser.add_argument("--modes", nargs="+", default=["isolated", "execute"],
+                        choices=["isolated", "execute"])  # fmt: skip
+    parser.add_argument("--assignments", nargs="*", default=None)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="grading-bench-") as scratch:
+        probe = Path(scratch) / "probe"
+        written = ng.write_course(probe, REPO / "book", le.executed_dir(REPO))
+        assignments = args.assignments or [p.parent.name for p in written]
+        rows: dict[str, dict[str, tuple[float, float]]] = {}
+        for mode in args.modes:
+            course = course_for(mode, Path(scratch), assignments, args.students)
+            for assignment in assignments:
+                started = time.perf_counter()
+                times = seconds_per_submission(course, assignment)
+                rows.setdefault(assignment, {})[mode] = (statistics.median(times), times[0])
+                print(f"  {mode:8s} {assignment}: {[round(t, 2) for t in times]} "
+                      f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)  # fmt: skip
+    load = os.getloadavg()[0]
+    head = " | ".join(f"{m} median s | {m} first s" for m in args.modes)
+    print(f"\n{args.students} submissions per assignment; load average {load:.2f}; "
+          f"{os.cpu_count()} CPUs\n")  # fmt: skip
+    print(f"| assignment | {head} |")
+    print("|---|" + "---:|" * (2 * len(args.modes)))
+    for assignment, by_mode in rows.items():
+        cells = " | ".join(f"{by_mode[m][0]:.2f} | {by_mode[m][1]:.2f}" for m in args.modes)
+        print(f"| {assignment} | {cells} |")
+    medians = {m: statistics.median(r[m][0] for r in rows.values()) for m in args.modes}
+    print("| **median over assignments** | "
+          + " | ".join(f"**{medians[m]:.2f}** | " for m in args.modes) + " |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
