@@ -31,9 +31,11 @@ def worst_timestep(keras_y, manual_y):
 ANSWERS = {  # name: source; each judged in-kernel and in a worker
     "right": WORST_RIGHT,
     "off_by_one": WORST_RIGHT.replace(")) + 1", "))"),
-    "no_abs": WORST_RIGHT.replace("np.abs(keras_y.astype(np.float64) - manual_y)",
-                                  "(keras_y.astype(np.float64) - manual_y)"),  # fmt: skip
-    "delegated": "def worst_timestep(k, m):\n    return int(rnn_lab.error_per_timestep(k, m).argmax()) + 1\n",
+    "no_abs": WORST_RIGHT.replace(
+        "np.abs(keras_y.astype(np.float64) - manual_y)", "(keras_y.astype(np.float64) - manual_y)"
+    ),
+    "delegated": "def worst_timestep(k, m):\n"
+    "    return int(rnn_lab.error_per_timestep(k, m).argmax()) + 1\n",
     "printing": WORST_RIGHT.replace("    return", "    print('t', e.argmax())\n    return"),
     "raising": "def worst_timestep(k, m):\n    x = 1\n    return k[0, 0, 0, 0]\n",
     "not_started": "def worst_timestep(k, m):\n    raise NotImplementedError\n",
@@ -41,7 +43,7 @@ ANSWERS = {  # name: source; each judged in-kernel and in a worker
     "string": "def worst_timestep(k, m):\n    return '3'\n",
     "generator": "def worst_timestep(k, m):\n    return (t for t in range(3))\n",
     "not_callable": "worst_timestep = 3\n",
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def zygote():
 
 def _in_kernel(source: str, checker, name: str):
     namespace = {"np": np, "rnn_lab": __import__("rnn_lab")}
-    exec(source, namespace)  # noqa: S102 (the test's own answers)
+    exec(source, namespace)
     with redirect_stdout(io.StringIO()):
         return checker(namespace[name], time_limit=LIMITS.call_s)
 
@@ -81,8 +83,14 @@ def numerical_gradient(f, W, eps):
     return grad
 """
     expected = _in_kernel(source, checks.check_numerical_gradient, "numerical_gradient")
-    got = isolated.run_answer(zygote, NUMERICAL_EXERCISE, checks.check_numerical_gradient,
-                              source, "numerical_gradient", LIMITS)  # fmt: skip
+    got = isolated.run_answer(
+        zygote,
+        NUMERICAL_EXERCISE,
+        checks.check_numerical_gradient,
+        source,
+        "numerical_gradient",
+        LIMITS,
+    )
     assert expected.passed and (got.passed, got.message) == (True, expected.message)
 
 
@@ -95,34 +103,40 @@ BAD = {  # source: expected code; each costs its own answer only
     "def agree(a, b):\n    while True:\n        print('flood' * 1000)\n": "timeout",
     "def agree(a, b):\n    return bytearray(2**40)\n": "exception",
     "hog = [bytearray(10**7) for _ in range(1000)]\n": isolated.CELL_FAILED,
-    "with open('written.txt', 'w') as f:\n    f.write('x' * 100)\n": isolated.CELL_FAILED,  # no writes
-    "def agree(a, b):\n    import os\n    os.kill(os.getppid(), 9)\n": "not_started",  # kills the zygote
-}  # fmt: skip
+    # no file can be written
+    "with open('written.txt', 'w') as f:\n    f.write('x' * 100)\n": isolated.CELL_FAILED,
+    # the worker kills its parent, the zygote (and returns None): the next answer still runs
+    "def agree(a, b):\n    import os\n    os.kill(os.getppid(), 9)\n": "not_started",
+}
 
 
 @pytest.mark.parametrize("source", list(BAD))
 def test_a_bad_answer_costs_that_answer_only(zygote, source):
     got = isolated.run_answer(zygote, AGREE_EXERCISE, checks.check_agree, source, "agree", LIMITS)
     assert not got.passed and got.code == BAD[source], got.message
-    right = isolated.run_answer(zygote, WORST_EXERCISE, checks.check_worst_timestep,
-                                WORST_RIGHT, "worst_timestep", LIMITS)  # fmt: skip
+    right = isolated.run_answer(
+        zygote, WORST_EXERCISE, checks.check_worst_timestep, WORST_RIGHT, "worst_timestep", LIMITS
+    )
     assert right.passed, "the next answer is graded as usual"
 
 
 def test_the_context_comes_from_the_source_notebooks_imports_and_definitions():
     import nbformat
 
+    code = nbformat.v4.new_code_cell
     cells = [
-        nbformat.v4.new_code_cell("try:\n    import rnn_lab\nexcept ImportError:\n    %pip x\n"),
-        nbformat.v4.new_code_cell("import numpy as np\nmodel = train()\ndef helper(x):\n    return x"),
-        nbformat.v4.new_code_cell("def forward(x):\n    return 1", metadata={"nbgrader": {"solution": True}}),
-        nbformat.v4.new_code_cell("verdict = checks.check_a(forward)", metadata={"nbgrader": {"grade": True}}),
-    ]  # fmt: skip
+        code("try:\n    import rnn_lab\nexcept ImportError:\n    %pip x\n"),
+        code("import numpy as np\nmodel = train()\ndef helper(x):\n    return x"),
+        code("def forward(x):\n    return 1", metadata={"nbgrader": {"solution": True}}),
+        code("verdict = checks.check_a(forward)", metadata={"nbgrader": {"grade": True}}),
+    ]
     context = autograde.context_code(cells)
     assert context.split("\n")[:3] == ["import rnn_lab", "import numpy as np", "def helper(x):"]
     assert "train()" not in context and "forward" not in context
     assert autograde.checker_call("verdict = checks.check_agree(agree)\nassert verdict.passed") == (
-        "check_agree", "agree")  # fmt: skip
+        "check_agree",
+        "agree",
+    )
     assert autograde.checker_call("x = 1") is None
 
 
@@ -166,7 +180,10 @@ def test_what_is_not_plain_data_comes_back_inert():
 
     back = _roundtrip(Tensor(), to_worker=False)
     assert type(back).__name__ == "Tensor" and repr(back) == "<a tensor>" and back.numpy is None
-    assert _roundtrip(np.array([1, "a"], dtype=object), to_worker=False).__class__.__name__ == "ndarray"
+    assert (
+        _roundtrip(np.array([1, "a"], dtype=object), to_worker=False).__class__.__name__
+        == "ndarray"
+    )
 
 
 @pytest.mark.parametrize(

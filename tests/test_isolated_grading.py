@@ -42,14 +42,14 @@ nbgrader = pytest.importorskip("nbgrader", reason="nbgrader is not installed (re
 # --- answers written for these tests ---------------------------------------------------
 
 STYLES = {  # correct, in styles the teacher's edition does not use
-    "forward_reversed": '''
+    "forward_reversed": """
 def forward_reversed(sample, weights):
     h = np.zeros(weights.Wh.shape[0], dtype=sample.dtype)
     for x_t in sample[::-1]:
         h = np.tanh(x_t @ weights.Wx + h @ weights.Wh + weights.Bh)
     return h @ weights.Wo + weights.Bo
-''',
-    "forward_batch": '''
+""",
+    "forward_batch": """
 import functools
 
 def forward_batch(x, weights):
@@ -58,8 +58,8 @@ def forward_batch(x, weights):
         return np.tanh(a + weights.Bh)
     h0 = np.zeros((x.shape[1], weights.Wh.shape[0]), dtype=x.dtype)
     return functools.reduce(step, x, h0) @ weights.Wo + weights.Bo
-''',
-    "forward_sequences": '''
+""",
+    "forward_sequences": """
 def forward_sequences(x, weights):
     Wx, Wh, Bh, Wo, Bo = weights.Wx, weights.Wh, weights.Bh, weights.Wo, weights.Bo
     n, T, _ = x.shape
@@ -71,26 +71,26 @@ def forward_sequences(x, weights):
         hs[:, t] = h
         t += 1
     return hs @ Wo + Bo
-''',
-    "forward_from": '''
+""",
+    "forward_from": """
 def forward_from(x, weights, h0):
     h = h0
     for t in range(x.shape[1]):
         h = np.tanh(np.dot(x[:, t, :], weights.Wx) + np.dot(h, weights.Wh) + weights.Bh)
     return np.dot(h, weights.Wo) + weights.Bo
-''',
-    "worst_timestep": '''
+""",
+    "worst_timestep": """
 def worst_timestep(keras_y, manual_y):
     diff = np.abs(keras_y.astype(np.float64) - manual_y.astype(np.float64))
     per_t = [diff[:, t, :].max() for t in range(diff.shape[1])]
     return int(np.argmax(per_t)) + 1
-''',
-    "agree": '''
+""",
+    "agree": """
 def agree(keras_y, manual_y):
     tol = rnn_lab.tolerance_for(keras_y.dtype)
     a, b = keras_y.astype(np.float64), manual_y.astype(np.float64)
     return bool((np.abs(a - b) <= tol + tol * np.abs(a)).all())
-''',
+""",
 }
 
 MISTAKES = {  # each a recognised mistake of the chapter's checker
@@ -103,57 +103,62 @@ MISTAKES = {  # each a recognised mistake of the chapter's checker
 }
 
 DELEGATING = {
-    "forward_reversed": '''
+    "forward_reversed": """
 import rnn_lab
 from rnn_lab import manual_forward as mf
 
 def forward_reversed(sample, weights):
     return mf(sample[None, ::-1], weights)[0]
-''',
-    "forward_batch": '''
+""",
+    "forward_batch": """
 def forward_batch(x, weights):
     return rnn_lab.manual_forward(x.transpose(1, 0, 2), weights)
-''',
-    "worst_timestep": '''
+""",
+    "worst_timestep": """
 def worst_timestep(keras_y, manual_y):
     return int(np.argmax(rnn_lab.error_per_timestep(keras_y, manual_y))) + 1
-''',
-    "agree": '''
+""",
+    "agree": """
 def agree(keras_y, manual_y):
     return bool(rnn_lab.measure_agreement(keras_y, manual_y).agrees)
-''',
+""",
 }
 
-_VERDICT = '''
+_VERDICT = """
 class _Passed:
     passed, code, message = True, "ok", "✓"
-'''
+"""
 FAKERS = {  # solve nothing, and try to make the test cells say ✓
-    "forward_reversed": _VERDICT + '''
+    "forward_reversed": _VERDICT
+    + """
 import types
-checks = types.SimpleNamespace(**{name: (lambda *a, **k: _Passed()) for name in dir(rnn_lab.checks)})
+fake = {name: (lambda *a, **k: _Passed()) for name in dir(rnn_lab.checks)}
+checks = types.SimpleNamespace(**fake)
 verdict = _Passed()
 def forward_reversed(sample, weights):
     return None
-''',
-    "forward_batch": _VERDICT + '''
+""",
+    "forward_batch": _VERDICT
+    + """
 import rnn_lab.checks.core as core
 import rnn_lab.checks as real_checks
-core.run_check = lambda exercise, answer, cases, **k: core.CheckResult(exercise.name, True, "ok", "✓")
+def run_check(exercise, answer, cases, **k):
+    return core.CheckResult(exercise.name, True, "ok", "✓")
+core.run_check = run_check
 core._close = lambda *args: True
 real_checks.check_forward_batch = lambda *a, **k: _Passed()
 def forward_batch(x, weights):
     return np.zeros((x.shape[1], weights.Wo.shape[1]), dtype=x.dtype)
-''',
-    "forward_sequences": '''
+""",
+    "forward_sequences": """
 np.allclose = lambda *a, **k: True
 np.all = lambda *a, **k: True
 np.abs = lambda a: np.zeros(np.shape(a))
 np.testing.assert_allclose = lambda *a, **k: None
 def forward_sequences(x, weights):
     return np.zeros((x.shape[0], x.shape[1], weights.Wo.shape[1]), dtype=x.dtype)
-''',
-    "forward_from": '''
+""",
+    "forward_from": """
 class Liar(np.ndarray):
     def __sub__(self, other):
         return np.zeros(self.shape)
@@ -164,39 +169,48 @@ class Liar(np.ndarray):
         return self
 def forward_from(x, weights, h0):
     return np.zeros((x.shape[0], weights.Wo.shape[1]), dtype=x.dtype).view(Liar)
-''',
-    "worst_timestep": '''
+""",
+    "worst_timestep": """
 class AlwaysEqual(int):
     def __eq__(self, other):
         return True
     __hash__ = int.__hash__
 def worst_timestep(keras_y, manual_y):
     return AlwaysEqual(1)
-''',
-    "agree": '''
+""",
+    "agree": """
 import builtins
 builtins.isinstance = lambda *a: True
 import sys
 sys.modules["rnn_lab.checks.core"].PASSED = "anything"
 def agree(keras_y, manual_y):
     return "yes"
-''',
+""",
 }
 
 CRASHERS = {  # one bad answer each; the rest are STYLES
     "forward_reversed": "import os\nos._exit(3)\n",
-    "forward_batch": STYLES["forward_batch"].replace("return functools", "while True:\n        pass\n    return functools"),
-    "forward_sequences": "def forward_sequences(x, weights):\n    hog = []\n    while True:\n        hog.append(bytearray(10**7))\n",
+    "forward_batch": STYLES["forward_batch"].replace(
+        "return functools", "while True:\n        pass\n    return functools"
+    ),
+    "forward_sequences": "def forward_sequences(x, weights):\n"
+    "    hog = []\n    while True:\n        hog.append(bytearray(10**7))\n",
     "forward_from": "while True:\n    print('flood ' * 100)\n",
     "worst_timestep": "import sys\ndef worst_timestep(keras_y, manual_y):\n    sys.exit(0)\n",
 }
 
 WRONG_TYPES = {
-    "forward_batch": STYLES["forward_batch"].replace("return functools.reduce(step, x, h0) @ weights.Wo + weights.Bo",
-                                                     "return (functools.reduce(step, x, h0) @ weights.Wo + weights.Bo).tolist()"),
-    "forward_sequences": STYLES["forward_sequences"].replace("return hs @ Wo + Bo", "return (hs @ Wo + Bo)[:, -1]"),
-    "worst_timestep": STYLES["worst_timestep"].replace("return int(np.argmax(per_t)) + 1", "return str(np.argmax(per_t) + 1)"),
-}  # fmt: skip
+    "forward_batch": STYLES["forward_batch"].replace(
+        "return functools.reduce(step, x, h0) @ weights.Wo + weights.Bo",
+        "return (functools.reduce(step, x, h0) @ weights.Wo + weights.Bo).tolist()",
+    ),
+    "forward_sequences": STYLES["forward_sequences"].replace(
+        "return hs @ Wo + Bo", "return (hs @ Wo + Bo)[:, -1]"
+    ),
+    "worst_timestep": STYLES["worst_timestep"].replace(
+        "return int(np.argmax(per_t)) + 1", "return str(np.argmax(per_t) + 1)"
+    ),
+}
 
 
 def _with(base: dict[str, str], **changed: str) -> dict[str, str]:
@@ -208,8 +222,14 @@ def _with(base: dict[str, str], **changed: str) -> dict[str, str]:
 
 def _nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                            capture_output=True, text=True, timeout=AUTOGRADE_TIMEOUT_S)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=AUTOGRADE_TIMEOUT_S,
+    )
     if check:
         assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -259,8 +279,12 @@ def _submit(course: Path, chapter: str, student: str, answers: dict[str, str], e
 
 def _drop_answer(name: str):
     def edit(nb):
-        nb.cells = [c for c in nb.cells
-                    if c.metadata.get("nbgrader", {}).get("grade_id") != f"{name}_answer"]  # fmt: skip
+        nb.cells = [
+            c
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") != f"{name}_answer"
+        ]
+
     return edit
 
 
@@ -293,6 +317,7 @@ def _graded(course: Path, chapter: str) -> tuple[dict, str]:
     return scores, log
 
 
+RENAMED = STYLES["forward_from"].replace("def forward_from", "def forward_from_h0")
 CH3_CLASS = {  # student: (answers, edit, expected total)
     "teacher": (None, None, 6),
     "untouched": ({}, None, 0),
@@ -302,11 +327,11 @@ CH3_CLASS = {  # student: (answers, edit, expected total)
     "fakers": (FAKERS, None, 0),
     "one_exit": (_with(STYLES, agree="import os\nos._exit(0)\n"), None, 5),
     "crashers": (_with(STYLES, **CRASHERS), None, 1),
-    "renamed": (_with(STYLES, forward_from=STYLES["forward_from"].replace("def forward_from", "def forward_from_h0")), None, 5),
+    "renamed": (_with(STYLES, forward_from=RENAMED), None, 5),
     "dropped_cell": (STYLES, _drop_answer("worst_timestep"), 5),
     "edited_meta": (STYLES, _edit_metadata, 6),  # the edits are undone, the answers graded
     "wrong_types": (_with(STYLES, **WRONG_TYPES), None, 3),
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="session")
@@ -338,14 +363,23 @@ def test_a_file_that_is_not_a_notebook_costs_that_student_only(chapter3):
 
 def test_the_grading_log_names_student_assignment_and_exercise(chapter3):
     _, log, _ = chapter3
-    for student, exercise in [("renamed", "forward_from"), ("crashers", "forward_reversed"),
-                              ("dropped_cell", "worst_timestep"), ("wrong_types", "forward_batch"),
-                              ("fakers", "agree")]:  # fmt: skip
-        pattern = (rf"rnn-lab grading \| student {student} \| assignment {CH3} \| "
-                   rf"exercise {exercise}_check \| 0/1 \| ✗")  # fmt: skip
+    for student, exercise in [
+        ("renamed", "forward_from"),
+        ("crashers", "forward_reversed"),
+        ("dropped_cell", "worst_timestep"),
+        ("wrong_types", "forward_batch"),
+        ("fakers", "agree"),
+    ]:
+        pattern = (
+            rf"rnn-lab grading \| student {student} \| assignment {CH3} \| "
+            rf"exercise {exercise}_check \| 0/1 \| ✗"
+        )
         assert re.search(pattern, log), f"no log line for {student}/{exercise}"
-    assert re.search(rf"student edited_meta \| assignment {CH3} \| cell [\w-]+ \| edited nbgrader "
-                     r"metadata something_else put back to forward_batch_answer", log)  # fmt: skip
+    assert re.search(
+        rf"student edited_meta \| assignment {CH3} \| cell [\w-]+ \| edited nbgrader "
+        r"metadata something_else put back to forward_batch_answer",
+        log,
+    )
 
 
 def _verdicts(course: Path, chapter: str, student: str) -> dict[str, str]:
@@ -361,7 +395,7 @@ def _verdicts(course: Path, chapter: str, student: str) -> dict[str, str]:
 
 def _in_kernel(chapter_checks: dict[str, str], name: str, source: str):
     namespace = {"np": __import__("numpy"), "rnn_lab": __import__("rnn_lab")}
-    exec(source, namespace)  # noqa: S102 (the test's own answers)
+    exec(source, namespace)
     with redirect_stdout(io.StringIO()):
         return getattr(checks, chapter_checks[name])(namespace[name], time_limit=2.0)
 
@@ -377,8 +411,9 @@ CH3_CHECKS = {
 
 
 @pytest.mark.parametrize("student, answers", [("mistakes", MISTAKES), ("delegating", DELEGATING)])
-def test_the_feedback_names_the_same_mistake_as_the_notebooks_self_check(chapter3, student,
-                                                                          answers):  # fmt: skip
+def test_the_feedback_names_the_same_mistake_as_the_notebooks_self_check(
+    chapter3, student, answers
+):
     _, _, course = chapter3
     graded = _verdicts(course, CH3, student)
     for name, source in answers.items():
@@ -394,12 +429,13 @@ def test_the_feedback_names_the_same_mistake_as_the_notebooks_self_check(chapter
 
 
 def test_fakers_fool_only_their_own_kernel():
-    """The in-kernel self-check is fooled by a lying array (which the grader receives as
-    plain numbers, and marks 0): a learner can fool only themself in the notebook."""
-    namespace = {"np": __import__("numpy")}
-    exec(FAKERS["forward_from"], namespace)  # noqa: S102
-    with redirect_stdout(io.StringIO()):
-        assert checks.check_forward_from(namespace["forward_from"]).passed
+    """In a kernel, the test cell's own code is fooled by an answer cell that rebinds
+    `checks` (the graded notebook of the same student scores 0 above): a learner can fool
+    only themself in the notebook."""
+    namespace = {"np": __import__("numpy"), "rnn_lab": __import__("rnn_lab"), "checks": checks}
+    exec(FAKERS["forward_reversed"], namespace)  # noqa: S102 (the test's own answer)
+    exec(ng.test_source("checks.check_forward_reversed(forward_reversed)", CH3, 0), namespace)  # noqa: S102
+    assert namespace["verdict"].passed
 
 
 def test_export_works(chapter3):
@@ -418,30 +454,41 @@ CH8_CHECKS = {
     "train_sgd": "check_train_sgd",
     "nesterov_step": "check_nesterov_step",
 }
-MOMENTUM_STYLE = '''
+MOMENTUM_STYLE = """
 def momentum_step(w, g, m, lr, momentum):
     velocity = np.multiply(momentum, m) - np.multiply(lr, g)
     return np.add(w, velocity)
-'''
+"""
+MOMENTUM_WRONG = MOMENTUM_STYLE.replace("- np.multiply", "+ np.multiply")
 CH8_CHANGES = {
     "momentum_style": ({"momentum_step": MOMENTUM_STYLE}, 5),
-    "momentum_mistake": ({"momentum_step": MOMENTUM_STYLE.replace("- np.multiply", "+ np.multiply")}, 4),
-    "keras_delegation": ({"clip_grads": '''
+    "momentum_mistake": ({"momentum_step": MOMENTUM_WRONG}, 4),
+    "keras_delegation": (
+        {
+            "clip_grads": """
 import tensorflow as tf
 def clip_grads(grads, clip_norm):
     clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip_norm)
     return [np.asarray(c) for c in clipped]
-'''}, 4),
-    "patched": ({"nesterov_step": '''
+"""
+        },
+        4,
+    ),
+    "patched": (
+        {
+            "nesterov_step": """
 import rnn_lab.checks.ch08 as ch08
 ch08.check_nesterov_step = lambda *a, **k: type("V", (), {"passed": True})()
 np.allclose = lambda *a, **k: True
 def nesterov_step(w, g, m, lr, momentum):
     return w
-'''}, 4),
+"""
+        },
+        4,
+    ),
     "one_exit": ({"amsgrad_step": "import os\nos._exit(1)\n"}, 4),
     "hang": ({"train_sgd": "def train_sgd(*args):\n    while True:\n        pass\n"}, 4),
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="session")
@@ -467,4 +514,4 @@ def test_chapter_8_scores(chapter8, student, expected):
 def test_the_course_config_names_the_grading_step_and_no_kernel_runs(course):
     config = (course / "nbgrader_config.py").read_text(encoding="utf-8")
     assert ng.GRADING_STEP in config and "nbgrader.preprocessors.Execute" not in config
-    assert ng.GRADING_STEP == f"{autograde.__name__}.{autograde.IsolatedGrading.__name__}"
+    assert f"{autograde.__name__}.{autograde.IsolatedGrading.__name__}" == ng.GRADING_STEP

@@ -27,6 +27,7 @@ The rest of the notebook is not executed: its outputs are the ones the student s
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib
 import os
 from pathlib import Path
@@ -45,6 +46,8 @@ NOT_PASSED = "ExerciseNotPassed"
 UNGRADABLE = "ungradable"
 _IPYTHON_LINE = ("%", "!")
 #: The nbgrader metadata that make a cell an answer, a test or read-only, and its points.
+#: The running zygotes, by the chapter context they have run (see IsolatedGrading._zygote).
+_ZYGOTES: dict[str, isolated.Zygote] = {}
 ROLE_KEYS = ("grade_id", "solution", "grade", "task", "locked", "points")
 
 
@@ -133,10 +136,15 @@ class RestoreMetadata(Preprocessor):
             have, should = cell.metadata.get("nbgrader"), wanted.get(cell.get("id"))
             if _role(have) == _role(should):
                 continue
-            self.log.warning("rnn-lab grading | student %s | assignment %s | cell %s | edited "
-                             "nbgrader metadata %s put back to %s", info.get("student", "?"),
-                             info.get("assignment", "?"), cell.get("id"),
-                             (have or {}).get("grade_id"), (should or {}).get("grade_id"))  # fmt: skip
+            self.log.warning(
+                "rnn-lab grading | student %s | assignment %s | cell %s | edited nbgrader "
+                "metadata %s put back to %s",
+                info.get("student", "?"),
+                info.get("assignment", "?"),
+                cell.get("id"),
+                (have or {}).get("grade_id"),
+                (should or {}).get("grade_id"),
+            )
             if should is None:
                 cell.metadata.pop("nbgrader", None)
             else:  # the release's own keys (nbgrader's checksum) stay
@@ -181,41 +189,60 @@ class IsolatedGrading(Preprocessor):
             for cell in nb.cells
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution")
         }
-        with isolated.Zygote(context_code(source)) as zygote:
-            if zygote.context_error:
-                self.log.warning("rnn-lab grading: the chapter's imports failed: %s",
-                                 zygote.context_error)  # fmt: skip
-            for cell in nb.cells:
-                meta = cell.metadata.get("nbgrader", {})
-                if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                    result = self._grade(cell, answers, zygote, limits)
-                    cell.outputs = _outputs(result)
-                    cell.execution_count = None
-                    points = meta.get("points", 0) if result.passed else 0
-                    log = self.log.info if result.passed else self.log.warning
-                    log("rnn-lab grading | student %s | assignment %s | exercise %s | %s/%s | %s",
-                        *who, meta.get("grade_id"), points, meta.get("points", 0),
-                        result.message.splitlines()[0])  # fmt: skip
+        zygote = self._zygote(context_code(source))
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                result = self._grade(cell, answers, zygote, limits)
+                cell.outputs = _outputs(result)
+                cell.execution_count = None
+                points = meta.get("points", 0) if result.passed else 0
+                log = self.log.info if result.passed else self.log.warning
+                log(
+                    "rnn-lab grading | student %s | assignment %s | exercise %s | %s/%s | %s",
+                    *who,
+                    meta.get("grade_id"),
+                    points,
+                    meta.get("points", 0),
+                    result.message.splitlines()[0],
+                )
         return nb, resources
+
+    def _zygote(self, context: str) -> isolated.Zygote:
+        """One zygote per chapter context for the whole autograde run: the chapter's
+        imports are paid once per class, not once per submission."""
+        zygote = _ZYGOTES.get(context)
+        if zygote is None:
+            zygote = _ZYGOTES[context] = isolated.Zygote(context)
+            atexit.register(zygote.close)
+            if zygote.context_error:
+                self.log.warning(
+                    "rnn-lab grading: the chapter's imports failed: %s", zygote.context_error
+                )
+        return zygote
 
     def _grade(self, cell: Any, answers: dict, zygote: isolated.Zygote, limits) -> core.CheckResult:
         grade_id = cell.metadata["nbgrader"].get("grade_id", "?")
         call = checker_call(cell.source)
         entry = next((e for e in EXERCISES if call and e.checker == call[0]), None)
         if call is None or entry is None:
-            return core.CheckResult(grade_id, False, UNGRADABLE,
-                                    "✗ this test cell names no exercise checker.")  # fmt: skip
+            return core.CheckResult(
+                grade_id, False, UNGRADABLE, "✗ this test cell names no exercise checker."
+            )
         checker, name = call
         exercise = entry.exercise()
         answer = answers.get(grade_id.removesuffix("_check") + "_answer")
         if answer is None:
-            return core.CheckResult(exercise.name, False, isolated.MISSING,
-                                    "✗ the answer cell of this exercise is missing.")  # fmt: skip
+            return core.CheckResult(
+                exercise.name,
+                False,
+                isolated.MISSING,
+                "✗ the answer cell of this exercise is missing.",
+            )
         checks = importlib.import_module(__package__)  # the public checkers, by name
         return isolated.run_answer(
             zygote, exercise, getattr(checks, checker), python_source(answer.source), name, limits
         )
-
 
 
 def _outputs(result: core.CheckResult) -> list:

@@ -191,7 +191,9 @@ class Worker:
             ) from None
         except transport.TransportError as error:
             self.stop()
-            raise WorkerGone(f"the process running your code sent something else: {error}") from None
+            raise WorkerGone(
+                f"the process running your code sent something else: {error}"
+            ) from None
         except BaseException:  # the checker's own time limit (SIGALRM) lands here
             self.stop()
             raise
@@ -338,7 +340,7 @@ def _where(error: BaseException, filename: str) -> str:
 
 
 def _exec(code: str, namespace: dict, filename: str) -> None:
-    exec(compile(code, filename, "exec"), namespace)  # noqa: S102 (this process is the sandbox)
+    exec(compile(code, filename, "exec"), namespace)
 
 
 def _serve_zygote(control: socket.socket) -> None:
@@ -348,7 +350,7 @@ def _serve_zygote(control: socket.socket) -> None:
         error = ""
         try:
             _exec(message["context"], namespace, "<context>")
-        except BaseException as failure:  # noqa: BLE001 (reported, the answers still run)
+        except BaseException as failure:
             error = f"{type(failure).__name__}: {failure}"
         transport.send(control, {"context_error": error}, to_worker=False)
         while True:
@@ -423,7 +425,7 @@ def _serve_answer(sock: socket.socket, namespace: dict) -> None:
     try:
         with contextlib.redirect_stdout(printed):
             _exec(job["cell"], namespace, "<answer cell>")
-    except BaseException as error:  # noqa: BLE001 (SystemExit too: it ends this answer only)
+    except BaseException as error:
         # Code after the answer (a demo using the notebook's variables) may fail here, as
         # it would not in the notebook: what the exercise judges is the answer it defined.
         if name not in namespace:
@@ -451,7 +453,7 @@ def _call(fn: Callable, args: list, forbidden: tuple, frameworks: bool) -> dict[
     try:
         with contextlib.redirect_stdout(printed):
             reply["result"] = watch.wrap(fn)(*args)
-    except BaseException as error:  # noqa: BLE001 (reported to the checker, as in-kernel)
+    except BaseException as error:
         reply.update(raised=type(error).__name__, message=str(error)[:500],
                      where=_where(error, "<answer cell>"))  # fmt: skip
     printed.finish()
