@@ -433,8 +433,8 @@ def test_fakers_fool_only_their_own_kernel():
     `checks` (the graded notebook of the same student scores 0 above): a learner can fool
     only themself in the notebook."""
     namespace = {"np": __import__("numpy"), "rnn_lab": __import__("rnn_lab"), "checks": checks}
-    exec(FAKERS["forward_reversed"], namespace)  # noqa: S102 (the test's own answer)
-    exec(ng.test_source("checks.check_forward_reversed(forward_reversed)", CH3, 0), namespace)  # noqa: S102
+    exec(FAKERS["forward_reversed"], namespace)
+    exec(ng.test_source("checks.check_forward_reversed(forward_reversed)", CH3, 0), namespace)
     assert namespace["verdict"].passed
 
 
