@@ -77,6 +77,19 @@ def seconds_per_submission(course: Path, assignment: str) -> list[float]:
     return [(b - a).total_seconds() for a, b in zip(starts, [*starts[1:], ended], strict=True)]
 
 
+def solution_scores(course: Path, assignment: str) -> str:
+    """``score/max`` of each submission made of the solutions (all but the second)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        found = []
+        for submission in sorted(gradebook.assignment_submissions(assignment),
+                                 key=lambda s: s.student.id):  # fmt: skip
+            if submission.student.id != "s01":
+                found.append(f"{submission.score:g}/{submission.max_score:g}")
+    return " ".join(sorted(set(found)))
+
+
 def course_for(mode: str, root: Path, assignments: list[str], students: int) -> Path:
     course = root / mode
     ng.write_course(course, REPO / "book", le.executed_dir(REPO))
@@ -112,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                 times = seconds_per_submission(course, assignment)
                 rows.setdefault(assignment, {})[mode] = (statistics.median(times), times[0])
                 print(f"  {mode:8s} {assignment}: {[round(t, 2) for t in times]} "
-                      f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)  # fmt: skip
+                      f"({time.perf_counter() - started:.1f} s); solutions score "
+                      f"{solution_scores(course, assignment)}", file=sys.stderr)  # fmt: skip
     load = os.getloadavg()[0]
     head = " | ".join(f"{m} median s | {m} first s" for m in args.modes)
     print(f"\n{args.students} submissions per assignment; load average {load:.2f}; "
