@@ -40,6 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from . import guard, transport
 from .core import TIME_LIMIT_S, CheckResult, Exercise
 
@@ -52,6 +54,9 @@ CELL_TIME_LIMIT_S = TIME_LIMIT_S
 CPU_LIMIT_S = 60
 #: Seconds the zygote may take to start and run the chapter's context (imports).
 ZYGOTE_START_S = 120
+
+#: Most calls a checker may batch into one round trip (``RemoteFunction.repeat``).
+MAX_REPEAT = 100_000
 
 #: Codes of a verdict reached before the checker could run.
 MISSING = "missing"  # the answer cell does not define the name the check needs
@@ -224,11 +229,27 @@ class RemoteFunction:
         self.delegated_to: str | None = None
 
     def __call__(self, *args: Any) -> Any:
+        return self._request({"call": list(args)}, args)
+
+    def repeat(self, times: int, *args: Any) -> list:
+        """The results of ``times`` calls with the same arguments (a random generator
+        among them advancing from call to call), made in one round trip."""
+        return self._request({"call": list(args), "repeat": int(times)}, args)
+
+    def _request(self, message: dict[str, Any], args: tuple) -> Any:
         try:
-            reply = self.worker.request({"call": list(args)}, self.worker.limits.call_s + 1.0)
+            reply = self.worker.request(message, self.worker.limits.call_s + 1.0)
         except WorkerGone as gone:
             raise _remote_error("ProcessEnded", str(gone), "") from None
         self.delegated_to = self.delegated_to or reply.get("delegated")
+        # A random generator argument goes on from where the worker's copy stopped.
+        for arg, state in zip(args, reply.get("rng_states") or (), strict=False):
+            if isinstance(arg, np.random.Generator) and state is not None:
+                try:
+                    transport.set_generator_state(arg, state)
+                except transport.TransportError as error:
+                    self.worker.stop()
+                    raise _remote_error("ProcessEnded", str(error), "") from None
         _replay(reply.get("printed", []), reply.get("lines", 0))
         if "raised" in reply:
             raise _remote_error(reply["raised"], reply.get("message", ""), reply.get("where", ""))
@@ -444,20 +465,30 @@ def _serve_answer(sock: socket.socket, namespace: dict) -> None:
         if "extra" in request:
             _reply(sock, {"problem": _extra(request["extra"], answer)})
         else:
-            _reply(sock, _call(answer, request["call"], forbidden, frameworks))
+            times = request.get("repeat")
+            _reply(sock, _call(answer, request["call"], forbidden, frameworks, times))
 
 
-def _call(fn: Callable, args: list, forbidden: tuple, frameworks: bool) -> dict[str, Any]:
+def _call(
+    fn: Callable, args: list, forbidden: tuple, frameworks: bool, times: int | None = None
+) -> dict[str, Any]:
     watch, printed = guard.watch(forbidden, frameworks), guard.PrintedLines()
     reply: dict[str, Any] = {}
     try:
         with contextlib.redirect_stdout(printed):
-            reply["result"] = watch.wrap(fn)(*args)
+            watched = watch.wrap(fn)
+            if times is None:
+                reply["result"] = watched(*args)
+            else:
+                reply["result"] = [watched(*args) for _ in range(min(times, MAX_REPEAT))]
     except BaseException as error:
         reply.update(raised=type(error).__name__, message=str(error)[:500],
                      where=_where(error, "<answer cell>"))  # fmt: skip
     printed.finish()
     reply.update(delegated=watch.called, printed=printed.kept, lines=printed.lines)
+    reply["rng_states"] = [
+        transport.generator_state(a) if isinstance(a, np.random.Generator) else None for a in args
+    ]
     return reply
 
 

@@ -78,14 +78,7 @@ def encode(
             raise TransportError(f"nested deeper than {MAX_DEPTH} levels")
         if item is None:
             return ["none"]
-        if isinstance(item, (bool, np.bool_)) and not isinstance(item, np.ndarray):
-            return ["bool", bool(item)]
-        if isinstance(item, int):
-            return ["int", str(item)]
-        if isinstance(item, float):
-            return ["float", repr(item)]
-        if isinstance(item, str):
-            return ["str", item]
+        # NumPy first: np.float64 is also a float, and its repr is "np.float64(...)"
         if isinstance(item, (np.ndarray, np.generic)) and np.asarray(item).dtype.kind in (
             NUMBER_KINDS
         ):
@@ -94,6 +87,14 @@ def encode(
             writeable = bool(isinstance(item, np.ndarray) and item.flags.writeable)
             return ["array", len(buffers) - 1, array.dtype.str, list(array.shape), writeable,
                     isinstance(item, np.generic)]  # fmt: skip
+        if isinstance(item, bool):
+            return ["bool", item]
+        if isinstance(item, int):
+            return ["int", str(int(item))]
+        if isinstance(item, float):
+            return ["float", repr(float(item))]
+        if isinstance(item, str):
+            return ["str", str(item)]
         if isinstance(item, (list, tuple)) and type(item) in (list, tuple):
             return [type(item).__name__, [node(v, depth + 1) for v in item]]
         if type(item) is dict and all(isinstance(k, str) for k in item):
@@ -119,8 +120,24 @@ def _to_worker_node(item: Any, depth: int, node: Callable) -> Any:
         fields = {f.name: node(getattr(item, f.name), depth + 1) for f in dataclasses.fields(item)}
         return ["record", name, fields]
     if isinstance(item, np.random.Generator):
-        return ["rng", json.dumps(item.bit_generator.state)]
+        return ["rng", generator_state(item)]
     raise TransportError(f"cannot send a {name} to a worker")
+
+
+def generator_state(rng: np.random.Generator) -> str:
+    """A generator's state as text, to send back after a call that drew from it."""
+    return json.dumps(rng.bit_generator.state)
+
+
+def set_generator_state(rng: np.random.Generator, state: Any) -> None:
+    """Advance ``rng`` to a state a worker sent back (the draws it made from its copy)."""
+    try:
+        new = json.loads(state)
+        if new.get("bit_generator") != rng.bit_generator.state["bit_generator"]:
+            raise TransportError("another bit generator")
+        rng.bit_generator.state = new
+    except (TypeError, ValueError, AttributeError) as error:
+        raise TransportError(f"not a generator state: {error}") from None
 
 
 def decode(
@@ -170,12 +187,12 @@ def decode(
             if tag == "callback" and not from_worker and callback is not None:
                 return callback(int(rest[0]))
             if tag == "rng" and not from_worker:
-                state = json.loads(rest[0])
-                if state.get("bit_generator") not in BIT_GENERATORS:
+                name = json.loads(rest[0]).get("bit_generator")
+                if name not in BIT_GENERATORS:
                     raise TransportError("unknown bit generator")
-                bits = getattr(np.random, state["bit_generator"])()
-                bits.state = state
-                return np.random.Generator(bits)
+                rng = np.random.Generator(getattr(np.random, name)())
+                set_generator_state(rng, rest[0])
+                return rng
         except (IndexError, TypeError, ValueError, AttributeError) as error:
             raise TransportError(f"a malformed {tag!r} node: {error}") from None
         raise TransportError(f"unexpected node {tag!r}")
