@@ -6,9 +6,9 @@ For each assignment a class of ``--students`` submissions is made from the stude
 release, each with the chapter's solutions in the answer cells (every answer runs to the
 end, as in a class that did the work; their scores are printed as a check). One
 ``nbgrader autograde ASSIGNMENT`` grades the class, as a teacher does; its log's timestamps
-give the seconds from one submission to the next. The first submission of a run also pays for the grader's start (loading
-TensorFlow to compute the hidden cases' references), so the table shows the median over
-the class and, apart, the first.
+give the seconds from one submission to the next. The first submission of a run also pays
+for the grader's start (loading TensorFlow to compute the hidden cases' references), so the
+table shows the median over the class and, apart, the first.
 
 Run: ``python benchmarks/grading.py [--students 3] [--modes isolated execute]
 [--assignments 03_manual_loop ...]`` after a book build (it reads the executed book).
