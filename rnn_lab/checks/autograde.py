@@ -20,8 +20,12 @@ student cannot edit it) it
    cell's output: the checker's message as text, plus an error output when it is not ✓,
    which is what nbgrader reads as "no points" (``nbgrader.utils.determine_grade``).
 
-The rest of the notebook is not executed: its outputs are the ones the student saved
-(cleared by nbgrader), so the feedback shows the verdicts, not re-run figures.
+The rest of the notebook is not executed (nbgrader clears the outputs the student saved),
+so the feedback shows the verdicts, not re-run figures.
+
+A second step, :class:`RestoreMetadata`, runs first among nbgrader's sanitising steps
+(``c.Autograde.sanitize_preprocessors``): it undoes a student's edits to the nbgrader
+metadata, which would otherwise make nbgrader refuse the whole notebook.
 """
 
 from __future__ import annotations
@@ -46,9 +50,9 @@ NOT_PASSED = "ExerciseNotPassed"
 UNGRADABLE = "ungradable"
 _IPYTHON_LINE = ("%", "!")
 #: The nbgrader metadata that make a cell an answer, a test or read-only, and its points.
+ROLE_KEYS = ("grade_id", "solution", "grade", "task", "locked", "points")
 #: The running zygotes, by the chapter context they have run (see IsolatedGrading._zygote).
 _ZYGOTES: dict[str, isolated.Zygote] = {}
-ROLE_KEYS = ("grade_id", "solution", "grade", "task", "locked", "points")
 
 
 def context_code(cells: list) -> str:
