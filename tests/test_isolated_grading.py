@@ -236,14 +236,7 @@ def _nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Comple
 
 
 def _teacher_answers(chapter: str) -> dict[str, str]:
-    path = BOOK / f"{chapter}.ipynb"
-    teacher = le.edition(le.learner_notebook(path, le.executed_dir(REPO)), "teacher", path.name)
-    return {
-        name: cell.source
-        for cell in teacher.cells
-        if cell.cell_type == "code" and le.SOLUTION_TAG in cell.metadata.get("tags", [])
-        for name in le._defined_names(cell.source)
-    }
+    return ng.teacher_answers(BOOK / f"{chapter}.ipynb", le.executed_dir(REPO))
 
 
 @pytest.fixture(scope="session")

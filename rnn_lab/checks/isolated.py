@@ -18,12 +18,14 @@ each call under the same delegation watch (:mod:`.guard`) as the notebook's self
 reports what it saw. After the answer, the worker's whole process group is killed.
 
 Each answer cell runs on its own, with the chapter's context but not with the learner's
-other answers: one answer's crash, exit, endless loop or memory blow-up ends its own
-worker and costs that exercise only.
+other answers, and only up to its answer (:func:`answer_part`: a demo after the ``def``
+is not run): one answer's crash, exit, endless loop or memory blow-up ends its own worker
+and costs that exercise only.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import io
@@ -294,6 +296,53 @@ def _replay(kept: list, lines: int) -> None:
         print("\n" * (extra - 1))
 
 
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name == name
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names)
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
+
+
+def answer_part(source: str, name: str) -> str:
+    """The part of an answer cell that is run to grade ``name``: everything up to the last
+    statement that defines it, then only imports, functions and classes. Whatever follows
+    the answer (a demo that builds a model or prints a result) is left out, line for line,
+    so that line numbers in a diagnosis are the cell's own; a cell that never defines
+    ``name`` at its top level runs whole."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return source
+    last = max((i for i, node in enumerate(body) if _binds(node, name)), default=None)
+    if last is None:
+        return source
+    lines = source.split("\n")
+    kept = {
+        line
+        for i, node in enumerate(body)
+        if i <= last or isinstance(node, _DEFINITIONS)
+        for line in range(
+            min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]),
+            (node.end_lineno or node.lineno) + 1,
+        )
+    }
+    dropped = {
+        line
+        for i, node in enumerate(body)
+        if not (i <= last or isinstance(node, _DEFINITIONS))
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    }
+    return "\n".join(
+        "" if number in dropped and number not in kept else text
+        for number, text in enumerate(lines, start=1)
+    )
+
+
 def run_answer(
     zygote: Zygote,
     exercise: Exercise,
@@ -307,11 +356,15 @@ def run_answer(
     worker = Worker(zygote, limits)
     try:
         try:
-            ready = worker.request(
-                {"cell": answer_cell, "name": answer_name, "forbidden": list(exercise.forbidden),
-                 "frameworks": exercise.frameworks, "memory_mb": limits.memory_mb,
-                 "cpu_s": limits.cpu_s}, limits.cell_s,
-            )  # fmt: skip
+            job = {
+                "cell": answer_part(answer_cell, answer_name),
+                "name": answer_name,
+                "forbidden": list(exercise.forbidden),
+                "frameworks": exercise.frameworks,
+                "memory_mb": limits.memory_mb,
+                "cpu_s": limits.cpu_s,
+            }
+            ready = worker.request(job, limits.cell_s)
         except WorkerGone as gone:
             return _verdict(exercise, CELL_FAILED, f"✗ the answer cell did not run: {gone}.")
         if "raised" in ready:
