@@ -6,9 +6,10 @@ For each assignment a class of ``--students`` submissions is made from the stude
 release, each with the chapter's solutions in the answer cells (every answer runs to the
 end, as in a class that did the work; their scores are printed as a check). One
 ``nbgrader autograde ASSIGNMENT`` grades the class, as a teacher does; its log's timestamps
-give the seconds from one submission to the next. The first submission of a run also pays
-for the grader's start (loading TensorFlow to compute the hidden cases' references), so the
-table shows the median over the class and, apart, the first.
+give the seconds each submission took (from its first log line to its last). The first
+submission of a run also pays for the grader's start (loading TensorFlow to compute the
+hidden cases' references), so the table shows the median over the class and, apart, the
+first.
 
 Run: ``python benchmarks/grading.py [--students 3] [--modes isolated execute]
 [--assignments 03_manual_loop ...]`` after a book build (it reads the executed book).
@@ -35,7 +36,8 @@ from rnn_lab.book import nbgrader_release as ng
 
 REPO = Path(__file__).resolve().parents[1]
 LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
-_SANITIZING = re.compile(r"^(\S+ \S+) \[AutogradeApp \| INFO\] Sanitizing .*/submitted/")
+_STAMPED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \[")
+_SANITIZING = re.compile(r"^\S+ \S+ \[AutogradeApp \| INFO\] Sanitizing ")
 _STAMP = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -62,19 +64,24 @@ def _class(course: Path, assignment: str, students: int) -> None:
 
 
 def seconds_per_submission(course: Path, assignment: str) -> list[float]:
-    """Autograde the class of ``assignment``; seconds from each submission to the next."""
+    """Autograde the class of ``assignment``; the seconds each submission took, from its
+    first log line ("Sanitizing ...") to its last, before the next one's first."""
     result = _nbgrader(course, "autograde", assignment, "--force",
                        f"--Application.log_format={LOG_FORMAT}",
                        "--Application.log_datefmt=%Y-%m-%d %H:%M:%S")  # fmt: skip
-    ended = datetime.now()
-    starts = [
-        datetime.strptime(m.group(1), _STAMP)
-        for line in (result.stdout + result.stderr).splitlines()
-        if (m := _SANITIZING.match(line))
-    ]
-    if result.returncode != 0 or not starts:
+    spans: list[list[datetime]] = []
+    for line in (result.stdout + result.stderr).splitlines():
+        stamp = _STAMPED.match(line)
+        if stamp is None:
+            continue
+        when = datetime.strptime(stamp.group(1), _STAMP)
+        if _SANITIZING.match(line) and "/submitted/" in line:
+            spans.append([when, when])
+        elif spans:
+            spans[-1][1] = when
+    if result.returncode != 0 or not spans:
         raise RuntimeError(f"autograde {assignment} failed:\n{result.stderr[-3000:]}")
-    return [(b - a).total_seconds() for a, b in zip(starts, [*starts[1:], ended], strict=True)]
+    return [(end - start).total_seconds() for start, end in spans]
 
 
 def solution_scores(course: Path, assignment: str) -> str:
