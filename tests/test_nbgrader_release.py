@@ -8,6 +8,9 @@ and `nbgrader autograde` marks three submissions made from the students' release
 - the release as handed out (the student edition, nothing written): zero;
 - the teacher's answers with one planted mistake: exactly that exercise's points lost.
 
+Marks are decided by the course's grading step outside the kernel (``rnn_lab.checks.autograde``);
+the class of submissions that tries to fool it is in ``test_isolated_grading.py``.
+
 nbgrader is a test-only dependency (requirements-dev.txt); without it this file is
 skipped with a loud reason.
 """
@@ -34,7 +37,7 @@ ASSIGNMENT = CHAPTER.stem
 # The planted mistake: `Wh` on the wrong side, the classic column-vector slip.
 PLANTED_EXERCISE = "step"
 PLANTED = ("h_prev @ Wh", "Wh @ h_prev")
-# nbgrader executes the whole chapter once per submission.
+# Generous: autograding three submissions of one chapter takes well under a minute.
 AUTOGRADE_TIMEOUT_S = 1800
 
 nbgrader = pytest.importorskip(

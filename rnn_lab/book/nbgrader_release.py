@@ -14,6 +14,11 @@ where each exercise is
 - a **test cell** (nbgrader "autograder tests", locked, ``POINTS_PER_EXERCISE`` points): the
   chapter's own checker, whose verdict must be ✓ for the points.
 
+``nbgrader autograde`` does not run these cells in the student's kernel: the course's
+``nbgrader_config.py`` replaces nbgrader's execute step by ``GRADING_STEP``, which runs each
+answer cell in a worker process of its own and decides the verdict outside it
+(``rnn_lab.checks.autograde``).
+
 The solution's explanation is left out (the teacher edition has it). All cell metadata is
 nbgrader's schema 3. nbgrader itself is not needed to write the course, only to run it.
 """
@@ -39,20 +44,51 @@ from .learner_edition import (
 POINTS_PER_EXERCISE = 1
 SCHEMA_VERSION = 3
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-#: nbgrader runs every cell of a submission; a chapter executes in well under this.
+#: For a course that puts nbgrader's Execute step back: a chapter executes in well under this.
 EXECUTE_TIMEOUT_S = 600
 NOTE = (
     "> **nbgrader source** of a chapter of [rnn-lab](https://github.com/rnn-lab/rnn-lab). "
     "`nbgrader generate_assignment` removes the code between the solution markers of each "
     "answer cell; the test cell under it is the chapter's checker, and its verdict must be ✓ "
-    "for the points. The numbers quoted in the text are the ones computed when the book was "
-    "built; running the cells recomputes them."
+    "for the points. When marked, each answer cell runs on its own, after the chapter's "
+    "imports: write any helper your answer needs inside its answer cell. The numbers quoted "
+    "in the text are the ones computed when the book was built; running the cells "
+    "recomputes them."
+)
+#: The autograde step that decides the marks outside the student's kernel, named by import
+#: path (the book tooling does not import the checks): it replaces nbgrader's ``Execute``.
+GRADING_STEP = "rnn_lab.checks.autograde.IsolatedGrading"
+#: Before nbgrader's own sanitising steps: put back nbgrader metadata a student edited.
+RESTORE_STEP = "rnn_lab.checks.autograde.RestoreMetadata"
+#: nbgrader's own sanitising steps, in nbgrader's order.
+NBGRADER_SANITIZE = (
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+)
+#: nbgrader's own autograde steps kept after the grading step, in nbgrader's order.
+NBGRADER_STEPS = (
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
 )
 CONFIG = f"""\
 # nbgrader configuration of the rnn-lab course (written by python -m rnn_lab.book.nbgrader_release)
 c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.root = __file__.rsplit("/", 1)[0] or "."
 c.ExecutePreprocessor.timeout = {EXECUTE_TIMEOUT_S}
+# Marks are decided outside the student's kernel: each answer cell runs in a worker process
+# of its own and the chapter's checker judges what it returns (see the teachers' page).
+# The notebook itself is not executed. Limits: c.IsolatedGrading.call_time_limit (s),
+# .cell_time_limit (s), .memory_limit_mb.
+c.Autograde.autograde_preprocessors = {[GRADING_STEP, *NBGRADER_STEPS]!r}
+# A student's edits to the nbgrader metadata are undone (and logged) before nbgrader checks it.
+c.Autograde.sanitize_preprocessors = {[RESTORE_STEP, *NBGRADER_SANITIZE]!r}
 """
 
 
@@ -135,6 +171,17 @@ def source_assignment(nb: nbformat.NotebookNode, chapter: str) -> nbformat.Noteb
     copy.cells.insert(0, note)
     nbformat.validate(copy)
     return copy
+
+
+def teacher_answers(chapter: Path, executed: Path | str | None = None) -> dict[str, str]:
+    """Exercise name -> the chapter's solution code (what a full-marks submission writes in
+    the answer cells; tests and benchmarks use it)."""
+    executed = Path(executed) if executed is not None else executed_dir()
+    nb = learner_notebook(chapter, executed)
+    return {
+        exercise.name: _solution_code(nb, exercise, chapter.name)
+        for exercise in find_exercises(nb.cells, chapter.name)
+    }
 
 
 def write_course(

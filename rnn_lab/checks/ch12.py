@@ -216,8 +216,15 @@ def _frequencies(sample: Callable) -> Callable:
     def frequencies(logits: np.ndarray, tau: float, seed: int) -> Any:
         rng = np.random.default_rng(seed)
         counts = np.zeros(logits.size)
-        for _ in range(DRAWS):
-            c = sample(logits, tau, rng)
+        # A function run in a grading worker makes all the draws there in one call (one
+        # round trip, not thousands), and says what it saw called (delegation).
+        repeat = getattr(sample, "repeat", None)
+        if callable(repeat):
+            draws = repeat(DRAWS, logits, tau, rng)
+            frequencies.delegated_to = getattr(sample, "delegated_to", None)
+        else:
+            draws = (sample(logits, tau, rng) for _ in range(DRAWS))
+        for c in draws:
             if c is None:
                 return None
             if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):

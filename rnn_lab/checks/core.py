@@ -206,7 +206,11 @@ def call_with_time_limit(fn: Callable, args: tuple, limit: float = TIME_LIMIT_S)
 
 
 def _learner_line(error: BaseException) -> str:
-    """``line N: <source>`` of the innermost frame in the learner's own code."""
+    """``line N: <source>`` of the innermost frame in the learner's own code (for an
+    error raised in a grading worker, the line it reported)."""
+    reported = getattr(error, "learner_line", None)
+    if isinstance(reported, str):
+        return reported
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)
@@ -243,14 +247,19 @@ def _delegation_verdict(exercise: Exercise, called: str) -> _Stop:
 
 def _call(exercise: Exercise, fn: Callable, case: Case, limit: float) -> Any:
     watch = guard.watch(exercise.forbidden, exercise.frameworks)
+
+    def called() -> str | None:
+        # A function run in a grading worker is watched there, and says what it saw.
+        return watch.called or getattr(fn, "delegated_to", None)
+
     try:
         result = _call_unwatched(exercise, watch.wrap(fn), case, limit)
     except _Stop:
-        if watch.called is not None:
-            raise _delegation_verdict(exercise, watch.called) from None
+        if called() is not None:
+            raise _delegation_verdict(exercise, called()) from None
         raise
-    if watch.called is not None:
-        raise _delegation_verdict(exercise, watch.called)
+    if called() is not None:
+        raise _delegation_verdict(exercise, called())
     return result
 
 
@@ -383,7 +392,7 @@ def _normalise(exercise: Exercise, value: Any, case: Case) -> Any:
     name = exercise.name
     if value is None:
         raise _not_started(exercise, name, "returned None (the starter's placeholder)")
-    if inspect.isgenerator(value) or type(value).__name__ in ("map", "filter", "zip"):
+    if inspect.isgenerator(value) or type(value).__name__ in ("generator", "map", "filter", "zip"):
         raise _fail(
             GENERATOR,
             f"✗ `{name}` returned a {type(value).__name__}, which computes nothing until "
@@ -693,7 +702,9 @@ def run_check(
                 values.append(_normalise(exercise, raw, case))
             _judge(exercise, values, cases)
             if exercise.extra is not None:
-                problem = exercise.extra(answer)
+                # A function run in a grading worker runs the extra test there, beside it.
+                run_extra = getattr(answer, "run_extra", None)
+                problem = run_extra() if callable(run_extra) else exercise.extra(answer)
                 if problem is not None:
                     raise _fail(problem[0], *problem[1].split("\n"))
         code, message = PASSED, f"✓ `{exercise.name}` is correct: {exercise.verified}"
