@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from rnn_lab.book.node_tools import PROJECT_ROOT, ensure_installed  # noqa: E402
+from rnn_lab.book.node_tools import PROJECT_ROOT, ensure_installed
 
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = (

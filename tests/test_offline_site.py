@@ -37,12 +37,14 @@ from rnn_lab.book.prerender_math import (
 )
 
 # What sphinx.ext.mathjax's visitors write (the renderer reuses them).
-PAGE = """<html><head>
+INLINE = '<span class="math notranslate nohighlight">'
+EQNO = '<span class="eqno">(1)<a class="headerlink" href="#equation-one">#</a></span>'
+PAGE = f"""<html><head>
   </head><body>
-<p>The state <span class="math notranslate nohighlight">\\(h_t = \\tanh(x_t W_x + h_{t-1} W_h + B_h)\\)</span>
-and <span class="math notranslate nohighlight">\\(a &lt; b\\)</span>.</p>
+<p>The state {INLINE}\\(h_t = \\tanh(x_t W_x + h_{{t-1}} W_h + B_h)\\)</span>
+and {INLINE}\\(a &lt; b\\)</span>.</p>
 <div class="math notranslate nohighlight" id="equation-one">
-<span class="eqno">(1)<a class="headerlink" href="#equation-one">#</a></span>\\[y_t = h_t W_o + B_o\\]</div>
+{EQNO}\\[y_t = h_t W_o + B_o\\]</div>
 <pre>a literal \\(not maths\\)</pre>
 </body></html>
 """

@@ -40,7 +40,8 @@ _INLINE = re.compile(
     r'(?P<open><span class="math notranslate nohighlight">)\\\((?P<tex>[^<]*?)\\\)</span>', re.S
 )
 _DISPLAY = re.compile(
-    r'(?P<open><div class="math notranslate nohighlight"[^>]*>\s*(?:<span class="eqno">.*?</span>)?)'
+    r'(?P<open><div class="math notranslate nohighlight"[^>]*>'
+    r'\s*(?:<span class="eqno">.*?</span>)?)'
     r"(?P<tex>[^<]*)</div>",  # escaped TeX holds no "<": a rendered formula does
     re.S,
 )

@@ -29,7 +29,6 @@ VIEWPORTS = {
 MIN_SCREENSHOT_VARIANCE = 25.0
 # A word every version of this book uses; the search must find it.
 SEARCH_WORD = "recurrent"
-MATHJAX_WAIT_MS = 20_000
 TITLE_SEPARATOR = " \u2014 "  # Sphinx: "<page title> — <book title>"
 
 ARTICLE = "article.bd-article"
@@ -148,26 +147,45 @@ def check_images(tab) -> None:
 
 
 def check_math(tab) -> int:
-    """Every formula is typeset by the site's own MathJax, without TeX errors; returns
-    how many formulas the article has."""
+    """Every formula arrives typeset (rnn_lab.book.prerender_math): nothing typesets in the
+    browser, each formula is drawn with the site's fonts and carries MathML for screen
+    readers, without TeX errors; returns how many formulas the article has."""
     selector = f"{ARTICLE} .math"
-    count = tab.locator(selector).count()
-    if count == 0:
-        return 0
-    tab.wait_for_function(
-        f"""() => window.MathJax && MathJax.startup && MathJax.startup.promise &&
-            Array.from(document.querySelectorAll("{selector}"))
-                .every((el) => el.querySelector("mjx-container"))""",
-        timeout=MATHJAX_WAIT_MS,
+    state = tab.evaluate(
+        f"""async () => {{
+            await document.fonts.ready;
+            const math = Array.from(document.querySelectorAll("{selector}"));
+            return {{
+                mathjax: typeof window.MathJax !== "undefined",
+                scripts: Array.from(document.scripts).map((s) => s.src)
+                    .filter((src) => /mathjax|katex/i.test(src)),
+                count: math.length,
+                untypeset: math.filter((el) => !el.querySelector("mjx-container"))
+                    .map((el) => el.textContent.slice(0, 80)),
+                without_mathml: math.filter((el) => !el.querySelector("mjx-assistive-mml math"))
+                    .length,
+                empty: math.filter((el) => {{
+                    const box = el.querySelector("mjx-container mjx-math");
+                    return !box || box.getBoundingClientRect().width <= 0;
+                }}).length,
+                errors: Array.from(document.querySelectorAll("mjx-merror, merror"))
+                    .map((el) => el.textContent.slice(0, 80)),
+                fonts: Array.from(document.fonts).filter((f) => f.family.startsWith("MJX"))
+                    .map((f) => f.status),
+            }};
+        }}"""
     )
-    # TeX errors show as <merror>, undefined macros as red text (MathJax's noundefined).
-    errors = tab.evaluate(
-        """() => Array.from(MathJax.startup.document.math)
-            .filter((item) => /<merror|mathcolor="red"/.test(MathJax.startup.toMML(item.root)))
-            .map((item) => item.math)"""
+    assert not state["mathjax"] and not state["scripts"], (
+        f"a page typesets maths in the browser: {state['scripts']}"
     )
-    assert not errors, f"MathJax could not typeset: {errors}"
-    return count
+    assert not state["untypeset"], f"formulas left as TeX: {state['untypeset'][:5]}"
+    assert state["without_mathml"] == 0, "formulas without MathML for screen readers"
+    assert state["empty"] == 0, f"{state['empty']} formulas drawn with no width"
+    assert not state["errors"], f"MathJax could not typeset: {state['errors']}"
+    assert "error" not in state["fonts"], f"a maths font did not load: {state['fonts']}"
+    if state["count"]:
+        assert "loaded" in state["fonts"], "no maths font was loaded for the formulas"
+    return state["count"]
 
 
 def check_heading_and_title(tab, source: Path, book_title: str) -> None:
