@@ -9,7 +9,8 @@ not make it typeset maths or download what the reader may never look at. So:
   Node, with MathML for screen readers): the pages carry no MathJax script;
 - what notebook outputs carry inline (figures, the static explorer's numbers) becomes files
   the page loads when it needs them, and the theme's 1.4 MB icon script is left out
-  (`rnn_lab.book.page_assets`);
+  (`rnn_lab.book.page_assets`): its style sheet draws the icons from FontAwesome's fonts,
+  cut down to the icons the site shows (`rnn_lab.book.icon_fonts`);
 - sphinx-thebe's scripts stay out of the pages (see `_drop_thebe_scripts`).
 """
 
@@ -21,6 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
 
+from .icon_fonts import subset_icon_fonts
 from .node_tools import NodeToolsError, ensure_installed
 from .page_assets import lighten_site
 from .prerender_math import MATHJAX_PACKAGE, RENDERER, MathError, prerender_site
@@ -83,6 +85,7 @@ def _finish_site(app: Sphinx, exception: Exception | None) -> None:
     (static / SITE_CSS_NAME).write_text(SITE_CSS, encoding="utf-8")
     (static / SITE_JS_NAME).write_text(SITE_JS, encoding="utf-8")
     lighten_site(site)
+    subset_icon_fonts(site)
     try:
         prerender_site(site)
     except (MathError, NodeToolsError) as error:
