@@ -9,13 +9,17 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import pydata_sphinx_theme
 import pytest
+from fontTools.ttLib import TTFont
 from PIL import Image
 from sphinx.errors import ExtensionError
 
+from rnn_lab.book.icon_fonts import FONT_DIR, THEME_CSS, icon_code_points, subset_icon_fonts
 from rnn_lab.book.offline_site import _check_config
 from rnn_lab.book.page_assets import (
     EXPLORER_DATA_DIR,
@@ -147,3 +151,20 @@ def test_only_the_build_time_renderer_is_accepted():
     with pytest.raises(ExtensionError, match="no page runs MathJax"):
         _check_config(app, SimpleNamespace(html_math_renderer="mathjax"))
     _check_config(app, SimpleNamespace(html_math_renderer=RENDERER))
+
+
+def test_icon_fonts_keep_only_the_icons_the_pages_use(tmp_path):
+    css = '.fa-sun:before{content:"\\f185"}.fa-moon:before,.fa-x:before{content:"\\f186"}'
+    assert icon_code_points(css, {"fa-sun", "fa-lg"}) == {0xF185}
+    pydata = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    (tmp_path / FONT_DIR).parent.mkdir(parents=True)
+    fonts = tmp_path / FONT_DIR
+    shutil.copytree(pydata / "static/vendor/fontawesome/webfonts", fonts)
+    (tmp_path / THEME_CSS).parent.mkdir(parents=True)
+    shutil.copy(pydata / "static/styles/pydata-sphinx-theme.css", tmp_path / THEME_CSS)
+    (tmp_path / "index.html").write_text('<i class="fa-solid fa-sun"></i>')
+    before = (fonts / "fa-solid-900.woff2").stat().st_size
+    sizes = subset_icon_fonts(tmp_path)
+    assert sizes["fa-solid-900.woff2"] < before / 20
+    kept = set(TTFont(fonts / "fa-solid-900.woff2").getBestCmap())
+    assert 0xF185 in kept and 0xF186 not in kept  # the sun, not the moon nobody shows
