@@ -24,7 +24,9 @@ from rnn_lab.book.page_weight import (
 from rnn_lab.book.prerender_math import CSS_NAME, STATIC_SUBDIR, UNRENDERED
 
 # A script that typesets maths in the browser, by file name or by its configuration.
-CLIENT_MATH = re.compile(r"<script[^>]*(mathjax|katex)|window\.MathJax\s*=|MathJax\.", re.I)
+CLIENT_MATH = re.compile(
+    r'<script\b[^>]*\bsrc="[^"]*(mathjax|katex)|<script\b[^>]*>[^<]*\b(MathJax|katex)\b', re.I
+)
 _MJX = re.compile(r"<mjx-container\b")
 _MATHML = re.compile(r"<mjx-assistive-mml\b[^>]*><math\b")
 _IMG = re.compile(r"<img\b[^>]*>")

@@ -25,6 +25,7 @@ from rnn_lab.book.page_assets import (
     EXPLORER_DATA_DIR,
     IMAGES_DIR,
     INLINE_IMAGE,
+    defer_head_scripts,
     drop_fontawesome_script,
     lighten_page,
 )
@@ -168,3 +169,26 @@ def test_icon_fonts_keep_only_the_icons_the_pages_use(tmp_path):
     assert sizes["fa-solid-900.woff2"] < before / 20
     kept = set(TTFont(fonts / "fa-solid-900.woff2").getBestCmap())
     assert 0xF185 in kept and 0xF186 not in kept  # the sun, not the moon nobody shows
+
+
+def test_head_scripts_are_deferred_but_the_one_inline_code_reads():
+    head = (
+        "<html><head>\n"
+        '<script src="_static/documentation_options.js?v=1"></script>\n'
+        '<script src="_static/doctools.js?v=2"></script>\n'
+        "<script>let toggleHintShow = 'Click to show';</script>\n"
+        '<script async src="_static/a.js"></script>\n'
+        '<script type="module" src="_static/m.js"></script>\n'
+        "<script>DOCUMENTATION_OPTIONS.pagename = 'x';</script>\n"
+        '<script src="searchindex.js"></script>\n'
+        '</head><body><script src="_static/body.js"></script></body></html>'
+    )
+    lighter = defer_head_scripts(head)
+    assert '<script src="_static/documentation_options.js?v=1">' in lighter
+    assert '<script defer src="_static/doctools.js?v=2">' in lighter
+    assert '<script defer src="searchindex.js">' in lighter
+    assert '<script async src="_static/a.js">' in lighter
+    assert '<script type="module" src="_static/m.js">' in lighter
+    assert "<script>let toggleHintShow" in lighter
+    assert '<body><script src="_static/body.js">' in lighter  # the body is left alone
+    assert defer_head_scripts(lighter) == lighter

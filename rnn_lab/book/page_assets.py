@@ -13,7 +13,9 @@ before its first paint. After Sphinx has written the site, `lighten_site` moves:
   explorer comes near the screen (a `<script src>`, not `fetch`: it also works from
   `file://`, where Chromium refuses to fetch local files);
 - the theme's FontAwesome script out of every page (1.4 MB that turns `<i class="fa-…">` into
-  SVG): the theme's style sheet draws the same icons from FontAwesome's web fonts.
+  SVG): the theme's style sheet draws the same icons from FontAwesome's web fonts;
+- the head's scripts deferred (`defer_head_scripts`): Sphinx and its extensions (search
+  index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ _EXPLORER_DATA = re.compile(
 _FONTAWESOME_SCRIPT = re.compile(
     r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
 )
+_HEAD_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"(?P<src>[^\"]+)\"[^>]*></script>")
+#: Scripts that stay blocking: inline code after it in the head reads what it defines
+#: (`DOCUMENTATION_OPTIONS.pagename = …`), so it must have run before.
+KEEP_BLOCKING = ("documentation_options.js",)
 #: A page that still carries an image inline (the tests check no page does).
 INLINE_IMAGE = re.compile(r"""(?:src|href)=["']?data:image/""", re.I)
 _EXTENSIONS = {"png": "png", "jpeg": "jpg", "gif": "gif", "webp": "webp", "svg+xml": "svg"}
@@ -127,10 +133,29 @@ def drop_fontawesome_script(page: str) -> str:
     return _FONTAWESOME_SCRIPT.sub("", page)
 
 
+def defer_head_scripts(page: str) -> str:
+    """Every classic `<script src>` of the head deferred, but `KEEP_BLOCKING`.
+
+    Deferred scripts still run in document order, once the page is parsed; the head's inline
+    scripts only set variables those scripts read when they run (toggle button labels).
+    """
+    end = page.find("</head>")
+    if end < 0:
+        return page
+
+    def one(match: re.Match) -> str:
+        blocking = not re.search(r"\b(defer|async)\b|type=\"module\"", match[0])
+        if not blocking or any(name in match["src"] for name in KEEP_BLOCKING):
+            return match[0]
+        return match[0].replace("<script", "<script defer", 1)
+
+    return _HEAD_SCRIPT.sub(one, page[:end]) + page[end:]
+
+
 def lighten_page(page: str, site: Path, relative: Path) -> str:
     page = move_explorer_data(page, site, relative)
     page = move_images(page, site, relative)
-    return drop_fontawesome_script(page)
+    return defer_head_scripts(drop_fontawesome_script(page))
 
 
 def lighten_site(site: Path) -> list[str]:
