@@ -321,3 +321,37 @@ def test_launch_and_download_buttons(notebook_page, book, site_dir, site_url, of
         "the downloadable notebook is not the student edition the build wrote"
     )
     visit.assert_clean()
+
+
+def test_dark_mode_switch_and_its_icons(book, site_url, offline_context):
+    """The colour-mode button switches the page to dark and back, and the theme's icons are
+    drawn from the site's (cut-down) FontAwesome fonts: the 1.4 MB icon script is gone."""
+    visit = open_page(offline_context(site_url), urljoin(site_url, f"{book.pages[1]}.html"))
+    tab = visit.tab
+    button = tab.locator(".theme-switch-button:visible").first
+    modes = []
+    for _ in range(3):  # auto -> light -> dark (the theme's cycle); record each
+        button.click()
+        modes.append(tab.evaluate("() => document.documentElement.dataset.theme"))
+    assert "dark" in modes and "light" in modes, f"the colour mode went {modes}"
+    icons = tab.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            const shown = Array.from(document.querySelectorAll("i.fa-solid, i.fa-brands"))
+                .filter((i) => i.getClientRects().length > 0);
+            return {
+                script: Array.from(document.scripts).some((s) => /fontawesome/.test(s.src)),
+                shown: shown.length,
+                empty: shown.filter((i) => i.getBoundingClientRect().width <= 0)
+                    .map((i) => i.className),
+                svg: document.querySelectorAll("svg.svg-inline--fa").length,
+                fonts: Array.from(document.fonts)
+                    .filter((f) => f.family.includes("Font Awesome") && f.status === "loaded")
+                    .map((f) => f.family),
+            };
+        }"""
+    )
+    assert not icons["script"] and icons["svg"] == 0, "the FontAwesome script is on the page"
+    assert icons["shown"] > 0 and not icons["empty"], f"icons without a glyph: {icons}"
+    assert icons["fonts"], "no FontAwesome font was loaded for the icons"
+    visit.assert_clean()
