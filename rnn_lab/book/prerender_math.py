@@ -149,7 +149,8 @@ def prerender_site(site: Path) -> dict[str, int]:
         path.write_text(text, encoding="utf-8")
         counts[str(path.relative_to(site))] = len(found)
     target = site / "_static" / STATIC_SUBDIR
-    target.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)  # ours: nothing an older build left may linger
+    target.mkdir(parents=True)
     (target / CSS_NAME).write_text(css, encoding="utf-8")
     shutil.copytree(mathjax_fonts_dir(), target / FONTS_SUBDIR, dirs_exist_ok=True)
     return counts
