@@ -35,6 +35,9 @@ SITE_CSS = """\
 .cell_output .output.text_html pre span[style*="color"] { color: inherit !important; }
 /* Figures (rnn_lab.plots.alt_text) are PNGs on white: never wider than the column. */
 img.rnn-lab-figure { max-width: 100%; height: auto; }
+/* A phone lays out and styles only the sections on or near the screen (a chapter is
+   thousands of elements, its formulas most of them); the others keep their last size. */
+.bd-article section > section { content-visibility: auto; contain-intrinsic-size: auto 900px; }
 /* A long dotted name in running text (rnn_lab.gated_backward.sequence_backward(...)) may
    break where it must, so that a phone never scrolls sideways. */
 code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-from test_site import ARTICLE, VIEWPORTS, check_math, open_page
+from test_site import ARTICLE, VIEWPORTS, check_math, open_page, render_everything
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "_build" / "site_checks"
 AXE_FAILING_IMPACTS = frozenset({"serious", "critical"})
@@ -153,6 +153,7 @@ def test_page_offline_accessible_and_rendered(toc_page, viewport, site_url, offl
     assert visit.status == 200
 
     formulas = check_math(tab)
+    render_everything(tab)
     hits = raw_markup_hits(
         readable_text(tab, PROSE_SKIPPED),
         "\n".join(

@@ -80,6 +80,12 @@ def open_page(context, url: str) -> Visit:
     return visit
 
 
+def render_everything(tab) -> None:
+    """Lay out every section, also those off screen (the site's CSS lets the browser skip
+    them with `content-visibility: auto`), so that widths and axe see the whole page."""
+    tab.add_style_tag(content="section { content-visibility: visible !important; }")
+
+
 def normalise(text: str) -> str:
     """Letters and digits only, case-folded: compares headings across Markdown and HTML."""
     return re.sub(r"[\W_]+", "", text.casefold())
@@ -217,6 +223,7 @@ def test_page_renders(toc_page, viewport, book, site_url, offline_context, scree
     check_images(tab)
     check_math(tab)
     check_heading_and_title(tab, book.source(toc_page), book.config["title"])
+    render_everything(tab)
     readable = tab.locator(ARTICLE).inner_text()
     assert len(readable.strip()) > 0, "the article has no visible text"
     width = tab.evaluate("() => document.documentElement.scrollWidth")
