@@ -19,7 +19,13 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from sphinx.errors import ExtensionError
 
-from rnn_lab.book.icon_fonts import FONT_DIR, THEME_CSS, icon_code_points, subset_icon_fonts
+from rnn_lab.book.icon_fonts import (
+    FONT_DIR,
+    THEME_CSS,
+    icon_code_points,
+    prune_icon_rules,
+    subset_icon_fonts,
+)
 from rnn_lab.book.offline_site import _check_config
 from rnn_lab.book.page_assets import (
     EXPLORER_DATA_DIR,
@@ -27,6 +33,7 @@ from rnn_lab.book.page_assets import (
     INLINE_IMAGE,
     defer_head_scripts,
     drop_fontawesome_script,
+    flatten_css_imports,
     lighten_page,
 )
 from rnn_lab.book.prerender_math import (
@@ -192,3 +199,28 @@ def test_head_scripts_are_deferred_but_the_one_inline_code_reads():
     assert "<script>let toggleHintShow" in lighter
     assert '<body><script src="_static/body.js">' in lighter  # the body is left alone
     assert defer_head_scripts(lighter) == lighter
+
+
+def test_unused_icon_rules_are_pruned_from_the_theme_css():
+    css = (
+        '.fa-sun:before{content:"\\f185"}.fa-moon:before,.fa-x:before{content:"\\f186"}'
+        ".fa{display:inline-block}"
+    )
+    pruned = prune_icon_rules(css, {"fa-sun", "fa-x"})
+    assert pruned == css  # every rule draws an icon shown
+    pruned = prune_icon_rules(css, {"fa-sun"})
+    assert pruned == '.fa-sun:before{content:"\\f185"}.fa{display:inline-block}'
+
+
+def test_a_css_import_is_inlined_with_its_urls_rewritten(tmp_path):
+    styles = tmp_path / "_static" / "styles"
+    styles.mkdir(parents=True)
+    (tmp_path / "_static" / "basic.css").write_text(
+        "li { background-image: url(file.png); } a { background: url(data:image/png;base64,AA); }"
+    )
+    (styles / "theme.css").write_text('/* theme */\n@import "../basic.css";\nbody { margin: 0 }')
+    assert flatten_css_imports(tmp_path) == ["_static/styles/theme.css"]
+    flat = (styles / "theme.css").read_text()
+    assert "@import" not in flat and "body { margin: 0 }" in flat
+    assert 'url("../file.png")' in flat and "url(data:image/png;base64,AA)" in flat
+    assert flatten_css_imports(tmp_path) == []

@@ -14,6 +14,8 @@ before its first paint. After Sphinx has written the site, `lighten_site` moves:
   `file://`, where Chromium refuses to fetch local files);
 - the theme's FontAwesome script out of every page (1.4 MB that turns `<i class="fa-…">` into
   SVG): the theme's style sheet draws the same icons from FontAwesome's web fonts;
+- a style sheet's `@import` of another replaced by that sheet's text (`flatten_css_imports`:
+  the theme's `theme.css` imports `basic.css`, one more round trip before the first paint);
 - the head's scripts deferred (`defer_head_scripts`): Sphinx and its extensions (search
   index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
 from pathlib import Path
 
@@ -158,6 +161,45 @@ def lighten_page(page: str, site: Path, relative: Path) -> str:
     return defer_head_scripts(drop_fontawesome_script(page))
 
 
+_CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<url>[^"\')]+)["\']?\)?\s*;')
+
+
+_CSS_URL = re.compile(r"url\(\s*(?P<quote>[\"']?)(?P<url>[^\"')]+)(?P=quote)\s*\)")
+
+
+def _inlined(sheet: Path, match: re.Match) -> str:
+    """The sheet `match` imports into `sheet`, its relative `url()`s rewritten for `sheet`."""
+    url = match["url"]
+    target = (sheet.parent / url).resolve()
+    if "://" in url or not target.is_file():
+        return match[0]
+
+    def moved(found: re.Match) -> str:
+        inner = found["url"]
+        if re.match(r"(data:|[a-z]+://|#|/)", inner):
+            return found[0]
+        new = os.path.relpath(target.parent / inner, sheet.parent.resolve())
+        return f'url("{Path(new).as_posix()}")'
+
+    return _CSS_URL.sub(moved, target.read_text(encoding="utf-8"))
+
+
+def flatten_css_imports(site: Path) -> list[str]:
+    """Every relative `@import` in the site's style sheets replaced by the imported sheet.
+
+    Returns the sheets changed (relative to `site`).
+    """
+    site = Path(site)
+    changed = []
+    for sheet in sorted((site / "_static").rglob("*.css")):
+        text = sheet.read_text(encoding="utf-8")
+        flat = _CSS_IMPORT.sub(lambda match, sheet=sheet: _inlined(sheet, match), text)
+        if flat != text:
+            sheet.write_text(flat, encoding="utf-8")
+            changed.append(sheet.relative_to(site).as_posix())
+    return changed
+
+
 def lighten_site(site: Path) -> list[str]:
     """Apply `lighten_page` to every page under `site`, in place; the pages changed."""
     site = Path(site)
@@ -169,4 +211,4 @@ def lighten_site(site: Path) -> list[str]:
         if lighter != text:
             path.write_text(lighter, encoding="utf-8")
             changed.append(relative.as_posix())
-    return changed
+    return changed + flatten_css_imports(site)
