@@ -14,6 +14,7 @@ import pytest
 
 from rnn_lab.book.page_assets import EXPLORER_DATA_DIR, INLINE_IMAGE
 from rnn_lab.book.page_weight import (
+    PAGE_HTML_BUDGET,
     PAGE_WEIGHT_BUDGET,
     is_external,
     local_file,
@@ -102,6 +103,12 @@ def test_every_page_is_under_its_weight_budget(pages, built_book):
         if sum(parts.values()) > PAGE_WEIGHT_BUDGET
     }
     assert not heavy, f"pages over {PAGE_WEIGHT_BUDGET} bytes (gzip): {heavy}"
+    heavy_html = {
+        page.as_posix(): parts[page.as_posix()]
+        for page, parts in weights.items()
+        if parts[page.as_posix()] > PAGE_HTML_BUDGET
+    }
+    assert not heavy_html, f"pages whose HTML is over {PAGE_HTML_BUDGET} bytes: {heavy_html}"
     fontawesome = [
         p.as_posix() for p, parts in weights.items() if any("fontawesome" in f for f in parts)
     ]

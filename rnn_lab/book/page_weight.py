@@ -16,9 +16,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-#: Budget of one page's weight (bytes, gzip): the issue's slowest page sent 2.4 MB; a page
-#: under this loads in about 1.5 s on Lighthouse's simulated slow 4G (1.6 Mbit/s).
-PAGE_WEIGHT_BUDGET = 300_000
+#: Budget of one page's weight (bytes, gzip). The issue's slowest page sent 2.4 MB; after it
+#: the chapters weigh 150-210 KB, 110-130 KB of which is the theme's CSS and scripts every
+#: page shares (cached after the first page). Under this, a page arrives in about 1.2 s on
+#: Lighthouse's simulated slow 4G (1.6 Mbit/s).
+PAGE_WEIGHT_BUDGET = 250_000
+#: Budget of a page's own HTML (bytes, gzip): the chapters' is 5-41 KB, formulas included.
+#: An image or the explorer's numbers back inline (0.7 MB of JSON) would break it.
+PAGE_HTML_BUDGET = 80_000
 #: A link's `rel` values that make the browser fetch it at once.
 _FETCHED_RELS = {"stylesheet", "preload", "icon", "modulepreload"}
 
