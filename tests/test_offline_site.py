@@ -36,6 +36,7 @@ from rnn_lab.book.page_assets import (
     flatten_css_imports,
     lighten_page,
 )
+from rnn_lab.book.page_weight import is_external, page_refs, page_weight
 from rnn_lab.book.prerender_math import (
     CSS_NAME,
     RENDERER,
@@ -224,3 +225,25 @@ def test_a_css_import_is_inlined_with_its_urls_rewritten(tmp_path):
     assert "@import" not in flat and "body { margin: 0 }" in flat
     assert 'url("../file.png")' in flat and "url(data:image/png;base64,AA)" in flat
     assert flatten_css_imports(tmp_path) == []
+
+
+def test_a_pages_weight_counts_what_it_loads_at_once(tmp_path):
+    html = (
+        '<head><link rel="stylesheet" href="../_static/a.css"><link rel="next" href="b.html">'
+        '<script defer src="../_static/s.js"></script></head><body>'
+        '<img src="../_images/first.png"><img loading="lazy" src="../_images/later.png">'
+        '<script type="application/json" data-src="../_static/explorer-data/k.js"></script>'
+    )
+    refs = page_refs(html)
+    assert refs.eager == ["../_static/a.css", "../_static/s.js", "../_images/first.png"]
+    assert "../_images/later.png" in refs.all_urls and "b.html" not in refs.all_urls
+    assert "../_static/explorer-data/k.js" in refs.all_urls
+    assert is_external("https://cdn.example/x.js") and is_external("//cdn.example/x.js")
+    assert not is_external("../_static/a.css") and not is_external("data:image/png;base64,AA")
+    for name in ("_static/a.css", "_static/s.js", "_images/first.png", "_images/later.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x" * 1000)
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "p.html").write_text(html)
+    weights = page_weight(tmp_path, Path("book/p.html"))
+    assert set(weights) == {"book/p.html", "_static/a.css", "_static/s.js", "_images/first.png"}
