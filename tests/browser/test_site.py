@@ -43,9 +43,17 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
     bad_responses: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
+    # Requests the browser dropped, with how many navigations the tab had made when each
+    # started: one dropped because the tab then went to another page is no failure.
+    aborted: list[tuple[int, str]] = field(default_factory=list)
+    navigations: list[int] = field(default_factory=lambda: [0])
 
     def assert_clean(self) -> None:
         assert not self.page_errors, f"uncaught JavaScript exceptions: {self.page_errors}"
+        self.bad_responses += [
+            failure for started, failure in self.aborted if started == self.navigations[0]
+        ]
+        self.aborted.clear()
         assert not self.bad_responses, f"the site's own assets failed: {self.bad_responses}"
         assert not self.external_requests, (
             f"the page asked for files outside the site (offline they fail): "
@@ -60,7 +68,19 @@ def open_page(context, url: str) -> Visit:
     visit = Visit(tab=tab, status=None)
     tab.on("pageerror", lambda error: visit.page_errors.append(str(error)))
 
+    # A request the browser drops because the reader went on to another page (an image
+    # still loading when "next" is clicked) is not a failure of the site.
+    navigations = visit.navigations
+    started_at: dict = {}
+    tab.on(
+        "framenavigated",
+        lambda frame: (
+            navigations.__setitem__(0, navigations[0] + 1) if frame == tab.main_frame else None
+        ),
+    )
+
     def on_request(request) -> None:
+        started_at[request] = navigations[0]
         if not is_local(request.url, url):
             visit.external_requests.append(request.url)
 
@@ -69,8 +89,13 @@ def open_page(context, url: str) -> Visit:
             visit.bad_responses.append(f"HTTP {response.status} {response.url}")
 
     def on_request_failed(request) -> None:
-        if is_local(request.url, url):
-            visit.bad_responses.append(f"{request.failure} {request.url}")
+        if not is_local(request.url, url):
+            return
+        failure = f"{request.failure} {request.url}"
+        if request.failure == "net::ERR_ABORTED":  # judged once the visit is over
+            visit.aborted.append((started_at.get(request, navigations[0]), failure))
+        else:
+            visit.bad_responses.append(failure)
 
     tab.on("request", on_request)
     tab.on("response", on_response)
