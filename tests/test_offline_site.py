@@ -97,6 +97,7 @@ def test_prerender_site_replaces_the_tex_and_links_the_style_sheet(tmp_path):
     assert page.count("<mjx-container") == 3 and page.count("<mjx-assistive-mml") == 3
     assert f'href="../_static/{STATIC_SUBDIR}/{CSS_NAME}"' in page
     assert '<span class="eqno">(1)' in page  # the equation's number and link stay
+    assert page.count('<mjx-container tabindex="0"') == 1  # the display formula: it may scroll
     assert "a literal \\(not maths\\)" in page
     assert "chtml.css" not in (tmp_path / "index.html").read_text()
     static = tmp_path / "_static" / STATIC_SUBDIR

@@ -93,6 +93,13 @@ def render_formulas(formulas: list[Formula], font_url: str = FONTS_SUBDIR) -> tu
     return dict(zip(distinct, answer["html"], strict=True)), answer["css"]
 
 
+def _scrollable(container: str) -> str:
+    """A display formula reachable by keyboard: on a phone a wide one scrolls sideways in its
+    box (the theme's `overflow: auto`), and a scrollable region must take focus (WCAG 2.1.1;
+    MathJax in the browser made every formula focusable for its menu)."""
+    return container.replace("<mjx-container ", '<mjx-container tabindex="0" ', 1)
+
+
 def replace_formulas(page: str, rendered: dict[Formula, str]) -> str:
     """`page` with every formula's TeX replaced by its rendering."""
 
@@ -100,7 +107,8 @@ def replace_formulas(page: str, rendered: dict[Formula, str]) -> str:
         return match["open"] + rendered[Formula(html.unescape(match["tex"]), False)] + "</span>"
 
     def display(match: re.Match) -> str:
-        return match["open"] + rendered[Formula(_display_tex(match["tex"]), True)] + "</div>"
+        formula = rendered[Formula(_display_tex(match["tex"]), True)]
+        return match["open"] + _scrollable(formula) + "</div>"
 
     return _DISPLAY.sub(display, _INLINE.sub(inline, page))
 
