@@ -18,26 +18,8 @@ const { AllPackages } = require("mathjax-full/js/input/tex/AllPackages.js");
 // (noundefined, noerrors); bussproofs draws with the SVG output only.
 const SKIPPED_PACKAGES = new Set(["noundefined", "noerrors", "bussproofs"]);
 
-function readStdin() {
-  const chunks = [];
-  const fd = 0;
-  const buffer = Buffer.alloc(1 << 16);
-  let read = 0;
-  do {
-    try {
-      read = require("node:fs").readSync(fd, buffer, 0, buffer.length, null);
-    } catch (error) {
-      if (error.code === "EAGAIN") continue;
-      if (error.code === "EOF") break;
-      throw error;
-    }
-    chunks.push(Buffer.from(buffer.subarray(0, read)));
-  } while (read > 0);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function main() {
-  const request = JSON.parse(readStdin());
+  const request = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
   const adaptor = liteAdaptor({ fontSize: 16 });
   AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
   const tex = new TeX({
