@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test serve site-zip pdf doctor notebooks nbgrader learner-branch binder-check bench lint format clean
+.PHONY: book test serve site-zip pdf doctor notebooks nbgrader learner-branch binder-check bench lighthouse lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ binder-check: notebooks  ## as Binder would: fresh venv from requirements.txt, r
 
 bench: $(STAMP)  ## time loop vs NumPy vs Keras (QUICK=1 for the 20-second run); CSV and plots in _build/bench
 	$(BIN)/python -m rnn_lab.bench $(if $(QUICK),--quick) --csv _build/bench/bench.csv --plots _build/bench
+
+# Node tools (MathJax for the build, Lighthouse here) come from package-lock.json via `npm ci`,
+# run by the build or this benchmark the first time they are needed.
+lighthouse: $(STAMP)  ## Lighthouse's mobile audit of every page of the built site, served gzipped (a benchmark)
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python benchmarks/lighthouse.py --site _build/html
 
 lint: $(STAMP)  ## ruff on the Python, Biome on the explorer's JavaScript
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/biome lint --error-on-warnings rnn_lab

@@ -1,32 +1,250 @@
-"""The site's MathJax comes from the installed PyPI package, never from a CDN."""
+"""The site's build-time tools: formulas typeset by MathJax in Node, inline data made files.
+
+Unit tests of `rnn_lab.book.prerender_math`, `rnn_lab.book.page_assets` and the extension's
+configuration guard. What the built site holds is checked in tests/test_light_pages.py.
+"""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
+import pydata_sphinx_theme
 import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image
 from sphinx.errors import ExtensionError
 
-from rnn_lab.book.offline_site import MATHJAX_ENTRY, _check_config, copy_mathjax, mathjax_es5_dir
+from rnn_lab.book.icon_fonts import (
+    FONT_DIR,
+    THEME_CSS,
+    icon_code_points,
+    prune_icon_rules,
+    subset_icon_fonts,
+)
+from rnn_lab.book.offline_site import _check_config
+from rnn_lab.book.page_assets import (
+    EXPLORER_DATA_DIR,
+    IMAGES_DIR,
+    INLINE_IMAGE,
+    defer_head_scripts,
+    drop_fontawesome_script,
+    flatten_css_imports,
+    lighten_page,
+)
+from rnn_lab.book.page_weight import is_external, page_refs, page_weight
+from rnn_lab.book.prerender_math import (
+    CSS_NAME,
+    RENDERER,
+    STATIC_SUBDIR,
+    UNRENDERED,
+    Formula,
+    MathError,
+    formulas_in,
+    prerender_site,
+    render_formulas,
+)
+
+# What sphinx.ext.mathjax's visitors write (the renderer reuses them).
+INLINE = '<span class="math notranslate nohighlight">'
+EQNO = '<span class="eqno">(1)<a class="headerlink" href="#equation-one">#</a></span>'
+PAGE = f"""<html><head>
+  </head><body>
+<p>The state {INLINE}\\(h_t = \\tanh(x_t W_x + h_{{t-1}} W_h + B_h)\\)</span>
+and {INLINE}\\(a &lt; b\\)</span>.</p>
+<div class="math notranslate nohighlight" id="equation-one">
+{EQNO}\\[y_t = h_t W_o + B_o\\]</div>
+<pre>a literal \\(not maths\\)</pre>
+</body></html>
+"""
 
 
-def test_mathjax_3_is_installed():
-    es5 = mathjax_es5_dir()
-    assert (es5 / MATHJAX_ENTRY).is_file()
-    assert '"3.' in (es5.parent / "package.json").read_text()  # MathJax 3, like the CDN's
+def test_formulas_are_found_as_sphinx_writes_them():
+    found = formulas_in(PAGE)
+    assert Formula("h_t = \\tanh(x_t W_x + h_{t-1} W_h + B_h)", False) in found
+    assert Formula("a < b", False) in found  # HTML-unescaped before MathJax reads it
+    assert Formula("y_t = h_t W_o + B_o", True) in found
+    assert len(found) == 3  # the <pre> is not maths
 
 
-def test_copy_has_what_the_entry_point_loads_and_not_the_rest(tmp_path):
-    target = copy_mathjax(tmp_path / "mathjax")
-    assert (target / MATHJAX_ENTRY).is_file()
-    assert any((target / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    assert (target / "input" / "tex" / "extensions").is_dir()  # loaded on demand
-    assert not (target / "output" / "svg").exists()
-    assert not (target / "tex-svg.js").exists()
+def test_mathjax_renders_commonhtml_with_mathml_for_screen_readers():
+    rendered, css = render_formulas([Formula("x^2", True), Formula("a < b", False)])
+    display = rendered[Formula("x^2", True)]
+    assert display.startswith('<mjx-container class="MathJax" jax="CHTML" display="true"')
+    assert "<mjx-assistive-mml" in display
+    assert "<msup><mi>x</mi><mn>2</mn></msup>" in display
+    assert "<mo>&lt;</mo>" in rendered[Formula("a < b", False)]
+    assert "@font-face" in css and "woff-v2/MathJax_Main-Regular.woff" in css
 
 
-def test_a_cdn_mathjax_path_is_refused():
+def test_an_undefined_macro_fails_instead_of_showing_red():
+    with pytest.raises(MathError, match=r"\\notamacro"):
+        render_formulas([Formula("x + \\notamacro{y}", False)])
+
+
+def test_prerender_site_replaces_the_tex_and_links_the_style_sheet(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "page.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "index.html").write_text("<html><head></head><body>no maths</body></html>")
+    counts = prerender_site(tmp_path)
+    assert counts == {"book/page.html": 3}
+    page = (tmp_path / "book" / "page.html").read_text(encoding="utf-8")
+    assert not UNRENDERED.search(page)
+    assert page.count("<mjx-container") == 3 and page.count("<mjx-assistive-mml") == 3
+    assert f'href="../_static/{STATIC_SUBDIR}/{CSS_NAME}"' in page
+    assert '<span class="eqno">(1)' in page  # the equation's number and link stay
+    assert page.count('<mjx-container tabindex="0"') == 1  # the display formula: it may scroll
+    assert "a literal \\(not maths\\)" in page
+    assert "chtml.css" not in (tmp_path / "index.html").read_text()
+    static = tmp_path / "_static" / STATIC_SUBDIR
+    assert (static / CSS_NAME).is_file()
+    assert (static / "woff-v2" / "MathJax_Main-Regular.woff").is_file()
+    before = page
+    prerender_site(tmp_path)  # nothing left to render: the page stays as it is
+    assert (tmp_path / "book" / "page.html").read_text(encoding="utf-8") == before
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_inline_images_become_sized_lazy_files(tmp_path):
+    png = _png(30, 20)
+    data = base64.b64encode(png).decode()
+    page = (
+        f'<p><img src="data:image/png;base64,{data}" alt="first" class="rnn-lab-figure"/></p>'
+        f'<p><img src="data:image/png;base64,{data}" alt="again"/></p>'
+    )
+    lighter = lighten_page(page, tmp_path, Path("book/page.html"))
+    assert not INLINE_IMAGE.search(lighter)
+    files = list((tmp_path / IMAGES_DIR).iterdir())
+    assert len(files) == 1 and files[0].read_bytes() == png  # one file per distinct image
+    src = f"../{IMAGES_DIR}/{files[0].name}"
+    assert lighter.count(f'src="{src}"') == 2
+    assert 'alt="first"' in lighter and 'width="30" height="20"' in lighter
+    first, second = lighter.split("</p>")[:2]
+    assert 'loading="lazy"' not in first  # the first image may be what is seen first
+    assert 'loading="lazy"' in second
+
+
+def test_explorer_numbers_move_to_a_script_file(tmp_path):
+    payload = json.dumps({"axes": {"h": [1, 2]}, "note": "</b>"}).replace("</", "<\\/")
+    page = f'<div><script type="application/json" data-role="data">{payload}</script></div>'
+    lighter = lighten_page(page, tmp_path, Path("index.html"))
+    assert payload not in lighter
+    (script,) = (tmp_path / EXPLORER_DATA_DIR).iterdir()
+    assert f'data-src="{EXPLORER_DATA_DIR}/{script.name}"' in lighter
+    key = script.stem
+    assert f'data-key="{key}"' in lighter
+    text = script.read_text()
+    assert text.startswith("(window.rnnLabExplorerData") and f'["{key}"] = {payload};' in text
+
+
+def test_the_fontawesome_script_is_left_out():
+    head = (
+        '<link rel="stylesheet" href="_static/styles/theme.css" />\n'
+        '  <script defer src="_static/scripts/fontawesome.js?digest=55c"></script>\n'
+        '  <link rel="preload" as="script" href="_static/scripts/bootstrap.js" />'
+    )
+    lighter = drop_fontawesome_script(head)
+    assert "fontawesome" not in lighter and "bootstrap.js" in lighter
+
+
+def test_only_the_build_time_renderer_is_accepted():
     app = SimpleNamespace(events=SimpleNamespace(listeners={}))
-    with pytest.raises(ExtensionError, match="works offline"):
-        _check_config(app, SimpleNamespace(mathjax_path="https://cdn.example/tex-mml-chtml.js"))
-    _check_config(app, SimpleNamespace(mathjax_path="mathjax/tex-mml-chtml.js"))
+    with pytest.raises(ExtensionError, match="no page runs MathJax"):
+        _check_config(app, SimpleNamespace(html_math_renderer="mathjax"))
+    _check_config(app, SimpleNamespace(html_math_renderer=RENDERER))
+
+
+def test_icon_fonts_keep_only_the_icons_the_pages_use(tmp_path):
+    css = '.fa-sun:before{content:"\\f185"}.fa-moon:before,.fa-x:before{content:"\\f186"}'
+    assert icon_code_points(css, {"fa-sun", "fa-lg"}) == {0xF185}
+    pydata = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    (tmp_path / FONT_DIR).parent.mkdir(parents=True)
+    fonts = tmp_path / FONT_DIR
+    shutil.copytree(pydata / "static/vendor/fontawesome/webfonts", fonts)
+    (tmp_path / THEME_CSS).parent.mkdir(parents=True)
+    shutil.copy(pydata / "static/styles/pydata-sphinx-theme.css", tmp_path / THEME_CSS)
+    (tmp_path / "index.html").write_text('<i class="fa-solid fa-sun"></i>')
+    before = (fonts / "fa-solid-900.woff2").stat().st_size
+    sizes = subset_icon_fonts(tmp_path)
+    assert sizes["fa-solid-900.woff2"] < before / 20
+    kept = set(TTFont(fonts / "fa-solid-900.woff2").getBestCmap())
+    assert 0xF185 in kept and 0xF186 not in kept  # the sun, not the moon nobody shows
+
+
+def test_head_scripts_are_deferred_but_the_one_inline_code_reads():
+    head = (
+        "<html><head>\n"
+        '<script src="_static/documentation_options.js?v=1"></script>\n'
+        '<script src="_static/doctools.js?v=2"></script>\n'
+        "<script>let toggleHintShow = 'Click to show';</script>\n"
+        '<script async src="_static/a.js"></script>\n'
+        '<script type="module" src="_static/m.js"></script>\n'
+        "<script>DOCUMENTATION_OPTIONS.pagename = 'x';</script>\n"
+        '<script src="searchindex.js"></script>\n'
+        '</head><body><script src="_static/body.js"></script></body></html>'
+    )
+    lighter = defer_head_scripts(head)
+    assert '<script src="_static/documentation_options.js?v=1">' in lighter
+    assert '<script defer src="_static/doctools.js?v=2">' in lighter
+    assert '<script defer src="searchindex.js">' in lighter
+    assert '<script async src="_static/a.js">' in lighter
+    assert '<script type="module" src="_static/m.js">' in lighter
+    assert "<script>let toggleHintShow" in lighter
+    assert '<body><script src="_static/body.js">' in lighter  # the body is left alone
+    assert defer_head_scripts(lighter) == lighter
+
+
+def test_unused_icon_rules_are_pruned_from_the_theme_css():
+    css = (
+        '.fa-sun:before{content:"\\f185"}.fa-moon:before,.fa-x:before{content:"\\f186"}'
+        ".fa{display:inline-block}"
+    )
+    pruned = prune_icon_rules(css, {"fa-sun", "fa-x"})
+    assert pruned == css  # every rule draws an icon shown
+    pruned = prune_icon_rules(css, {"fa-sun"})
+    assert pruned == '.fa-sun:before{content:"\\f185"}.fa{display:inline-block}'
+
+
+def test_a_css_import_is_inlined_with_its_urls_rewritten(tmp_path):
+    styles = tmp_path / "_static" / "styles"
+    styles.mkdir(parents=True)
+    (tmp_path / "_static" / "basic.css").write_text(
+        "li { background-image: url(file.png); } a { background: url(data:image/png;base64,AA); }"
+    )
+    (styles / "theme.css").write_text('/* theme */\n@import "../basic.css";\nbody { margin: 0 }')
+    assert flatten_css_imports(tmp_path) == ["_static/styles/theme.css"]
+    flat = (styles / "theme.css").read_text()
+    assert "@import" not in flat and "body { margin: 0 }" in flat
+    assert 'url("../file.png")' in flat and "url(data:image/png;base64,AA)" in flat
+    assert flatten_css_imports(tmp_path) == []
+
+
+def test_a_pages_weight_counts_what_it_loads_at_once(tmp_path):
+    html = (
+        '<head><link rel="stylesheet" href="../_static/a.css"><link rel="next" href="b.html">'
+        '<script defer src="../_static/s.js"></script></head><body>'
+        '<img src="../_images/first.png"><img loading="lazy" src="../_images/later.png">'
+        '<script type="application/json" data-src="../_static/explorer-data/k.js"></script>'
+    )
+    refs = page_refs(html)
+    assert refs.eager == ["../_static/a.css", "../_static/s.js", "../_images/first.png"]
+    assert "../_images/later.png" in refs.all_urls and "b.html" not in refs.all_urls
+    assert "../_static/explorer-data/k.js" in refs.all_urls
+    assert is_external("https://cdn.example/x.js") and is_external("//cdn.example/x.js")
+    assert not is_external("../_static/a.css") and not is_external("data:image/png;base64,AA")
+    for name in ("_static/a.css", "_static/s.js", "_images/first.png", "_images/later.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x" * 1000)
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "p.html").write_text(html)
+    weights = page_weight(tmp_path, Path("book/p.html"))
+    assert set(weights) == {"book/p.html", "_static/a.css", "_static/s.js", "_images/first.png"}

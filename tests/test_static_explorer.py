@@ -522,3 +522,45 @@ def test_the_live_front_end_sends_controls_and_draws_answers(browser):
     finally:
         context.close()
     assert errors == []
+
+
+def test_on_the_website_the_numbers_load_when_the_explorer_comes_into_view(
+    browser, small, tmp_path
+):
+    """The site keeps the numbers in a script file (rnn_lab.book.page_assets): nothing of it
+    is loaded while the explorer is far below, and from file:// (a copied site) it loads
+    and draws once the reader scrolls to it."""
+    from rnn_lab.book.page_assets import EXPLORER_DATA_DIR, move_explorer_data
+
+    body = f'<div style="height: 4000px">Prose above the explorer.</div>{small.html}'
+    page = move_explorer_data(body, tmp_path, Path("page.html"))
+    assert '"runs"' not in page  # the numbers left the page
+    (tmp_path / "page.html").write_text(f"<!doctype html><html><body>{page}</body></html>")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    loaded, errors = [], []
+    context.route(
+        "**/*",
+        lambda route: (
+            loaded.append(route.request.url),
+            route.continue_() if route.request.url.startswith("file:") else route.abort(),
+        ),
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(BROWSER_TIMEOUT_MS)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        tab.goto((tmp_path / "page.html").as_uri(), wait_until="load")
+        tab.wait_for_timeout(300)
+        assert not any(EXPLORER_DATA_DIR in url for url in loaded)
+        assert tab.evaluate("() => typeof window.rnnLabExplorerData") == "undefined"
+        tab.locator(".rnn-lab-static-explorer").scroll_into_view_if_needed()
+        tab.wait_for_selector(".rnn-lab-static-explorer[data-loaded='1']")
+        summary = tab.locator(".rnn-lab-static-explorer [data-role=summary]").text_content()
+    finally:
+        context.close()
+    data = small.data
+    nT, nS = len(data["axes"]["seq_len"]), len(data["axes"]["recurrent_scale"])
+    i, m, k = data["default"]
+    assert summary == data["views"][(i * nS + k) * nT + m]["summary"]
+    assert [url for url in loaded if not url.startswith("file:")] == []
+    assert errors == []

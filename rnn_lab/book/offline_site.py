@@ -1,43 +1,32 @@
-"""A Sphinx extension that makes the built book work with no internet at all (and
-adds the book's few lines of CSS).
+"""A Sphinx extension that makes the built book work with no internet at all, and light
+enough for a phone (and adds the book's few lines of CSS).
 
 A classroom may have no network, and a teacher copies the site to a USB stick: every
-file a page loads must be inside the site. Sphinx loads MathJax from a CDN unless
-`mathjax_path` is relative (then it is relative to `_static/`); this extension puts
-MathJax 3 there. The files come from PyPI, the registry the project already uses:
-the `django-static-mathjax` wheel is MathJax's own release (`es5/` folder) and does
-not import Django. `_config.yml` sets `mathjax_path: mathjax/tex-mml-chtml.js`.
+file a page loads must be inside the site. Many learners read on a phone: a page must
+not make it typeset maths or download what the reader may never look at. So:
 
-Only the parts `tex-mml-chtml.js` can load are copied (CommonHTML output and its fonts,
-TeX extensions loaded on demand, the accessibility menu and its speech rules), not the
-other combined bundles or the SVG fonts.
+- formulas are typeset when the book is built (`rnn_lab.book.prerender_math`: MathJax in
+  Node, with MathML for screen readers): the pages carry no MathJax script;
+- what notebook outputs carry inline (figures, the static explorer's numbers) becomes files
+  the page loads when it needs them, and the theme's 1.4 MB icon script is left out
+  (`rnn_lab.book.page_assets`): its style sheet draws the icons from FontAwesome's fonts,
+  cut down to the icons the site shows (`rnn_lab.book.icon_fonts`);
+- sphinx-thebe's scripts stay out of the pages (see `_drop_thebe_scripts`).
 """
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
 
-STATIC_SUBDIR = "mathjax"
-MATHJAX_ENTRY = "tex-mml-chtml.js"
-# Other ready-made bundles and the SVG output: never loaded by `tex-mml-chtml.js`.
-UNUSED = (
-    "tex-chtml.js",
-    "tex-chtml-full.js",
-    "tex-chtml-full-speech.js",
-    "tex-mml-svg.js",
-    "tex-svg.js",
-    "tex-svg-full.js",
-    "mml-chtml.js",
-    "mml-svg.js",
-    "node-main.js",
-    "svg",
-    "svg.js",
-)
+from .icon_fonts import subset_icon_fonts
+from .node_tools import NodeToolsError, ensure_installed
+from .page_assets import lighten_site
+from .prerender_math import MATHJAX_PACKAGE, RENDERER, MathError, prerender_site
+
 # The book's own CSS, written to `_static/` and linked from every page.
 SITE_CSS_NAME = "rnn-lab.css"
 SITE_CSS = """\
@@ -46,6 +35,9 @@ SITE_CSS = """\
 .cell_output .output.text_html pre span[style*="color"] { color: inherit !important; }
 /* Figures (rnn_lab.plots.alt_text) are PNGs on white: never wider than the column. */
 img.rnn-lab-figure { max-width: 100%; height: auto; }
+/* A phone lays out and styles only the sections on or near the screen (a chapter is
+   thousands of elements, its formulas most of them); the others keep their last size. */
+.bd-article section > section { content-visibility: auto; contain-intrinsic-size: auto 900px; }
 /* A long dotted name in running text (rnn_lab.gated_backward.sequence_backward(...)) may
    break where it must, so that a phone never scrolls sideways. */
 code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
@@ -59,37 +51,19 @@ if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "un
   DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
 }
 """
-INSTALL_HINT = "pip install -r requirements-dev.txt (it installs django-static-mathjax)"
-
-
-def mathjax_es5_dir() -> Path:
-    """The `es5/` folder of MathJax 3 installed from PyPI (`django-static-mathjax`)."""
-    try:
-        root = resources.files("mathjax")
-    except ModuleNotFoundError as error:
-        raise ExtensionError(f"MathJax is not installed: {INSTALL_HINT}") from error
-    es5 = Path(str(root)) / "static" / "mathjax" / "es5"
-    if not (es5 / MATHJAX_ENTRY).is_file():
-        raise ExtensionError(f"no {MATHJAX_ENTRY} under {es5}: {INSTALL_HINT}")
-    return es5
-
-
-def copy_mathjax(target: Path) -> Path:
-    """Copy MathJax's browser files to `target` (the site's `_static/mathjax`)."""
-    shutil.copytree(
-        mathjax_es5_dir(), target, ignore=shutil.ignore_patterns(*UNUSED), dirs_exist_ok=True
-    )
-    return target
 
 
 def _check_config(app: Sphinx, config) -> None:
-    path = config.mathjax_path
-    if "://" in path or path.startswith("//"):
+    if config.html_math_renderer != RENDERER:
         raise ExtensionError(
-            f"mathjax_path is {path!r}, a URL: set `mathjax_path: {STATIC_SUBDIR}/{MATHJAX_ENTRY}`"
-            " in _config.yml so that the site works offline"
+            f"html_math_renderer is {config.html_math_renderer!r}: set `html_math_renderer:"
+            f" {RENDERER}` in _config.yml, so that formulas are typeset when the book is built"
+            " and no page runs MathJax"
         )
-    mathjax_es5_dir()  # fail at the start of a build, not after every notebook ran
+    try:
+        ensure_installed(MATHJAX_PACKAGE)  # fail at the start of a build, not after every notebook
+    except NodeToolsError as error:
+        raise ExtensionError(str(error)) from error
     _drop_thebe_scripts(app)
 
 
@@ -106,17 +80,27 @@ def _drop_thebe_scripts(app: Sphinx) -> None:
             app.disconnect(listener.id)
 
 
-def _copy_on_finish(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
-        static = Path(app.outdir) / "_static"
-        copy_mathjax(static / STATIC_SUBDIR)
-        (static / SITE_CSS_NAME).write_text(SITE_CSS, encoding="utf-8")
-        (static / SITE_JS_NAME).write_text(SITE_JS, encoding="utf-8")
+def _finish_site(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    static = site / "_static"
+    (static / SITE_CSS_NAME).write_text(SITE_CSS, encoding="utf-8")
+    (static / SITE_JS_NAME).write_text(SITE_JS, encoding="utf-8")
+    lighten_site(site)
+    subset_icon_fonts(site)
+    try:
+        prerender_site(site)
+    except (MathError, NodeToolsError) as error:
+        raise ExtensionError(str(error)) from error
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinx.ext.mathjax")  # its visitors write the pages' TeX
+    # Sphinx's own MathJax markup, under a renderer of our own: Sphinx adds no MathJax script.
+    app.add_html_math_renderer(RENDERER, (html_visit_math, None), (html_visit_displaymath, None))
     app.connect("config-inited", _check_config)
-    app.connect("build-finished", _copy_on_finish)
+    app.connect("build-finished", _finish_site)
     app.add_css_file(SITE_CSS_NAME)
     app.add_js_file(SITE_JS_NAME)  # after documentation_options.js (priority 200 < 500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

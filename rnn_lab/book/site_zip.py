@@ -1,7 +1,8 @@
 """The built website as one zip a teacher can hand out: unzip, open `index.html`.
 
-The site loads nothing from the internet (MathJax is in `_static/`), so the unzipped
-folder works from a USB stick or a school server, with no network and no installation.
+The site loads nothing from the internet (formulas are typeset when the book is built;
+fonts, figures and the explorer's numbers are files of the site), so the unzipped folder
+works from a USB stick or a school server, with no network and no installation.
 Entries are sorted and dated 1980-01-01, so the same site always gives the same zip.
 
     python -m rnn_lab.book.site_zip [--site _build/html] [--out _build/rnn-lab-site.zip]

@@ -9,7 +9,8 @@
 //   - the live widget (rnn_lab/explorer/widget.py): anywidget loads this file as an ES
 //     module ending with `export default { render: rnnLabExplorer.render }`; render() builds
 //     the controls, sends their values to the kernel and draws every frame it sends back.
-// ES5-style, no library, nothing fetched: it runs offline in any browser a notebook is read in.
+// ES5-style, no library, nothing fetched (on the website, the numbers come as a script file
+// of the site): it runs offline in any browser a notebook is read in.
 // biome-ignore lint/correctness/noUnusedVariables: used by what embeds this file (see above)
 var rnnLabExplorer = (function () {
   "use strict";
@@ -259,10 +260,45 @@ var rnnLabExplorer = (function () {
 
   // ---------------------------------------------------------------- the static page
 
+  // The numbers sit in the block (a notebook) or, on the website, in a script file
+  // (rnn_lab/book/page_assets.py) added to the page when the explorer comes near the screen:
+  // a <script src> rather than fetch(), which Chromium refuses for a page opened from file://.
+  function whenNearScreen(root, callback) {
+    if (typeof IntersectionObserver === "undefined") { callback(); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        callback();
+      }
+    }, { rootMargin: "600px 0px" });
+    observer.observe(root);
+  }
+  function loadData(holder, callback, failed) {
+    var key = holder.getAttribute("data-key"), tag = document.createElement("script");
+    tag.src = holder.getAttribute("data-src");
+    tag.onload = function () {
+      var store = window.rnnLabExplorerData || {};
+      if (store[key]) { callback(store[key]); } else { failed(); }
+    };
+    tag.onerror = failed;
+    document.head.appendChild(tag);
+  }
   function mountStatic(root) {
     if (!root || root.getAttribute("data-ready") === "1") { return; }
     root.setAttribute("data-ready", "1");
-    var part = finder(root), data = JSON.parse(part("data").textContent);
+    var part = finder(root), holder = part("data");
+    if (!holder.getAttribute("data-src")) {
+      showStatic(root, part, JSON.parse(holder.textContent));
+      return;
+    }
+    whenNearScreen(root, function () {
+      loadData(holder, function (data) { showStatic(root, part, data); }, function () {
+        part("summary").textContent = "The explorer's numbers (" + holder.getAttribute("data-src") +
+          ") could not be loaded.";
+      });
+    });
+  }
+  function showStatic(root, part, data) {
     var axes = data.axes, nS = axes.recurrent_scale.length, nT = axes.seq_len.length;
     var controls = { h: part("control-h"), t: part("control-t"), s: part("control-s") };
     function show() {
@@ -279,6 +315,7 @@ var rnnLabExplorer = (function () {
       controls[name].addEventListener("input", show);
     });
     show();
+    root.setAttribute("data-loaded", "1");
   }
 
   // ---------------------------------------------------------------- the live widget

@@ -65,6 +65,7 @@ STYLE = """
 .rnn-lab-explorer .rle-panels { display: grid; gap: 0.4em;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 300px), 1fr)); }
 .rnn-lab-explorer .rle-panels svg { width: 100%; height: auto; display: block; }
+.rnn-lab-explorer .rle-panels > div { aspect-ratio: 400 / 290; }
 .rnn-lab-explorer .rle-note { font-size: 0.8em; color: #555; margin: 0.3em 0 0; }
 .rnn-lab-explorer .rle-output { color: #b00; white-space: pre-wrap; margin: 0.3em 0 0; }
 """

@@ -12,8 +12,11 @@ myst-nb gives an `image/png` output no alt text (only a fixed, per-cell one), so
 `show_figures_with_alt_text` adds a `text/html` representation to every matplotlib
 figure: the same PNG as a data URL in an `<img>` with the alt text. myst-nb and Jupyter
 prefer `text/html` over `image/png`, so the book's HTML carries the description; the
-`image/png` stays in the output for everything else. The PNG is drawn on white, so a
-figure stays readable when the site is switched to dark mode.
+`image/png` stays in the output for everything else. A notebook needs the PNG inline; the
+website does not: when the book is built, `rnn_lab.book.page_assets` moves every inline
+image to a file of the site, with its width, height and lazy loading (the alt text stays).
+The PNG is drawn on white, so a figure stays readable when the site is switched to dark
+mode.
 
 `set_alt_text(fig, text)` replaces the description where a figure says more than its
 data (a diagram).

@@ -29,7 +29,6 @@ VIEWPORTS = {
 MIN_SCREENSHOT_VARIANCE = 25.0
 # A word every version of this book uses; the search must find it.
 SEARCH_WORD = "recurrent"
-MATHJAX_WAIT_MS = 20_000
 TITLE_SEPARATOR = " \u2014 "  # Sphinx: "<page title> — <book title>"
 
 ARTICLE = "article.bd-article"
@@ -44,9 +43,17 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
     bad_responses: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
+    # Requests the browser dropped, with how many navigations the tab had made when each
+    # started: one dropped because the tab then went to another page is no failure.
+    aborted: list[tuple[int, str]] = field(default_factory=list)
+    navigations: list[int] = field(default_factory=lambda: [0])
 
     def assert_clean(self) -> None:
         assert not self.page_errors, f"uncaught JavaScript exceptions: {self.page_errors}"
+        self.bad_responses += [
+            failure for started, failure in self.aborted if started == self.navigations[0]
+        ]
+        self.aborted.clear()
         assert not self.bad_responses, f"the site's own assets failed: {self.bad_responses}"
         assert not self.external_requests, (
             f"the page asked for files outside the site (offline they fail): "
@@ -61,7 +68,19 @@ def open_page(context, url: str) -> Visit:
     visit = Visit(tab=tab, status=None)
     tab.on("pageerror", lambda error: visit.page_errors.append(str(error)))
 
+    # A request the browser drops because the reader went on to another page (an image
+    # still loading when "next" is clicked) is not a failure of the site.
+    navigations = visit.navigations
+    started_at: dict = {}
+    tab.on(
+        "framenavigated",
+        lambda frame: (
+            navigations.__setitem__(0, navigations[0] + 1) if frame == tab.main_frame else None
+        ),
+    )
+
     def on_request(request) -> None:
+        started_at[request] = navigations[0]
         if not is_local(request.url, url):
             visit.external_requests.append(request.url)
 
@@ -70,8 +89,13 @@ def open_page(context, url: str) -> Visit:
             visit.bad_responses.append(f"HTTP {response.status} {response.url}")
 
     def on_request_failed(request) -> None:
-        if is_local(request.url, url):
-            visit.bad_responses.append(f"{request.failure} {request.url}")
+        if not is_local(request.url, url):
+            return
+        failure = f"{request.failure} {request.url}"
+        if request.failure == "net::ERR_ABORTED":  # judged once the visit is over
+            visit.aborted.append((started_at.get(request, navigations[0]), failure))
+        else:
+            visit.bad_responses.append(failure)
 
     tab.on("request", on_request)
     tab.on("response", on_response)
@@ -79,6 +103,12 @@ def open_page(context, url: str) -> Visit:
     response = tab.goto(url, wait_until="load")
     visit.status = response.status if response else None
     return visit
+
+
+def render_everything(tab) -> None:
+    """Lay out every section, also those off screen (the site's CSS lets the browser skip
+    them with `content-visibility: auto`), so that widths and axe see the whole page."""
+    tab.add_style_tag(content="section { content-visibility: visible !important; }")
 
 
 def normalise(text: str) -> str:
@@ -148,26 +178,45 @@ def check_images(tab) -> None:
 
 
 def check_math(tab) -> int:
-    """Every formula is typeset by the site's own MathJax, without TeX errors; returns
-    how many formulas the article has."""
+    """Every formula arrives typeset (rnn_lab.book.prerender_math): nothing typesets in the
+    browser, each formula is drawn with the site's fonts and carries MathML for screen
+    readers, without TeX errors; returns how many formulas the article has."""
     selector = f"{ARTICLE} .math"
-    count = tab.locator(selector).count()
-    if count == 0:
-        return 0
-    tab.wait_for_function(
-        f"""() => window.MathJax && MathJax.startup && MathJax.startup.promise &&
-            Array.from(document.querySelectorAll("{selector}"))
-                .every((el) => el.querySelector("mjx-container"))""",
-        timeout=MATHJAX_WAIT_MS,
+    state = tab.evaluate(
+        f"""async () => {{
+            await document.fonts.ready;
+            const math = Array.from(document.querySelectorAll("{selector}"));
+            return {{
+                mathjax: typeof window.MathJax !== "undefined",
+                scripts: Array.from(document.scripts).map((s) => s.src)
+                    .filter((src) => /mathjax|katex/i.test(src)),
+                count: math.length,
+                untypeset: math.filter((el) => !el.querySelector("mjx-container"))
+                    .map((el) => el.textContent.slice(0, 80)),
+                without_mathml: math.filter((el) => !el.querySelector("mjx-assistive-mml math"))
+                    .length,
+                empty: math.filter((el) => {{
+                    const box = el.querySelector("mjx-container mjx-math");
+                    return !box || box.getBoundingClientRect().width <= 0;
+                }}).length,
+                errors: Array.from(document.querySelectorAll("mjx-merror, merror"))
+                    .map((el) => el.textContent.slice(0, 80)),
+                fonts: Array.from(document.fonts).filter((f) => f.family.startsWith("MJX"))
+                    .map((f) => f.status),
+            }};
+        }}"""
     )
-    # TeX errors show as <merror>, undefined macros as red text (MathJax's noundefined).
-    errors = tab.evaluate(
-        """() => Array.from(MathJax.startup.document.math)
-            .filter((item) => /<merror|mathcolor="red"/.test(MathJax.startup.toMML(item.root)))
-            .map((item) => item.math)"""
+    assert not state["mathjax"] and not state["scripts"], (
+        f"a page typesets maths in the browser: {state['scripts']}"
     )
-    assert not errors, f"MathJax could not typeset: {errors}"
-    return count
+    assert not state["untypeset"], f"formulas left as TeX: {state['untypeset'][:5]}"
+    assert state["without_mathml"] == 0, "formulas without MathML for screen readers"
+    assert state["empty"] == 0, f"{state['empty']} formulas drawn with no width"
+    assert not state["errors"], f"MathJax could not typeset: {state['errors']}"
+    assert "error" not in state["fonts"], f"a maths font did not load: {state['fonts']}"
+    if state["count"]:
+        assert "loaded" in state["fonts"], "no maths font was loaded for the formulas"
+    return state["count"]
 
 
 def check_heading_and_title(tab, source: Path, book_title: str) -> None:
@@ -199,6 +248,7 @@ def test_page_renders(toc_page, viewport, book, site_url, offline_context, scree
     check_images(tab)
     check_math(tab)
     check_heading_and_title(tab, book.source(toc_page), book.config["title"])
+    render_everything(tab)
     readable = tab.locator(ARTICLE).inner_text()
     assert len(readable.strip()) > 0, "the article has no visible text"
     width = tab.evaluate("() => document.documentElement.scrollWidth")
@@ -302,4 +352,38 @@ def test_launch_and_download_buttons(notebook_page, book, site_dir, site_url, of
     assert offered == json.loads(student.read_text()), (
         "the downloadable notebook is not the student edition the build wrote"
     )
+    visit.assert_clean()
+
+
+def test_dark_mode_switch_and_its_icons(book, site_url, offline_context):
+    """The colour-mode button switches the page to dark and back, and the theme's icons are
+    drawn from the site's (cut-down) FontAwesome fonts: the 1.4 MB icon script is gone."""
+    visit = open_page(offline_context(site_url), urljoin(site_url, f"{book.pages[1]}.html"))
+    tab = visit.tab
+    button = tab.locator(".theme-switch-button:visible").first
+    modes = []
+    for _ in range(3):  # auto -> light -> dark (the theme's cycle); record each
+        button.click()
+        modes.append(tab.evaluate("() => document.documentElement.dataset.theme"))
+    assert "dark" in modes and "light" in modes, f"the colour mode went {modes}"
+    icons = tab.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            const shown = Array.from(document.querySelectorAll("i.fa-solid, i.fa-brands"))
+                .filter((i) => i.getClientRects().length > 0);
+            return {
+                script: Array.from(document.scripts).some((s) => /fontawesome/.test(s.src)),
+                shown: shown.length,
+                empty: shown.filter((i) => i.getBoundingClientRect().width <= 0)
+                    .map((i) => i.className),
+                svg: document.querySelectorAll("svg.svg-inline--fa").length,
+                fonts: Array.from(document.fonts)
+                    .filter((f) => f.family.includes("Font Awesome") && f.status === "loaded")
+                    .map((f) => f.family),
+            };
+        }"""
+    )
+    assert not icons["script"] and icons["svg"] == 0, "the FontAwesome script is on the page"
+    assert icons["shown"] > 0 and not icons["empty"], f"icons without a glyph: {icons}"
+    assert icons["fonts"], "no FontAwesome font was loaded for the icons"
     visit.assert_clean()

@@ -1,0 +1,214 @@
+"""Light pages: what a notebook output carries inline becomes a file the page loads when needed.
+
+A notebook must be self-contained (a figure is a base64 PNG inside it, the static explorer
+carries its numbers as JSON), and the book's HTML inherits that: chapter 4 weighed 1.8 MB
+before its first paint. After Sphinx has written the site, `lighten_site` moves:
+
+- every inline image (`<img src="data:image/png;base64,…">`, as `rnn_lab.plots.alt_text`
+  shows figures) into `_images/<sha256>.<ext>`, the name myst-nb gives the image files it
+  writes itself; every image of a page gets its `width` and `height` (no layout shift while
+  it loads) and, but the first, `loading="lazy"`;
+- the static explorer's numbers (`<script type="application/json" data-role="data">`) into
+  `_static/explorer-data/<sha256>.js`, a script `explorer.js` adds to the page when the
+  explorer comes near the screen (a `<script src>`, not `fetch`: it also works from
+  `file://`, where Chromium refuses to fetch local files);
+- the theme's FontAwesome script out of every page (1.4 MB that turns `<i class="fa-…">` into
+  SVG): the theme's style sheet draws the same icons from FontAwesome's web fonts;
+- a style sheet's `@import` of another replaced by that sheet's text (`flatten_css_imports`:
+  the theme's `theme.css` imports `basic.css`, one more round trip before the first paint);
+- the head's scripts deferred (`defer_head_scripts`): Sphinx and its extensions (search
+  index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+from PIL import Image
+
+IMAGES_DIR = "_images"
+EXPLORER_DATA_DIR = "_static/explorer-data"
+# One `<img>` tag; its attributes are read and written by the small helpers below.
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
+_DATA_URL = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,([A-Za-z0-9+/=\s]+)$")
+_EXPLORER_DATA = re.compile(
+    r'<script type="application/json" data-role="data">(?P<payload>.*?)</script>', re.S
+)
+_FONTAWESOME_SCRIPT = re.compile(
+    r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
+)
+_HEAD_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"(?P<src>[^\"]+)\"[^>]*></script>")
+#: Scripts that stay blocking: inline code after it in the head reads what it defines
+#: (`DOCUMENTATION_OPTIONS.pagename = …`), so it must have run before.
+KEEP_BLOCKING = ("documentation_options.js",)
+#: A page that still carries an image inline (the tests check no page does).
+INLINE_IMAGE = re.compile(r"""(?:src|href)=["']?data:image/""", re.I)
+_EXTENSIONS = {"png": "png", "jpeg": "jpg", "gif": "gif", "webp": "webp", "svg+xml": "svg"}
+
+
+def _prefix(relative: Path) -> str:
+    """From a page at `relative` in the site back to the site's root."""
+    return "../" * (len(relative.parts) - 1)
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    if not path.is_file():  # named by content: an existing file holds these bytes
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height in pixels of a raster image, None for SVG or unreadable data."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except Exception:  # SVG, or anything PIL cannot read: no size then
+        return None
+
+
+def _with_attributes(tag: str, **attributes: str) -> str:
+    """`tag` with `attributes` added where it does not have them already."""
+    present = {name.lower() for name, _ in _ATTRIBUTE.findall(tag)}
+    extra = "".join(
+        f' {name.replace("_", "-")}="{value}"'
+        for name, value in attributes.items()
+        if name.replace("_", "-") not in present
+    )
+    end = "/>" if tag.endswith("/>") else ">"
+    return tag[: -len(end)].rstrip() + extra + " " * (end == "/>") + end
+
+
+def move_images(page: str, site: Path, relative: Path) -> str:
+    """Inline images to files; size and lazy loading for every image of `page`."""
+    seen = 0
+
+    def one(match: re.Match) -> str:
+        nonlocal seen
+        tag = match[0]
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        src = attributes.get("src", "")
+        data_url = _DATA_URL.match(src)
+        if data_url:
+            data = base64.b64decode(data_url[2])
+            name = f"{hashlib.sha256(data).hexdigest()}.{_EXTENSIONS[data_url[1]]}"
+            _write_once(site / IMAGES_DIR / name, data)
+            tag = tag.replace(src, f"{_prefix(relative)}{IMAGES_DIR}/{name}", 1)
+        else:
+            local = (site / relative).parent / src
+            data = local.read_bytes() if src and "://" not in src and local.is_file() else b""
+        size = image_size(data) if data else None
+        extra = {"decoding": "async"}
+        if size:
+            extra.update(width=str(size[0]), height=str(size[1]))
+        if seen:  # the first image may be what the reader sees first: not deferred
+            extra["loading"] = "lazy"
+        seen += 1
+        return _with_attributes(tag, **extra)
+
+    return _IMG.sub(one, page)
+
+
+def move_explorer_data(page: str, site: Path, relative: Path) -> str:
+    """The static explorer's JSON to a script file loaded when the explorer is in view."""
+
+    def one(match: re.Match) -> str:
+        payload = match["payload"]
+        key = hashlib.sha256(payload.encode()).hexdigest()[:16]
+        store = "window.rnnLabExplorerData = window.rnnLabExplorerData || {}"
+        script = f'({store})["{key}"] = {payload};\n'
+        _write_once(site / EXPLORER_DATA_DIR / f"{key}.js", script.encode())
+        src = f"{_prefix(relative)}{EXPLORER_DATA_DIR}/{key}.js"
+        return (
+            f'<script type="application/json" data-role="data" data-src="{src}"'
+            f' data-key="{key}"></script>'
+        )
+
+    return _EXPLORER_DATA.sub(one, page)
+
+
+def drop_fontawesome_script(page: str) -> str:
+    return _FONTAWESOME_SCRIPT.sub("", page)
+
+
+def defer_head_scripts(page: str) -> str:
+    """Every classic `<script src>` of the head deferred, but `KEEP_BLOCKING`.
+
+    Deferred scripts still run in document order, once the page is parsed; the head's inline
+    scripts only set variables those scripts read when they run (toggle button labels).
+    """
+    end = page.find("</head>")
+    if end < 0:
+        return page
+
+    def one(match: re.Match) -> str:
+        blocking = not re.search(r"\b(defer|async)\b|type=\"module\"", match[0])
+        if not blocking or any(name in match["src"] for name in KEEP_BLOCKING):
+            return match[0]
+        return match[0].replace("<script", "<script defer", 1)
+
+    return _HEAD_SCRIPT.sub(one, page[:end]) + page[end:]
+
+
+def lighten_page(page: str, site: Path, relative: Path) -> str:
+    page = move_explorer_data(page, site, relative)
+    page = move_images(page, site, relative)
+    return defer_head_scripts(drop_fontawesome_script(page))
+
+
+_CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<url>[^"\')]+)["\']?\)?\s*;')
+
+
+_CSS_URL = re.compile(r"url\(\s*(?P<quote>[\"']?)(?P<url>[^\"')]+)(?P=quote)\s*\)")
+
+
+def _inlined(sheet: Path, match: re.Match) -> str:
+    """The sheet `match` imports into `sheet`, its relative `url()`s rewritten for `sheet`."""
+    url = match["url"]
+    target = (sheet.parent / url).resolve()
+    if "://" in url or not target.is_file():
+        return match[0]
+
+    def moved(found: re.Match) -> str:
+        inner = found["url"]
+        if re.match(r"(data:|[a-z]+://|#|/)", inner):
+            return found[0]
+        new = os.path.relpath(target.parent / inner, sheet.parent.resolve())
+        return f'url("{Path(new).as_posix()}")'
+
+    return _CSS_URL.sub(moved, target.read_text(encoding="utf-8"))
+
+
+def flatten_css_imports(site: Path) -> list[str]:
+    """Every relative `@import` in the site's style sheets replaced by the imported sheet.
+
+    Returns the sheets changed (relative to `site`).
+    """
+    site = Path(site)
+    changed = []
+    for sheet in sorted((site / "_static").rglob("*.css")):
+        text = sheet.read_text(encoding="utf-8")
+        flat = _CSS_IMPORT.sub(lambda match, sheet=sheet: _inlined(sheet, match), text)
+        if flat != text:
+            sheet.write_text(flat, encoding="utf-8")
+            changed.append(sheet.relative_to(site).as_posix())
+    return changed
+
+
+def lighten_site(site: Path) -> list[str]:
+    """Apply `lighten_page` to every page under `site`, in place; the pages changed."""
+    site = Path(site)
+    changed = []
+    for path in sorted(site.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        relative = path.relative_to(site)
+        lighter = lighten_page(text, site, relative)
+        if lighter != text:
+            path.write_text(lighter, encoding="utf-8")
+            changed.append(relative.as_posix())
+    return changed + flatten_css_imports(site)

@@ -1,0 +1,164 @@
+"""Every formula of the site typeset when the book is built, so that no page runs MathJax.
+
+Typesetting 50–200 formulas in the browser kept a phone's main thread busy for seconds
+after each page loaded. Here MathJax 3 (npm `mathjax-full`, pinned in `package-lock.json`)
+does it once, at build time, in Node (`prerender_math.cjs`): each formula becomes the
+CommonHTML that MathJax would have put in the page, with its MathML beside it
+(`<mjx-assistive-mml>`, what a screen reader reads), and one style sheet serves every page
+(`_static/mathjax/chtml.css`, its fonts in `_static/mathjax/woff-v2/`, loaded only when a
+glyph needs them).
+
+The pages are written by Sphinx exactly as for MathJax (`html_visit_math` and
+`html_visit_displaymath` of `sphinx.ext.mathjax`: `\\(…\\)` in `<span class="math">`,
+`\\[…\\]` in `<div class="math">`), under a math renderer of our own so that Sphinx adds
+no MathJax script; `prerender_site` then replaces each formula's TeX by its rendering.
+A TeX error or an undefined macro fails the build, naming the page and the formula.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .node_tools import ensure_installed, run_node
+
+#: The math renderer's name (`html_math_renderer` in `_config.yml`).
+RENDERER = "rnn_lab_prerendered"
+#: Under the site's `_static/`: the style sheet and the fonts it names.
+STATIC_SUBDIR = "mathjax"
+CSS_NAME = "chtml.css"
+FONTS_SUBDIR = "woff-v2"
+NODE_SCRIPT = Path(__file__).with_name("prerender_math.cjs")
+MATHJAX_PACKAGE = "mathjax-full"
+
+# What sphinx.ext.mathjax writes (its visitors are reused): the TeX is HTML-escaped text.
+_INLINE = re.compile(
+    r'(?P<open><span class="math notranslate nohighlight">)\\\((?P<tex>[^<]*?)\\\)</span>', re.S
+)
+_DISPLAY = re.compile(
+    r'(?P<open><div class="math notranslate nohighlight"[^>]*>'
+    r'\s*(?:<span class="eqno">.*?</span>)?)'
+    r"(?P<tex>[^<]*)</div>",  # escaped TeX holds no "<": a rendered formula does
+    re.S,
+)
+#: A page still holding TeX for the browser to typeset (checked after rendering).
+UNRENDERED = re.compile(
+    r'class="math notranslate nohighlight"[^>]*>(?:<span class="eqno">.*?</span>)?\s*\\[(\[]', re.S
+)
+
+
+class MathError(ValueError):
+    """A formula MathJax cannot typeset."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    tex: str
+    display: bool
+
+
+def _display_tex(body: str) -> str:
+    body = body.strip()
+    if body.startswith("\\[") and body.endswith("\\]"):
+        body = body[2:-2]
+    return html.unescape(body)
+
+
+def formulas_in(page: str) -> list[Formula]:
+    """The formulas of one page, in order (inline and display)."""
+    found = [Formula(html.unescape(m["tex"]), False) for m in _INLINE.finditer(page)]
+    found += [Formula(_display_tex(m["tex"]), True) for m in _DISPLAY.finditer(page)]
+    return found
+
+
+def render_formulas(formulas: list[Formula], font_url: str = FONTS_SUBDIR) -> tuple[dict, str]:
+    """Each distinct formula as CommonHTML with assistive MathML, and the style sheet for all.
+
+    Raises MathError listing every formula MathJax refused.
+    """
+    distinct = list(dict.fromkeys(formulas))
+    ensure_installed(MATHJAX_PACKAGE)
+    request = {
+        "formulas": [{"tex": f.tex, "display": f.display} for f in distinct],
+        "fontURL": font_url,
+    }
+    answer = json.loads(run_node(NODE_SCRIPT, json.dumps(request)))
+    if answer["errors"]:
+        lines = [f"  {distinct[e['index']].tex!r}: {e['message']}" for e in answer["errors"]]
+        raise MathError("MathJax cannot typeset:\n" + "\n".join(lines))
+    return dict(zip(distinct, answer["html"], strict=True)), answer["css"]
+
+
+def _scrollable(container: str) -> str:
+    """A display formula reachable by keyboard: on a phone a wide one scrolls sideways in its
+    box (the theme's `overflow: auto`), and a scrollable region must take focus (WCAG 2.1.1;
+    MathJax in the browser made every formula focusable for its menu)."""
+    return container.replace("<mjx-container ", '<mjx-container tabindex="0" ', 1)
+
+
+def replace_formulas(page: str, rendered: dict[Formula, str]) -> str:
+    """`page` with every formula's TeX replaced by its rendering."""
+
+    def inline(match: re.Match) -> str:
+        return match["open"] + rendered[Formula(html.unescape(match["tex"]), False)] + "</span>"
+
+    def display(match: re.Match) -> str:
+        formula = rendered[Formula(_display_tex(match["tex"]), True)]
+        return match["open"] + _scrollable(formula) + "</div>"
+
+    return _DISPLAY.sub(display, _INLINE.sub(inline, page))
+
+
+def link_style_sheet(page: str, relative: Path) -> str:
+    """`page` (at `relative` in the site) with the formulas' style sheet linked in its head."""
+    href = "../" * (len(relative.parts) - 1) + f"_static/{STATIC_SUBDIR}/{CSS_NAME}"
+    link = f'<link rel="stylesheet" type="text/css" href="{href}" />'
+    if link in page:
+        return page
+    return page.replace("</head>", f"    {link}\n  </head>", 1)
+
+
+def mathjax_fonts_dir() -> Path:
+    return ensure_installed(MATHJAX_PACKAGE) / "es5" / "output" / "chtml" / "fonts" / FONTS_SUBDIR
+
+
+def prerender_site(site: Path) -> dict[str, int]:
+    """Typeset the formulas of every page under `site` in place; formulas per page.
+
+    Writes `_static/mathjax/chtml.css` and its fonts. Pages already rendered are left as
+    they are (nothing to find), so running it twice changes nothing.
+    """
+    site = Path(site)
+    pages = {path: path.read_text(encoding="utf-8") for path in sorted(site.rglob("*.html"))}
+    per_page = {path: formulas_in(text) for path, text in pages.items()}
+    everything = [formula for found in per_page.values() for formula in found]
+    if not everything:
+        return {}
+    try:
+        rendered, css = render_formulas(everything)
+    except MathError as error:
+        where = [
+            str(path.relative_to(site))
+            for path, found in per_page.items()
+            if any(f.tex in str(error) for f in found)
+        ]
+        raise MathError(f"{error}\n(on {', '.join(where) or 'the site'})") from error
+    counts = {}
+    for path, found in per_page.items():
+        if not found:
+            continue
+        text = link_style_sheet(replace_formulas(pages[path], rendered), path.relative_to(site))
+        if UNRENDERED.search(text):
+            raise MathError(f"{path.relative_to(site)}: a formula was left for the browser")
+        path.write_text(text, encoding="utf-8")
+        counts[str(path.relative_to(site))] = len(found)
+    target = site / "_static" / STATIC_SUBDIR
+    shutil.rmtree(target, ignore_errors=True)  # ours: nothing an older build left may linger
+    target.mkdir(parents=True)
+    (target / CSS_NAME).write_text(css, encoding="utf-8")
+    shutil.copytree(mathjax_fonts_dir(), target / FONTS_SUBDIR, dirs_exist_ok=True)
+    return counts

@@ -1,0 +1,115 @@
+"""Every page of the built site is light and self-sufficient (issue 26), read from the files.
+
+The causes of a slow page on a phone, checked on every page the build wrote (whatever the
+table of contents holds): no image inline, no maths typeset in the browser (every formula
+arrives as HTML with MathML for screen readers), nothing asked of another host, and a
+compressed weight under `PAGE_WEIGHT_BUDGET`. `make lighthouse` measures the effect.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rnn_lab.book.page_assets import EXPLORER_DATA_DIR, INLINE_IMAGE
+from rnn_lab.book.page_weight import (
+    PAGE_HTML_BUDGET,
+    PAGE_WEIGHT_BUDGET,
+    is_external,
+    local_file,
+    page_refs,
+    page_weight,
+    site_pages,
+)
+from rnn_lab.book.prerender_math import CSS_NAME, STATIC_SUBDIR, UNRENDERED
+
+# A script that typesets maths in the browser, by file name or by its configuration.
+CLIENT_MATH = re.compile(
+    r'<script\b[^>]*\bsrc="[^"]*(mathjax|katex)|<script\b[^>]*>[^<]*\b(MathJax|katex)\b', re.I
+)
+_MJX = re.compile(r"<mjx-container\b")
+_MATHML = re.compile(r"<mjx-assistive-mml\b[^>]*><math\b")
+_IMG = re.compile(r"<img\b[^>]*>")
+
+
+@pytest.fixture(scope="module")
+def pages(built_book):
+    found = site_pages(built_book)
+    assert len(found) >= 10, f"only {len(found)} pages under {built_book}"
+    return {page: (built_book / page).read_text(encoding="utf-8") for page in found}
+
+
+def test_no_page_carries_an_image_inline(pages):
+    inline = [page.as_posix() for page, html in pages.items() if INLINE_IMAGE.search(html)]
+    assert not inline, f"pages with base64 images: {inline}"
+
+
+def test_no_page_typesets_maths_in_the_browser(pages, built_book):
+    typesetting = [page.as_posix() for page, html in pages.items() if CLIENT_MATH.search(html)]
+    assert not typesetting, f"pages that load or configure MathJax/KaTeX: {typesetting}"
+    left = [page.as_posix() for page, html in pages.items() if UNRENDERED.search(html)]
+    assert not left, f"pages with TeX left for the browser: {left}"
+    with_maths = 0
+    for page, html in pages.items():
+        formulas = len(_MJX.findall(html))
+        if not formulas:
+            continue
+        with_maths += 1
+        assert len(_MATHML.findall(html)) == formulas, f"{page}: a formula without MathML"
+        assert f"_static/{STATIC_SUBDIR}/{CSS_NAME}" in html, f"{page}: no maths style sheet"
+        assert "mjx-merror" not in html, f"{page}: a TeX error"
+    assert with_maths >= 5, "the chapters' formulas are missing"
+    fonts = built_book / "_static" / STATIC_SUBDIR / "woff-v2"
+    css = (built_book / "_static" / STATIC_SUBDIR / CSS_NAME).read_text()
+    named = set(re.findall(r'url\("woff-v2/([^"]+)"\)', css))
+    assert named and all((fonts / name).is_file() for name in named)
+
+
+def test_every_image_is_a_sized_file_and_all_but_the_first_load_lazily(pages, built_book):
+    for page, html in pages.items():
+        for index, tag in enumerate(_IMG.findall(html)):
+            src = re.search(r'src="([^"]+)"', tag)[1]
+            assert local_file(built_book, page, src).is_file(), f"{page}: {src} is missing"
+            if not src.endswith(".svg"):
+                assert re.search(r'width="\d+" height="\d+"', tag), f"{page}: unsized {tag}"
+            assert ('loading="lazy"' in tag) == (index > 0), f"{page}: {tag[:200]}"
+
+
+def test_nothing_is_asked_of_another_host(pages, built_book):
+    for page, html in pages.items():
+        for url in page_refs(html).all_urls:
+            assert not is_external(url), f"{page} loads {url}"
+            if not url.startswith("data:"):
+                path = local_file(built_book, page, url)
+                assert path.is_file(), f"{page}: {url} is not in the site"
+
+
+def test_the_explorers_numbers_wait_in_a_file(pages, built_book):
+    explorers = {p: h for p, h in pages.items() if "rnn-lab-static-explorer" in h}
+    assert explorers, "no page holds the static explorer"
+    for page, html in explorers.items():
+        assert '"runs":' not in html, f"{page} still carries the explorer's numbers"
+        for url in page_refs(html).all_urls:
+            if EXPLORER_DATA_DIR in url:
+                assert local_file(built_book, page, url).is_file()
+
+
+def test_every_page_is_under_its_weight_budget(pages, built_book):
+    weights = {page: page_weight(built_book, page) for page in pages}
+    heavy = {
+        page.as_posix(): sum(parts.values())
+        for page, parts in weights.items()
+        if sum(parts.values()) > PAGE_WEIGHT_BUDGET
+    }
+    assert not heavy, f"pages over {PAGE_WEIGHT_BUDGET} bytes (gzip): {heavy}"
+    heavy_html = {
+        page.as_posix(): parts[page.as_posix()]
+        for page, parts in weights.items()
+        if parts[page.as_posix()] > PAGE_HTML_BUDGET
+    }
+    assert not heavy_html, f"pages whose HTML is over {PAGE_HTML_BUDGET} bytes: {heavy_html}"
+    fontawesome = [
+        p.as_posix() for p, parts in weights.items() if any("fontawesome" in f for f in parts)
+    ]
+    assert not fontawesome, f"pages loading the FontAwesome script: {fontawesome}"
