@@ -42,7 +42,14 @@ from ..masking import check_mask
 from ..optimizers import Adam
 from ..text import check_ids, log_softmax, one_hot, softmax_cross_entropy
 from .attention import AttentionTrace, attention, attention_backward
-from .dates import SOURCE_VOCAB, TARGET_LENGTH, TARGET_VOCAB
+from .dates import (
+    SOURCE_VOCAB,
+    TARGET_LENGTH,
+    TARGET_VOCAB,
+    DateSet,
+    encode_sources,
+    encode_targets,
+)
 
 #: Names of the arrays, in the order of the Keras model's ``trainable_weights``.
 ARRAY_NAMES = (
@@ -270,6 +277,19 @@ def beam_search(
     return history[:, 0]
 
 
+def sequence_log_probability(
+    weights: Seq2SeqWeights, source: Any, mask: Any, written: Any
+) -> np.ndarray:
+    """``log P(written | source) = Σ_t log p_t[written_t]`` with the decoder reading the
+    start symbol and ``written[:, :-1]``: the score beam search ranks by, ``(n,)``."""
+    written = check_ids(written, TARGET_VOCAB.size, "written")
+    if written.ndim != 2:
+        raise ValueError(f"written must be ids of shape (n, T_y); got {written.shape}")
+    read = np.concatenate([np.zeros((len(written), 1), np.int64), written[:, :-1]], axis=1)
+    log_p = log_softmax(forward(weights, source, mask, read).logits.astype(np.float64))
+    return np.take_along_axis(log_p, written[..., None], axis=-1)[..., 0].sum(axis=1)
+
+
 def accuracy(predicted: Any, write: Any) -> tuple[float, float]:
     """``(exact match, per character)``: the fraction of outputs entirely right, and of
     characters right in their place."""
@@ -306,3 +326,35 @@ def train(
             arrays, state = adam_update(optimizer, arrays, grads, state)
             losses.append(loss)
     return TrainingRun(weights.with_arrays(arrays), np.asarray(losses))
+
+
+def random_batches(
+    dataset: DateSet, steps: int, batch_size: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """``steps`` batches ``(source, mask, read, write)`` of ``batch_size`` examples drawn
+    without replacement within a batch, each source padded to its batch's longest."""
+    steps = check_positive_int("steps", steps)
+    batch_size = check_positive_int("batch_size", batch_size)
+    if batch_size > len(dataset):
+        raise ValueError(f"batch_size {batch_size} exceeds the {len(dataset)} examples")
+    source, mask = encode_sources(dataset.sources)
+    read, write = encode_targets(dataset.targets)
+    rng = np.random.default_rng(seed)
+    batches = []
+    for _ in range(steps):
+        rows = rng.choice(len(source), batch_size, replace=False)
+        T = int(mask[rows].sum(axis=1).max())
+        batches.append((source[rows, :T], mask[rows, :T], read[rows], write[rows]))
+    return batches
+
+
+def evaluate(weights: Seq2SeqWeights, dataset: DateSet, width: int = 1) -> tuple[float, float]:
+    """``(exact match, per character)`` of greedy decoding (``width=1``) or beam search."""
+    source, mask = encode_sources(dataset.sources)
+    _, write = encode_targets(dataset.targets)
+    with one_blas_thread():
+        if width == 1:
+            written = greedy_decode(weights, source, mask)
+        else:
+            written = beam_search(weights, source, mask, width=width)
+    return accuracy(written, write)
