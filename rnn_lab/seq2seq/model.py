@@ -358,3 +358,36 @@ def evaluate(weights: Seq2SeqWeights, dataset: DateSet, width: int = 1) -> tuple
         else:
             written = beam_search(weights, source, mask, width=width)
     return accuracy(written, write)
+
+
+@dataclass(frozen=True, eq=False)
+class PayoffRun:
+    """One trained model and its accuracies: ``scores[(set, decoder)] = (exact, per char)``
+    for ``set`` in ``"held_out", "longer"`` and ``decoder`` in ``"greedy", "beam"``."""
+
+    run: TrainingRun
+    scores: dict[tuple[str, str], tuple[float, float]]
+
+
+def train_and_score(
+    task: Any,
+    *,
+    attention: bool,
+    seed: int,
+    hidden_units: int = 32,
+    steps: int = 300,
+    batch_size: int = 64,
+    learning_rate: float = 0.01,
+    beam_width: int = 3,
+) -> PayoffRun:
+    """Train a fresh model on ``task.train`` (same batches for a given seed with or without
+    attention: the same budget), then score it on ``task.held_out`` and ``task.longer``."""
+    weights = init_seq2seq(hidden_units, attention=attention, seed=seed)
+    batches = random_batches(task.train, steps, batch_size, seed)
+    run = train(weights, batches, Adam(learning_rate=learning_rate))
+    scores = {}
+    for name in ("held_out", "longer"):
+        dataset = getattr(task, name)
+        scores[(name, "greedy")] = evaluate(run.weights, dataset)
+        scores[(name, "beam")] = evaluate(run.weights, dataset, width=beam_width)
+    return PayoffRun(run, scores)
