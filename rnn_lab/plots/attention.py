@@ -25,7 +25,8 @@ def alignment(weights: Any, source: str, target: str) -> list[tuple[str, str, fl
         )
     alpha = alpha[:, : len(source)]
     best = np.argmax(alpha, axis=1)
-    return [(t, source[j], float(alpha[i, j])) for i, (t, j) in enumerate(zip(target, best, strict=True))]
+    pairs = zip(target, best, strict=True)
+    return [(t, source[j], float(alpha[i, j])) for i, (t, j) in enumerate(pairs)]
 
 
 def _describe(source: str, target: str, pairs: list[tuple[str, str, float]]) -> str:
