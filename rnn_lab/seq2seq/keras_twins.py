@@ -176,8 +176,7 @@ def keras_train(
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype=dtype)
     variables = _layer_arrays(model)
 
-    @tf.function(reduce_retracing=True)
-    def step(inputs, write):
+    def step(inputs, write):  # eagerly: tracing a graph costs more than a few updates
         with tf.GradientTape() as tape:
             loss = loss_fn(write, model(inputs, training=True))
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
