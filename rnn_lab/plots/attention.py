@@ -57,6 +57,7 @@ def plot_attention_maps(
         pairs = alignment(alpha, source, target)
         alpha = np.asarray(alpha, dtype=np.float64)[:, : len(source)]
         image = ax.imshow(alpha, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+        ax.grid(False)
         ax.set_xticks(range(len(source)), list(source), fontsize=8)
         ax.set_yticks(range(len(target)), list(target), fontsize=8)
         ax.set_xlabel("source character $j$")
