@@ -145,6 +145,28 @@ def _check_scale(score: str, scale: Any, d: int, dtype: np.dtype) -> np.ndarray 
     return array
 
 
+def _query_value_key(
+    query: Any, value: Any, key: Any, sizes: tuple[str, str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three inputs checked, in the query's dtype; the key is the value when ``None``.
+    ``sizes`` names their last axes for the messages."""
+    q = as_float_array("query", query, ndim=3, layout=f"(n, T_q, {sizes[0]})")
+    v = as_float_array("value", value, ndim=3, layout=f"(n, T_s, {sizes[1]})", dtype=q.dtype)
+    k = v
+    if key is not None:
+        k = as_float_array("key", key, ndim=3, layout=f"(n, T_s, {sizes[2]})", dtype=q.dtype)
+    if v.shape[0] != q.shape[0]:
+        raise ValueError(
+            f"value must hold n = {q.shape[0]} samples like query; got shape {v.shape}"
+        )
+    if k.shape[:2] != v.shape[:2]:
+        raise ValueError(
+            f"key must have the values' (n, T_s) = {v.shape[:2]}, one key per source position; "
+            f"got key of shape {k.shape}"
+        )
+    return q, v, k
+
+
 def attention(
     query: Any,
     value: Any,
@@ -166,21 +188,8 @@ def attention(
     """
     if score not in SCORES:
         raise ValueError(f"score must be one of {SCORES}; got {score!r}")
-    q = as_float_array("query", query, ndim=3, layout="(n, T_q, d)")
-    v = as_float_array("value", value, ndim=3, layout="(n, T_s, d_v)", dtype=q.dtype)
-    k = (
-        v
-        if key is None
-        else as_float_array("key", key, ndim=3, layout="(n, T_s, d)", dtype=q.dtype)
-    )
+    q, v, k = _query_value_key(query, value, key, ("d", "d_v", "d"))
     n, T_q, d = q.shape
-    if v.shape[0] != n:
-        raise ValueError(f"value must hold n = {n} samples like query; got shape {v.shape}")
-    if k.shape[:2] != v.shape[:2]:
-        raise ValueError(
-            f"key must have the values' (n, T_s) = {v.shape[:2]}, one key per source position; "
-            f"got key of shape {k.shape}"
-        )
     if k.shape[2] != d:
         raise ValueError(
             f"query and key must have the same size d to be compared; got query d = {d} "
@@ -287,23 +296,12 @@ def one_head_attention(
     """
     if not isinstance(weights, HeadWeights):
         raise TypeError(f"weights must be HeadWeights; got {type(weights).__name__}")
-    q = as_float_array("query", query, ndim=3, layout="(n, T_q, D_q)")
-    v = as_float_array("value", value, ndim=3, layout="(n, T_s, D_v)", dtype=q.dtype)
-    k = (
-        v
-        if key is None
-        else as_float_array("key", key, ndim=3, layout="(n, T_s, D_k)", dtype=q.dtype)
-    )
+    q, v, k = _query_value_key(query, value, key, ("D_q", "D_v", "D_k"))
     for name, x, W in (("query", q, weights.Wq), ("key", k, weights.Wk), ("value", v, weights.Wv)):
         if x.shape[-1] != W.shape[0]:
             raise ValueError(
                 f"{name} has {x.shape[-1]} features but its projection expects {W.shape[0]}"
             )
-    if k.shape[:2] != v.shape[:2] or v.shape[0] != q.shape[0]:
-        raise ValueError(
-            f"query, key and value must share n, and key and value T_s; got {q.shape}, "
-            f"{k.shape}, {v.shape}"
-        )
     # Keras casts the Python number 1/√d_k to a tensor, which TensorFlow makes float32 first:
     # in float64 the scale is float32(1/√d_k), as for Adam's β's (chapter 8).
     gamma = q.dtype.type(np.float32(1 / np.sqrt(weights.Wq.shape[1])))
