@@ -122,13 +122,15 @@ class DateSet:
 
 @dataclass(frozen=True)
 class DateTask:
-    """The three sets of one seed and the length cut between them."""
+    """The three sets of one seed, the length cut between them and the share of the calendar
+    kept for held-out dates."""
 
     train: DateSet
     held_out: DateSet
     longer: DateSet
     max_length: int
     seed: int
+    held_out_fraction: float
 
 
 def _draw(
@@ -182,6 +184,7 @@ def date_task(
         longer=_draw(rng, held, n_longer, lambda k: max_length < k <= 40),
         max_length=max_length,
         seed=seed,
+        held_out_fraction=held_out_fraction,
     )
 
 
