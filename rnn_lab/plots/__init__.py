@@ -7,8 +7,9 @@ perplexity, training curves, text coloured by a hidden unit), :mod:`.gated` (the
 reaching each step for several cells, the delay each can bridge), :mod:`.masks` (the state
 carried through padded steps), :mod:`.attention` (attention heat maps) and :mod:`.diagrams`
 (a drawn timestep); :mod:`.axes` holds the one helper they share, :mod:`.alt_text` describes
-every figure for screen readers and :mod:`.palette` sets the colour-blind-safe colours. Each function takes arrays, not models,
-labels its axes in the book's notation and returns what it drew. Plots may import the maths
+every figure for screen readers and :mod:`.palette` sets the colour-blind-safe colours. Each
+function takes arrays, not models, labels its axes in the book's notation and returns what it
+drew. Plots may import the maths
 (the top-level modules of :mod:`rnn_lab`) and each other, never the explorer, the benchmark,
 the book tooling or the checks.
 """
