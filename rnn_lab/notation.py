@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: The sections of the table, in the order the page shows them.
-SECTIONS = ("sizes", "SimpleRNN", "LSTM", "GRU", "BPTT", "training")
+SECTIONS = ("sizes", "SimpleRNN", "LSTM", "GRU", "BPTT", "training", "attention")
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,47 @@ def _rows() -> tuple[Symbol, ...]:
         S("training", "c", "clipping threshold", (), "global_clipnorm",
           "optimizers:SGD.global_clipnorm", "`global_clipnorm`",
           "`clip_grad_norm_(..., max_norm)`"),
+        # attention (chapter 15) --------------------------------------------------------
+        S("attention", "T_s", "source length (characters of the input)", (), "source.shape[1]",
+          None, "second axis of the encoder's input", "second axis (`batch_first=True`)"),
+        S("attention", "T_y", "target length (10 characters, `YYYY-MM-DD`)", (), "TARGET_LENGTH",
+          "seq2seq.dates:TARGET_LENGTH", "second axis of the decoder's input", "same"),
+        S("attention", "m_j", "source mask, 1 on real positions, 0 on padding", ("n", "T_s"),
+          "mask", None, "`mask=` of the encoder, `mask=[query_mask, value_mask]`",
+          "`key_padding_mask` (inverted: `True` = padding)"),
+        S("attention", r"\bar h_j", "encoder outputs (the keys and values)", ("n", "T_s", "H"),
+          "forward(...).encoder.outputs", "gated_backward:ForwardTrace.outputs",
+          "`GRU(..., return_sequences=True)` output", "`nn.GRU` output"),
+        S("attention", "s_t", "decoder state (the query); $s_0 = \\bar h_{T_s}$", ("n", "H"),
+          "forward(...).decoder.outputs[:, t - 1]", "gated_backward:ForwardTrace.outputs",
+          "decoder `GRU` output, `initial_state=`", "`nn.GRU` output, `h_0`"),
+        S("attention", "Q, K", "queries and keys", ("n", "T_q", "d"), "attention(query, ..., key)",
+          "seq2seq.attention:AttentionTrace.query", "`[query, value, key]`",
+          "`query`, `key` of `nn.MultiheadAttention`"),
+        S("attention", r"\mathcal{V}", "values ($V$ alone is the vocabulary size)",
+          ("n", "T_s", "d_v"), "attention(query, value)",
+          "seq2seq.attention:AttentionTrace.value", "`value`", "`value`"),
+        S("attention", r"e_{t,j}", "attention scores", ("n", "T_q", "T_s"),
+          "attention(...).scores", "seq2seq.attention:AttentionTrace.scores",
+          "before the layer's softmax", "`attn_mask` is added to them"),
+        S("attention", r"\alpha_{t,j}", "attention weights, a softmax over $j$",
+          ("n", "T_q", "T_s"), "attention(...).weights",
+          "seq2seq.attention:AttentionTrace.weights", "`return_attention_scores=True`",
+          "`need_weights=True`"),
+        S("attention", r"\mathrm{ctx}_t", "context vector $\\sum_j \\alpha_{t,j} \\mathcal{V}_j$",
+          ("n", "T_q", "d_v"), "attention(...).context",
+          "seq2seq.attention:AttentionTrace.context", "the layer's output", "first output"),
+        S("attention", r"\gamma", "scale of dot-product scores", (), "scale",
+          "seq2seq.attention:AttentionTrace.scale", "`Attention(use_scale=True)`, `scale`",
+          "fixed $1/\\sqrt{d_k}$"),
+        S("attention", "v_a", "weights of additive scores", ("d",), "scale",
+          "seq2seq.attention:AttentionTrace.scale", "`AdditiveAttention(use_scale=True)`, `scale`",
+          "no equivalent"),
+        S("attention", "d_k", "key size of one head", (), "weights.Wq.shape[1]",
+          "seq2seq.attention:HeadWeights.Wq", "`MultiHeadAttention(key_dim=...)`",
+          "`embed_dim // num_heads`"),
+        S("attention", "b", "beam width", (), "beam_search(..., width=b)",
+          "seq2seq.model:beam_search", "no equivalent (written by hand)", "no equivalent"),
     )  # fmt: skip
 
 

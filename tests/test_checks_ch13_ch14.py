@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checks_harness import assert_mistake_diagnosed, assert_reference_passes
+from checks_harness import standard_exercise_tests
 
 from rnn_lab import checks, masking
-from rnn_lab.checks import ch13, ch14, core
+from rnn_lab.checks import ch13, ch14
 from rnn_lab.replay import merge_directions
 
 
@@ -53,38 +53,11 @@ EXERCISES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("checker", "spec", "learner"), EXERCISES, ids=lambda v: getattr(v, "name", "")
-)
-def test_reference_passes(checker, spec, learner, capsys):
-    assert_reference_passes(checker, learner, capsys)
-
-
-CASES = [
-    (checker, spec, learner, bug) for checker, spec, learner in EXERCISES for bug in spec.mistakes
-]
-
-
-@pytest.mark.parametrize(
-    ("checker", "spec", "learner", "bug"), CASES, ids=lambda v: v if isinstance(v, str) else ""
-)
-def test_planted_mistake_is_named(checker, spec, learner, bug, capsys):
-    def answer(*args):
-        return learner(*args, bug=bug)
-
-    assert_mistake_diagnosed(checker, spec, bug, answer, capsys)
-
-
-@pytest.mark.parametrize("checker", [e[0] for e in EXERCISES])
-def test_not_started_and_raising_answers(checker, capsys):
-    assert checker(None).code == core.NOT_STARTED
-
-    def unfinished(*args):
-        raise NotImplementedError
-
-    result = checker(unfinished)
-    assert not result.passed
-    capsys.readouterr()
+(
+    test_reference_passes,
+    test_planted_mistake_is_named,
+    test_not_started_and_raising_answers,
+) = standard_exercise_tests(EXERCISES)
 
 
 def test_cell_state_reference_is_the_backward_pass():

@@ -7,7 +7,7 @@ raises because of the learner's code, and refuses answers that delegate the exer
 the library function or framework that does the job (:mod:`.guard`). Every exercise, with
 its difficulty, time and diagnoses, is listed in :mod:`.catalogue`.
 
-One module per chapter (``ch01`` .. ``ch14``) on a shared core (:mod:`.core`: running and
+One module per chapter (``ch01`` .. ``ch15``) on a shared core (:mod:`.core`: running and
 timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
 the recognised mistakes). The checks may import the maths (and :mod:`rnn_lab.plots`, though
 none needs it); nothing else in the package imports them.
@@ -50,6 +50,7 @@ from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_fro
 from .ch12 import check_perplexity_from_losses, check_sample_with_temperature, check_softmax_ce_grad
 from .ch13 import check_cell_state_grad
 from .ch14 import check_bidirectional_concat, check_masked_mean_loss
+from .ch15 import check_attention_context, check_beam_step, check_masked_softmax
 from .core import TIME_LIMIT_S, CheckResult
 
 __all__ = [
@@ -57,7 +58,9 @@ __all__ = [
     "CheckResult",
     "check_agree",
     "check_amsgrad_step",
+    "check_attention_context",
     "check_backward_step",
+    "check_beam_step",
     "check_bidirectional_concat",
     "check_cell_state_grad",
     "check_clip_grads",
@@ -78,6 +81,7 @@ __all__ = [
     "check_lstm_forward",
     "check_lstm_from_torch",
     "check_masked_mean_loss",
+    "check_masked_softmax",
     "check_momentum_step",
     "check_nesterov_step",
     "check_numerical_gradient",

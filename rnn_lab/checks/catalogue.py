@@ -42,6 +42,7 @@ CHAPTERS = {
     12: ("A character-level language model", "12_language_model.ipynb"),
     13: ("Why gates work", "13_why_gates_work.ipynb"),
     14: ("Masks and stacks", "14_masks_and_stacks.ipynb"),
+    15: ("Encoder–decoder and attention", "15_attention.ipynb"),
 }
 
 
@@ -142,6 +143,19 @@ EXERCISES = (
         "check_bidirectional_concat",
         "ch14:CONCAT_EXERCISE",
     ),
+    Entry(
+        "15.1",
+        "attention weights and the context vector",
+        "check_attention_context",
+        "ch15:CONTEXT_EXERCISE",
+    ),
+    Entry(
+        "15.2",
+        "the masked softmax over padded sources",
+        "check_masked_softmax",
+        "ch15:MASK_EXERCISE",
+    ),
+    Entry("15.3", "one step of beam search", "check_beam_step", "ch15:BEAM_EXERCISE"),
 )
 
 

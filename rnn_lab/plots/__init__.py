@@ -5,14 +5,16 @@ weight matrices, the Keras-vs-loop error per timestep), :mod:`.states` (the hidd
 :mod:`.gates` (LSTM/GRU gates and weight layouts), :mod:`.text` (the language model:
 perplexity, training curves, text coloured by a hidden unit), :mod:`.gated` (the gradient
 reaching each step for several cells, the delay each can bridge), :mod:`.masks` (the state
-carried through padded steps) and :mod:`.diagrams` (a drawn timestep); :mod:`.axes` holds the
-one helper they share, :mod:`.alt_text` describes every figure for screen readers and
-:mod:`.palette` sets the colour-blind-safe colours. Each function takes arrays, not models,
-labels its axes in the book's notation and returns what it drew. Plots may import the maths
+carried through padded steps), :mod:`.attention` (attention heat maps) and :mod:`.diagrams`
+(a drawn timestep); :mod:`.axes` holds the one helper they share, :mod:`.alt_text` describes
+every figure for screen readers and :mod:`.palette` sets the colour-blind-safe colours. Each
+function takes arrays, not models, labels its axes in the book's notation and returns what it
+drew. Plots may import the maths
 (the top-level modules of :mod:`rnn_lab`) and each other, never the explorer, the benchmark,
 the book tooling or the checks.
 """
 
+from .attention import plot_attention_maps
 from .basics import plot_error_per_timestep, plot_inputs, plot_weight_matrices
 from .diagrams import draw_timestep
 from .gated import plot_delay_sweep, plot_gradient_reach, plot_gradient_reach_before_after
@@ -42,6 +44,7 @@ from .states import (
 
 __all__ = [
     "draw_timestep",
+    "plot_attention_maps",
     "plot_carried_state",
     "plot_clipping",
     "plot_delay_sweep",

@@ -1,0 +1,313 @@
+"""Checkers for the exercises of chapter 15, *Encoder–decoder and attention*: attention
+weights and the context vector, the masked softmax over padded sources, one beam-search step.
+
+    e = Q·Kᵀ,  α = softmax_j(e),  ctx = α·𝒱                       keras.layers.Attention()
+    α = softmax_j(e − 10⁹·(1 − m_j))                              masked, Keras's rule
+    total[i, c] = scores[i] + log_probs[i, c]; keep the width best (ties: smaller i·V + c)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..seq2seq.attention import attention, masked_softmax
+from ..seq2seq.model import beam_step
+from ..text import softmax
+from ..tolerances import tolerance_for
+from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+
+#: Hidden cases ``(n, T_q, T_s, d, dtype)``; ``T_q != T_s`` so that a softmax over the wrong
+#: axis shows, and every sample has a different number of real source positions.
+CASES = ((2, 3, 5, 4, "float32"), (3, 4, 6, 3, "float64"), (1, 2, 7, 5, "float64"),
+         (4, 1, 3, 2, "float32"))  # fmt: skip
+
+# --- attention weights and the context vector ----------------------------------------------
+
+CONTEXT_PARTS = ("weights", "context")
+CONTEXT_MISTAKES = {
+    "scaled": Mistake(
+        "scaled_scores",
+        "divided the scores by √d",
+        "keras.layers.Attention() uses the plain dot product q·k; the 1/√d scale belongs to "
+        "scaled dot-product attention (MultiHeadAttention).",
+    ),
+    "softmax_queries": Mistake(
+        "softmax_over_queries",
+        "took the softmax over the queries instead of the source positions",
+        "Each query's weights must sum to 1 over the T_s source positions: softmax over the "
+        "LAST axis of the (n, T_q, T_s) scores.",
+    ),
+    "context_from_keys": Mistake(
+        "weighted_keys",
+        "averaged the keys instead of the values",
+        "The keys decide the weights; the context is the weighted mean of the VALUES: α @ values.",
+    ),
+    "raw_scores": Mistake(
+        "no_softmax",
+        "used the raw scores as weights",
+        "Turn the scores into weights with a softmax (subtract each row's max, exponentiate, "
+        "divide by the row's sum).",
+    ),
+}
+
+
+def _context_answers(query, keys, values):
+    e = query @ np.swapaxes(keys, -1, -2)
+    alpha = softmax(e)
+    variants = {}
+    scaled = softmax(e / np.sqrt(query.shape[-1]).astype(query.dtype))
+    variants["scaled"] = (scaled, scaled @ values)
+    over_q = softmax(np.swapaxes(e, -1, -2)).swapaxes(-1, -2)
+    variants["softmax_queries"] = (over_q, over_q @ values)
+    variants["context_from_keys"] = (alpha, alpha @ keys)
+    variants["raw_scores"] = (e, e @ values)
+    return (alpha, alpha @ values), variants
+
+
+def _freeze(*arrays):
+    for array in arrays:
+        array.flags.writeable = False
+
+
+@cache
+def _context_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T_q, T_s, d, dtype) in enumerate(CASES):
+        rng = np.random.default_rng(15000 + index)
+        query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_s, T_s))
+        _freeze(query, keys, values)
+        expected, variants = _context_answers(query, keys, values)
+        reference = attention(query, values, keys)
+        assert np.allclose(expected[1], reference.context, atol=tolerance_for(dtype))
+        label = f"n={n}, T_q={T_q}, T_s={T_s}, d={d}, {dtype}"
+        cases.append(Case((query, keys, values), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+CONTEXT_EXERCISE = Exercise(
+    name="attention_context",
+    kind="arrays",
+    parts=CONTEXT_PARTS,
+    returns="(weights (n, T_q, T_s), context (n, T_q, d_v)), two arrays",
+    verified=(
+        f"α = softmax over source positions of Q·Kᵀ and ctx = α·V on {len(CASES)} hidden cases "
+        "(float32 and float64, keys different from values, T_q ≠ T_s): what "
+        "keras.layers.Attention() returns (rnn_lab.seq2seq.attention.attention, tested "
+        "against Keras)."
+    ),
+    mistakes=CONTEXT_MISTAKES,
+    forbidden=("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
+    frameworks=True,
+    write_yourself="score, softmax and average with NumPy yourself",
+    difficulty=1,
+    minutes=10,
+    skill="attention weights and the context vector",
+)
+
+
+def check_attention_context(
+    attention_context: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``."""
+    return run_check(
+        CONTEXT_EXERCISE, attention_context, list(_context_cases()), time_limit=time_limit
+    )
+
+
+# --- the masked softmax ----------------------------------------------------------------------
+
+MASK_MISTAKES = {
+    "ignored": Mistake(
+        "ignored_mask",
+        "ignored the mask",
+        "Padded source positions must get (almost exactly) zero weight: push their scores "
+        "down by 1e9 before the softmax.",
+    ),
+    "zeroed_scores": Mistake(
+        "masked_scores_to_zero",
+        "set the masked scores to 0 instead of pushing them far down",
+        "A score of 0 still gets weight e⁰ = 1 relative to the others: subtract 1e9 (Keras's "
+        "rule) so that exp makes it 0.",
+    ),
+    "not_renormalised": Mistake(
+        "not_renormalised",
+        "zeroed the padded weights after the softmax without renormalising",
+        "After zeroing, the weights of a row no longer sum to 1; mask the scores BEFORE the "
+        "softmax instead.",
+    ),
+    "inverted": Mistake(
+        "inverted_mask",
+        "masked the real positions and kept the padding",
+        "mask is True on REAL positions; push down the scores where mask is False.",
+    ),
+}
+
+
+def _mask_answers(scores, mask):
+    keep = mask[:, None, :]
+    plain = softmax(scores)
+    return masked_softmax(scores, mask), {
+        "ignored": plain,
+        "zeroed_scores": softmax(np.where(keep, scores, 0).astype(scores.dtype)),
+        "not_renormalised": (plain * keep).astype(scores.dtype),
+        "inverted": masked_softmax(scores, ~mask),
+    }
+
+
+@cache
+def _mask_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T_q, T_s, _, dtype) in enumerate(CASES):
+        rng = np.random.default_rng(15100 + index)
+        scores = rng.normal(0, 2, size=(n, T_q, T_s)).astype(dtype)
+        lengths = rng.permutation(np.resize(np.arange(1, T_s), n))  # never the full length
+        mask = np.arange(T_s)[None, :] < lengths[:, None]
+        _freeze(scores, mask)
+        expected, variants = _mask_answers(scores, mask)
+        label = f"n={n}, T_q={T_q}, T_s={T_s}, {dtype}"
+        cases.append(Case((scores, mask), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+MASK_EXERCISE = Exercise(
+    name="masked_softmax",
+    kind="array",
+    returns="the weights α, an array of shape (n, T_q, T_s)",
+    verified=(
+        f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
+        "(float32 and float64, every sample padded, no row fully masked): "
+        "keras.layers.Attention's rule (rnn_lab.seq2seq.attention.masked_softmax, tested "
+        "against Keras)."
+    ),
+    mistakes=MASK_MISTAKES,
+    forbidden=("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
+    frameworks=True,
+    write_yourself="push the padded scores down and take the softmax with NumPy yourself",
+    difficulty=2,
+    minutes=15,
+    skill="the masked softmax over padded source positions",
+)
+
+
+def check_masked_softmax(
+    masked_softmax: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_s)``, ``mask (n, T_s)``."""
+    return run_check(MASK_EXERCISE, masked_softmax, list(_mask_cases()), time_limit=time_limit)
+
+
+# --- one beam-search step --------------------------------------------------------------------
+
+#: Hidden cases ``(b, V, width)``: width <= b, so every variant returns as many extensions.
+BEAM_CASES = ((3, 5, 3), (4, 6, 2), (2, 12, 2), (5, 4, 4))
+BEAM_PARTS = ("new_scores", "parents", "characters")
+BEAM_MISTAKES = {
+    "ignored_prefix": Mistake(
+        "ignored_prefix_score",
+        "ranked the extensions by the new character alone, forgetting the prefix's score",
+        "An extension's score is the whole prefix's log-probability plus the new "
+        "character's: scores[:, None] + log_probs.",
+    ),
+    "best_per_beam": Mistake(
+        "one_extension_per_beam",
+        "kept only each beam's own best extension",
+        "Compare ALL b·V extensions together: two children of one strong beam may both beat "
+        "every child of a weak one.",
+    ),
+    "swapped": Mistake(
+        "swapped_parent_and_character",
+        "swapped the parent and the character of the flat index",
+        "In the flattened (b·V,) array, index k = i·V + c: parent i = k // V, character c = k % V.",
+    ),
+    "lowest": Mistake(
+        "kept_lowest",
+        "kept the lowest-scoring extensions",
+        "Log-probabilities are ≤ 0 and higher is better: sort in DESCENDING order "
+        "(np.argsort(-total)).",
+    ),
+}
+
+
+def _beam_answers(scores, log_probs, width):
+    V = log_probs.shape[1]
+
+    def as_floats(result):
+        return tuple(np.asarray(part, dtype=np.float64) for part in result)
+
+    expected = as_floats(beam_step(scores, log_probs, width))
+    order = np.argsort(-log_probs.ravel(), kind="stable")[:width]
+    best_chars = np.argmax(log_probs, axis=1)
+    per_beam = scores + log_probs[np.arange(len(scores)), best_chars]
+    beams = np.argsort(-per_beam, kind="stable")[:width]
+    total = (scores[:, None] + log_probs).ravel()
+    lowest = np.argsort(total, kind="stable")[:width]
+    return expected, {
+        "ignored_prefix": as_floats((log_probs.ravel()[order], order // V, order % V)),
+        "best_per_beam": as_floats((per_beam[beams], beams, best_chars[beams])),
+        "swapped": (expected[0], expected[2], expected[1]),
+        "lowest": as_floats((total[lowest], lowest // V, lowest % V)),
+    }
+
+
+@cache
+def _beam_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (b, V, width) in enumerate(BEAM_CASES):
+        rng = np.random.default_rng(15200 + index)
+        scores = np.sort(rng.normal(-3, 1.5, size=b))[::-1].copy()
+        logits = rng.normal(0, 2, size=(b, V))
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        _freeze(scores, log_probs)
+        expected, variants = _beam_answers(scores, log_probs, width)
+        label = f"b={b}, V={V}, width={width}"
+        cases.append(
+            Case((scores, log_probs, width), expected, label, tolerance_for("float64"), variants)
+        )
+    return tuple(cases)
+
+
+BEAM_EXERCISE = Exercise(
+    name="beam_step",
+    kind="arrays",
+    parts=BEAM_PARTS,
+    returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
+    verified=(
+        f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
+        f"{len(BEAM_CASES)} hidden cases, best first with their parent beam and character: "
+        "rnn_lab.seq2seq.model.beam_step, which beam search uses (tested exact against "
+        "every two-character output)."
+    ),
+    mistakes=BEAM_MISTAKES,
+    forbidden=("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
+    frameworks=True,
+    write_yourself="add, flatten and pick the best extensions with NumPy yourself",
+    difficulty=3,
+    minutes=25,
+    skill="one step of beam search",
+)
+
+
+def check_beam_step(beam_step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+    """Check ``beam_step(scores, log_probs, width)`` → ``(new_scores, parents, characters)``.
+
+    Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
+    compared as numbers (converted to float64 here, before the core's checks)."""
+    answer = beam_step
+    if callable(beam_step):
+
+        def answer(*args):
+            value = beam_step(*args)
+            if isinstance(value, (tuple, list)) and len(value) == 3:
+                return tuple(
+                    np.asarray(part, dtype=np.float64)
+                    if np.asarray(part).dtype.kind in "iu"
+                    else part
+                    for part in value
+                )
+            return value
+
+        answer.__name__ = getattr(beam_step, "__name__", "beam_step")
+    return run_check(BEAM_EXERCISE, answer, list(_beam_cases()), time_limit=time_limit)
