@@ -29,7 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
+from ._validate import (
+    as_float_array,
+    check_dtype_name,
+    check_positive_int,
+    check_shape,
+    one_blas_thread,
+)
 from .cells import CellWeights, lstm_gates
 from .optimizers import SGD, Adam, global_norm
 from .text import (
@@ -39,25 +45,6 @@ from .text import (
     softmax_cross_entropy,
     temperature_probabilities,
 )
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run NumPy's matrix products on a single thread while inside.
-
-    The products here are small (``(32, 128)·(128, 128)``): splitting each across threads
-    costs more than it saves, and on a busy machine far more (the training loop ran 25
-    times slower with OpenBLAS's default threads than with one, on a loaded 2-core
-    machine). Uses ``threadpoolctl``; without it, nothing changes.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
 
 #: Largest relative error (``gradcheck.relative_error``, per array) accepted between the
 #: hand-written gradients and GradientTape's: rounding only, in each precision.
@@ -489,9 +476,11 @@ def hidden_trace(ids: Any, weights: LanguageModelWeights) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class LMRun:
-    """A training run so far: per-update ``losses`` and global ``grad_norms`` (before
-    clipping), the ``weights`` now, and what a continuation needs (optimizer state, carried
-    hidden state, index of the next chunk)."""
+    """A training run so far: per-update ``losses`` and global ``grad_norms`` before
+    clipping (the norm the update clips by: over the embedding's per-lookup rows when the
+    update follows Keras, :func:`keras_norms`, else over the summed gradient), the
+    ``weights`` now, and what a continuation needs (optimizer state, carried hidden state,
+    index of the next chunk)."""
 
     losses: np.ndarray
     grad_norms: np.ndarray
@@ -555,10 +544,11 @@ def train_manual(
                 k, state = 0, zero_state(weights, n)
             result = loss_and_gradients(x[k], y[k], weights, state)
             losses.append(result.loss)
-            norms.append(global_norm(result.grads))
             if sparse_embedding:
+                norms.append(float(np.sqrt(np.sum(np.square(keras_norms(result))))))
                 weights, opt_state = keras_update(optimizer, weights, result, opt_state)
             else:
+                norms.append(global_norm(result.grads))
                 weights, opt_state = optimizer.step(weights, result.grads, opt_state)
             state, k = result.final, k + 1
     return LMRun(np.array(losses), np.array(norms), weights, opt_state, state, k)

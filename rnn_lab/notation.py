@@ -14,7 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: The sections of the table, in the order the page shows them.
-SECTIONS = ("sizes", "SimpleRNN", "LSTM", "GRU", "BPTT", "training")
+SECTIONS = (
+    "sizes",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "BPTT",
+    "training",
+    "language model",
+    "gated backward",
+    "masks and stacks",
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,8 @@ def _rows() -> tuple[Symbol, ...]:
         # BPTT --------------------------------------------------------------------------
         S("BPTT", "L", "the loss, mean squared error", (), "result.loss",
           "backward:Gradients.loss", "`keras.losses.MeanSquaredError()`", "`nn.MSELoss()`"),
+        S("BPTT", r"\hat y", "target the loss compares $y$ with (`y_true`)", ("n", "O"),
+          "y_true", None, "`y` of `fit`, `y_true` of a loss", "`target`"),
         S("BPTT", "g_t", r"$\partial L / \partial h_t$, through $y_t$ and $h_{t+1}$", ("n", "H"),
           "result.dh[:, t - 1]", "backward:Gradients.dh", "`tape.gradient(loss, h_t)`",
           "`h_t.grad`"),
@@ -152,6 +164,45 @@ def _rows() -> tuple[Symbol, ...]:
         S("training", "c", "clipping threshold", (), "global_clipnorm",
           "optimizers:SGD.global_clipnorm", "`global_clipnorm`",
           "`clip_grad_norm_(..., max_norm)`"),
+        # language model (chapter 12) ------------------------------------------------------
+        S("language model", "V", "vocabulary size (characters the model knows)", (),
+          "vocab.size", "text:Vocabulary.size", "`Embedding(input_dim=V)`, `Dense(V)`",
+          "`nn.Embedding(num_embeddings)`"),
+        S("language model", r"\mathrm{id}_t", "character id read at step $t$, in $0..V-1$",
+          ("n",), "x_chunks[b][:, t - 1]", None, "integer input of `Embedding`",
+          "integer input of `nn.Embedding`"),
+        S("language model", "E", "embedding matrix: row $\\mathrm{id}$ is that character's $x_t$",
+          ("V", "D"), "weights.E", "language_model:LanguageModelWeights.E",
+          "`Embedding` `embeddings`", "`nn.Embedding` `weight`"),
+        S("language model", "p_t", "next-character probabilities, $\\mathrm{softmax}(y_t)$",
+          ("n", "V"), "softmax(logits)", "text:softmax", "`softmax` of the `Dense` output",
+          "`torch.softmax`"),
+        S("language model", "N", "predictions the mean loss averages over, $nT$", (),
+          "N = x.size", None, "`SparseCategoricalCrossentropy` mean", "`nn.CrossEntropyLoss`"),
+        S("language model", r"\tau",
+          "sampling temperature: draw from $\\mathrm{softmax}(y_t/\\tau)$", (),
+          "generate(..., temperature=tau)", "language_model:generate", "", ""),
+        # gated backward (chapter 13) --------------------------------------------------------
+        S("gated backward", "g^c_t", r"$\partial L / \partial c_t$ of the LSTM, total",
+          ("n", "H"), "grads.dc[:, t - 1]", "gated_backward:CellGradients.dc",
+          "`tape.gradient(loss, c_t)`", "`c_t.grad`"),
+        S("gated backward", r"\delta^{(f)}_t",
+          r"gradient on gate $f$'s pre-activation (likewise $i, \tilde c, o, z, r$)",
+          ("n", "H"), "da[:, H:2H]", None, "", ""),
+        # masks and stacks (chapter 14) --------------------------------------------------------
+        S("masks and stacks", "m_t", "mask at step $t$: 1 on a real step, 0 on padding",
+          ("n",), "pad_sequences(seqs)[1][:, t - 1]", "masking:pad_sequences",
+          "`mask=`, `Masking`, `Embedding(mask_zero=True)`", "`pack_padded_sequence`"),
+        S("masks and stacks", "T_s", "length of sample $s$ (its real steps)", (),
+          "lengths_from_mask(mask)[s]", "masking:lengths_from_mask", "`sum(mask[s])`",
+          "`lengths[s]`"),
+        S("masks and stacks", "h^{(l)}_t", "state of layer $l$ of a stack, $h^{(0)}_t = x_t$",
+          ("n", "H"), "run_stack(cells, x)[l - 1][:, t - 1]", "model_replay:run_stack",
+          "output of the $l$-th recurrent layer", "`output` of layer $l$ (`num_layers`)"),
+        S("masks and stacks", r"\overrightarrow{Y}_t, \overleftarrow{Y}_t",
+          "forward and backward halves of a `Bidirectional` output, in time order", ("n", "H"),
+          "run_bidirectional(fw, bw, x, merge_mode=None)", "model_replay:run_bidirectional",
+          "`Bidirectional(merge_mode=None)`", "`bidirectional=True` halves"),
     )  # fmt: skip
 
 

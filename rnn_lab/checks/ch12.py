@@ -100,7 +100,7 @@ GRAD_EXERCISE = Exercise(
     ),
     frameworks=True,
     write_yourself="subtract the one-hot targets from the softmax yourself, with NumPy",
-    difficulty=2,
+    difficulty=1,
     minutes=20,
     skill="the softmax cross-entropy gradient, (p − onehot) / N",
     kind="array",

@@ -2,8 +2,8 @@
 the cell state.
 
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t,     h_t = o_t ⊙ tanh(c_t)
-    k_t = dL/dc_t (from step t+1) + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-    dL/dc_{t-1} (through this step's cell state) = k_t ⊙ f_t      (∂c_t/∂c_{t-1} = diag(f_t))
+    gc_t = dL/dc_t (from step t+1) + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))
+    dL/dc_{t-1} (through this step's cell state) = gc_t ⊙ f_t     (∂c_t/∂c_{t-1} = diag(f_t))
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ CELL_EXERCISE = Exercise(
     ),
     frameworks=True,
     write_yourself="apply the chain rule along the cell state yourself, with NumPy",
-    difficulty=2,
+    difficulty=1,
     minutes=20,
     skill="the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)",
     kind="array",

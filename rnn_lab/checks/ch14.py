@@ -199,7 +199,7 @@ CONCAT_EXERCISE = Exercise(
     ),
     frameworks=True,
     write_yourself="flip the backward states into time order and concatenate them yourself",
-    difficulty=2,
+    difficulty=1,
     minutes=15,
     skill="the Bidirectional concat order of a return_sequences output",
     kind="array",
