@@ -1,6 +1,7 @@
 """Checkers for the exercises of chapter 12, *A character-level language model*: the gradient
 of softmax cross-entropy, sampling with a temperature (checked statistically, with a fixed
-seed) and perplexity from per-character losses.
+seed), perplexity from per-character losses, and the embedding's backward pass (a
+scatter-add that repeated ids must not overwrite).
 
     dL/dy = (softmax(y) - onehot(target)) / N         mean loss over N characters
     sample c with probability softmax(y / τ)[c]
@@ -332,3 +333,95 @@ def check_perplexity_from_losses(
     if callable(answer):
         answer = _as_number_array(answer)
     return run_check(PERPLEXITY_EXERCISE, answer, list(_perplexity_cases()), time_limit=time_limit)
+
+
+# --- the embedding's backward pass ---------------------------------------------------------------
+
+#: Hidden cases ``(n, T, V, D, dtype)``: n·T > V, so characters repeat within a case.
+EMBED_CASES = ((3, 5, 6, 2, "float32"), (2, 7, 4, 3, "float64"), (4, 4, 9, 2, "float64"))
+
+EMBED_MISTAKES = {
+    "last_write": Mistake(
+        "duplicate_index_trap",
+        "wrote dE[ids] += dx: with a repeated id NumPy keeps one row's contribution, not the sum",
+        "Fancy-index assignment does not accumulate: dE[ids] += dx reads all rows first and "
+        "writes each id once. Use np.add.at(dE, ids, dx), or onehot(ids)ᵀ · dx.",
+    ),
+    "mean": Mistake(
+        "averaged_repeats",
+        "averaged the rows of a repeated id instead of adding them",
+        "A character read k times gets k contributions, each added: the embedding row is used "
+        "k times in the forward pass, so its gradient is the sum.",
+    ),
+    "per_id_once": Mistake(
+        "counted_once",
+        "added each character's first occurrence only",
+        "Every position where the character was read contributes its own row of dx.",
+    ),
+}
+
+
+def _embed_answers(ids, dx, V) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    flat_ids, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1]).astype(np.float64)
+    dE = np.zeros((V, rows.shape[1]))
+    np.add.at(dE, flat_ids, rows)
+    last = np.zeros_like(dE)
+    last[flat_ids] += rows
+    counts = np.bincount(flat_ids, minlength=V)[:, None]
+    first = np.zeros_like(dE)
+    _, where = np.unique(flat_ids, return_index=True)
+    first[flat_ids[where]] = rows[where]
+    return dE, {
+        "last_write": last,
+        "mean": np.divide(dE, np.maximum(counts, 1)),
+        "per_id_once": first,
+    }
+
+
+@cache
+def _embed_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T, V, D, dtype) in enumerate(EMBED_CASES):
+        rng = np.random.default_rng(12400 + index)
+        ids = rng.integers(0, V - 1, (n, T))  # the last id never occurs: its row stays 0
+        dx = rng.normal(size=(n, T, D)).astype(dtype)
+        for value in (ids, dx):
+            value.flags.writeable = False
+        expected, variants = _embed_answers(ids, dx, V)
+        cases.append(
+            Case(
+                (ids, dx, V),
+                expected.astype(dtype),
+                f"n={n}, T={T}, V={V}, D={D}, {dtype}",
+                tolerance_for(dtype),
+                {k: v.astype(dtype) for k, v in variants.items()},
+            )
+        )
+    return tuple(cases)
+
+
+EMBED_EXERCISE = Exercise(
+    name="embedding_grad",
+    forbidden=("rnn_lab.language_model.loss_and_gradients",),
+    frameworks=True,
+    write_yourself="scatter-add the rows of dx into dE yourself",
+    difficulty=2,
+    minutes=20,
+    skill="the embedding's backward pass, a scatter-add over repeated ids",
+    kind="array",
+    returns="dL/dE, an array of shape (V, D)",
+    verified=(
+        f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
+        "cases (float32 and float64, every case with repeated ids and an id never read), the "
+        "sum rnn_lab.language_model.loss_and_gradients forms (itself checked against "
+        "tf.GradientTape)."
+    ),
+    mistakes=EMBED_MISTAKES,
+)
+
+
+def check_embedding_grad(
+    embedding_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position."""
+    return run_check(EMBED_EXERCISE, embedding_grad, list(_embed_cases()), time_limit=time_limit)
