@@ -537,3 +537,26 @@ def with_open_gate(model: RecurrentRegressor, bias: float) -> RecurrentRegressor
     arrays = model.as_list()
     arrays[2] = new
     return model.with_arrays(arrays)
+
+
+def with_chrono_init(
+    model: RecurrentRegressor, max_delay: int, *, seed: int = 0
+) -> RecurrentRegressor:
+    """An LSTM with Tallec & Ollivier's (2018) *chrono initialisation* for delays up to
+    ``max_delay``: ``B_f = log(u)`` with ``u ~ U[1, max_delay − 1]`` drawn per unit, and the
+    input gate's ``B_i = −B_f``. A forget gate at ``σ(log u) = u / (1 + u)`` keeps a memory
+    for about ``u`` steps, so the units start with time scales spread over the range."""
+    check_record("model", model, RecurrentRegressor)
+    if model.kind != "LSTM":
+        raise ValueError(f"chrono initialisation is for an LSTM; got {model.kind}")
+    max_delay = check_positive_int("max_delay", max_delay)
+    if max_delay < 3:
+        raise ValueError(f"max_delay must be at least 3; got {max_delay}")
+    H = model.cell.hidden_units
+    forget = np.log(np.random.default_rng(seed).uniform(1, max_delay - 1, H))
+    new = np.array(model.cell.bias)
+    new[H : 2 * H] = forget
+    new[:H] = -forget
+    arrays = model.as_list()
+    arrays[2] = new
+    return model.with_arrays(arrays)

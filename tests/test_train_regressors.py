@@ -75,3 +75,20 @@ def test_masked_training_ignores_the_padding():
     h_last = last_real_output(forward_trace(first.cell, x, mask=mask).outputs, mask)
     expected = np.mean((h_last @ first.Wo + first.Bo - y) ** 2)  # one batch: all 20
     np.testing.assert_allclose(clean[0].losses[0], expected, rtol=1e-12)
+
+
+def test_chrono_initialisation():
+    from rnn_lab.gated_training import with_chrono_init
+
+    model = keras_initial_regressor("LSTM", 1, 50, seed=0, dtype="float64")
+    chrono = with_chrono_init(model, 80, seed=1)
+    H = 50
+    b_f, b_i = chrono.cell.bias[H : 2 * H], chrono.cell.bias[:H]
+    assert np.all((b_f >= 0) & (b_f <= np.log(79)))
+    np.testing.assert_array_equal(b_i, -b_f)
+    np.testing.assert_array_equal(chrono.cell.bias[2 * H :], model.cell.bias[2 * H :])
+    np.testing.assert_array_equal(chrono.cell.kernel, model.cell.kernel)
+    with pytest.raises(ValueError, match="for an LSTM"):
+        with_chrono_init(keras_initial_regressor("GRU", 1, 3, seed=0), 80)
+    with pytest.raises(ValueError, match="at least 3"):
+        with_chrono_init(model, 2)
