@@ -215,7 +215,31 @@ def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
     return dh_prev, dWh
 
 
+def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
+    counts = np.zeros((V, V))
+    pairs = (ids[1:], ids[:-1]) if bug == "reversed" else (ids[:-1], ids[1:])
+    np.add.at(counts, pairs, 1.0)
+    if bug == "unsmoothed":
+        return counts / counts.sum(axis=1, keepdims=True)
+    if bug == "columns":
+        return (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V)
+    if bug == "numerator_only":
+        return (counts + alpha) / counts.sum(axis=1, keepdims=True)
+    return (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
+
+
+def learner_forget_bias_for_delay(d, *, bug=None):
+    if bug == "memory_rule":
+        return np.log(d - 1)
+    f = 0.5 ** (d if bug == "power_d" else 1 / d)
+    if bug == "gate_value":
+        return f
+    return np.log((1 - f) / f) if bug == "inverse_logit" else np.log(f / (1 - f))
+
+
 HARDER = [
+    (checks.check_smoothed_bigram, ch12.BIGRAM_EXERCISE, learner_smoothed_bigram),
+    (checks.check_forget_bias_for_delay, ch13.BIAS_EXERCISE, learner_forget_bias_for_delay),
     (checks.check_embedding_grad, ch12.EMBED_EXERCISE, learner_embedding_grad),
     (checks.check_gru_step_backward, ch13.GRU_EXERCISE, learner_gru_step_backward),
     (checks.check_masked_step_backward, ch14.MASKED_EXERCISE, learner_masked_step_backward),
@@ -249,6 +273,14 @@ def test_harder_references_are_the_package_backward_passes():
     from rnn_lab.gated_backward import sequence_backward
 
     rng = np.random.default_rng(7)
+    # bigram: the reference is rnn_lab.text.bigram_probabilities
+    ids_b = rng.integers(0, 6, 50)
+    np.testing.assert_allclose(
+        learner_smoothed_bigram(ids_b, 6, 0.3), text.bigram_probabilities(ids_b, 6, 0.3)
+    )
+    # forget bias: a constant gate σ(b) keeps half after d steps
+    b = learner_forget_bias_for_delay(37)
+    assert np.isclose((1 / (1 + np.exp(-b))) ** 37, 0.5)
     # embedding: the scatter-add is onehot(ids)ᵀ · dx, the transpose of x_t = onehot(id_t)·E
     ids = rng.integers(0, 5, (3, 7))
     dx = rng.normal(size=(3, 7, 2))

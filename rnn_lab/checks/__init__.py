@@ -51,9 +51,10 @@ from .ch12 import (
     check_embedding_grad,
     check_perplexity_from_losses,
     check_sample_with_temperature,
+    check_smoothed_bigram,
     check_softmax_ce_grad,
 )
-from .ch13 import check_cell_state_grad, check_gru_step_backward
+from .ch13 import check_cell_state_grad, check_forget_bias_for_delay, check_gru_step_backward
 from .ch14 import check_bidirectional_concat, check_masked_mean_loss, check_masked_step_backward
 from .core import TIME_LIMIT_S, CheckResult
 
@@ -70,6 +71,7 @@ __all__ = [
     "check_doubled_wh",
     "check_embedding_grad",
     "check_forget_bias",
+    "check_forget_bias_for_delay",
     "check_forward_batch",
     "check_forward_from",
     "check_forward_reversed",
@@ -94,6 +96,7 @@ __all__ = [
     "check_rnn_backward",
     "check_sample_with_temperature",
     "check_scaled_states",
+    "check_smoothed_bigram",
     "check_softmax_ce_grad",
     "check_step",
     "check_step_output",

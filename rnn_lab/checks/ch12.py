@@ -425,3 +425,90 @@ def check_embedding_grad(
 ) -> CheckResult:
     """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position."""
     return run_check(EMBED_EXERCISE, embedding_grad, list(_embed_cases()), time_limit=time_limit)
+
+
+# --- a smoothed bigram model -------------------------------------------------------------------
+
+#: Hidden cases ``(length, V)``: short texts, so that many pairs are never seen.
+BIGRAM_CASES = ((40, 5), (25, 7), (60, 4))
+
+BIGRAM_MISTAKES = {
+    "unsmoothed": Mistake(
+        "no_smoothing",
+        "left out the smoothing: unseen pairs get probability 0",
+        "Add α to every count and α·V to every row's total: (count(a b) + α) / "
+        "(count(a ·) + α·V). Without it one unseen pair makes the perplexity infinite.",
+    ),
+    "columns": Mistake(
+        "normalised_columns",
+        "normalised the columns: P[a, b] sums to 1 over a, not over the next character b",
+        "Row a is the distribution of the character AFTER a: divide by the row sums, "
+        "counts.sum(axis=1, keepdims=True).",
+    ),
+    "numerator_only": Mistake(
+        "alpha_in_numerator_only",
+        "added α to the counts but not α·V to the totals: the rows do not sum to 1",
+        "Every one of the V entries of a row got α more, so its total grows by α·V.",
+    ),
+    "reversed": Mistake(
+        "reversed_pairs",
+        "counted the pairs the wrong way round, P[b, a] instead of P[a, b]",
+        "Pair t is (ids[t], ids[t+1]): the current character indexes the row.",
+    ),
+}
+
+
+def _bigram_answers(ids, V, alpha) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    counts = np.zeros((V, V))
+    np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
+    rows = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unsmoothed = counts / rows
+    reversed_counts = counts.T
+    return (counts + alpha) / (rows + alpha * V), {
+        "unsmoothed": unsmoothed,
+        "columns": (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V),
+        "numerator_only": (counts + alpha) / rows.clip(min=1),
+        "reversed": (reversed_counts + alpha)
+        / (reversed_counts.sum(axis=1, keepdims=True) + alpha * V),
+    }
+
+
+@cache
+def _bigram_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (length, V) in enumerate(BIGRAM_CASES):
+        rng = np.random.default_rng(12500 + index)
+        ids = rng.integers(0, V, length)
+        ids.flags.writeable = False
+        alpha = (0.5, 0.1, 1.0)[index]
+        expected, variants = _bigram_answers(ids, V, alpha)
+        label = f"{length} characters, V={V}, alpha={alpha}"
+        cases.append(Case((ids, V, alpha), expected, label, tolerance_for("float64"), variants))
+    return tuple(cases)
+
+
+BIGRAM_EXERCISE = Exercise(
+    name="smoothed_bigram",
+    forbidden=("rnn_lab.text.bigram_probabilities",),
+    frameworks=True,
+    write_yourself="count the pairs and smooth them yourself",
+    difficulty=2,
+    minutes=20,
+    skill="a bigram baseline with add-α smoothing, the model without memory",
+    kind="array",
+    returns="the (V, V) table P[a, b] = P(next is b | current is a)",
+    verified=(
+        "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
+        f"{len(BIGRAM_CASES)} hidden texts (short, so that many pairs are unseen), as "
+        "rnn_lab.text.bigram_probabilities computes it."
+    ),
+    mistakes=BIGRAM_MISTAKES,
+)
+
+
+def check_smoothed_bigram(
+    smoothed_bigram: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table."""
+    return run_check(BIGRAM_EXERCISE, smoothed_bigram, list(_bigram_cases()), time_limit=time_limit)

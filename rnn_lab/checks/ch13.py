@@ -244,3 +244,85 @@ def check_gru_step_backward(
 ) -> CheckResult:
     """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``."""
     return run_check(GRU_EXERCISE, gru_step_backward, list(_gru_cases()), time_limit=time_limit)
+
+
+# --- a forget bias for a delay -------------------------------------------------------------------
+
+#: Hidden delays ``d``.
+BIAS_DELAYS = (2, 10, 79, 500)
+
+BIAS_MISTAKES = {
+    "gate_value": Mistake(
+        "returned_gate_value",
+        "returned the gate's value f = 2^(−1/d), not the bias b with σ(b) = f",
+        "The bias is the gate's logit: b = log(f / (1 − f)).",
+    ),
+    "memory_rule": Mistake(
+        "used_memory_time",
+        "used the memory-time rule b = log(d − 1) (f = 1 − 1/d), which keeps e^(−1) ≈ 0.37",
+        "1 − 1/d to the power d is about 1/e, not 1/2: solve σ(b)^d = 1/2 for f first.",
+    ),
+    "inverse_logit": Mistake(
+        "logit_of_one_minus_f",
+        "took log((1 − f) / f), the logit of 1 − f: the sign is flipped",
+        "σ(b) = f means b = log(f / (1 − f)): f on top.",
+    ),
+    "power_d": Mistake(
+        "raised_to_d",
+        "used f = 2^(−d) instead of 2^(−1/d)",
+        "f^d = 1/2 means f = (1/2)^(1/d), close to 1 for a long delay.",
+    ),
+}
+
+
+def _bias_answers(d) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    f = 0.5 ** (1.0 / d)
+    g = 0.5**d
+    return np.asarray(np.log(f / (1 - f))), {
+        "gate_value": np.asarray(f),
+        "memory_rule": np.asarray(np.log(d - 1.0)),
+        "inverse_logit": np.asarray(np.log((1 - f) / f)),
+        "power_d": np.asarray(np.log(g / (1 - g))),
+    }
+
+
+@cache
+def _bias_cases() -> tuple[Case, ...]:
+    cases = []
+    for d in BIAS_DELAYS:
+        expected, variants = _bias_answers(d)
+        cases.append(Case((d,), expected, f"d = {d}", 1e-9, variants))
+    return tuple(cases)
+
+
+BIAS_EXERCISE = Exercise(
+    name="forget_bias_for_delay",
+    frameworks=True,
+    difficulty=2,
+    minutes=15,
+    skill="choosing the forget bias for a delay d: σ(b)^d = 1/2",
+    kind="array",
+    returns="the bias b, one number",
+    verified=(
+        f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "
+        "of the cell state, and half of the gradient along it, after d steps."
+    ),
+    mistakes=BIAS_MISTAKES,
+)
+
+
+def check_forget_bias_for_delay(
+    forget_bias_for_delay: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``."""
+    answer = forget_bias_for_delay
+    if callable(forget_bias_for_delay):
+
+        def answer(*args):
+            value = forget_bias_for_delay(*args)
+            if isinstance(value, (int, float, np.floating)):
+                return np.asarray(float(value))
+            return value
+
+        answer.__name__ = getattr(forget_bias_for_delay, "__name__", "forget_bias_for_delay")
+    return run_check(BIAS_EXERCISE, answer, list(_bias_cases()), time_limit=time_limit)
