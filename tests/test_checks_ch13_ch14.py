@@ -46,10 +46,94 @@ def learner_bidirectional_concat(forward, backward, *, bug=None):
     return np.concatenate(parts, axis=1 if bug == "time_axis" else -1)
 
 
+# --- the harder exercises: embedding backward, GRU step backward, masked step backward --------
+
+
+def learner_embedding_grad(ids, dx, V, *, bug=None):
+    flat, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1])
+    dE = np.zeros((V, rows.shape[1]), dtype=dx.dtype)
+    if bug == "last_write":
+        dE[flat] += rows  # the trap: repeated ids keep one row
+        return dE
+    if bug == "per_id_once":
+        seen = set()
+        for i, v in enumerate(flat):
+            if v not in seen:
+                dE[v] += rows[i]
+                seen.add(v)
+        return dE
+    np.add.at(dE, flat, rows)
+    if bug == "mean":
+        dE /= np.maximum(np.bincount(flat, minlength=V), 1)[:, None]
+    return dE
+
+
+def learner_gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh, *, bug=None):
+    H = h_prev.shape[1]
+    if bug == "swapped_mix":
+        direct, d_cand, d_z = g * (1 - z), g * z, g * (h_tilde - h_prev)
+    else:
+        direct, d_cand = g * z, g * (1 - z)
+        d_z = g * ((h_tilde - h_prev) if bug == "z_sign" else (h_prev - h_tilde))
+    if bug == "no_direct":
+        direct = 0
+    slopes = bug != "no_slopes"
+    a_c = d_cand * ((1 - h_tilde**2) if slopes else 1)
+    a_z = d_z * (z * (1 - z) if slopes else 1)
+    a_r = a_c * hh * (r * (1 - r) if slopes else 1)
+    to_recurrent = a_c if bug == "reset_not_on_recurrent" else a_c * r
+    return direct + a_z @ Wh[:, :H].T + a_r @ Wh[:, H : 2 * H].T + to_recurrent @ Wh[:, 2 * H :].T
+
+
+def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
+    real = m[:, None].astype(g.dtype)
+    every = g * (1 - h_fresh**2)
+    delta = every if bug == "ignored_mask" else real * every
+    dh_prev = delta @ Wh.T
+    if bug == "pass_all":
+        dh_prev = dh_prev + g
+    elif bug not in ("no_pass", "ignored_mask"):
+        dh_prev = dh_prev + (1 - real) * g
+    dWh = h_prev.T @ (every if bug == "dWh_unmasked" else delta)
+    return dh_prev, dWh
+
+
+def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
+    counts = np.zeros((V, V))
+    pairs = (ids[1:], ids[:-1]) if bug == "reversed" else (ids[:-1], ids[1:])
+    np.add.at(counts, pairs, 1.0)
+    if bug == "unsmoothed":
+        return counts / counts.sum(axis=1, keepdims=True)
+    if bug == "columns":
+        return (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V)
+    if bug == "numerator_only":
+        return (counts + alpha) / counts.sum(axis=1, keepdims=True)
+    return (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
+
+
+def learner_forget_bias_for_delay(d, *, bug=None):
+    if bug == "memory_rule":
+        return np.log(d - 1)
+    f = 0.5 ** (d if bug == "power_d" else 1 / d)
+    if bug == "gate_value":
+        return f
+    return np.log((1 - f) / f) if bug == "inverse_logit" else np.log(f / (1 - f))
+
+
+HARDER = [
+    (checks.check_smoothed_bigram, ch12.BIGRAM_EXERCISE, learner_smoothed_bigram),
+    (checks.check_forget_bias_for_delay, ch13.BIAS_EXERCISE, learner_forget_bias_for_delay),
+    (checks.check_embedding_grad, ch12.EMBED_EXERCISE, learner_embedding_grad),
+    (checks.check_gru_step_backward, ch13.GRU_EXERCISE, learner_gru_step_backward),
+    (checks.check_masked_step_backward, ch14.MASKED_EXERCISE, learner_masked_step_backward),
+]
+
+
 EXERCISES = [
     (checks.check_cell_state_grad, ch13.CELL_EXERCISE, learner_cell_state_grad),
     (checks.check_masked_mean_loss, ch14.LOSS_EXERCISE, learner_masked_mean_loss),
     (checks.check_bidirectional_concat, ch14.CONCAT_EXERCISE, learner_bidirectional_concat),
+    *HARDER,
 ]
 
 
@@ -161,108 +245,6 @@ def test_each_exercise_refuses_the_library_function_it_asks_for(checker, answer,
     assert not result.passed
     assert route in result.message
     capsys.readouterr()
-
-
-# --- the harder exercises: embedding backward, GRU step backward, masked step backward --------
-
-
-def learner_embedding_grad(ids, dx, V, *, bug=None):
-    flat, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1])
-    dE = np.zeros((V, rows.shape[1]), dtype=dx.dtype)
-    if bug == "last_write":
-        dE[flat] += rows  # the trap: repeated ids keep one row
-        return dE
-    if bug == "per_id_once":
-        seen = set()
-        for i, v in enumerate(flat):
-            if v not in seen:
-                dE[v] += rows[i]
-                seen.add(v)
-        return dE
-    np.add.at(dE, flat, rows)
-    if bug == "mean":
-        dE /= np.maximum(np.bincount(flat, minlength=V), 1)[:, None]
-    return dE
-
-
-def learner_gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh, *, bug=None):
-    H = h_prev.shape[1]
-    if bug == "swapped_mix":
-        direct, d_cand, d_z = g * (1 - z), g * z, g * (h_tilde - h_prev)
-    else:
-        direct, d_cand = g * z, g * (1 - z)
-        d_z = g * ((h_tilde - h_prev) if bug == "z_sign" else (h_prev - h_tilde))
-    if bug == "no_direct":
-        direct = 0
-    slopes = bug != "no_slopes"
-    a_c = d_cand * ((1 - h_tilde**2) if slopes else 1)
-    a_z = d_z * (z * (1 - z) if slopes else 1)
-    a_r = a_c * hh * (r * (1 - r) if slopes else 1)
-    to_recurrent = a_c if bug == "reset_not_on_recurrent" else a_c * r
-    return direct + a_z @ Wh[:, :H].T + a_r @ Wh[:, H : 2 * H].T + to_recurrent @ Wh[:, 2 * H :].T
-
-
-def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
-    real = m[:, None].astype(g.dtype)
-    every = g * (1 - h_fresh**2)
-    delta = every if bug == "ignored_mask" else real * every
-    dh_prev = delta @ Wh.T
-    if bug == "pass_all":
-        dh_prev = dh_prev + g
-    elif bug not in ("no_pass", "ignored_mask"):
-        dh_prev = dh_prev + (1 - real) * g
-    dWh = h_prev.T @ (every if bug == "dWh_unmasked" else delta)
-    return dh_prev, dWh
-
-
-def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
-    counts = np.zeros((V, V))
-    pairs = (ids[1:], ids[:-1]) if bug == "reversed" else (ids[:-1], ids[1:])
-    np.add.at(counts, pairs, 1.0)
-    if bug == "unsmoothed":
-        return counts / counts.sum(axis=1, keepdims=True)
-    if bug == "columns":
-        return (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V)
-    if bug == "numerator_only":
-        return (counts + alpha) / counts.sum(axis=1, keepdims=True)
-    return (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
-
-
-def learner_forget_bias_for_delay(d, *, bug=None):
-    if bug == "memory_rule":
-        return np.log(d - 1)
-    f = 0.5 ** (d if bug == "power_d" else 1 / d)
-    if bug == "gate_value":
-        return f
-    return np.log((1 - f) / f) if bug == "inverse_logit" else np.log(f / (1 - f))
-
-
-HARDER = [
-    (checks.check_smoothed_bigram, ch12.BIGRAM_EXERCISE, learner_smoothed_bigram),
-    (checks.check_forget_bias_for_delay, ch13.BIAS_EXERCISE, learner_forget_bias_for_delay),
-    (checks.check_embedding_grad, ch12.EMBED_EXERCISE, learner_embedding_grad),
-    (checks.check_gru_step_backward, ch13.GRU_EXERCISE, learner_gru_step_backward),
-    (checks.check_masked_step_backward, ch14.MASKED_EXERCISE, learner_masked_step_backward),
-]
-
-
-@pytest.mark.parametrize(
-    ("checker", "spec", "learner"), HARDER, ids=lambda v: getattr(v, "name", "")
-)
-def test_harder_reference_passes(checker, spec, learner, capsys):
-    assert_reference_passes(checker, learner, capsys)
-
-
-@pytest.mark.parametrize(
-    ("checker", "spec", "learner", "bug"),
-    [(c, s, learner, bug) for c, s, learner in HARDER for bug in s.mistakes],
-    ids=lambda v: v if isinstance(v, str) else "",
-)
-def test_harder_planted_mistake_is_named(checker, spec, learner, bug, capsys):
-    def answer(*args):
-        return learner(*args, bug=bug)
-
-    assert_mistake_diagnosed(checker, spec, bug, answer, capsys)
 
 
 def test_harder_references_are_the_package_backward_passes():

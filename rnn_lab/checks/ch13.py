@@ -14,7 +14,15 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    accepting_scalars,
+    run_check,
+)
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
 CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
@@ -315,14 +323,5 @@ def check_forget_bias_for_delay(
     forget_bias_for_delay: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
     """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``."""
-    answer = forget_bias_for_delay
-    if callable(forget_bias_for_delay):
-
-        def answer(*args):
-            value = forget_bias_for_delay(*args)
-            if isinstance(value, (int, float, np.floating)):
-                return np.asarray(float(value))
-            return value
-
-        answer.__name__ = getattr(forget_bias_for_delay, "__name__", "forget_bias_for_delay")
+    answer = accepting_scalars(forget_bias_for_delay)
     return run_check(BIAS_EXERCISE, answer, list(_bias_cases()), time_limit=time_limit)

@@ -15,7 +15,15 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    accepting_scalars,
+    run_check,
+)
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
 CASES = ((3, 5, 2, "float32"), (4, 6, 1, "float64"), (2, 4, 3, "float64"), (5, 3, 2, "float32"))
@@ -119,16 +127,7 @@ def check_masked_mean_loss(
     A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
     array); anything else goes to the core's verdicts unchanged.
     """
-    answer = masked_mean_loss
-    if callable(masked_mean_loss):
-
-        def answer(*args):
-            value = masked_mean_loss(*args)
-            if isinstance(value, (float, np.floating)):
-                return np.asarray(value)
-            return value
-
-        answer.__name__ = getattr(masked_mean_loss, "__name__", "masked_mean_loss")
+    answer = accepting_scalars(masked_mean_loss)
     return run_check(LOSS_EXERCISE, answer, list(_loss_cases()), time_limit=time_limit)
 
 

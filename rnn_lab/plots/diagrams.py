@@ -104,25 +104,33 @@ def _cell_helpers(ax):
     return box, op, arrow
 
 
-def draw_lstm_cell(ax=None):
-    """One LSTM step: the gates read ``[h_{t-1}, x_t]``; ``c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t``
-    along the top (the path whose backward factor is ``diag(f_t)``, drawn thick), and
-    ``h_t = o_t ⊙ tanh(c_t)``. Returns ``(fig, ax)``."""
+def _gated_step(ax, times_x: float, plus_x: float, ends: tuple[str, str], note: str):
+    """The axes of one gated step with its kept path along the top: ``ends[0]`` times a gate
+    at ``times_x``, plus the new part at ``plus_x``, gives ``ends[1]``; drawn thick, with
+    ``note`` saying what the backward pass multiplies by. Returns ``(fig, ax, drawers)``."""
     fig, ax = new_axes(ax, figsize=(6.0, 4.0))
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 6.2)
     ax.set_axis_off()
     box, op, arrow = _cell_helpers(ax)
-    # the cell-state highway
-    arrow((0.3, 5.0), (2.78, 5.0), _PATH, 2.6)
-    op(3.0, 5.0, "×")
-    arrow((3.22, 5.0), (5.28, 5.0), _PATH, 2.6)
-    op(5.5, 5.0, "+")
-    arrow((5.72, 5.0), (9.7, 5.0), _PATH, 2.6)
-    ax.text(0.3, 5.25, "$c_{t-1}$", fontsize=10)
-    ax.text(9.2, 5.25, "$c_t$", fontsize=10)
-    ax.text(4.2, 5.6, r"backward: $\times\,\mathrm{diag}(f_t)$ only", fontsize=8, color=_PATH,
-            ha="center")  # fmt: skip
+    arrow((0.3, 5.0), (times_x - 0.22, 5.0), _PATH, 2.6)
+    op(times_x, 5.0, "×")
+    arrow((times_x + 0.22, 5.0), (plus_x - 0.22, 5.0), _PATH, 2.6)
+    op(plus_x, 5.0, "+")
+    arrow((plus_x + 0.22, 5.0), (9.7, 5.0), _PATH, 2.6)
+    ax.text(0.3, 5.25, ends[0], fontsize=10)
+    ax.text(9.2, 5.25, ends[1], fontsize=10)
+    ax.text((times_x + plus_x) / 2, 5.6, note, fontsize=8, color=_PATH, ha="center")
+    return fig, ax, (box, op, arrow)
+
+
+def draw_lstm_cell(ax=None):
+    """One LSTM step: the gates read ``[h_{t-1}, x_t]``; ``c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t``
+    along the top (the path whose backward factor is ``diag(f_t)``, drawn thick), and
+    ``h_t = o_t ⊙ tanh(c_t)``. Returns ``(fig, ax)``."""
+    fig, ax, (box, op, arrow) = _gated_step(
+        ax, 3.0, 5.5, ("$c_{t-1}$", "$c_t$"), r"backward: $\times\,\mathrm{diag}(f_t)$ only"
+    )
     # gates reading [h_{t-1}, x_t]
     box(1.2, 0.6, "$h_{t-1}$, $x_t$", _INPUT, w=1.7)
     gates = [(3.0, r"$\sigma$: $f_t$"), (4.6, r"$\sigma$: $i_t$"), (6.0, r"tanh: $\tilde c_t$"),
@@ -151,20 +159,13 @@ def draw_gru_cell(ax=None):
     """One GRU step (``reset_after=True``): ``h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t`` along
     the top (the direct path, backward factor ``diag(z_t)``, drawn thick); the candidate reads
     ``x_t`` and ``r_t ⊙ (h_{t-1}·W_h + B_hh)``. Returns ``(fig, ax)``."""
-    fig, ax = new_axes(ax, figsize=(6.0, 4.0))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 6.2)
-    ax.set_axis_off()
-    box, op, arrow = _cell_helpers(ax)
-    arrow((0.3, 5.0), (3.78, 5.0), _PATH, 2.6)
-    op(4.0, 5.0, "×")
-    arrow((4.22, 5.0), (6.78, 5.0), _PATH, 2.6)
-    op(7.0, 5.0, "+")
-    arrow((7.22, 5.0), (9.7, 5.0), _PATH, 2.6)
-    ax.text(0.3, 5.25, "$h_{t-1}$", fontsize=10)
-    ax.text(9.2, 5.25, "$h_t$", fontsize=10)
-    ax.text(5.5, 5.6, r"backward: $\mathrm{diag}(z_t)$ + terms through $W_h$", fontsize=8,
-            color=_PATH, ha="center")  # fmt: skip
+    fig, ax, (box, op, arrow) = _gated_step(
+        ax,
+        4.0,
+        7.0,
+        ("$h_{t-1}$", "$h_t$"),
+        r"backward: $\mathrm{diag}(z_t)$ + terms through $W_h$",
+    )
     box(1.2, 0.6, "$h_{t-1}$, $x_t$", _INPUT, w=1.7)
     arrow((2.05, 0.6), (7.6, 0.6), "0.5", 0.8, "-")
     for x, label in [(4.0, r"$\sigma$: $z_t$"), (5.6, r"$\sigma$: $r_t$")]:
