@@ -8,6 +8,8 @@ surfacing three calls later as a broadcasting error.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -104,3 +106,21 @@ def check_features(name: str, x: np.ndarray, dims: int, expected_by: str) -> Non
             f"{name} has D = {x.shape[-1]} features per timestep but {expected_by} expects "
             f"D = {dims}; got {name} of shape {x.shape}"
         )
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run NumPy's matrix products on a single thread while inside.
+
+    The products of the training loops are small (``(32, 128)·(128, 128)``): splitting
+    each across threads costs more than it saves, and on a busy machine far more (the
+    training loop ran 25 times slower with OpenBLAS's default threads than with one, on a
+    loaded 2-core machine). Uses ``threadpoolctl``; without it, nothing changes.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

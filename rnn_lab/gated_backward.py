@@ -5,14 +5,14 @@ blocks side by side). Given ``dY = dL/dY (n, T, H)``, the gradient reaching the 
 output sequence from whatever sits on top, :func:`sequence_backward` walks back from
 ``t = T`` and returns ``dL/d kernel``, ``dL/d recurrent_kernel``, ``dL/d bias``, ``dL/dx``
 and ``dL/d(initial state)``. ``g_t`` is the *total* ``dL/dh_t`` (from ``y_t`` and from
-step ``t+1``); for the LSTM ``k_t`` is the total ``dL/dc_t``.
+step ``t+1``); for the LSTM ``gc_t`` is the total ``dL/dc_t``.
 
 LSTM (``c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t``, ``h_t = o_t ⊙ tanh(c_t)``)::
 
-    k_t  += g_t ⊙ o_t ⊙ (1 − tanh²(c_t))         the cell state collects from h_t
+    gc_t += g_t ⊙ o_t ⊙ (1 − tanh²(c_t))         the cell state collects from h_t
     do_t  = g_t ⊙ tanh(c_t)
-    di_t  = k_t ⊙ c̃_t     dc̃_t = k_t ⊙ i_t     df_t = k_t ⊙ c_{t-1}
-    k_{t-1} = k_t ⊙ f_t                          ∂c_t/∂c_{t-1} = diag(f_t)
+    di_t  = gc_t ⊙ c̃_t     dc̃_t = gc_t ⊙ i_t     df_t = gc_t ⊙ c_{t-1}
+    gc_{t-1} = gc_t ⊙ f_t                        ∂c_t/∂c_{t-1} = diag(f_t)
     da_t = [di ⊙ i(1−i), df ⊙ f(1−f), dc̃ ⊙ (1−c̃²), do ⊙ o(1−o)]     (n, 4H)
     g_{t-1} += da_t·Whᵀ
 
@@ -122,9 +122,9 @@ def forward_trace(
             new = [step["h"]]
         output = new[0]
         if keep is not None:
-            k = keep[:, t, None]
-            new = [np.where(k, a, b) for a, b in zip(new, carried, strict=True)]
-            output = np.where(k, output, previous_output)
+            kept = keep[:, t, None]
+            new = [np.where(kept, a, b) for a, b in zip(new, carried, strict=True)]
+            output = np.where(kept, output, previous_output)
         for name, value in step.items():
             gates.setdefault(name, []).append(value)
         carried, previous_output = new, output
@@ -144,8 +144,8 @@ def forward_trace(
     )
 
 
-def _step_backward(trace: ForwardTrace, t: int, g: np.ndarray, k: np.ndarray | None, acc):
-    """Back through the cell at step ``t``: gradients ``g = dL/dh'_t`` (and ``k = dL/dc'_t``)
+def _step_backward(trace: ForwardTrace, t: int, g: np.ndarray, gc: np.ndarray | None, acc):
+    """Back through the cell at step ``t``: gradients ``g = dL/dh'_t`` (and ``gc = dL/dc'_t``)
     on the cell's fresh outputs. Adds to the weight gradients in ``acc``; returns the
     gradients on ``h_{t-1}`` (and ``c_{t-1}``) and on ``x_t``."""
     weights = trace.weights
@@ -159,17 +159,17 @@ def _step_backward(trace: ForwardTrace, t: int, g: np.ndarray, k: np.ndarray | N
         c_prev = trace.c[:, t - 1] if t > 0 else trace.states[1]
         i, f, c_tilde, o, c = gate["i"], gate["f"], gate["c_tilde"], gate["o"], gate["c"]
         tanh_c = np.tanh(c)
-        k = k + g * o * (1 - tanh_c * tanh_c)
+        gc = gc + g * o * (1 - tanh_c * tanh_c)
         da = np.concatenate(
             [
-                k * c_tilde * i * (1 - i),
-                k * c_prev * f * (1 - f),
-                k * i * (1 - c_tilde * c_tilde),
+                gc * c_tilde * i * (1 - i),
+                gc * c_prev * f * (1 - f),
+                gc * i * (1 - c_tilde * c_tilde),
                 g * tanh_c * o * (1 - o),
             ],
             axis=-1,
         )
-        dc_prev = k * f  # ∂c_t/∂c_{t-1} = diag(f_t)
+        dc_prev = gc * f  # ∂c_t/∂c_{t-1} = diag(f_t)
         acc["kernel"] += x_t.T @ da
         acc["recurrent_kernel"] += h_prev.T @ da
         if weights.bias is not None:
@@ -245,12 +245,12 @@ def backward_from_trace(
     check_shape("d_outputs", dY, (n, T, H), "(n, T, H)")
     lstm = weights.kind == "LSTM"
     g = np.zeros((n, H), dtype=weights.dtype)  # dL/d(carried h_t) from later steps
-    k = np.zeros((n, H), dtype=weights.dtype)  # dL/d(carried c_t) from later steps
+    gc = np.zeros((n, H), dtype=weights.dtype)  # dL/d(carried c_t) from later steps
     if d_final_states is not None:
         finals = initial_states(weights, n, d_final_states)  # same shapes as the states
         g = g + finals[0]
         if lstm:
-            k = k + finals[1]
+            gc = gc + finals[1]
     carry_output = np.zeros((n, H), dtype=weights.dtype)  # dL/dY_{t} through Y_{t+1}
     acc = {
         "kernel": np.zeros_like(weights.kernel),
@@ -264,22 +264,22 @@ def backward_from_trace(
     for t in reversed(range(T)):
         d_out = dY[:, t] + carry_output
         if trace.keep is None:
-            fresh_g, fresh_k = g + d_out, k
+            fresh_g, fresh_gc = g + d_out, gc
             carry_output = np.zeros_like(d_out)
-            pass_g, pass_k = np.zeros_like(g), np.zeros_like(k)
+            pass_g, pass_gc = np.zeros_like(g), np.zeros_like(gc)
         else:
             m = trace.keep[:, t, None].astype(weights.dtype)
-            fresh_g, fresh_k = m * (g + d_out), m * k
+            fresh_g, fresh_gc = m * (g + d_out), m * gc
             carry_output = (1 - m) * d_out  # a masked step's output is Y_{t-1}
-            pass_g, pass_k = (1 - m) * g, (1 - m) * k  # carried states skip the cell
+            pass_g, pass_gc = (1 - m) * g, (1 - m) * gc  # carried states skip the cell
         dh[:, t] = fresh_g + pass_g
         if lstm:
-            dc[:, t] = fresh_k + pass_k
-        dh_prev, dc_prev, dx[:, t] = _step_backward(trace, t, fresh_g, fresh_k, acc)
+            dc[:, t] = fresh_gc + pass_gc
+        dh_prev, dc_prev, dx[:, t] = _step_backward(trace, t, fresh_g, fresh_gc, acc)
         g = dh_prev + pass_g
         if lstm:
-            k = dc_prev + pass_k
-    initial = [g, k] if lstm else [g]
+            gc = dc_prev + pass_gc
+    initial = [g, gc] if lstm else [g]
     return CellGradients(
         kernel=acc["kernel"],
         recurrent_kernel=acc["recurrent_kernel"],

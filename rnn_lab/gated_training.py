@@ -21,11 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_int, check_record, check_shape
+from ._validate import (
+    as_float_array,
+    check_positive_int,
+    check_record,
+    check_shape,
+    one_blas_thread,
+)
 from .cells import CellWeights, random_cell_weights
 from .gated_backward import CellGradients, backward_from_trace, forward_trace
 from .optimizers import Adam
 from .training import batch_slices
+from .weights import SimpleRNNWeights
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,8 +122,16 @@ def regressor_backward(
 ) -> tuple[float, list[np.ndarray], CellGradients]:
     """``L``, the gradients in the order of :meth:`RecurrentRegressor.as_list`, and the
     layer's :class:`~rnn_lab.gated_backward.CellGradients` (for ``dL/dh_t``)."""
+    loss, grads, cell_grads, _ = _backward_with_error(model, x, y_true)
+    return loss, grads, cell_grads
+
+
+def _backward_with_error(
+    model: RecurrentRegressor, x: object, y_true: object, mask: object | None = None
+) -> tuple[float, list[np.ndarray], CellGradients, np.ndarray]:
+    # With a mask the last output is each sample's last real one, as in Keras.
     check_record("model", model, RecurrentRegressor)
-    trace = forward_trace(model.cell, x)
+    trace = forward_trace(model.cell, x, mask=mask)
     n = trace.h.shape[0]
     O = model.Wo.shape[1]
     y_true = as_float_array("y_true", y_true, ndim=2, layout="(n, O)", dtype=model.dtype)
@@ -128,7 +143,7 @@ def regressor_backward(
     d_outputs = np.zeros_like(trace.outputs)
     d_outputs[:, -1] = dy @ model.Wo.T
     cell_grads = backward_from_trace(trace, d_outputs)
-    return loss, [*cell_grads.as_list(), h_T.T @ dy, dy.sum(axis=0)], cell_grads
+    return loss, [*cell_grads.as_list(), h_T.T @ dy, dy.sum(axis=0)], cell_grads, error
 
 
 @dataclass
@@ -215,6 +230,152 @@ def train_regressor(
             model = model.with_arrays(arrays)
     end = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
     return RegressorHistory(np.array(losses), model, start, end)
+
+
+# --- several models trained as one -------------------------------------------------------
+
+
+def _unit_columns(G: int, H: int, S: int, s: int) -> np.ndarray:
+    """The columns of model ``s``'s units in a gate-packed array of ``S`` models: within
+    each of the ``G`` gate blocks (width ``S·H``), the ``s``-th run of ``H``."""
+    return np.concatenate([g * S * H + s * H + np.arange(H) for g in range(G)])
+
+
+def stack_regressors(models: list[RecurrentRegressor]) -> RecurrentRegressor:
+    """``S`` regressors of one kind and size as one layer of ``S·H`` units and ``S·O``
+    outputs. Every weight is block-diagonal: unit ``j`` of model ``s`` is unit ``s·H + j``
+    of each gate block, and reads only model ``s``'s inputs, state and weights, so the
+    stacked layer computes the ``S`` models side by side (:func:`unstack_regressor`)."""
+    if not models:
+        raise ValueError("models must not be empty")
+    for model in models:
+        check_record("model", model, RecurrentRegressor)
+    first = models[0]
+    kind, H, O, D = first.kind, first.cell.hidden_units, first.Wo.shape[1], first.cell.dims
+    for model in models:
+        same = (model.kind, model.cell.hidden_units, model.Wo.shape[1], model.cell.dims)
+        if same != (kind, H, O, D) or model.cell.reset_after != first.cell.reset_after:
+            raise ValueError(
+                f"models must share kind, D, H and O; got {same} next to {(kind, H, O, D)}"
+            )
+    S, G = len(models), first.cell.kernel.shape[1] // H
+    kernel = np.zeros((D, G * S * H), dtype=first.dtype)
+    recurrent = np.zeros((S * H, G * S * H), dtype=first.dtype)
+    bias = None
+    if first.cell.bias is not None:
+        bias = np.zeros((*first.cell.bias.shape[:-1], G * S * H), dtype=first.dtype)
+    Wo = np.zeros((S * H, S * O), dtype=first.dtype)
+    Bo = np.zeros(S * O, dtype=first.dtype)
+    for s, model in enumerate(models):
+        columns, rows, outs = (
+            _unit_columns(G, H, S, s),
+            slice(s * H, (s + 1) * H),
+            slice(s * O, (s + 1) * O),
+        )
+        kernel[:, columns] = model.cell.kernel
+        recurrent[rows, columns] = model.cell.recurrent_kernel
+        if bias is not None:
+            bias[..., columns] = model.cell.bias
+        Wo[rows, outs], Bo[outs] = model.Wo, model.Bo
+    cell = CellWeights(kind, kernel, recurrent, bias, first.cell.reset_after)
+    return RecurrentRegressor(cell, Wo, Bo)
+
+
+def unstack_regressor(stacked: RecurrentRegressor, count: int) -> list[RecurrentRegressor]:
+    """The ``count`` models of :func:`stack_regressors`, taken apart again."""
+    check_record("stacked", stacked, RecurrentRegressor)
+    count = check_positive_int("count", count)
+    SH, SO = stacked.cell.hidden_units, stacked.Wo.shape[1]
+    if SH % count or SO % count:
+        raise ValueError(f"{SH} units and {SO} outputs do not split into {count} models")
+    H, O, G = SH // count, SO // count, stacked.cell.kernel.shape[1] // SH
+    models = []
+    for s in range(count):
+        columns, rows, outs = (
+            _unit_columns(G, H, count, s),
+            slice(s * H, (s + 1) * H),
+            slice(s * O, (s + 1) * O),
+        )
+        cell = stacked.cell
+        bias = None if cell.bias is None else cell.bias[..., columns]
+        models.append(
+            RecurrentRegressor(
+                CellWeights(
+                    cell.kind,
+                    cell.kernel[:, columns],
+                    cell.recurrent_kernel[rows][:, columns],
+                    bias,
+                    cell.reset_after,
+                ),
+                stacked.Wo[rows, outs],
+                stacked.Bo[outs],
+            )
+        )
+    return models
+
+
+def train_regressors(
+    models: list[RecurrentRegressor],
+    x: object,
+    y: object,
+    optimizer: Adam,
+    *,
+    epochs: int = 1,
+    batch_size: int = 32,
+    mask: object | None = None,
+) -> list[RegressorHistory]:
+    """:func:`train_regressor` for several models (seeds) on the same data at once.
+
+    The models run as one stacked layer (:func:`stack_regressors`): the loop over time and
+    batches is paid once. Each model's gradient is exactly its own: the loss of the stack is
+    the mean over its ``S`` models, so the gradients are multiplied by ``S``, and the
+    off-diagonal blocks, which would let one model read another, get none (Adam then leaves
+    them at zero). Up to rounding, the histories are those of ``S`` separate runs.
+    ``mask (n, T)`` masks the inputs as Keras's ``mask=`` does (``y`` is then predicted from
+    each sample's last real step)."""
+    if not models:
+        raise ValueError("models must not be empty")
+    S = len(models)
+    stacked = stack_regressors(models)
+    ones = [m.with_arrays([np.ones_like(a) for a in m.as_list()]) for m in models]
+    keep = stack_regressors(ones).as_list()
+    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=stacked.dtype)
+    y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=stacked.dtype)
+    y = np.tile(y, (1, S))
+    epochs = check_positive_int("epochs", epochs)
+    slices = batch_slices(x.shape[0], batch_size)
+    scale = stacked.dtype.type(S)
+    arrays, state, losses = stacked.as_list(), adam_init(stacked.as_list()), []
+
+    def per_model_dh(cell_grads: CellGradients) -> np.ndarray:
+        n, T, _ = cell_grads.dh.shape
+        dh = cell_grads.dh.reshape(n, T, S, -1).astype(np.float64) * S
+        return np.sqrt(np.sum(np.square(dh), axis=(0, 3))).T  # (S, T)
+
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        check_shape("mask", mask, x.shape[:2], "(n, T) like x")
+
+    def backward(model: RecurrentRegressor, batch: slice) -> tuple:
+        return _backward_with_error(
+            model, x[batch], y[batch], None if mask is None else mask[batch]
+        )
+
+    with one_blas_thread():  # small products: threads cost more than they save
+        start = per_model_dh(backward(stacked, slices[0])[2])
+        for _ in range(epochs):
+            for batch in slices:
+                _, grads, _, error = backward(stacked, batch)
+                losses.append(np.mean(np.square(error).reshape(error.shape[0], S, -1), axis=(0, 2)))
+                grads = [g * scale * k for g, k in zip(grads, keep, strict=True)]
+                arrays, state = adam_update(optimizer, arrays, grads, state)
+                stacked = stacked.with_arrays(arrays)
+        end = per_model_dh(backward(stacked, slices[0])[2])
+    losses = np.array(losses)
+    return [
+        RegressorHistory(losses[:, s], model, start[s], end[s])
+        for s, model in enumerate(unstack_regressor(stacked, S))
+    ]
 
 
 def train_keras_regressor(
@@ -342,6 +503,14 @@ def keras_initial_regressor(
     return RecurrentRegressor(weights_from_layer(layer), Wo, Bo)
 
 
+def regressor_from_simple_rnn(weights: SimpleRNNWeights) -> RecurrentRegressor:
+    """Chapter 8's ``SimpleRNN -> Dense`` weights (``Wx, Wh, Bh, Wo, Bo``) as a
+    :class:`RecurrentRegressor`, so that the same initial weights train in either loop."""
+    check_record("weights", weights, SimpleRNNWeights)
+    cell = CellWeights("SimpleRNN", weights.Wx, weights.Wh, weights.Bh)
+    return RecurrentRegressor(cell, weights.Wo, weights.Bo)
+
+
 def with_open_gate(model: RecurrentRegressor, bias: float) -> RecurrentRegressor:
     """The same model with the gate that keeps the old state biased open by ``bias``.
 
@@ -365,6 +534,29 @@ def with_open_gate(model: RecurrentRegressor, bias: float) -> RecurrentRegressor
         new[1, :H] = 0
     else:
         new[:H] = bias
+    arrays = model.as_list()
+    arrays[2] = new
+    return model.with_arrays(arrays)
+
+
+def with_chrono_init(
+    model: RecurrentRegressor, max_delay: int, *, seed: int = 0
+) -> RecurrentRegressor:
+    """An LSTM with Tallec & Ollivier's (2018) *chrono initialisation* for delays up to
+    ``max_delay``: ``B_f = log(u)`` with ``u ~ U[1, max_delay − 1]`` drawn per unit, and the
+    input gate's ``B_i = −B_f``. A forget gate at ``σ(log u) = u / (1 + u)`` keeps a memory
+    for about ``u`` steps, so the units start with time scales spread over the range."""
+    check_record("model", model, RecurrentRegressor)
+    if model.kind != "LSTM":
+        raise ValueError(f"chrono initialisation is for an LSTM; got {model.kind}")
+    max_delay = check_positive_int("max_delay", max_delay)
+    if max_delay < 3:
+        raise ValueError(f"max_delay must be at least 3; got {max_delay}")
+    H = model.cell.hidden_units
+    forget = np.log(np.random.default_rng(seed).uniform(1, max_delay - 1, H))
+    new = np.array(model.cell.bias)
+    new[H : 2 * H] = forget
+    new[:H] = -forget
     arrays = model.as_list()
     arrays[2] = new
     return model.with_arrays(arrays)

@@ -1,23 +1,25 @@
 """A character-level language model, ``Embedding -> SimpleRNN (or LSTM) -> Dense``, by hand.
 
-For a batch of ``n`` text chunks of ``T`` character ids ``c_t`` (book notation, rows)::
+For a batch of ``n`` text chunks of ``T`` character ids ``id_t`` (book notation, rows)::
 
-    x_t = E[c_t]                                  (n, D)   embedding lookup = onehot(c_t)·E
+    x_t = E[id_t]                                 (n, D)   embedding lookup = onehot(id_t)·E
     h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)          (n, H)   SimpleRNN (LSTM: cells.lstm_gates)
     y_t = h_t·Wo + Bo                             (n, V)   logits of the next character
-    L   = -(1/(nT)) Σ_t Σ_rows log softmax(y_t)[c_{t+1}]
+    L   = -(1/(nT)) Σ_t Σ_rows log softmax(y_t)[id_{t+1}]
 
 and the backward pass (``N = nT``; ``δ_t = dL/da_t``; ``g_t = dL/dh_t`` in total)::
 
-    dy_t = (softmax(y_t) - onehot(c_{t+1})) / N
+    dy_t = (softmax(y_t) - onehot(id_{t+1})) / N
     dWo  = Σ_t h_tᵀ·dy_t          dBo = Σ_t Σ_rows dy_t
     g_t  = dy_t·Woᵀ + δ_{t+1}·Whᵀ  δ_t = g_t ⊙ (1 - h_t²)
     dWx  = Σ_t x_tᵀ·δ_t           dWh = Σ_t h_{t-1}ᵀ·δ_t      dBh = Σ_t Σ_rows δ_t
-    dE[c] = Σ over every (row, t) with c_t = c of δ_t·Wxᵀ     (rows of E that were read)
+    dE[v] = Σ over every (row, t) with id_t = v of δ_t·Wxᵀ    (rows of E that were read)
 
 ``h_0`` is the state carried from the previous chunk: an input, not a function of the
 weights, so the gradient stops there (truncated BPTT at chunk borders, as Keras's
-``stateful=True`` does). The LSTM's backward pass is in :func:`_lstm_backward`.
+``stateful=True`` does). The recurrent layer's forward and backward passes are the
+package's one gated core, :func:`rnn_lab.gated_backward.forward_trace` and
+:func:`~rnn_lab.gated_backward.backward_from_trace` (chapter 13), for both cells.
 """
 
 from __future__ import annotations
@@ -29,8 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_dtype_name, check_positive_int, check_shape
-from .cells import CellWeights, lstm_gates
+from ._validate import (
+    as_float_array,
+    check_dtype_name,
+    check_positive_int,
+    check_shape,
+    one_blas_thread,
+)
+from .cells import CellWeights
+from .gated_backward import ForwardTrace, backward_from_trace, forward_trace
 from .optimizers import SGD, Adam, global_norm
 from .text import (
     check_ids,
@@ -39,25 +48,6 @@ from .text import (
     softmax_cross_entropy,
     temperature_probabilities,
 )
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run NumPy's matrix products on a single thread while inside.
-
-    The products here are small (``(32, 128)·(128, 128)``): splitting each across threads
-    costs more than it saves, and on a busy machine far more (the training loop ran 25
-    times slower with OpenBLAS's default threads than with one, on a loaded 2-core
-    machine). Uses ``threadpoolctl``; without it, nothing changes.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
 
 #: Largest relative error (``gradcheck.relative_error``, per array) accepted between the
 #: hand-written gradients and GradientTape's: rounding only, in each precision.
@@ -207,15 +197,15 @@ def _check_state(state: Any, weights: LanguageModelWeights, n: int) -> tuple[np.
 @dataclass(frozen=True, eq=False)
 class ForwardPass:
     """What the forward pass keeps for the backward pass: ``x (n,T,D)``, the hidden states
-    ``h (n,T,H)``, the logits ``y (n,T,V)``, the LSTM's gates and cell states, and the
-    initial and final states."""
+    ``h (n,T,H)``, the logits ``y (n,T,V)``, the initial and final states, and the
+    recurrent layer's :class:`~rnn_lab.gated_backward.ForwardTrace` (gates, cell states)."""
 
     x: np.ndarray
     h: np.ndarray
     logits: np.ndarray
     initial: tuple[np.ndarray, ...]
     final: tuple[np.ndarray, ...]
-    gates: tuple[np.ndarray, ...] | None = None  # LSTM: i, f, g, o, c, each (n, T, H)
+    trace: ForwardTrace
 
 
 def forward(ids: Any, weights: LanguageModelWeights, state: Any = None) -> ForwardPass:
@@ -223,37 +213,13 @@ def forward(ids: Any, weights: LanguageModelWeights, state: Any = None) -> Forwa
     starting from ``state`` (zeros by default)."""
     weights = _check_weights(weights)
     ids = _check_chunk(ids, weights)
-    n, T = ids.shape
-    initial = _check_state(state, weights, n)
-    x = weights.E[ids]  # the lookup: row c_t of E, which is onehot(c_t)·E
-    cell = weights.cell()
-    H = weights.hidden_units
-    h = np.empty((n, T, H), dtype=weights.dtype)
-    if weights.kind == "SimpleRNN":
-        # x_t·Wx + Bh for every t at once; only h_{t-1}·Wh has to wait for the previous step.
-        a_in = x @ cell.kernel + cell.bias
-        h_t = initial[0]
-        for t in range(T):
-            h_t = np.tanh(a_in[:, t] + h_t @ cell.recurrent_kernel)
-            h[:, t] = h_t
-        final, gates = (h_t,), None
-    else:
-        i, f, g, o, c = (np.empty_like(h) for _ in range(5))
-        h_t, c_t = initial
-        for t in range(T):
-            step = lstm_gates(x[:, t], h_t, c_t, cell)
-            i[:, t], f[:, t], g[:, t], o[:, t], c[:, t] = (
-                step.i,
-                step.f,
-                step.c_tilde,
-                step.o,
-                step.c,
-            )
-            h_t, c_t = step.h, step.c
-            h[:, t] = h_t
-        final, gates = (h_t, c_t), (i, f, g, o, c)
+    initial = _check_state(state, weights, ids.shape[0])
+    x = weights.E[ids]  # the lookup: row id_t of E, which is onehot(id_t)·E
+    trace = forward_trace(weights.cell(), x, initial_state=list(initial))
+    h = trace.h
+    final = (h[:, -1],) if weights.kind == "SimpleRNN" else (h[:, -1], trace.c[:, -1])
     logits = h @ weights.Wo + weights.Bo
-    return ForwardPass(x, h, logits, initial, final, gates)
+    return ForwardPass(x, h, logits, initial, final, trace)
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,46 +235,6 @@ class LMGradients:
     squared: LanguageModelWeights | None = None
 
 
-def _simple_backward(fp: ForwardPass, e: np.ndarray, Wh: np.ndarray) -> np.ndarray:
-    """``δ_t`` for every ``t``, walking back from ``T``: ``g_t = e_t + δ_{t+1}·Whᵀ``."""
-    delta = np.empty_like(fp.h)
-    from_later = np.zeros_like(fp.h[:, 0])
-    for t in reversed(range(fp.h.shape[1])):
-        h_t = fp.h[:, t]
-        delta[:, t] = (e[:, t] + from_later) * (1 - h_t * h_t)
-        from_later = delta[:, t] @ Wh.T
-    return delta
-
-
-def _lstm_backward(fp: ForwardPass, e: np.ndarray, Wh: np.ndarray) -> np.ndarray:
-    """``δ_t = dL/da_t`` ``(n, T, 4H)`` for the LSTM, walking back from ``T``.
-
-    With ``g_t = e_t + δ_{t+1}·Whᵀ`` (total ``dL/dh_t``) and ``k_t`` the total ``dL/dc_t``::
-
-        k_t  = k_{t+1} ⊙ f_{t+1} + g_t ⊙ o_t ⊙ (1 - tanh²(c_t))
-        δ_i  = k_t ⊙ c̃_t ⊙ i_t(1 - i_t)        δ_f = k_t ⊙ c_{t-1} ⊙ f_t(1 - f_t)
-        δ_c  = k_t ⊙ i_t ⊙ (1 - c̃_t²)          δ_o = g_t ⊙ tanh(c_t) ⊙ o_t(1 - o_t)
-    """
-    i, f, g, o, c = fp.gates
-    n, T, H = fp.h.shape
-    delta = np.empty((n, T, 4 * H), dtype=fp.h.dtype)
-    from_later = np.zeros((n, H), dtype=fp.h.dtype)
-    k_next = np.zeros((n, H), dtype=fp.h.dtype)
-    f_next = np.zeros((n, H), dtype=fp.h.dtype)
-    for t in reversed(range(T)):
-        c_prev = fp.initial[1] if t == 0 else c[:, t - 1]
-        dh = e[:, t] + from_later
-        tanh_c = np.tanh(c[:, t])
-        k = k_next * f_next + dh * o[:, t] * (1 - tanh_c * tanh_c)
-        delta[:, t, :H] = k * g[:, t] * i[:, t] * (1 - i[:, t])
-        delta[:, t, H : 2 * H] = k * c_prev * f[:, t] * (1 - f[:, t])
-        delta[:, t, 2 * H : 3 * H] = k * i[:, t] * (1 - g[:, t] * g[:, t])
-        delta[:, t, 3 * H :] = dh * tanh_c * o[:, t] * (1 - o[:, t])
-        from_later = delta[:, t] @ Wh.T
-        k_next, f_next = k, f[:, t]
-    return delta
-
-
 def loss_and_gradients(
     ids: Any, targets: Any, weights: LanguageModelWeights, state: Any = None
 ) -> LMGradients:
@@ -322,17 +248,14 @@ def loss_and_gradients(
     fp = forward(ids, weights, state)
     loss, dy = softmax_cross_entropy(fp.logits, targets)
     e = dy @ weights.Wo.T  # what reaches h_t through y_t
-    if weights.kind == "SimpleRNN":
-        delta = _simple_backward(fp, e, weights.Wh)
-    else:
-        delta = _lstm_backward(fp, e, weights.Wh)
-    h_prev = np.concatenate([fp.initial[0][:, None], fp.h[:, :-1]], axis=1)
+    # BPTT through the recurrent layer: the one gated backward pass of chapter 13
+    cell_grads = backward_from_trace(fp.trace, e)
 
     # Weights shared by every timestep: gradients sum over t and rows, one matrix product.
     def summed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
 
-    dx = delta @ weights.Wx.T  # (n, T, D): what reaches each looked-up row of E
+    dx = cell_grads.dx  # (n, T, D): what reaches each looked-up row of E
     rows = dx.reshape(-1, dx.shape[-1])
     dE = np.zeros_like(weights.E)
     np.add.at(dE, ids.ravel(), rows)  # a row read twice sums twice
@@ -340,9 +263,9 @@ def loss_and_gradients(
     np.add.at(dE_squares, ids.ravel(), rows * rows)  # what Keras's sparse path squares
     grads = LanguageModelWeights(
         E=dE,
-        Wx=summed(fp.x, delta),
-        Wh=summed(h_prev, delta),
-        Bh=delta.sum(axis=(0, 1)),
+        Wx=cell_grads.kernel,
+        Wh=cell_grads.recurrent_kernel,
+        Bh=cell_grads.bias,
         Wo=summed(fp.h, dy),
         Bo=dy.sum(axis=(0, 1)),
     )
@@ -489,9 +412,11 @@ def hidden_trace(ids: Any, weights: LanguageModelWeights) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class LMRun:
-    """A training run so far: per-update ``losses`` and global ``grad_norms`` (before
-    clipping), the ``weights`` now, and what a continuation needs (optimizer state, carried
-    hidden state, index of the next chunk)."""
+    """A training run so far: per-update ``losses`` and global ``grad_norms`` before
+    clipping (the norm the update clips by: over the embedding's per-lookup rows when the
+    update follows Keras, :func:`keras_norms`, else over the summed gradient), the
+    ``weights`` now, and what a continuation needs (optimizer state, carried hidden state,
+    index of the next chunk)."""
 
     losses: np.ndarray
     grad_norms: np.ndarray
@@ -555,10 +480,11 @@ def train_manual(
                 k, state = 0, zero_state(weights, n)
             result = loss_and_gradients(x[k], y[k], weights, state)
             losses.append(result.loss)
-            norms.append(global_norm(result.grads))
             if sparse_embedding:
+                norms.append(float(np.sqrt(np.sum(np.square(keras_norms(result))))))
                 weights, opt_state = keras_update(optimizer, weights, result, opt_state)
             else:
+                norms.append(global_norm(result.grads))
                 weights, opt_state = optimizer.step(weights, result.grads, opt_state)
             state, k = result.final, k + 1
     return LMRun(np.array(losses), np.array(norms), weights, opt_state, state, k)

@@ -82,8 +82,8 @@ def run_bidirectional(
     """``Bidirectional`` by hand: one loop reads ``x_1 .. x_T``, the other ``x_T .. x_1``.
 
     With ``return_sequences`` the backward outputs are put back in time order (entry ``t``
-    has read ``x_T .. x_t``) and masked steps give zeros (Keras forces
-    ``zero_output_for_mask`` inside ``Bidirectional``); without it, each direction's last
+    has read ``x_T .. x_t``) and masked steps give zeros (``Bidirectional`` sets
+    ``zero_output_for_mask`` to ``return_sequences``); without it, each direction's last
     output (the backward one has read the whole sequence down to ``x_1``). Then
     :func:`~rnn_lab.replay.merge_directions`.
     """

@@ -43,5 +43,5 @@ def test_maps_draw_one_panel_per_example_and_describe_it():
 def test_malformed_input_is_refused():
     with pytest.raises(ValueError, match="non-empty lists of one length"):
         plot_attention_maps([np.ones((2, 2))], ["ab", "cd"], ["xy"])
-    with pytest.raises(ValueError, match=r"must be \(T_y, T_s\)"):
+    with pytest.raises(ValueError, match=r"must be \(T_y, T_x\)"):
         alignment(np.ones((3, 2)), "ab", "xy")

@@ -13,7 +13,7 @@ import pytest
 from checks_harness import standard_exercise_tests
 
 from rnn_lab import checks, masking
-from rnn_lab.checks import ch13, ch14
+from rnn_lab.checks import ch12, ch13, ch14, core
 from rnn_lab.replay import merge_directions
 
 
@@ -46,10 +46,94 @@ def learner_bidirectional_concat(forward, backward, *, bug=None):
     return np.concatenate(parts, axis=1 if bug == "time_axis" else -1)
 
 
+# --- the harder exercises: embedding backward, GRU step backward, masked step backward --------
+
+
+def learner_embedding_grad(ids, dx, V, *, bug=None):
+    flat, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1])
+    dE = np.zeros((V, rows.shape[1]), dtype=dx.dtype)
+    if bug == "last_write":
+        dE[flat] += rows  # the trap: repeated ids keep one row
+        return dE
+    if bug == "per_id_once":
+        seen = set()
+        for i, v in enumerate(flat):
+            if v not in seen:
+                dE[v] += rows[i]
+                seen.add(v)
+        return dE
+    np.add.at(dE, flat, rows)
+    if bug == "mean":
+        dE /= np.maximum(np.bincount(flat, minlength=V), 1)[:, None]
+    return dE
+
+
+def learner_gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh, *, bug=None):
+    H = h_prev.shape[1]
+    if bug == "swapped_mix":
+        direct, d_cand, d_z = g * (1 - z), g * z, g * (h_tilde - h_prev)
+    else:
+        direct, d_cand = g * z, g * (1 - z)
+        d_z = g * ((h_tilde - h_prev) if bug == "z_sign" else (h_prev - h_tilde))
+    if bug == "no_direct":
+        direct = 0
+    slopes = bug != "no_slopes"
+    a_c = d_cand * ((1 - h_tilde**2) if slopes else 1)
+    a_z = d_z * (z * (1 - z) if slopes else 1)
+    a_r = a_c * hh * (r * (1 - r) if slopes else 1)
+    to_recurrent = a_c if bug == "reset_not_on_recurrent" else a_c * r
+    return direct + a_z @ Wh[:, :H].T + a_r @ Wh[:, H : 2 * H].T + to_recurrent @ Wh[:, 2 * H :].T
+
+
+def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
+    real = m[:, None].astype(g.dtype)
+    every = g * (1 - h_fresh**2)
+    delta = every if bug == "ignored_mask" else real * every
+    dh_prev = delta @ Wh.T
+    if bug == "pass_all":
+        dh_prev = dh_prev + g
+    elif bug not in ("no_pass", "ignored_mask"):
+        dh_prev = dh_prev + (1 - real) * g
+    dWh = h_prev.T @ (every if bug == "dWh_unmasked" else delta)
+    return dh_prev, dWh
+
+
+def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
+    counts = np.zeros((V, V))
+    pairs = (ids[1:], ids[:-1]) if bug == "reversed" else (ids[:-1], ids[1:])
+    np.add.at(counts, pairs, 1.0)
+    if bug == "unsmoothed":
+        return counts / counts.sum(axis=1, keepdims=True)
+    if bug == "columns":
+        return (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V)
+    if bug == "numerator_only":
+        return (counts + alpha) / counts.sum(axis=1, keepdims=True)
+    return (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
+
+
+def learner_forget_bias_for_delay(d, *, bug=None):
+    if bug == "memory_rule":
+        return np.log(d - 1)
+    f = 0.5 ** (d if bug == "power_d" else 1 / d)
+    if bug == "gate_value":
+        return f
+    return np.log((1 - f) / f) if bug == "inverse_logit" else np.log(f / (1 - f))
+
+
+HARDER = [
+    (checks.check_smoothed_bigram, ch12.BIGRAM_EXERCISE, learner_smoothed_bigram),
+    (checks.check_forget_bias_for_delay, ch13.BIAS_EXERCISE, learner_forget_bias_for_delay),
+    (checks.check_embedding_grad, ch12.EMBED_EXERCISE, learner_embedding_grad),
+    (checks.check_gru_step_backward, ch13.GRU_EXERCISE, learner_gru_step_backward),
+    (checks.check_masked_step_backward, ch14.MASKED_EXERCISE, learner_masked_step_backward),
+]
+
+
 EXERCISES = [
     (checks.check_cell_state_grad, ch13.CELL_EXERCISE, learner_cell_state_grad),
     (checks.check_masked_mean_loss, ch14.LOSS_EXERCISE, learner_masked_mean_loss),
     (checks.check_bidirectional_concat, ch14.CONCAT_EXERCISE, learner_bidirectional_concat),
+    *HARDER,
 ]
 
 
@@ -134,3 +218,51 @@ def test_each_exercise_refuses_the_library_function_it_asks_for(checker, answer,
     assert not result.passed
     assert route in result.message
     capsys.readouterr()
+
+
+def test_harder_references_are_the_package_backward_passes():
+    """Each checker's rule is what rnn_lab computes: the embedding's scatter-add is
+    onehot(ids)ᵀ·dx, and gated_backward's step for a GRU and for a masked SimpleRNN."""
+    from rnn_lab import text
+    from rnn_lab.cells import gru_gates, random_cell_weights
+    from rnn_lab.gated_backward import sequence_backward
+
+    rng = np.random.default_rng(7)
+    # bigram: the reference is rnn_lab.text.bigram_probabilities
+    ids_b = rng.integers(0, 6, 50)
+    np.testing.assert_allclose(
+        learner_smoothed_bigram(ids_b, 6, 0.3), text.bigram_probabilities(ids_b, 6, 0.3)
+    )
+    # forget bias: a constant gate σ(b) keeps half after d steps
+    b = learner_forget_bias_for_delay(37)
+    assert np.isclose((1 / (1 + np.exp(-b))) ** 37, 0.5)
+    # embedding: the scatter-add is onehot(ids)ᵀ · dx, the transpose of x_t = onehot(id_t)·E
+    ids = rng.integers(0, 5, (3, 7))
+    dx = rng.normal(size=(3, 7, 2))
+    onehot = text.one_hot(ids.reshape(-1), 5)
+    np.testing.assert_allclose(
+        learner_embedding_grad(ids, dx, 5), onehot.T @ dx.reshape(-1, 2), rtol=1e-13
+    )
+    # GRU: dL/dh_0 of a one-step sequence equals the rule on the step's gates
+    gru = random_cell_weights("GRU", 2, 3, reset_after=True, seed=4, dtype="float64")
+    x, h0, g = rng.uniform(-1, 1, (4, 1, 2)), rng.uniform(-1, 1, (4, 3)), rng.normal(size=(4, 3))
+    step = gru_gates(x[:, 0], h0, gru)
+    hh = h0 @ gru.recurrent_kernel[:, 6:] + gru.bias[1, 6:]
+    rule = learner_gru_step_backward(g, h0, step.z, step.r, step.h_tilde, hh, gru.recurrent_kernel)
+    ours = sequence_backward(gru, x, g[:, None, :], initial_state=[h0])
+    np.testing.assert_allclose(ours.initial[0], rule, rtol=1e-12, atol=1e-14)
+    # masked SimpleRNN step: the gradient on the final state reaches h_0 as the rule says
+    cell = random_cell_weights("SimpleRNN", 2, 3, seed=6, dtype="float64")
+    m = np.array([True, False, True, False])
+    grads = sequence_backward(
+        cell,
+        x,
+        np.zeros((4, 1, 3)),
+        initial_state=[h0],
+        d_final_states=[g],
+        mask=m[:, None],
+    )
+    fresh = np.tanh(x[:, 0] @ cell.kernel + h0 @ cell.recurrent_kernel + cell.bias)
+    dh_prev, dWh = learner_masked_step_backward(g, fresh, h0, cell.recurrent_kernel, m)
+    np.testing.assert_allclose(grads.initial[0], dh_prev, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(grads.recurrent_kernel, dWh, rtol=1e-12, atol=1e-14)

@@ -10,13 +10,22 @@ are executed here, one kernel per chapter.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from rnn_lab.book import editions
-from rnn_lab.book.editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks, count_tagged
+from rnn_lab.book.editions import (
+    EDITIONS,
+    GLUE_TAG,
+    SOLUTION_TAG,
+    STARTER_TAG,
+    chapter_notebooks,
+    count_tagged,
+    make_edition,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -102,7 +111,9 @@ def test_the_teacher_edition_keeps_every_solution(written, chapter):
     teacher = _edition(written, "teacher", chapter)
     solutions = [c.source for c in original.cells if SOLUTION_TAG in _tags(c)]
     assert solutions == [c.source for c in teacher.cells if SOLUTION_TAG in _tags(c)]
-    assert [c.source for c in teacher.cells[1:]] == [c.source for c in original.cells]
+    # everything but the build's glue cells, which no edition gets
+    kept = [c.source for c in original.cells if GLUE_TAG not in _tags(c)]
+    assert [c.source for c in teacher.cells[1:]] == kept
 
 
 @pytest.mark.parametrize("chapter", WITH_EXERCISES, ids=lambda p: p.name)
@@ -114,7 +125,10 @@ def test_student_notebook_runs_and_every_checker_says_not_yet_solved(written, ch
     original = _read(chapter)
     # Everything before the exercises is the chapter itself, which the book build runs
     # (without the solutions of an exercise asked inside the chapter, such as a prediction).
-    without_solutions = [c.source for c in original.cells if SOLUTION_TAG not in _tags(c)]
+    # (and without the build's glue cells, which no edition gets)
+    without_solutions = [
+        c.source for c in original.cells if not {SOLUTION_TAG, GLUE_TAG} & set(_tags(c))
+    ]
     assert [c.source for c in student.cells[1:heading]] == without_solutions[: heading - 1]
     setup = student.cells[1]
     assert "rnn_lab.setup_notebook()" in setup.source
@@ -172,3 +186,21 @@ def test_a_notebook_missing_from_the_toc_gets_no_edition(tmp_path):
     (tmp_path / "_toc.yml").unlink()
     with pytest.raises(FileNotFoundError, match=r"_toc\.yml"):
         chapter_notebooks(book)
+
+
+@pytest.mark.parametrize("chapter", chapter_notebooks(), ids=lambda p: p.name)
+def test_glue_calls_live_only_in_glue_cells_that_no_edition_gets(chapter):
+    """Build plumbing never reaches the code a learner reads: every `rnn_lab.glue` call is
+    in a cell tagged `glue` (and `remove-cell`, so the website hides it too), and both
+    editions drop those cells. Learner-facing prose names no test-suite file either."""
+    nb = nbformat.read(chapter, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type == "code" and re.search(r"\bglue(_math)?\(", cell.source):
+            assert {GLUE_TAG, "remove-cell"} <= set(tags), f"{chapter.name}: cell {index}"
+        if cell.cell_type == "markdown":
+            assert "tests/" not in cell.source, f"{chapter.name}: cell {index} names a test file"
+    for edition in EDITIONS:
+        edited = make_edition(nb, edition)
+        assert not any("glue(" in cell.source for cell in edited.cells), edition
+        assert not any(GLUE_TAG in _tags(cell) for cell in edited.cells), edition

@@ -51,3 +51,17 @@ def test_carried_state_draws_real_and_padded_steps():
         plot_carried_state(states, mask[:, :2])
     with pytest.raises(ValueError, match=r"unit must be in \[0, 1\]"):
         plot_carried_state(states, mask, unit=2)
+
+
+def test_gated_cell_diagrams_carry_their_alt_text():
+    import matplotlib.pyplot as plt
+
+    from rnn_lab.plots.alt_text import describe_figure
+    from rnn_lab.plots.diagrams import draw_gated_cells
+
+    fig, (lstm, gru) = draw_gated_cells()
+    texts = {t.get_text() for ax in (lstm, gru) for t in ax.texts}
+    assert "$c_{t-1}$" in texts and "$h_{t-1}$" in texts
+    alt = describe_figure(fig)
+    assert "diag(f_t)" in alt and "diag(z_t)" in alt
+    plt.close(fig)

@@ -85,6 +85,17 @@ def test_no_myst_only_syntax_and_no_outputs(written, which, chapter):
             assert cell.outputs == [] and cell.execution_count is None
 
 
+@pytest.mark.parametrize("which", le.EDITIONS)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_no_build_plumbing_reaches_the_learner(written, which, chapter):
+    """No `glue(` call in any cell a learner or teacher opens (the website keeps its numbers:
+    they are in the prose), and no test-suite path in the text."""
+    for index, cell in enumerate(_edition(written, which, chapter).cells):
+        assert "glue(" not in cell.source, f"{which} {chapter.name}: cell {index}"
+        if cell.cell_type == "markdown":
+            assert "tests/" not in cell.source, f"{which} {chapter.name}: cell {index}"
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
 def test_sentences_computed_by_removed_cells_are_in_the_text(written, executed, chapter):
     """A `{glue:md}` value is prose that a removed (often if/else) cell wrote: it must

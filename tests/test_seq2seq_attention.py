@@ -20,7 +20,7 @@ from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
 
 DTYPES = ("float32", "float64")
 MODES = [("dot", False), ("dot", True), ("additive", False), ("additive", True)]
-#: (n, T_q, T_s, d, d_v, separate key?, masks?)
+#: (n, T_q, T_x, d, d_v, separate key?, masks?)
 SHAPES = [
     (1, 1, 1, 1, 1, False, False),
     (2, 3, 5, 4, 2, True, True),
@@ -31,15 +31,15 @@ SHAPES = [
 
 
 def _case(shape, dtype, seed, score, scaled):
-    n, T_q, T_s, d, d_v, separate, masked = shape
+    n, T_q, T_x, d, d_v, separate, masked = shape
     rng = np.random.default_rng(seed)
     q = rng.normal(size=(n, T_q, d)).astype(dtype)
-    v = rng.normal(size=(n, T_s, d if not separate else d_v)).astype(dtype)
-    k = rng.normal(size=(n, T_s, d)).astype(dtype) if separate else None
+    v = rng.normal(size=(n, T_x, d if not separate else d_v)).astype(dtype)
+    k = rng.normal(size=(n, T_x, d)).astype(dtype) if separate else None
     mask = query_mask = None
     if masked:
-        lengths = rng.integers(1, T_s + 1, size=n)
-        mask = np.arange(T_s)[None, :] < lengths[:, None]
+        lengths = rng.integers(1, T_x + 1, size=n)
+        mask = np.arange(T_x)[None, :] < lengths[:, None]
         query_mask = rng.random((n, T_q)) < 0.8
     scale = None
     if scaled:
@@ -105,12 +105,12 @@ def test_a_real_mistake_overshoots_the_tolerances():
 @pytest.mark.parametrize("masked", [False, True])
 def test_one_head_is_multi_head_attention_with_one_head(dtype, masked):
     rng = np.random.default_rng(11)
-    n, T_q, T_s, D_q, D_v, d_k, d_v = 3, 4, 6, 5, 7, 3, 2
+    n, T_q, T_x, D_q, D_v, d_k, d_v = 3, 4, 6, 5, 7, 3, 2
     shapes = [(D_q, d_k), (d_k,), (D_v, d_k), (d_k,), (D_v, d_v), (d_v,), (d_v, D_q), (D_q,)]
     weights = HeadWeights(*(rng.normal(size=s).astype(dtype) for s in shapes))
     q = rng.normal(size=(n, T_q, D_q)).astype(dtype)
-    v = rng.normal(size=(n, T_s, D_v)).astype(dtype)
-    mask = (np.arange(T_s)[None] < np.array([6, 2, 4])[:, None]) if masked else None
+    v = rng.normal(size=(n, T_x, D_v)).astype(dtype)
+    mask = (np.arange(T_x)[None] < np.array([6, 2, 4])[:, None]) if masked else None
     out, alpha = one_head_attention(q, v, weights, mask=mask)
     keras_out, keras_alpha = keras_one_head(q, v, weights, mask=mask)
     tol = tolerance_for(dtype)

@@ -3,7 +3,8 @@
     python -m rnn_lab.book.editions --out DIR
 
 writes ``DIR/student/NN_name.ipynb`` (every cell tagged ``solution`` removed: starters,
-checkers and the chapter text kept) and ``DIR/teacher/NN_name.ipynb`` (everything) for
+checkers and the chapter text kept) and ``DIR/teacher/NN_name.ipynb`` (everything but the
+build's ``glue`` cells, which neither edition gets) for
 every chapter in ``book/``, outputs cleared. The cells are removed by nbconvert's
 ``TagRemovePreprocessor``, the same mechanism the book's tags use, so what a student
 receives is decided by the tags in the chapter and nothing else.
@@ -28,6 +29,9 @@ from .toc import toc_notebooks
 SOLUTION_TAG = "solution"
 #: Cells with this tag hold the code a learner starts from.
 STARTER_TAG = "starter"
+#: Cells with this tag are build plumbing (``rnn_lab.glue`` calls that hand numbers to the
+#: website's prose): hidden on the website (with ``remove-cell``), left out of every edition.
+GLUE_TAG = "glue"
 EDITIONS = ("student", "teacher")
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -95,9 +99,8 @@ def _exporter(edition: str):
         ) from error
     exporter = NotebookExporter()
     exporter.register_preprocessor(ClearOutputPreprocessor(), enabled=True)
-    if edition == "student":
-        remove = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG})
-        exporter.register_preprocessor(remove, enabled=True)
+    removed = {GLUE_TAG, SOLUTION_TAG} if edition == "student" else {GLUE_TAG}
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=removed), enabled=True)
     return exporter
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 
 from . import release
-from .editions import SOLUTION_TAG, STARTER_TAG, notebook_pages
+from .editions import GLUE_TAG, SOLUTION_TAG, STARTER_TAG, notebook_pages
 
 EDITIONS = ("student", "teacher")
 #: Where ``jupyter-book build`` leaves the executed chapters and their glue values.
@@ -341,12 +341,15 @@ def _looks_like_solution(cell, name: str, check: str) -> str | None:
 
 def learner_notebook(chapter: Path, executed: Path) -> nbformat.NotebookNode:
     """``chapter`` with its prose finished, set-up explained and outputs cleared; every cell
-    (solutions included) is kept with its tags, for the editions to select from."""
+    but the build's glue cells (solutions included) is kept with its tags, for the editions
+    to select from."""
     values = glue_values(chapter, executed)
     nb = nbformat.read(chapter, as_version=4)
     find_exercises(nb.cells, chapter.name)  # refuses untagged solutions before any writing
     cells = []
     for index, cell in enumerate(nb.cells):
+        if GLUE_TAG in _tags(cell):  # the website's plumbing, not the learner's code
+            continue
         cell = nbformat.from_dict(cell)
         if cell.cell_type == "markdown":
             cell.source = _finished_prose(cell.source, values, chapter.name, index)

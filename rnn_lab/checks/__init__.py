@@ -47,9 +47,15 @@ from .ch09 import (
 )
 from .ch10 import check_gru_forward, check_gru_v1_forward
 from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_from_torch
-from .ch12 import check_perplexity_from_losses, check_sample_with_temperature, check_softmax_ce_grad
-from .ch13 import check_cell_state_grad
-from .ch14 import check_bidirectional_concat, check_masked_mean_loss
+from .ch12 import (
+    check_embedding_grad,
+    check_perplexity_from_losses,
+    check_sample_with_temperature,
+    check_smoothed_bigram,
+    check_softmax_ce_grad,
+)
+from .ch13 import check_cell_state_grad, check_forget_bias_for_delay, check_gru_step_backward
+from .ch14 import check_bidirectional_concat, check_masked_mean_loss, check_masked_step_backward
 from .ch15 import check_attention_context, check_beam_step, check_masked_softmax
 from .core import TIME_LIMIT_S, CheckResult
 
@@ -66,7 +72,9 @@ __all__ = [
     "check_clip_grads",
     "check_count_params",
     "check_doubled_wh",
+    "check_embedding_grad",
     "check_forget_bias",
+    "check_forget_bias_for_delay",
     "check_forward_batch",
     "check_forward_from",
     "check_forward_reversed",
@@ -75,6 +83,7 @@ __all__ = [
     "check_grad_Wh",
     "check_gru_bias_from_torch",
     "check_gru_forward",
+    "check_gru_step_backward",
     "check_gru_v1_forward",
     "check_gru_weight_ih",
     "check_lstm_backward_step",
@@ -82,6 +91,7 @@ __all__ = [
     "check_lstm_from_torch",
     "check_masked_mean_loss",
     "check_masked_softmax",
+    "check_masked_step_backward",
     "check_momentum_step",
     "check_nesterov_step",
     "check_numerical_gradient",
@@ -90,6 +100,7 @@ __all__ = [
     "check_rnn_backward",
     "check_sample_with_temperature",
     "check_scaled_states",
+    "check_smoothed_bigram",
     "check_softmax_ce_grad",
     "check_step",
     "check_step_output",

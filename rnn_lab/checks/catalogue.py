@@ -133,8 +133,17 @@ EXERCISES = (
     Entry(
         "12.3", "perplexity from losses", "check_perplexity_from_losses", "ch12:PERPLEXITY_EXERCISE"
     ),
+    Entry("12.4", "the embedding's backward pass", "check_embedding_grad", "ch12:EMBED_EXERCISE"),
+    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram", "ch12:BIGRAM_EXERCISE"),
     Entry(
         "13.1", "the gradient along the cell state", "check_cell_state_grad", "ch13:CELL_EXERCISE"
+    ),
+    Entry("13.2", "one GRU step backwards", "check_gru_step_backward", "ch13:GRU_EXERCISE"),
+    Entry(
+        "13.3",
+        "a forget bias for a delay d",
+        "check_forget_bias_for_delay",
+        "ch13:BIAS_EXERCISE",
     ),
     Entry("14.1", "a masked mean loss", "check_masked_mean_loss", "ch14:LOSS_EXERCISE"),
     Entry(
@@ -142,6 +151,9 @@ EXERCISES = (
         "the concat order of a bidirectional sequence",
         "check_bidirectional_concat",
         "ch14:CONCAT_EXERCISE",
+    ),
+    Entry(
+        "14.3", "one masked step backwards", "check_masked_step_backward", "ch14:MASKED_EXERCISE"
     ),
     Entry(
         "15.1",

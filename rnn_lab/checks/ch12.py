@@ -1,6 +1,7 @@
 """Checkers for the exercises of chapter 12, *A character-level language model*: the gradient
 of softmax cross-entropy, sampling with a temperature (checked statistically, with a fixed
-seed) and perplexity from per-character losses.
+seed), perplexity from per-character losses, and the embedding's backward pass (a
+scatter-add that repeated ids must not overwrite).
 
     dL/dy = (softmax(y) - onehot(target)) / N         mean loss over N characters
     sample c with probability softmax(y / τ)[c]
@@ -100,7 +101,7 @@ GRAD_EXERCISE = Exercise(
     ),
     frameworks=True,
     write_yourself="subtract the one-hot targets from the softmax yourself, with NumPy",
-    difficulty=2,
+    difficulty=1,
     minutes=20,
     skill="the softmax cross-entropy gradient, (p − onehot) / N",
     kind="array",
@@ -339,3 +340,182 @@ def check_perplexity_from_losses(
     if callable(answer):
         answer = _as_number_array(answer)
     return run_check(PERPLEXITY_EXERCISE, answer, list(_perplexity_cases()), time_limit=time_limit)
+
+
+# --- the embedding's backward pass ---------------------------------------------------------------
+
+#: Hidden cases ``(n, T, V, D, dtype)``: n·T > V, so characters repeat within a case.
+EMBED_CASES = ((3, 5, 6, 2, "float32"), (2, 7, 4, 3, "float64"), (4, 4, 9, 2, "float64"))
+
+EMBED_MISTAKES = {
+    "last_write": Mistake(
+        "duplicate_index_trap",
+        "wrote dE[ids] += dx: with a repeated id NumPy keeps one row's contribution, not the sum",
+        "Fancy-index assignment does not accumulate: dE[ids] += dx reads all rows first and "
+        "writes each id once. Use np.add.at(dE, ids, dx), or onehot(ids)ᵀ · dx.",
+    ),
+    "mean": Mistake(
+        "averaged_repeats",
+        "averaged the rows of a repeated id instead of adding them",
+        "A character read k times gets k contributions, each added: the embedding row is used "
+        "k times in the forward pass, so its gradient is the sum.",
+    ),
+    "per_id_once": Mistake(
+        "counted_once",
+        "added each character's first occurrence only",
+        "Every position where the character was read contributes its own row of dx.",
+    ),
+}
+
+
+def _embed_answers(ids, dx, V) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    flat_ids, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1]).astype(np.float64)
+    dE = np.zeros((V, rows.shape[1]))
+    np.add.at(dE, flat_ids, rows)
+    last = np.zeros_like(dE)
+    last[flat_ids] += rows
+    counts = np.bincount(flat_ids, minlength=V)[:, None]
+    first = np.zeros_like(dE)
+    _, where = np.unique(flat_ids, return_index=True)
+    first[flat_ids[where]] = rows[where]
+    return dE, {
+        "last_write": last,
+        "mean": np.divide(dE, np.maximum(counts, 1)),
+        "per_id_once": first,
+    }
+
+
+@cache
+def _embed_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, T, V, D, dtype) in enumerate(EMBED_CASES):
+        rng = np.random.default_rng(12400 + index)
+        ids = rng.integers(0, V - 1, (n, T))  # the last id never occurs: its row stays 0
+        dx = rng.normal(size=(n, T, D)).astype(dtype)
+        for value in (ids, dx):
+            value.flags.writeable = False
+        expected, variants = _embed_answers(ids, dx, V)
+        cases.append(
+            Case(
+                (ids, dx, V),
+                expected.astype(dtype),
+                f"n={n}, T={T}, V={V}, D={D}, {dtype}",
+                tolerance_for(dtype),
+                {k: v.astype(dtype) for k, v in variants.items()},
+            )
+        )
+    return tuple(cases)
+
+
+EMBED_EXERCISE = Exercise(
+    name="embedding_grad",
+    forbidden=("rnn_lab.language_model.loss_and_gradients",),
+    frameworks=True,
+    write_yourself="scatter-add the rows of dx into dE yourself",
+    difficulty=2,
+    minutes=20,
+    skill="the embedding's backward pass, a scatter-add over repeated ids",
+    kind="array",
+    returns="dL/dE, an array of shape (V, D)",
+    verified=(
+        f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
+        "cases (float32 and float64, every case with repeated ids and an id never read), the "
+        "sum rnn_lab.language_model.loss_and_gradients forms (itself checked against "
+        "tf.GradientTape)."
+    ),
+    mistakes=EMBED_MISTAKES,
+)
+
+
+def check_embedding_grad(
+    embedding_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position."""
+    return run_check(EMBED_EXERCISE, embedding_grad, list(_embed_cases()), time_limit=time_limit)
+
+
+# --- a smoothed bigram model -------------------------------------------------------------------
+
+#: Hidden cases ``(length, V)``: short texts, so that many pairs are never seen.
+BIGRAM_CASES = ((40, 5), (25, 7), (60, 4))
+
+BIGRAM_MISTAKES = {
+    "unsmoothed": Mistake(
+        "no_smoothing",
+        "left out the smoothing: unseen pairs get probability 0",
+        "Add α to every count and α·V to every row's total: (count(a b) + α) / "
+        "(count(a ·) + α·V). Without it one unseen pair makes the perplexity infinite.",
+    ),
+    "columns": Mistake(
+        "normalised_columns",
+        "normalised the columns: P[a, b] sums to 1 over a, not over the next character b",
+        "Row a is the distribution of the character AFTER a: divide by the row sums, "
+        "counts.sum(axis=1, keepdims=True).",
+    ),
+    "numerator_only": Mistake(
+        "alpha_in_numerator_only",
+        "added α to the counts but not α·V to the totals: the rows do not sum to 1",
+        "Every one of the V entries of a row got α more, so its total grows by α·V.",
+    ),
+    "reversed": Mistake(
+        "reversed_pairs",
+        "counted the pairs the wrong way round, P[b, a] instead of P[a, b]",
+        "Pair t is (ids[t], ids[t+1]): the current character indexes the row.",
+    ),
+}
+
+
+def _bigram_answers(ids, V, alpha) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    counts = np.zeros((V, V))
+    np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
+    rows = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unsmoothed = counts / rows
+    reversed_counts = counts.T
+    return (counts + alpha) / (rows + alpha * V), {
+        "unsmoothed": unsmoothed,
+        "columns": (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V),
+        "numerator_only": (counts + alpha) / rows.clip(min=1),
+        "reversed": (reversed_counts + alpha)
+        / (reversed_counts.sum(axis=1, keepdims=True) + alpha * V),
+    }
+
+
+@cache
+def _bigram_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (length, V) in enumerate(BIGRAM_CASES):
+        rng = np.random.default_rng(12500 + index)
+        ids = rng.integers(0, V, length)
+        ids.flags.writeable = False
+        alpha = (0.5, 0.1, 1.0)[index]
+        expected, variants = _bigram_answers(ids, V, alpha)
+        label = f"{length} characters, V={V}, alpha={alpha}"
+        cases.append(Case((ids, V, alpha), expected, label, tolerance_for("float64"), variants))
+    return tuple(cases)
+
+
+BIGRAM_EXERCISE = Exercise(
+    name="smoothed_bigram",
+    forbidden=("rnn_lab.text.bigram_probabilities",),
+    frameworks=True,
+    write_yourself="count the pairs and smooth them yourself",
+    difficulty=2,
+    minutes=20,
+    skill="a bigram baseline with add-α smoothing, the model without memory",
+    kind="array",
+    returns="the (V, V) table P[a, b] = P(next is b | current is a)",
+    verified=(
+        "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
+        f"{len(BIGRAM_CASES)} hidden texts (short, so that many pairs are unseen), as "
+        "rnn_lab.text.bigram_probabilities computes it."
+    ),
+    mistakes=BIGRAM_MISTAKES,
+)
+
+
+def check_smoothed_bigram(
+    smoothed_bigram: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table."""
+    return run_check(BIGRAM_EXERCISE, smoothed_bigram, list(_bigram_cases()), time_limit=time_limit)

@@ -1,9 +1,9 @@
-"""Checker for the exercise of chapter 13, *Why gates work*: one LSTM step backwards along
-the cell state.
+"""Checkers for the exercises of chapter 13, *Why gates work*: one LSTM step backwards along
+the cell state, and one GRU step backwards (``reset_after=True``) to ``dL/dh_{t-1}``.
 
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t,     h_t = o_t ⊙ tanh(c_t)
-    k_t = dL/dc_t (from step t+1) + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-    dL/dc_{t-1} (through this step's cell state) = k_t ⊙ f_t      (∂c_t/∂c_{t-1} = diag(f_t))
+    gc_t = dL/dc_t (from step t+1) + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))
+    dL/dc_{t-1} (through this step's cell state) = gc_t ⊙ f_t     (∂c_t/∂c_{t-1} = diag(f_t))
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    accepting_scalars,
+    run_check,
+)
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
 CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
@@ -53,13 +61,13 @@ CELL_MISTAKES = {
 def _answers(dc, dh, o, c, f, i) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     dc, dh, o, c, f, i = (a.astype(np.float64) for a in (dc, dh, o, c, f, i))
     slope = 1 - np.tanh(c) ** 2
-    k = dc + dh * o * slope
-    return k * f, {
+    gc = dc + dh * o * slope
+    return gc * f, {
         "no_h_path": dc * f,
-        "no_forget": k,
+        "no_forget": gc,
         "slope_of_c": (dc + dh * o * (1 - c * c)) * f,
         "no_output_gate": (dc + dh * slope) * f,
-        "input_gate": k * i,
+        "input_gate": gc * i,
     }
 
 
@@ -96,7 +104,7 @@ CELL_EXERCISE = Exercise(
     ),
     frameworks=True,
     write_yourself="apply the chain rule along the cell state yourself, with NumPy",
-    difficulty=2,
+    difficulty=1,
     minutes=20,
     skill="the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)",
     kind="array",
@@ -115,3 +123,205 @@ def check_cell_state_grad(
 ) -> CheckResult:
     """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state."""
     return run_check(CELL_EXERCISE, cell_state_grad, list(_cases()), time_limit=time_limit)
+
+
+# --- one GRU step backwards ----------------------------------------------------------------------
+
+#: Hidden cases ``(n, H, dtype)`` for the GRU step.
+GRU_CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
+
+GRU_MISTAKES = {
+    "no_direct": Mistake(
+        "forgot_direct_path",
+        "left out the direct path g_t ⊙ z_t, the GRU's own highway",
+        "h_t = z_t ⊙ h_(t-1) + (1 − z_t) ⊙ h̃_t: h_(t-1) reaches h_t directly, times z_t. "
+        "That term is the one chapter 13 is about.",
+    ),
+    "reset_not_on_recurrent": Mistake(
+        "forgot_reset_on_recurrent",
+        "sent the candidate's gradient back through Wh_h without the reset gate r_t",
+        "With reset_after=True the candidate reads r_t ⊙ (h_(t-1)·Wh_h + Bhh_h): the recurrent "
+        "block's gradient is (δh̃ ⊙ r_t), and only then · Wh_hᵀ.",
+    ),
+    "z_sign": Mistake(
+        "update_gate_sign",
+        "used h̃_t − h_(t-1) in the update gate's gradient",
+        "∂h_t/∂z_t = h_(t-1) − h̃_t: the old state minus the candidate.",
+    ),
+    "swapped_mix": Mistake(
+        "swapped_mix",
+        "differentiated h_t = (1 − z_t) ⊙ h_(t-1) + z_t ⊙ h̃_t, the mix the other way round",
+        "Keras mixes h_t = z_t ⊙ h_(t-1) + (1 − z_t) ⊙ h̃_t: z_t keeps the OLD state.",
+    ),
+    "no_slopes": Mistake(
+        "forgot_slopes",
+        "left out the slopes σ' = σ(1 − σ) of the gates and tanh' = 1 − h̃² of the candidate",
+        "Each pre-activation's gradient is the output's gradient times the activation's slope.",
+    ),
+}
+
+
+def _gru_answers(g, h_prev, z, r, h_tilde, hh, Wh) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    g, h_prev, z, r, h_tilde, hh, Wh = (
+        a.astype(np.float64) for a in (g, h_prev, z, r, h_tilde, hh, Wh)
+    )
+    H = h_prev.shape[1]
+    Wz, Wr, Wc = Wh[:, :H], Wh[:, H : 2 * H], Wh[:, 2 * H :]
+
+    def back(direct, d_cand, d_z, reset_on_recurrent=True, slopes=True):
+        s_c = (1 - h_tilde**2) if slopes else 1
+        s_z = z * (1 - z) if slopes else 1
+        s_r = r * (1 - r) if slopes else 1
+        a_c = d_cand * s_c
+        a_z = d_z * s_z
+        a_r = a_c * hh * s_r
+        recurrent = a_c * r if reset_on_recurrent else a_c
+        return direct + a_z @ Wz.T + a_r @ Wr.T + recurrent @ Wc.T
+
+    right = back(g * z, g * (1 - z), g * (h_prev - h_tilde))
+    return right, {
+        "no_direct": back(0, g * (1 - z), g * (h_prev - h_tilde)),
+        "reset_not_on_recurrent": back(
+            g * z, g * (1 - z), g * (h_prev - h_tilde), reset_on_recurrent=False
+        ),
+        "z_sign": back(g * z, g * (1 - z), g * (h_tilde - h_prev)),
+        "swapped_mix": back(g * (1 - z), g * z, g * (h_tilde - h_prev)),
+        "no_slopes": back(g * z, g * (1 - z), g * (h_prev - h_tilde), slopes=False),
+    }
+
+
+@cache
+def _gru_cases() -> tuple[Case, ...]:
+    from ..cells import gru_gates, random_cell_weights
+
+    cases = []
+    for index, (n, H, dtype) in enumerate(GRU_CASES):
+        rng = np.random.default_rng(13200 + index)
+        weights = random_cell_weights(
+            "GRU", 2, H, reset_after=True, seed=13200 + index, dtype=dtype
+        )
+        x = rng.uniform(-1, 1, (n, 2)).astype(dtype)
+        h_prev = rng.uniform(-1, 1, (n, H)).astype(dtype)
+        g = rng.normal(size=(n, H)).astype(dtype)
+        step = gru_gates(x, h_prev, weights)
+        Wh = weights.recurrent_kernel
+        hh = (h_prev @ Wh[:, 2 * H :] + weights.bias[1, 2 * H :]).astype(dtype)
+        args = (g, h_prev, step.z, step.r, step.h_tilde, hh, Wh)
+        args = tuple(np.array(a, dtype=dtype) for a in args)
+        for value in args:
+            value.flags.writeable = False
+        expected, variants = _gru_answers(*args)
+        cases.append(
+            Case(
+                args,
+                expected.astype(dtype),
+                f"n={n}, H={H}, {dtype}",
+                tolerance_for(dtype),
+                {k: v.astype(dtype) for k, v in variants.items()},
+            )
+        )
+    return tuple(cases)
+
+
+GRU_EXERCISE = Exercise(
+    name="gru_step_backward",
+    forbidden=(
+        "rnn_lab.gated_backward.gru_backward",
+        "rnn_lab.gated_backward.sequence_backward",
+        "rnn_lab.gated_backward.backward_from_trace",
+        "rnn_lab.gated_backward.keras_sequence_gradients",
+    ),
+    frameworks=True,
+    write_yourself="apply the chain rule through the three blocks yourself, with NumPy",
+    difficulty=3,
+    minutes=40,
+    skill="one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)",
+    kind="array",
+    returns="dL/dh_(t-1), an array of shape (n, H)",
+    verified=(
+        "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
+        f"{len(GRU_CASES)} hidden cases (float32 and float64), what rnn_lab.gated_backward "
+        "computes at every step (itself checked against tf.GradientTape)."
+    ),
+    mistakes=GRU_MISTAKES,
+)
+
+
+def check_gru_step_backward(
+    gru_step_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``."""
+    return run_check(GRU_EXERCISE, gru_step_backward, list(_gru_cases()), time_limit=time_limit)
+
+
+# --- a forget bias for a delay -------------------------------------------------------------------
+
+#: Hidden delays ``d``.
+BIAS_DELAYS = (2, 10, 79, 500)
+
+BIAS_MISTAKES = {
+    "gate_value": Mistake(
+        "returned_gate_value",
+        "returned the gate's value f = 2^(−1/d), not the bias b with σ(b) = f",
+        "The bias is the gate's logit: b = log(f / (1 − f)).",
+    ),
+    "memory_rule": Mistake(
+        "used_memory_time",
+        "used the memory-time rule b = log(d − 1) (f = 1 − 1/d), which keeps e^(−1) ≈ 0.37",
+        "1 − 1/d to the power d is about 1/e, not 1/2: solve σ(b)^d = 1/2 for f first.",
+    ),
+    "inverse_logit": Mistake(
+        "logit_of_one_minus_f",
+        "took log((1 − f) / f), the logit of 1 − f: the sign is flipped",
+        "σ(b) = f means b = log(f / (1 − f)): f on top.",
+    ),
+    "power_d": Mistake(
+        "raised_to_d",
+        "used f = 2^(−d) instead of 2^(−1/d)",
+        "f^d = 1/2 means f = (1/2)^(1/d), close to 1 for a long delay.",
+    ),
+}
+
+
+def _bias_answers(d) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    f = 0.5 ** (1.0 / d)
+    g = 0.5**d
+    return np.asarray(np.log(f / (1 - f))), {
+        "gate_value": np.asarray(f),
+        "memory_rule": np.asarray(np.log(d - 1.0)),
+        "inverse_logit": np.asarray(np.log((1 - f) / f)),
+        "power_d": np.asarray(np.log(g / (1 - g))),
+    }
+
+
+@cache
+def _bias_cases() -> tuple[Case, ...]:
+    cases = []
+    for d in BIAS_DELAYS:
+        expected, variants = _bias_answers(d)
+        cases.append(Case((d,), expected, f"d = {d}", 1e-9, variants))
+    return tuple(cases)
+
+
+BIAS_EXERCISE = Exercise(
+    name="forget_bias_for_delay",
+    frameworks=True,
+    difficulty=2,
+    minutes=15,
+    skill="choosing the forget bias for a delay d: σ(b)^d = 1/2",
+    kind="array",
+    returns="the bias b, one number",
+    verified=(
+        f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "
+        "of the cell state, and half of the gradient along it, after d steps."
+    ),
+    mistakes=BIAS_MISTAKES,
+)
+
+
+def check_forget_bias_for_delay(
+    forget_bias_for_delay: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``."""
+    answer = accepting_scalars(forget_bias_for_delay)
+    return run_check(BIAS_EXERCISE, answer, list(_bias_cases()), time_limit=time_limit)

@@ -1,5 +1,6 @@
-"""Checkers for the exercises of chapter 14, *Masks and stacks*: a masked mean loss, and the
-order of a ``Bidirectional`` layer's concatenated ``return_sequences`` output.
+"""Checkers for the exercises of chapter 14, *Masks and stacks*: a masked mean loss, the
+order of a ``Bidirectional`` layer's concatenated ``return_sequences`` output, and one
+SimpleRNN step backwards under a mask.
 
     L = Σ_{s,t} m_{s,t} ℓ_{s,t} / Σ_{s,t} m_{s,t},   ℓ_{s,t} = mean over O of (y − ŷ)²
     concat output at t = [forward_t, backward_t],   backward_t = backward output after
@@ -14,7 +15,15 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    accepting_scalars,
+    run_check,
+)
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
 CASES = ((3, 5, 2, "float32"), (4, 6, 1, "float64"), (2, 4, 3, "float64"), (5, 3, 2, "float32"))
@@ -118,16 +127,7 @@ def check_masked_mean_loss(
     A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
     array); anything else goes to the core's verdicts unchanged.
     """
-    answer = masked_mean_loss
-    if callable(masked_mean_loss):
-
-        def answer(*args):
-            value = masked_mean_loss(*args)
-            if isinstance(value, (float, np.floating)):
-                return np.asarray(value)
-            return value
-
-        answer.__name__ = getattr(masked_mean_loss, "__name__", "masked_mean_loss")
+    answer = accepting_scalars(masked_mean_loss)
     return run_check(LOSS_EXERCISE, answer, list(_loss_cases()), time_limit=time_limit)
 
 
@@ -199,7 +199,7 @@ CONCAT_EXERCISE = Exercise(
     ),
     frameworks=True,
     write_yourself="flip the backward states into time order and concatenate them yourself",
-    difficulty=2,
+    difficulty=1,
     minutes=15,
     skill="the Bidirectional concat order of a return_sequences output",
     kind="array",
@@ -220,4 +220,117 @@ def check_bidirectional_concat(
     order, ``backward (n, T, H)`` in the backward layer's processing order."""
     return run_check(
         CONCAT_EXERCISE, bidirectional_concat, list(_concat_cases()), time_limit=time_limit
+    )
+
+
+# --- one masked step backwards --------------------------------------------------------------------
+
+#: Hidden cases ``(n, H, dtype)``: every case has real and masked samples.
+MASKED_CASES = ((4, 3, "float32"), (3, 5, "float64"), (5, 2, "float64"), (6, 4, "float32"))
+MASKED_PARTS = ("dh_prev", "dWh")
+
+MASKED_MISTAKES = {
+    "ignored_mask": Mistake(
+        "ignored_mask",
+        "ignored the mask: every sample went back through the cell",
+        "At a masked step h_t = h_(t-1): the cell's output was thrown away, so its weights get "
+        "nothing from that sample and the gradient passes straight to h_(t-1).",
+    ),
+    "no_pass": Mistake(
+        "dropped_pass_through",
+        "zeroed the masked samples' gradient instead of passing it to h_(t-1)",
+        "A masked step carries the state: dL/dh_(t-1) gets (1 − m_t) ⊙ g_t on top of the "
+        "cell's path, or the gradient from later steps never reaches the real ones.",
+    ),
+    "pass_all": Mistake(
+        "passed_every_sample",
+        "passed g_t straight through for every sample, the real ones too",
+        "Only masked samples skip the cell: the pass-through is (1 − m_t) ⊙ g_t.",
+    ),
+    "dWh_unmasked": Mistake(
+        "masked_only_dh",
+        "masked dL/dh_(t-1) but let every sample add to dWh",
+        "The weights get nothing from a masked sample: use δ = m_t ⊙ g_t ⊙ (1 − h'_t²) in "
+        "h_(t-1)ᵀ·δ too.",
+    ),
+}
+
+
+def _masked_answers(g, h_fresh, h_prev, Wh, m) -> tuple[tuple, dict[str, tuple]]:
+    g, h_fresh, h_prev, Wh = (a.astype(np.float64) for a in (g, h_fresh, h_prev, Wh))
+    keep = m.astype(np.float64)[:, None]
+    slope = 1 - h_fresh**2
+    delta = keep * g * slope
+    every = g * slope
+    right = (delta @ Wh.T + (1 - keep) * g, h_prev.T @ delta)
+    return right, {
+        "ignored_mask": (every @ Wh.T, h_prev.T @ every),
+        "no_pass": (delta @ Wh.T, h_prev.T @ delta),
+        "pass_all": (delta @ Wh.T + g, h_prev.T @ delta),
+        "dWh_unmasked": (right[0], h_prev.T @ every),
+    }
+
+
+@cache
+def _masked_cases() -> tuple[Case, ...]:
+    cases = []
+    for index, (n, H, dtype) in enumerate(MASKED_CASES):
+        rng = np.random.default_rng(14300 + index)
+        m = np.arange(n) % 2 == 0  # real and masked samples alternate
+        g = rng.normal(size=(n, H)).astype(dtype)
+        h_fresh = np.tanh(rng.normal(size=(n, H))).astype(dtype)
+        h_prev = np.tanh(rng.normal(size=(n, H))).astype(dtype)
+        Wh = rng.normal(0, 0.5, (H, H)).astype(dtype)
+        args = (g, h_fresh, h_prev, Wh, m)
+        for value in args:
+            value.flags.writeable = False
+        expected, variants = _masked_answers(*args)
+
+        def cast(pair, dtype=dtype):
+            return tuple(a.astype(dtype) for a in pair)
+
+        cases.append(
+            Case(
+                args,
+                cast(expected),
+                f"n={n}, H={H}, {dtype}",
+                tolerance_for(dtype),
+                {k: cast(v) for k, v in variants.items()},
+            )
+        )
+    return tuple(cases)
+
+
+MASKED_EXERCISE = Exercise(
+    name="masked_step_backward",
+    forbidden=(
+        "rnn_lab.gated_backward.sequence_backward",
+        "rnn_lab.gated_backward.backward_from_trace",
+        "rnn_lab.gated_training.masked_sequence_backward",
+        "rnn_lab.manual_backward",
+    ),
+    frameworks=True,
+    write_yourself="write the masked step backwards yourself, with NumPy",
+    difficulty=3,
+    minutes=30,
+    skill="one SimpleRNN step backwards under a mask: the cell's path and the carried state",
+    kind="arrays",
+    parts=MASKED_PARTS,
+    returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
+    verified=(
+        "δ = m ⊙ g ⊙ (1 − h'²), dL/dh_(t-1) = δ·Whᵀ + (1 − m) ⊙ g and dWh = h_(t-1)ᵀ·δ on "
+        f"{len(MASKED_CASES)} hidden cases (float32 and float64, real and masked samples in "
+        "each), the rule rnn_lab.gated_backward applies at a masked step (itself checked "
+        "against Keras)."
+    ),
+    mistakes=MASKED_MISTAKES,
+)
+
+
+def check_masked_step_backward(
+    masked_step_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back."""
+    return run_check(
+        MASKED_EXERCISE, masked_step_backward, list(_masked_cases()), time_limit=time_limit
     )

@@ -19,7 +19,7 @@ from ..text import softmax
 from ..tolerances import tolerance_for
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
-#: Hidden cases ``(n, T_q, T_s, d, dtype)``; ``T_q != T_s`` so that a softmax over the wrong
+#: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
 #: axis shows, and every sample has a different number of real source positions.
 CASES = ((2, 3, 5, 4, "float32"), (3, 4, 6, 3, "float64"), (1, 2, 7, 5, "float64"),
          (4, 1, 3, 2, "float32"))  # fmt: skip
@@ -37,8 +37,8 @@ CONTEXT_MISTAKES = {
     "softmax_queries": Mistake(
         "softmax_over_queries",
         "took the softmax over the queries instead of the source positions",
-        "Each query's weights must sum to 1 over the T_s source positions: softmax over the "
-        "LAST axis of the (n, T_q, T_s) scores.",
+        "Each query's weights must sum to 1 over the T_x source positions: softmax over the "
+        "LAST axis of the (n, T_q, T_x) scores.",
     ),
     "context_from_keys": Mistake(
         "weighted_keys",
@@ -75,14 +75,14 @@ def _freeze(*arrays):
 @cache
 def _context_cases() -> tuple[Case, ...]:
     cases = []
-    for index, (n, T_q, T_s, d, dtype) in enumerate(CASES):
+    for index, (n, T_q, T_x, d, dtype) in enumerate(CASES):
         rng = np.random.default_rng(15000 + index)
-        query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_s, T_s))
+        query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_x, T_x))
         _freeze(query, keys, values)
         expected, variants = _context_answers(query, keys, values)
         reference = attention(query, values, keys)
         assert np.allclose(expected[1], reference.context, atol=tolerance_for(dtype))
-        label = f"n={n}, T_q={T_q}, T_s={T_s}, d={d}, {dtype}"
+        label = f"n={n}, T_q={T_q}, T_x={T_x}, d={d}, {dtype}"
         cases.append(Case((query, keys, values), expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
 
@@ -91,10 +91,10 @@ CONTEXT_EXERCISE = Exercise(
     name="attention_context",
     kind="arrays",
     parts=CONTEXT_PARTS,
-    returns="(weights (n, T_q, T_s), context (n, T_q, d_v)), two arrays",
+    returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
     verified=(
         f"α = softmax over source positions of Q·Kᵀ and ctx = α·V on {len(CASES)} hidden cases "
-        "(float32 and float64, keys different from values, T_q ≠ T_s): what "
+        "(float32 and float64, keys different from values, T_q ≠ T_x): what "
         "keras.layers.Attention() returns (rnn_lab.seq2seq.attention.attention, tested "
         "against Keras)."
     ),
@@ -160,14 +160,14 @@ def _mask_answers(scores, mask):
 @cache
 def _mask_cases() -> tuple[Case, ...]:
     cases = []
-    for index, (n, T_q, T_s, _, dtype) in enumerate(CASES):
+    for index, (n, T_q, T_x, _, dtype) in enumerate(CASES):
         rng = np.random.default_rng(15100 + index)
-        scores = rng.normal(0, 2, size=(n, T_q, T_s)).astype(dtype)
-        lengths = rng.permutation(np.resize(np.arange(1, T_s), n))  # never the full length
-        mask = np.arange(T_s)[None, :] < lengths[:, None]
+        scores = rng.normal(0, 2, size=(n, T_q, T_x)).astype(dtype)
+        lengths = rng.permutation(np.resize(np.arange(1, T_x), n))  # never the full length
+        mask = np.arange(T_x)[None, :] < lengths[:, None]
         _freeze(scores, mask)
         expected, variants = _mask_answers(scores, mask)
-        label = f"n={n}, T_q={T_q}, T_s={T_s}, {dtype}"
+        label = f"n={n}, T_q={T_q}, T_x={T_x}, {dtype}"
         cases.append(Case((scores, mask), expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
 
@@ -175,7 +175,7 @@ def _mask_cases() -> tuple[Case, ...]:
 MASK_EXERCISE = Exercise(
     name="masked_softmax",
     kind="array",
-    returns="the weights α, an array of shape (n, T_q, T_s)",
+    returns="the weights α, an array of shape (n, T_q, T_x)",
     verified=(
         f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
         "(float32 and float64, every sample padded, no row fully masked): "
@@ -195,7 +195,7 @@ MASK_EXERCISE = Exercise(
 def check_masked_softmax(
     masked_softmax: Callable | None, *, time_limit: float = TIME_LIMIT_S
 ) -> CheckResult:
-    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_s)``, ``mask (n, T_s)``."""
+    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``."""
     return run_check(MASK_EXERCISE, masked_softmax, list(_mask_cases()), time_limit=time_limit)
 
 

@@ -715,3 +715,22 @@ def run_check(
     print(message)
     sys.stdout.flush()
     return result
+
+
+def accepting_scalars(answer: Any) -> Any:
+    """``answer`` (the learner's function) with a Python or NumPy scalar result turned into a
+    0-d array, for exercises whose answer is one number; anything else passes unchanged to
+    the verdicts."""
+    if not callable(answer):
+        return answer
+
+    def wrapped(*args):
+        value = answer(*args)
+        if isinstance(value, np.floating):
+            return np.asarray(value)  # keeps its dtype
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return np.asarray(float(value))
+        return value
+
+    wrapped.__name__ = getattr(answer, "__name__", "answer")
+    return wrapped

@@ -15,13 +15,13 @@ from .alt_text import set_alt_text
 
 def alignment(weights: Any, source: str, target: str) -> list[tuple[str, str, float]]:
     """For each target character: ``(target char, source char with the largest weight, that
-    weight)``. ``weights`` is ``α (T_y, T_s)`` for one example; padded columns past
+    weight)``. ``weights`` is ``α (T_y, T_x)`` for one example; padded columns past
     ``len(source)`` are ignored."""
     alpha = np.asarray(weights, dtype=np.float64)
     if alpha.ndim != 2 or alpha.shape[0] != len(target) or alpha.shape[1] < len(source):
         raise ValueError(
-            f"weights must be (T_y, T_s) with T_y = len(target) = {len(target)} and "
-            f"T_s >= len(source) = {len(source)}; got {alpha.shape}"
+            f"weights must be (T_y, T_x) with T_y = len(target) = {len(target)} and "
+            f"T_x >= len(source) = {len(source)}; got {alpha.shape}"
         )
     alpha = alpha[:, : len(source)]
     best = np.argmax(alpha, axis=1)

@@ -1,8 +1,8 @@
 """Attention in NumPy, forward and backward, equal to Keras's attention layers.
 
-A query ``q_t`` (one row of ``Q (n, T_q, d)``) looks at the ``T_s`` source positions: it
+A query ``q_t`` (one row of ``Q (n, T_q, d)``) looks at the ``T_x`` source positions: it
 scores each key ``K_j``, turns the scores into weights with a softmax over ``j`` and returns
-the weighted mean of the values ``𝒱_j`` (``𝒱 (n, T_s, d_v)``; ``V`` alone is the vocabulary
+the weighted mean of the values ``𝒱_j`` (``𝒱 (n, T_x, d_v)``; ``V`` alone is the vocabulary
 size in this book), the context vector::
 
     e_{t,j} = γ · q_t·K_jᵀ                       dot product (Luong; keras.layers.Attention)
@@ -11,12 +11,12 @@ size in this book), the context vector::
     ctx_t   = Σ_j α_{t,j} 𝒱_j                     (n, T_q, d_v)
 
 ``γ`` is ``Attention(use_scale=True)``'s scalar (1 without it), ``v_a`` is
-``AdditiveAttention(use_scale=True)``'s vector ``(d,)`` (all ones without it), ``m (n, T_s)``
+``AdditiveAttention(use_scale=True)``'s vector ``(d,)`` (all ones without it), ``m (n, T_x)``
 the source mask. Keras *subtracts* 10⁹ from a masked score rather than setting it to −∞, and
 this module does the same, so that the numbers agree everywhere; one consequence (tested,
 and shown in chapter 15): a row whose every source position is masked is not refused. In
 float32, ``e − 10⁹`` rounds to ``−10⁹`` for every ``|e| < 32``, so the weights are uniform,
-``1/T_s``; in float64 it keeps ``e`` to within 1.2·10⁻⁷ (the spacing of float64 near 10⁹), and the
+``1/T_x``; in float64 it keeps ``e`` to within 1.2·10⁻⁷ (the spacing of float64 near 10⁹), and the
 weights are nearly those of the unmasked softmax.
 ``MultiHeadAttention`` instead *replaces* masked scores by ``−10⁹``: uniform weights in
 both dtypes.
@@ -58,12 +58,12 @@ def masked_softmax(scores: Any, mask: Any = None, *, rule: str = "subtract") -> 
     """``α = softmax(e)`` over the last axis (source positions), masked positions pushed
     down by :data:`MASK_PENALTY`.
 
-    ``scores`` is ``(n, T_q, T_s)``, ``mask`` ``(n, T_s)`` (``True`` on real positions) or
+    ``scores`` is ``(n, T_q, T_x)``, ``mask`` ``(n, T_x)`` (``True`` on real positions) or
     ``None``. ``rule="subtract"`` is ``keras.layers.Attention``'s ``e − 10⁹`` and
     ``rule="replace"`` is ``MultiHeadAttention``'s ``−10⁹`` (see the module docstring for
     what each does to a row with no real position).
     """
-    e = as_float_array("scores", scores, ndim=3, layout="(n, T_q, T_s)")
+    e = as_float_array("scores", scores, ndim=3, layout="(n, T_q, T_x)")
     if rule not in ("subtract", "replace"):
         raise ValueError(
             f"rule must be 'subtract' (Attention) or 'replace' (MultiHeadAttention); got {rule!r}"
@@ -86,13 +86,13 @@ def softmax_backward(weights: np.ndarray, d_weights: np.ndarray) -> np.ndarray:
 
 
 def dot_scores(query: np.ndarray, key: np.ndarray, scale: Any = None) -> np.ndarray:
-    """``e = γ · Q·Kᵀ``, ``(n, T_q, T_s)``; ``γ = 1`` when ``scale`` is ``None``."""
+    """``e = γ · Q·Kᵀ``, ``(n, T_q, T_x)``; ``γ = 1`` when ``scale`` is ``None``."""
     e = query @ np.swapaxes(key, -1, -2)
     return e if scale is None else e * query.dtype.type(scale)
 
 
 def additive_scores(query: np.ndarray, key: np.ndarray, scale: Any = None) -> np.ndarray:
-    """``e_{t,j} = Σ_d v_a[d] tanh(q_t[d] + K_j[d])``, ``(n, T_q, T_s)``; ``v_a = 1`` if None."""
+    """``e_{t,j} = Σ_d v_a[d] tanh(q_t[d] + K_j[d])``, ``(n, T_q, T_x)``; ``v_a = 1`` if None."""
     tau = np.tanh(query[:, :, None, :] + key[:, None, :, :])
     return np.sum(tau if scale is None else scale * tau, axis=-1)
 
@@ -102,14 +102,14 @@ class AttentionTrace:
     """What :func:`attention` computed: inputs (checked) and every intermediate."""
 
     query: np.ndarray  # Q (n, T_q, d)
-    key: np.ndarray  # K (n, T_s, d)
-    value: np.ndarray  # 𝒱 (n, T_s, d_v)
-    mask: np.ndarray | None  # m (n, T_s)
+    key: np.ndarray  # K (n, T_x, d)
+    value: np.ndarray  # 𝒱 (n, T_x, d_v)
+    mask: np.ndarray | None  # m (n, T_x)
     query_mask: np.ndarray | None  # (n, T_q)
     score: str  # "dot" or "additive"
     scale: np.ndarray | None  # γ (scalar) or v_a (d,)
-    scores: np.ndarray  # e (n, T_q, T_s), before masking
-    weights: np.ndarray  # α (n, T_q, T_s)
+    scores: np.ndarray  # e (n, T_q, T_x), before masking
+    weights: np.ndarray  # α (n, T_q, T_x)
     context: np.ndarray  # ctx (n, T_q, d_v), zero on masked queries
 
 
@@ -151,17 +151,17 @@ def _query_value_key(
     """The three inputs checked, in the query's dtype; the key is the value when ``None``.
     ``sizes`` names their last axes for the messages."""
     q = as_float_array("query", query, ndim=3, layout=f"(n, T_q, {sizes[0]})")
-    v = as_float_array("value", value, ndim=3, layout=f"(n, T_s, {sizes[1]})", dtype=q.dtype)
+    v = as_float_array("value", value, ndim=3, layout=f"(n, T_x, {sizes[1]})", dtype=q.dtype)
     k = v
     if key is not None:
-        k = as_float_array("key", key, ndim=3, layout=f"(n, T_s, {sizes[2]})", dtype=q.dtype)
+        k = as_float_array("key", key, ndim=3, layout=f"(n, T_x, {sizes[2]})", dtype=q.dtype)
     if v.shape[0] != q.shape[0]:
         raise ValueError(
             f"value must hold n = {q.shape[0]} samples like query; got shape {v.shape}"
         )
     if k.shape[:2] != v.shape[:2]:
         raise ValueError(
-            f"key must have the values' (n, T_s) = {v.shape[:2]}, one key per source position; "
+            f"key must have the values' (n, T_x) = {v.shape[:2]}, one key per source position; "
             f"got key of shape {k.shape}"
         )
     return q, v, k
@@ -179,8 +179,8 @@ def attention(
 ) -> AttentionTrace:
     """``ctx = softmax(e) 𝒱`` with dot-product or additive scores (module docstring).
 
-    ``query (n, T_q, d)``, ``value (n, T_s, d_v)``, ``key (n, T_s, d)`` (the values when
-    ``None``, as in Keras), ``mask (n, T_s)`` on the source, ``query_mask (n, T_q)``.
+    ``query (n, T_q, d)``, ``value (n, T_x, d_v)``, ``key (n, T_x, d)`` (the values when
+    ``None``, as in Keras), ``mask (n, T_x)`` on the source, ``query_mask (n, T_q)``.
     ``score="dot"`` with ``scale=None`` is ``keras.layers.Attention()``, with a scalar
     ``scale`` ``Attention(use_scale=True)``; ``score="additive"`` is
     ``keras.layers.AdditiveAttention(use_scale=False)``, or ``use_scale=True`` with
@@ -195,8 +195,8 @@ def attention(
             f"query and key must have the same size d to be compared; got query d = {d} "
             f"(shape {q.shape}) and key d = {k.shape[2]} (shape {k.shape})"
         )
-    T_s = k.shape[1]
-    keep = None if mask is None else check_mask(mask, n, T_s)
+    T_x = k.shape[1]
+    keep = None if mask is None else check_mask(mask, n, T_x)
     q_keep = None if query_mask is None else _check_query_mask(query_mask, n, T_q)
     s = _check_scale(score, scale, d, q.dtype)
     e = dot_scores(q, k, s) if score == "dot" else additive_scores(q, k, s)
@@ -292,7 +292,7 @@ def one_head_attention(
              (masked: −10⁹ in place of a masked score)
         out = (α·𝒱')·Wo + bo                       (n, T_q, D_q)
 
-    Returns ``(out, α)``. ``mask (n, T_s)`` marks the real source positions.
+    Returns ``(out, α)``. ``mask (n, T_x)`` marks the real source positions.
     """
     if not isinstance(weights, HeadWeights):
         raise TypeError(f"weights must be HeadWeights; got {type(weights).__name__}")

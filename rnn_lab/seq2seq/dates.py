@@ -191,8 +191,8 @@ def date_task(
 def encode_sources(
     sources: Sequence[str], length: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Source ids ``(n, T_s)`` padded at the end with :data:`PAD` (id 0), and the mask
-    ``m (n, T_s)``, ``True`` on real characters. ``T_s`` is ``length`` or the longest source.
+    """Source ids ``(n, T_x)`` padded at the end with :data:`PAD` (id 0), and the mask
+    ``m (n, T_x)``, ``True`` on real characters. ``T_x`` is ``length`` or the longest source.
 
     An unknown character raises ``ValueError`` naming it and its position.
     """

@@ -49,10 +49,10 @@ def keras_attention(
     inputs = [tensors["query"], tensors["value"]] + ([tensors["key"]] if key is not None else [])
     masks = None
     if mask is not None or query_mask is not None:
-        n, T_q, T_s = query.shape[0], query.shape[1], value.shape[1]
+        n, T_q, T_x = query.shape[0], query.shape[1], value.shape[1]
         masks = [
             tf.constant(np.ones((n, T_q), bool) if query_mask is None else query_mask),
-            tf.constant(np.ones((n, T_s), bool) if mask is None else mask),
+            tf.constant(np.ones((n, T_x), bool) if mask is None else mask),
         ]
     layer.build([tuple(t.shape) for t in inputs])
     if use_scale:
@@ -78,7 +78,7 @@ def keras_one_head(
     *,
     mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``MultiHeadAttention(num_heads=1)`` with ``weights``: ``(output, α)``, α (n, T_q, T_s)."""
+    """``MultiHeadAttention(num_heads=1)`` with ``weights``: ``(output, α)``, α (n, T_q, T_x)."""
     keras = import_keras()
     dtype = np.asarray(query).dtype.name
     layer = keras.layers.MultiHeadAttention(
@@ -104,7 +104,7 @@ def keras_one_head(
 def build_keras_seq2seq(weights: Seq2SeqWeights, source_length: int, target_length: int):
     """The encoder–decoder of :mod:`rnn_lab.seq2seq.model` in Keras, holding ``weights``.
 
-    Inputs ``[source one-hot (n, T_s, V_s), mask (n, T_s) bool, read one-hot (n, T_y, V_t)]``;
+    Inputs ``[source one-hot (n, T_x, V_s), mask (n, T_x) bool, read one-hot (n, T_y, V_t)]``;
     output the logits ``(n, T_y, V_t)``. Layers ``encoder``, ``decoder`` (GRUs), ``attention``
     (``Attention()``, when the weights use it) and ``output`` (``Dense``).
     """

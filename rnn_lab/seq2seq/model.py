@@ -1,11 +1,11 @@
 """The encoder–decoder: a GRU reads the source, a GRU started from its final state writes the
 target, optionally looking back at every source position through dot-product attention.
 
-With ``x_j`` the one-hot source characters (``j = 1..T_s``, mask ``m``) and ``y_{t-1}`` the
+With ``x_j`` the one-hot source characters (``j = 1..T_x``, mask ``m``) and ``y_{t-1}`` the
 one-hot previous target character (``y_0`` the start symbol)::
 
-    h̄_j  = GRU_enc(x_j, h̄_{j-1})                    encoder outputs (n, T_s, H)
-    s_0   = h̄_{T_s}                                 the encoder's final (carried) state
+    h̄_j  = GRU_enc(x_j, h̄_{j-1})                    encoder outputs (n, T_x, H)
+    s_0   = h̄_{T_x}                                 the encoder's final (carried) state
     s_t   = GRU_dec(y_{t-1}, s_{t-1})                decoder states (n, T_y, H)
     without attention:  ℓ_t = s_t·W_o + B_o                              logits (n, T_y, V)
     with attention:     α_t = softmax_j(s_t·h̄_jᵀ − 10⁹(1 − m_j)),  ctx_t = Σ_j α_{t,j} h̄_j
@@ -132,7 +132,7 @@ def _check_batch(weights: Seq2SeqWeights, source: Any, mask: Any, read: Any):
     check_record("weights", weights, Seq2SeqWeights, hint=" (from init_seq2seq)")
     source = check_ids(source, SOURCE_VOCAB.size, "source")
     if source.ndim != 2:
-        raise ValueError(f"source must be ids of shape (n, T_s); got {source.shape}")
+        raise ValueError(f"source must be ids of shape (n, T_x); got {source.shape}")
     keep = check_mask(mask, *source.shape)
     read = check_ids(read, TARGET_VOCAB.size, "read")
     if read.ndim != 2 or read.shape[0] != source.shape[0]:
