@@ -13,7 +13,7 @@ import pytest
 from checks_harness import standard_exercise_tests
 
 from rnn_lab import checks, masking
-from rnn_lab.checks import ch12, ch13, ch14, core
+from rnn_lab.checks import ch12, ch13, ch14
 from rnn_lab.replay import merge_directions
 
 
