@@ -262,7 +262,7 @@ var rnnLabExplorer = (function () {
 
   // The numbers sit in the block (a notebook) or, on the website, in a script file
   // (rnn_lab/book/page_assets.py) added to the page when the explorer comes near the screen:
-  // a <script src> rather than fetch(), which Chromium refuses for a page opened from file://.
+  // a <script src> rather than the Fetch API, which Chromium refuses for a page opened from file://.
   function whenNearScreen(root, callback) {
     if (typeof IntersectionObserver === "undefined") { callback(); return; }
     var observer = new IntersectionObserver(function (entries) {
