@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from rnn_lab.book.page_assets import EXPLORER_DATA_DIR, INLINE_IMAGE
+from rnn_lab.book.page_assets import EXPLORER_DATA_DIR, INLINE_IMAGE, UNSPOKEN_TOGGLE_LABEL
 from rnn_lab.book.page_weight import (
     PAGE_HTML_BUDGET,
     PAGE_WEIGHT_BUDGET,
@@ -43,6 +43,11 @@ def pages(built_book):
 def test_no_page_carries_an_image_inline(pages):
     inline = [page.as_posix() for page, html in pages.items() if INLINE_IMAGE.search(html)]
     assert not inline, f"pages with base64 images: {inline}"
+
+
+def test_every_folded_cell_toggle_is_named_by_its_visible_text(pages):
+    unspoken = [page.as_posix() for page, html in pages.items() if UNSPOKEN_TOGGLE_LABEL in html]
+    assert not unspoken, f"toggles whose accessible name hides their visible text: {unspoken}"
 
 
 def test_no_page_typesets_maths_in_the_browser(pages, built_book):

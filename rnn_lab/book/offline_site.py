@@ -41,6 +41,9 @@ img.rnn-lab-figure { max-width: 100%; height: auto; }
 /* A long dotted name in running text (rnn_lab.gated_backward.sequence_backward(...)) may
    break where it must, so that a phone never scrolls sideways. */
 code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
+/* The footer's licence links: the theme's link blue on the footer's grey is 4.3:1, below
+   WCAG's 4.5:1; the text colour, underlined, reads in light and dark mode. */
+.footer-item .extra_footer a { color: var(--pst-color-text-base); text-decoration: underline; }
 """
 # Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's
 # search shows a summary under each result (an uncaught error per result); there the

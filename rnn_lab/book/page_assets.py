@@ -155,10 +155,20 @@ def defer_head_scripts(page: str) -> str:
     return _HEAD_SCRIPT.sub(one, page[:end]) + page[end:]
 
 
+#: myst-nb names every folded cell's toggle "Toggle hidden content" while it shows "Show code
+#: cell source": a screen reader's name must contain the visible words (WCAG 2.5.3).
+UNSPOKEN_TOGGLE_LABEL = '<summary aria-label="Toggle hidden content">'
+
+
+def name_toggles_by_their_text(page: str) -> str:
+    """A folded cell's toggle named by the words it shows, not by a label that hides them."""
+    return page.replace(UNSPOKEN_TOGGLE_LABEL, "<summary>")
+
+
 def lighten_page(page: str, site: Path, relative: Path) -> str:
     page = move_explorer_data(page, site, relative)
     page = move_images(page, site, relative)
-    return defer_head_scripts(drop_fontawesome_script(page))
+    return name_toggles_by_their_text(defer_head_scripts(drop_fontawesome_script(page)))
 
 
 _CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<url>[^"\')]+)["\']?\)?\s*;')
