@@ -15,6 +15,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-quic",
 ]
 INSTALL_HINT = (
     "install Debian's Chromium (`sudo apt-get install chromium`; never `playwright install`), "

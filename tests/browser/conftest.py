@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,22 +21,13 @@ import pytest
 import yaml
 from site_requests import is_local
 
+# The one place that says where Debian's Chromium is and how it starts (make pdf uses it too).
+from rnn_lab.book.chromium import CHROMIUM_ARGS, find_chromium
 from rnn_lab.book.toc import toc_pages as rnn_lab_toc_pages
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "_build" / "screenshots"
 
-# Flags for a quiet, offline, reproducible headless Chromium (no sandbox: CI runs as root).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 # Upper bounds, so a hung page fails a test instead of hanging CI.
 LAUNCH_TIMEOUT_MS = 60_000
 PAGE_TIMEOUT_MS = 30_000
@@ -60,20 +50,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if skipped:
         terminalreporter.write_sep("!", f"{len(skipped)} browser tests skipped: no Chromium")
         terminalreporter.write_line(NO_CHROMIUM.strip("\n"), red=True, bold=True)
-
-
-def find_chromium() -> str | None:
-    """The Chromium binary to drive: $RNN_LAB_CHROMIUM, else Debian's, else one on PATH."""
-    candidates = [
-        os.environ.get("RNN_LAB_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def toc_pages(root: Path = REPO) -> list[str]:
