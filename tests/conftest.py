@@ -22,6 +22,15 @@ def _jupyter_book() -> str:
     return str(candidate) if candidate.exists() else "jupyter-book"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every figure a test draws is closed after it, so that none piles up in pyplot."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")  # only where a test has drawn with it
+    if pyplot is not None:
+        pyplot.close("all")
+
+
 @pytest.fixture(scope="session")
 def built_book() -> Path:
     """Build the book with warnings as errors and every notebook executed; return _build/html.

@@ -22,12 +22,6 @@ from rnn_lab.plots.alt_text import (
 from rnn_lab.plots.states import plot_state_heatmap, plot_unit_trajectories
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def states(T=15, H=5, seed=0):
     return np.tanh(np.random.default_rng(seed).normal(size=(T, H)))
 

@@ -3,12 +3,9 @@ the recurrence is stable, and every number in the summary is the one it claims t
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pytest
+from helpers import max_abs_error
 
 from rnn_lab import (
     count_parameters,
@@ -130,14 +127,14 @@ def test_explorer_agrees_with_keras_within_the_tolerance(H, T, scale, seed, dtyp
     assert result.states.shape == result.keras_states.shape == (n, T, H)
     assert result.manual_y.shape == result.keras_y.shape == (n, T, OUTPUTS)
     assert result.max_error <= tolerance and result.within_tolerance
-    assert np.abs(result.keras_states - result.states).max() <= tolerance
+    assert max_abs_error(result.keras_states, result.states) <= tolerance
     # The cached, traced Keras path gives what fresh Keras layers give on these T steps.
     reference = keras_reference(result.weights, result.x, return_sequences=True)
-    assert np.abs(reference - result.keras_y).max() <= tolerance
+    assert max_abs_error(reference, result.keras_y) <= tolerance
     # The manual side is the book's loop, run on these T steps alone.
     np.testing.assert_array_equal(result.states, hidden_states(result.x, result.weights))
     manual = manual_forward(result.x, result.weights, return_sequences=True)
-    assert np.abs(manual - result.manual_y).max() <= tolerance
+    assert max_abs_error(manual, result.manual_y) <= tolerance
 
 
 def test_weights_are_random_weights_with_wh_scaled():
@@ -156,7 +153,7 @@ def test_errors_are_the_maximum_over_samples_and_outputs():
     np.testing.assert_array_equal(result.errors, difference.max(axis=(0, 2)))
     assert result.max_error == difference.max()
     independent = error_per_timestep(result.weights, result.x)
-    assert np.abs(independent - result.errors).max() <= tolerance_for("float32")
+    assert max_abs_error(independent, result.errors) <= tolerance_for("float32")
 
 
 def test_a_shorter_sequence_is_the_start_of_a_longer_one():
@@ -167,7 +164,7 @@ def test_a_shorter_sequence_is_the_start_of_a_longer_one():
     np.testing.assert_array_equal(short.states, hidden_states(short.x, short.weights))
     np.testing.assert_array_equal(short.states, long.states[:, :40])
     reference = keras_reference(short.weights, short.x, return_sequences=True)
-    assert np.abs(reference - short.keras_y).max() <= tolerance_for("float32")
+    assert max_abs_error(reference, short.keras_y) <= tolerance_for("float32")
     with pytest.raises(ValueError, match="at most 120"):
         long.truncated(121)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -15,12 +14,6 @@ from rnn_lab.plots.stability import (
 )
 from rnn_lab.stability import SATURATION_LEVEL
 from rnn_lab.tolerances import FLOAT32_ATOL, FLOAT64_ATOL, machine_epsilon
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _rng():

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -25,12 +21,6 @@ from rnn_lab.projection import project_trajectory
 #: PCA is checked against an independent eigen-decomposition in float64; both are
 #: backward stable, so they agree to a small multiple of float64's epsilon times the scale.
 PCA_ATOL = 1e-10
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def states_of(T: int, H: int, seed: int = 0, scale: float = 1.0) -> np.ndarray:

@@ -14,12 +14,9 @@ import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pytest
+from helpers import max_abs_error
 
 from rnn_lab.book.chromium import CHROMIUM_ARGS, find_chromium
 from rnn_lab.explorer import renderer, static
@@ -91,7 +88,7 @@ def test_every_grid_entry_is_present_and_holds_the_explorers_numbers(small):
         full = explore(hidden_units=H, seq_len=t_max, recurrent_scale=scale)
         states = decode(run["states"], "i1").reshape(t_max, H)
         np.testing.assert_array_equal(states, np.round(full.sample_states * renderer.STATE_SCALE))
-        assert np.abs(states[:T] / renderer.STATE_SCALE - result.sample_states).max() <= 0.5 / 127
+        assert max_abs_error(states[:T] / renderer.STATE_SCALE, result.sample_states) <= 0.5 / 127
         np.testing.assert_array_equal(decode(run["errors"], "<f4")[:T], result.errors)
         projection = project_trajectory(result.sample_states)
         coords = decode(view["pca"], "<f4").reshape(T, 2)
@@ -414,7 +411,7 @@ def test_the_payload_is_quantised_within_half_a_step():
     result = explore(hidden_units=16, seq_len=200, recurrent_scale=3.0)
     data = static.static_explorer_data((16,), (200,), (3.0,))
     states = decode(data["runs"][0]["states"], "i1").reshape(200, 16) / renderer.STATE_SCALE
-    assert np.abs(states - result.sample_states).max() <= 0.5 / renderer.STATE_SCALE
+    assert max_abs_error(states, result.sample_states) <= 0.5 / renderer.STATE_SCALE
 
 
 # ---------------------------------------------------------------- the same script, live

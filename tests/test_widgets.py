@@ -10,14 +10,11 @@ import base64
 import io
 import re
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import nbformat
 import numpy as np
 import pytest
 import traitlets
+from helpers import max_abs_error
 from nbconvert import HTMLExporter
 from PIL import Image
 
@@ -62,7 +59,7 @@ def check_frame_shows(widget: ExplorerWidget, expected) -> None:
     T, H, sample = config.seq_len, config.hidden_units, config.sample
     assert (frame["hidden_units"], frame["seq_len"], frame["sample"]) == (H, T, sample)
     states = decode(frame["states"], "i1").reshape(T, H) / renderer.STATE_SCALE
-    assert np.abs(states - expected.sample_states).max() <= 0.5 / renderer.STATE_SCALE
+    assert max_abs_error(states, expected.sample_states) <= 0.5 / renderer.STATE_SCALE
     np.testing.assert_array_equal(decode(frame["errors"], "<f4"), expected.errors)
     np.testing.assert_array_equal(
         decode(frame["sample_errors"], "<f4"), expected.errors_per_sample[sample]

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 
-import matplotlib
 import numpy as np
 import pytest
 
 from rnn_lab.plots.text import activation_html, plot_perplexity
-
-matplotlib.use("Agg")
 
 
 def test_activation_html_has_one_coloured_span_per_character_and_no_external_resource():
@@ -39,7 +36,6 @@ def test_plot_perplexity_draws_curves_and_baselines():
     assert ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="checkpoints"):
         plot_perplexity([0, 10], {"rnn": [1.0, 2.0, 3.0]}, {})
-    matplotlib.pyplot.close(fig)
 
 
 def test_the_language_model_comparison_is_labelled_as_cross_entropy():
@@ -51,7 +47,6 @@ def test_the_language_model_comparison_is_labelled_as_cross_entropy():
     labels = [line.get_label() for line in top.get_lines()]
     assert "uniform guess, log V = 4.61" in labels and "Keras train_on_batch" in labels
     assert "cross-entropy" in top.get_ylabel()
-    matplotlib.pyplot.close(fig)
 
 
 def _luminance(hex_colour: str) -> float:

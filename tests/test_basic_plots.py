@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -13,12 +12,6 @@ from rnn_lab import (
     plot_weight_matrices,
     random_weights,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_error_plot_draws_one_line_per_series_and_the_epsilon_line():
