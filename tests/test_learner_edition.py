@@ -23,12 +23,22 @@ import nbformat
 import pytest
 
 from rnn_lab.book import learner_edition as le
-from rnn_lab.book.editions import SOLUTION_TAG, STARTER_TAG, chapter_notebooks, notebook_pages
+from rnn_lab.book.editions import (
+    GLUE_TAG,
+    SOLUTION_TAG,
+    STARTER_TAG,
+    chapter_notebooks,
+    count_tagged,
+    notebook_pages,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
 CHAPTERS = chapter_notebooks(BOOK)
 GLUE_MD = re.compile(r"\{glue:md\}`(?P<name>[^`:]+)")
+EXERCISES_HEADING = "## Exercises"
+#: Seconds a trimmed student notebook may take (TensorFlow import, Keras references).
+EXECUTION_TIMEOUT_S = 120
 
 
 def _read(path: Path):
@@ -92,6 +102,7 @@ def test_no_build_plumbing_reaches_the_learner(written, which, chapter):
     they are in the prose), and no test-suite path in the text."""
     for index, cell in enumerate(_edition(written, which, chapter).cells):
         assert "glue(" not in cell.source, f"{which} {chapter.name}: cell {index}"
+        assert GLUE_TAG not in cell.metadata.get("tags", []), f"{which} {chapter.name}: {index}"
         if cell.cell_type == "markdown":
             assert "tests/" not in cell.source, f"{which} {chapter.name}: cell {index}"
 
@@ -175,6 +186,88 @@ def test_student_has_no_solutions_teacher_has_each_before_its_check(written, cha
                          teacher.cells[i].source)  # fmt: skip
             between = teacher.cells[start + 1 : check + 1]
             assert between and all(SOLUTION_TAG in c.metadata["tags"] for c in between)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_the_teacher_edition_keeps_every_cell_but_the_glue(written, chapter):
+    """Every code cell of the chapter but the build's glue cells, in order (each exercise's
+    check once, after its solution; the set-up cell with its install pinned), and every
+    Markdown cell, solutions' explanations included, translated."""
+    original = _read(chapter).cells
+    teacher = _edition(written, "teacher", chapter).cells
+    exercises = le.find_exercises(original, chapter.name)
+    first_checks = {exercise.check for exercise in exercises}
+    kept = [
+        c
+        for i, c in enumerate(original)
+        if GLUE_TAG not in c.metadata.get("tags", []) and i not in first_checks
+    ]
+    code = [c.source for c in kept if c.cell_type == "code"]
+    teacher_code = [c.source for c in teacher if c.cell_type == "code"]
+    assert teacher_code[0] == le.pin_install(code[0]), "the set-up cell comes first, pinned"
+    assert teacher_code[1:] == code[1:]
+    added = {le.LICENCE_CELL_ID, "learner-setup-note", "teacher-edition-note"}
+    markdown = [c for c in teacher if c.cell_type == "markdown" and c.get("id") not in added]
+    assert len(markdown) == sum(c.cell_type == "markdown" for c in kept)
+    explanations = [c for c in kept if c.cell_type == "markdown" and SOLUTION_TAG in _tags(c)]
+    assert sum(SOLUTION_TAG in _tags(c) for c in markdown) == len(explanations)
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+WITH_EXERCISES = [path for path in CHAPTERS if count_tagged(_read(path), STARTER_TAG)]
+
+
+@pytest.mark.parametrize("chapter", WITH_EXERCISES, ids=lambda p: p.name)
+def test_student_notebook_runs_and_every_checker_says_not_yet_solved(written, chapter):
+    """The student edition's exercises run, and every checker says "not yet solved" instead
+    of failing. Executing the whole notebook would re-run its chapter, which the book build
+    already executes: the code before the "## Exercises" section is asserted to be the
+    chapter's, so only the set-up cell and the exercises section (where cells were removed)
+    are executed, one kernel per chapter."""
+    from nbclient import NotebookClient
+
+    student = _edition(written, "student", chapter)
+    cells = student.cells
+    heading = next(i for i, c in enumerate(cells) if c.source.startswith(EXERCISES_HEADING))
+    setup = next(i for i, c in enumerate(cells) if c.cell_type == "code")
+    assert le.SETUP_CALL in cells[setup].source
+    # Everything before the exercises is the chapter itself, which the book build runs
+    # (without the solutions of an exercise asked inside the chapter, such as a prediction,
+    # and without the build's glue cells, which no edition gets).
+    chapter_code = [
+        c.source
+        for c in _read(chapter).cells
+        if c.cell_type == "code" and not {SOLUTION_TAG, GLUE_TAG} & set(_tags(c))
+    ]
+    before = [c.source for c in cells[setup + 1 : heading] if c.cell_type == "code"]
+    assert before == chapter_code[1 : len(before) + 1]
+    trimmed = nbformat.v4.new_notebook(cells=[cells[setup], *cells[heading:]])
+    trimmed.metadata = student.metadata
+    NotebookClient(
+        trimmed,
+        timeout=EXECUTION_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(BOOK)}},
+    ).execute()
+    verdicts = []
+    for cell in trimmed.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            assert output.get("name") != "stderr", output.get("text")
+            if output.get("output_type") == "stream":
+                verdicts.append(output["text"])
+    printed = "".join(verdicts)
+    # Exercises asked inside the chapter (a prediction before its answer) ran in the book build.
+    assert printed.count("not yet solved") == count_tagged(trimmed, STARTER_TAG), printed
+    assert "✓" not in printed and "✗" not in printed
+
+
+def test_an_unknown_edition_is_refused():
+    with pytest.raises(ValueError, match="edition must be one of"):
+        le.edition(nbformat.v4.new_notebook(), "principal", "01_keras_model.ipynb")
 
 
 def _copy_chapter(chapter: Path, executed: Path, tmp_path: Path) -> tuple[Path, Path]:

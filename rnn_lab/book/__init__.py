@@ -1,6 +1,6 @@
 """Tooling for the book itself rather than for recurrent networks: :mod:`.notebook` (the
 hidden set-up cell, ``glue`` and tables), :mod:`.toc` (the chapters in ``_toc.yml`` order),
-:mod:`.editions` (the solution and starter tags; ``python -m rnn_lab.book.editions``),
+:mod:`.editions` (the solution, starter and glue tags; the chapters in reading order),
 :mod:`.learner_edition` (student and teacher notebooks whose prose reads finished outside the
 website, ``make notebooks``), :mod:`.nbgrader_release` (``make nbgrader``), :mod:`.learner_site`
 (the download button offers the student edition),
