@@ -17,13 +17,10 @@ from rnn_lab import (
 )
 from rnn_lab.compare import error_per_timestep
 from rnn_lab.explorer.compute import (
+    CONTROL_RANGES,
     DIMS,
-    HIDDEN_UNITS_RANGE,
     N_SAMPLES,
     OUTPUTS,
-    RECURRENT_SCALE_RANGE,
-    SEED_RANGE,
-    SEQ_LEN_RANGE,
     ExplorerConfig,
     explore,
     explorer_inputs,
@@ -56,12 +53,7 @@ def test_defaults_are_the_books_running_example():
 
 @pytest.mark.parametrize(
     "name, low, high",
-    [
-        ("hidden_units", *HIDDEN_UNITS_RANGE),
-        ("seq_len", *SEQ_LEN_RANGE),
-        ("seed", *SEED_RANGE),
-        ("sample", 0, N_SAMPLES - 1),
-    ],
+    [(name, *CONTROL_RANGES[name]) for name in ("hidden_units", "seq_len", "seed", "sample")],
 )
 def test_integer_controls_accept_their_range_and_refuse_beyond(name, low, high):
     assert getattr(ExplorerConfig(**{name: low}), name) == low
@@ -76,7 +68,7 @@ def test_integer_controls_accept_their_range_and_refuse_beyond(name, low, high):
 
 
 def test_recurrent_scale_is_checked():
-    low, high = RECURRENT_SCALE_RANGE
+    low, high = CONTROL_RANGES["recurrent_scale"]
     assert ExplorerConfig(recurrent_scale=np.float32(high)).recurrent_scale == high
     for bad in (low - 0.01, high + 0.01, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="recurrent_scale must be in"):
@@ -95,10 +87,9 @@ def test_clamped_moves_values_into_range_but_still_refuses_nonsense():
     config = ExplorerConfig.clamped(
         hidden_units=500, seq_len=0, seed=-5, recurrent_scale=9.5, sample=N_SAMPLES
     )
-    assert config.hidden_units == HIDDEN_UNITS_RANGE[1]
-    assert config.seq_len == SEQ_LEN_RANGE[0]
-    assert config.seed == SEED_RANGE[0]
-    assert config.recurrent_scale == RECURRENT_SCALE_RANGE[1]
+    ends = {"hidden_units": 1, "seq_len": 0, "seed": 0, "recurrent_scale": 1, "sample": 1}
+    for name, end in ends.items():
+        assert getattr(config, name) == CONTROL_RANGES[name][end], name
     assert config.sample == N_SAMPLES - 1
     assert ExplorerConfig.clamped(hidden_units=7).hidden_units == 7  # in range: unchanged
     with pytest.raises(ValueError, match="recurrent_scale"):

@@ -20,7 +20,7 @@ from helpers import max_abs_error
 
 from rnn_lab.book.chromium import CHROMIUM_ARGS, find_chromium
 from rnn_lab.explorer import renderer, static
-from rnn_lab.explorer.compute import ExplorerConfig, explore
+from rnn_lab.explorer.compute import CONTROL_RANGES, ExplorerConfig, explore
 from rnn_lab.projection import project_trajectory
 
 #: A small grid with the edge cases (H = 1, T = 1, no recurrence, a chaotic scale).
@@ -195,6 +195,14 @@ def test_the_embedded_data_is_the_data(small):
         r'<script type="application/json" data-role="data">(.*?)</script>', small.html, re.DOTALL
     ).group(1)
     assert json.loads(payload) == json.loads(json.dumps(small.data))
+
+
+def test_the_controls_ranges_are_written_once_in_python(small):
+    """The page and explorer.js get the ranges from the data; the script writes none."""
+    assert small.data["ranges"] == {name: list(r) for name, r in CONTROL_RANGES.items()}
+    numbers = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", renderer.script()))
+    for name in ("hidden_units", "seq_len", "seed"):
+        assert str(CONTROL_RANGES[name][1]) not in numbers, name
 
 
 def test_two_blocks_on_one_page_do_not_share_ids(small):

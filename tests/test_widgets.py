@@ -21,13 +21,10 @@ from PIL import Image
 from rnn_lab import count_parameters, tolerance_for
 from rnn_lab.explorer import renderer
 from rnn_lab.explorer.compute import (
+    CONTROL_RANGES,
     DIMS,
-    HIDDEN_UNITS_RANGE,
     N_SAMPLES,
     OUTPUTS,
-    RECURRENT_SCALE_RANGE,
-    SEED_RANGE,
-    SEQ_LEN_RANGE,
     ExplorerConfig,
     explore,
 )
@@ -80,7 +77,8 @@ def test_starts_with_the_default_configuration_sent(widget):
     assert widget.error == "" and widget.revision == 1
     assert widget.last_update_seconds > 0
     assert widget.settings["tolerance"] == tolerance_for("float32")
-    assert widget.settings["ranges"]["hidden_units"] == list(HIDDEN_UNITS_RANGE)
+    # the browser's controls take their ranges from here: they are written once, in Python
+    assert widget.settings["ranges"] == {name: list(r) for name, r in CONTROL_RANGES.items()}
     assert widget.settings["ranges"]["sample"] == [0, N_SAMPLES - 1]
 
 
@@ -155,17 +153,9 @@ def test_a_change_from_the_browser_updates_once(widget):
     check_frame_shows(widget, explore(hidden_units=9, seq_len=40, recurrent_scale=0.5))
 
 
-@pytest.mark.parametrize(
-    "name, bounds",
-    [
-        ("hidden_units", HIDDEN_UNITS_RANGE),
-        ("seq_len", SEQ_LEN_RANGE),
-        ("seed", SEED_RANGE),
-        ("recurrent_scale", RECURRENT_SCALE_RANGE),
-    ],
-)
-def test_out_of_range_values_are_clamped(widget, name, bounds):
-    low, high = bounds
+@pytest.mark.parametrize("name", ["hidden_units", "seq_len", "seed", "recurrent_scale"])
+def test_out_of_range_values_are_clamped(widget, name):
+    low, high = CONTROL_RANGES[name]
     setattr(widget, name, high + 1000)
     assert getattr(widget, name) == high
     assert getattr(widget.result.config, name) == high

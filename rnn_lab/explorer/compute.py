@@ -51,12 +51,17 @@ OUTPUTS = 5
 #: The fixed input data's seed (the weights' seed is a control).
 DATA_SEED = 0
 
-_INT_RANGES = {
+#: Every control's range ``(low, high)``, ends included: the one place they are written.
+#: The widget clamps to them, the static page checks its grids against them, and
+#: ``explorer.js`` reads them from the settings it is sent (``renderer.settings``).
+CONTROL_RANGES = {
     "hidden_units": HIDDEN_UNITS_RANGE,
     "seq_len": SEQ_LEN_RANGE,
+    "recurrent_scale": RECURRENT_SCALE_RANGE,
     "seed": SEED_RANGE,
     "sample": (0, N_SAMPLES - 1),
 }
+_INT_RANGES = {name: CONTROL_RANGES[name] for name in ("hidden_units", "seq_len", "seed", "sample")}
 
 
 def _check_int(name: str, value: Any) -> int:
@@ -99,7 +104,7 @@ class ExplorerConfig:
     def clamped(cls, **values: Any) -> ExplorerConfig:
         """Like the constructor, but numbers outside their range are moved to the
         nearest end of it (``hidden_units=500`` becomes 64); NaN is still refused."""
-        for name, (low, high) in {**_INT_RANGES, "recurrent_scale": RECURRENT_SCALE_RANGE}.items():
+        for name, (low, high) in CONTROL_RANGES.items():
             value = values.get(name)
             if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
                 value, bool

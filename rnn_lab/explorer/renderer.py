@@ -31,14 +31,7 @@ from matplotlib.colors import to_hex
 from ..projection import project_trajectory
 from ..stability import SATURATION_LEVEL
 from ..tolerances import machine_epsilon, tolerance_for
-from .compute import (
-    HIDDEN_UNITS_RANGE,
-    N_SAMPLES,
-    RECURRENT_SCALE_RANGE,
-    SEED_RANGE,
-    SEQ_LEN_RANGE,
-    ExplorerResult,
-)
+from .compute import CONTROL_RANGES, N_SAMPLES, ExplorerResult
 
 #: The renderer's file, package data beside this module.
 SCRIPT_FILE = "explorer.js"
@@ -111,13 +104,7 @@ def settings(dtype: str = "float32") -> dict[str, Any]:
             "heat": _colours("RdBu_r"),
             "time": _colours("viridis"),
         },
-        "ranges": {
-            "hidden_units": list(HIDDEN_UNITS_RANGE),
-            "seq_len": list(SEQ_LEN_RANGE),
-            "recurrent_scale": list(RECURRENT_SCALE_RANGE),
-            "seed": list(SEED_RANGE),
-            "sample": [0, N_SAMPLES - 1],
-        },
+        "ranges": {name: list(bounds) for name, bounds in CONTROL_RANGES.items()},
         "scale_step": SCALE_STEP,
     }
 

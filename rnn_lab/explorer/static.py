@@ -23,14 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .compute import (
-    HIDDEN_UNITS_RANGE,
-    RECURRENT_SCALE_RANGE,
-    SEQ_LEN_RANGE,
-    ExplorerConfig,
-    ExplorerResult,
-    explore,
-)
+from .compute import CONTROL_RANGES, ExplorerConfig, ExplorerResult, explore
 from .renderer import STYLE, b64, encode_states, projection_view, script, settings
 
 #: The precomputed grid: every combination of these is one view.
@@ -43,17 +36,12 @@ STATIC_DEFAULT = {"hidden_units": 5, "seq_len": 15, "recurrent_scale": 1.0}
 MAX_HTML_BYTES = 1_500_000
 
 _AXES = ("hidden_units", "seq_len", "recurrent_scale")
-_LIMITS = {
-    "hidden_units": HIDDEN_UNITS_RANGE,
-    "seq_len": SEQ_LEN_RANGE,
-    "recurrent_scale": RECURRENT_SCALE_RANGE,
-}
 _instances = itertools.count(1)
 
 
 def _check_grid(name: str, values: Any) -> tuple:
     values = tuple(values)
-    low, high = _LIMITS[name]
+    low, high = CONTROL_RANGES[name]
     if not values or any(not low <= v <= high for v in values):
         raise ValueError(f"{name} values must lie in {low}..{high}; got {values}")
     if list(values) != sorted(set(values)):

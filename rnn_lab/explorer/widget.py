@@ -34,11 +34,8 @@ from matplotlib.figure import Figure
 
 from ..plots.states import plot_state_overview
 from .compute import (
-    HIDDEN_UNITS_RANGE,
+    CONTROL_RANGES,
     N_SAMPLES,
-    RECURRENT_SCALE_RANGE,
-    SEED_RANGE,
-    SEQ_LEN_RANGE,
     ExplorerConfig,
     ExplorerResult,
     explore,
@@ -46,7 +43,7 @@ from .compute import (
 from .renderer import STYLE, module_script, settings, view
 
 #: The controls (synced traits), in the order ``repr`` names them.
-CONTROLS = ("hidden_units", "seq_len", "recurrent_scale", "seed", "sample")
+CONTROLS = tuple(CONTROL_RANGES)
 #: The fallback picture (inches, dots per inch): the four panels, readable, a light PNG.
 FALLBACK_FIGURE_SIZE = (11.0, 7.0)
 FALLBACK_DPI = 64
@@ -135,21 +132,14 @@ class ExplorerWidget(anywidget.AnyWidget):
     @traitlets.validate("hidden_units", "seq_len", "seed", "recurrent_scale")
     def _clamped(self, proposal):
         name = proposal["trait"].name
-        bounds = {
-            "hidden_units": HIDDEN_UNITS_RANGE,
-            "seq_len": SEQ_LEN_RANGE,
-            "seed": SEED_RANGE,
-            "recurrent_scale": RECURRENT_SCALE_RANGE,
-        }[name]
         kind = float if name == "recurrent_scale" else int
-        return _clamp(proposal["value"], *bounds, kind)
+        return _clamp(proposal["value"], *CONTROL_RANGES[name], kind)
 
     @traitlets.validate("sample")
     def _existing_sample(self, proposal):
-        if not 0 <= proposal["value"] < N_SAMPLES:
-            raise traitlets.TraitError(
-                f"sample must be in 0..{N_SAMPLES - 1}; got {proposal['value']}"
-            )
+        low, high = CONTROL_RANGES["sample"]
+        if not low <= proposal["value"] <= high:
+            raise traitlets.TraitError(f"sample must be in {low}..{high}; got {proposal['value']}")
         return proposal["value"]
 
     def __init__(
