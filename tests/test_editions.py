@@ -7,10 +7,10 @@ receive hold (`make notebooks`): tests/test_learner_edition.py.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import BOOK, cell_tags, read_notebook
 
 from rnn_lab.book.editions import (
     GLUE_TAG,
@@ -20,33 +20,23 @@ from rnn_lab.book.editions import (
     count_tagged,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-BOOK = REPO / "book"
 #: The issue asks for at least this many exercises in chapters 1 to 3.
 MIN_EXERCISES_CH1_TO_3 = 8
 
 
-def _tags(cell) -> list[str]:
-    return cell.get("metadata", {}).get("tags", [])
-
-
-def _read(path: Path):
-    return nbformat.read(path, as_version=4)
-
-
 CHAPTERS = chapter_notebooks(BOOK)
-WITH_EXERCISES = [path for path in CHAPTERS if count_tagged(_read(path), STARTER_TAG)]
+WITH_EXERCISES = [path for path in CHAPTERS if count_tagged(read_notebook(path), STARTER_TAG)]
 
 
 def test_chapters_1_to_3_have_enough_exercises():
     early = [p for p in CHAPTERS if p.name[:2] in ("01", "02", "03")]
-    assert sum(count_tagged(_read(p), STARTER_TAG) for p in early) >= MIN_EXERCISES_CH1_TO_3
+    assert sum(count_tagged(read_notebook(p), STARTER_TAG) for p in early) >= MIN_EXERCISES_CH1_TO_3
 
 
 @pytest.mark.parametrize("chapter", WITH_EXERCISES, ids=lambda p: p.name)
 def test_every_exercise_has_goal_hint_starter_check_and_solution(chapter):
-    cells = _read(chapter).cells
-    starts = [i for i, cell in enumerate(cells) if STARTER_TAG in _tags(cell)]
+    cells = read_notebook(chapter).cells
+    starts = [i for i, cell in enumerate(cells) if STARTER_TAG in cell_tags(cell)]
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(cells)
         goal = cells[start - 1]
@@ -54,10 +44,10 @@ def test_every_exercise_has_goal_hint_starter_check_and_solution(chapter):
         assert "```{admonition} Hint\n:class: dropdown" in goal.source
         check = cells[start + 1]
         assert check.cell_type == "code" and "checks.check_" in check.source
-        assert not _tags(check), "the check under a starter is part of both editions"
-        solution = [cell for cell in cells[start + 2 : end] if SOLUTION_TAG in _tags(cell)]
+        assert not cell_tags(check), "the check under a starter is part of both editions"
+        solution = [cell for cell in cells[start + 2 : end] if SOLUTION_TAG in cell_tags(cell)]
         code = [cell for cell in solution if cell.cell_type == "code"]
-        assert code and "hide-cell" in _tags(code[0]), "solution code hidden behind a toggle"
+        assert code and "hide-cell" in cell_tags(code[0]), "solution code hidden behind a toggle"
         assert code[-1].source == check.source, "the solution ends with the same check"
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import BOOK, REPO, cell_tags, read_notebook
 
 from rnn_lab.book import learner_edition as le
 from rnn_lab.book.editions import (
@@ -31,18 +32,13 @@ from rnn_lab.book.editions import (
     count_tagged,
     notebook_pages,
 )
+from rnn_lab.book.myst_markdown import myst_leftovers, translate_markdown
 
-REPO = Path(__file__).resolve().parents[1]
-BOOK = REPO / "book"
 CHAPTERS = chapter_notebooks(BOOK)
 GLUE_MD = re.compile(r"\{glue:md\}`(?P<name>[^`:]+)")
 EXERCISES_HEADING = "## Exercises"
 #: Seconds a trimmed student notebook may take (TensorFlow import, Keras references).
 EXECUTION_TIMEOUT_S = 120
-
-
-def _read(path: Path):
-    return nbformat.read(path, as_version=4)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +53,7 @@ def written(executed, tmp_path_factory) -> dict[str, list[Path]]:
 
 def _edition(written, which: str, chapter: Path):
     (path,) = [p for p in written[which] if p.name == chapter.name]
-    return _read(path)
+    return read_notebook(path)
 
 
 def test_both_editions_of_every_chapter_are_written(written):
@@ -80,7 +76,7 @@ def test_the_scan_finds_what_jupyter_would_show_raw():
             nbformat.v4.new_markdown_cell("plain $x_t W_x$ and `code`"),
         ]
     )
-    found = le.myst_leftovers(planted)
+    found = myst_leftovers(planted)
     flagged = {item.split(":")[0] for item in found}
     assert flagged == {f"cell {i}" for i in range(5)}, found
 
@@ -89,7 +85,7 @@ def test_the_scan_finds_what_jupyter_would_show_raw():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
 def test_no_myst_only_syntax_and_no_outputs(written, which, chapter):
     nb = _edition(written, which, chapter)
-    assert le.myst_leftovers(nb) == []
+    assert myst_leftovers(nb) == []
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
@@ -102,7 +98,7 @@ def test_no_build_plumbing_reaches_the_learner(written, which, chapter):
     they are in the prose), and no test-suite path in the text."""
     for index, cell in enumerate(_edition(written, which, chapter).cells):
         assert "glue(" not in cell.source, f"{which} {chapter.name}: cell {index}"
-        assert GLUE_TAG not in cell.metadata.get("tags", []), f"{which} {chapter.name}: {index}"
+        assert GLUE_TAG not in cell_tags(cell), f"{which} {chapter.name}: {index}"
         if cell.cell_type == "markdown":
             assert "tests/" not in cell.source, f"{which} {chapter.name}: cell {index}"
 
@@ -111,7 +107,7 @@ def test_no_build_plumbing_reaches_the_learner(written, which, chapter):
 def test_sentences_computed_by_removed_cells_are_in_the_text(written, executed, chapter):
     """A `{glue:md}` value is prose that a removed (often if/else) cell wrote: it must
     appear in the learner notebook as text."""
-    names = {m["name"] for c in _read(chapter).cells for m in GLUE_MD.finditer(c.source)}
+    names = {m["name"] for c in read_notebook(chapter).cells for m in GLUE_MD.finditer(c.source)}
     glue = json.loads((executed / f"{chapter.stem}.glue.json").read_text()) if names else {}
     for which in le.EDITIONS:
         text = "\n".join(c.source for c in _edition(written, which, chapter).cells)
@@ -125,7 +121,7 @@ def test_glued_numbers_are_the_built_values(written, executed, chapter):
     """Every `{glue:text}` role became the value myst-nb put on the website."""
     from myst_nb.core.variables import format_plain_text
 
-    source = _read(chapter)
+    source = read_notebook(chapter)
     roles = [
         m
         for c in source.cells
@@ -157,31 +153,29 @@ def test_the_set_up_cell_is_visible_and_explained(written, which, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
 def test_student_has_no_solutions_teacher_has_each_before_its_check(written, chapter):
-    original = _read(chapter)
+    original = read_notebook(chapter)
     student = _edition(written, "student", chapter)
     teacher = _edition(written, "teacher", chapter)
-    starters = sum(STARTER_TAG in c.metadata.get("tags", []) for c in original.cells)
-    assert sum(STARTER_TAG in c.metadata.get("tags", []) for c in student.cells) == starters
+    starters = sum(STARTER_TAG in cell_tags(c) for c in original.cells)
+    assert sum(STARTER_TAG in cell_tags(c) for c in student.cells) == starters
 
     def lines(cells) -> set[str]:
         return {line.strip() for cell in cells for line in cell.source.split("\n")} - {""}
 
-    tagged = [c for c in original.cells if SOLUTION_TAG in c.metadata.get("tags", [])]
+    tagged = [c for c in original.cells if SOLUTION_TAG in cell_tags(c)]
     solution_only = lines(tagged) - lines(
-        c for c in original.cells if SOLUTION_TAG not in c.metadata.get("tags", [])
+        c for c in original.cells if SOLUTION_TAG not in cell_tags(c)
     )
     assert not solution_only & lines(student.cells)
-    assert not any(SOLUTION_TAG in c.metadata.get("tags", []) for c in student.cells)
+    assert not any(SOLUTION_TAG in cell_tags(c) for c in student.cells)
     teacher_code = [
-        c.source
-        for c in teacher.cells
-        if c.cell_type == "code" and SOLUTION_TAG in c.metadata.get("tags", [])
+        c.source for c in teacher.cells if c.cell_type == "code" and SOLUTION_TAG in cell_tags(c)
     ]
     assert teacher_code == [c.source for c in tagged if c.cell_type == "code"]
     checks = [c.source for c in teacher.cells if "checks.check_" in c.source]
     assert len(checks) == len(set(checks)) == starters, "each check once"
     for start, cell in enumerate(teacher.cells):
-        if STARTER_TAG in cell.metadata.get("tags", []):
+        if STARTER_TAG in cell_tags(cell):
             check = next(i for i in range(start, len(teacher.cells)) if "checks.check_" in
                          teacher.cells[i].source)  # fmt: skip
             between = teacher.cells[start + 1 : check + 1]
@@ -193,14 +187,12 @@ def test_the_teacher_edition_keeps_every_cell_but_the_glue(written, chapter):
     """Every code cell of the chapter but the build's glue cells, in order (each exercise's
     check once, after its solution; the set-up cell with its install pinned), and every
     Markdown cell, solutions' explanations included, translated."""
-    original = _read(chapter).cells
+    original = read_notebook(chapter).cells
     teacher = _edition(written, "teacher", chapter).cells
     exercises = le.find_exercises(original, chapter.name)
     first_checks = {exercise.check for exercise in exercises}
     kept = [
-        c
-        for i, c in enumerate(original)
-        if GLUE_TAG not in c.metadata.get("tags", []) and i not in first_checks
+        c for i, c in enumerate(original) if GLUE_TAG not in cell_tags(c) and i not in first_checks
     ]
     code = [c.source for c in kept if c.cell_type == "code"]
     teacher_code = [c.source for c in teacher if c.cell_type == "code"]
@@ -209,15 +201,11 @@ def test_the_teacher_edition_keeps_every_cell_but_the_glue(written, chapter):
     added = {le.LICENCE_CELL_ID, "learner-setup-note", "teacher-edition-note"}
     markdown = [c for c in teacher if c.cell_type == "markdown" and c.get("id") not in added]
     assert len(markdown) == sum(c.cell_type == "markdown" for c in kept)
-    explanations = [c for c in kept if c.cell_type == "markdown" and SOLUTION_TAG in _tags(c)]
-    assert sum(SOLUTION_TAG in _tags(c) for c in markdown) == len(explanations)
+    explanations = [c for c in kept if c.cell_type == "markdown" and SOLUTION_TAG in cell_tags(c)]
+    assert sum(SOLUTION_TAG in cell_tags(c) for c in markdown) == len(explanations)
 
 
-def _tags(cell) -> list[str]:
-    return cell.get("metadata", {}).get("tags", [])
-
-
-WITH_EXERCISES = [path for path in CHAPTERS if count_tagged(_read(path), STARTER_TAG)]
+WITH_EXERCISES = [path for path in CHAPTERS if count_tagged(read_notebook(path), STARTER_TAG)]
 
 
 @pytest.mark.parametrize("chapter", WITH_EXERCISES, ids=lambda p: p.name)
@@ -239,8 +227,8 @@ def test_student_notebook_runs_and_every_checker_says_not_yet_solved(written, ch
     # and without the build's glue cells, which no edition gets).
     chapter_code = [
         c.source
-        for c in _read(chapter).cells
-        if c.cell_type == "code" and not {SOLUTION_TAG, GLUE_TAG} & set(_tags(c))
+        for c in read_notebook(chapter).cells
+        if c.cell_type == "code" and not {SOLUTION_TAG, GLUE_TAG} & set(cell_tags(c))
     ]
     before = [c.source for c in cells[setup + 1 : heading] if c.cell_type == "code"]
     assert before == chapter_code[1 : len(before) + 1]
@@ -292,7 +280,7 @@ def test_a_glue_name_without_a_value_names_chapter_cell_and_name(executed, tmp_p
     victim = "ch4_n"
     del values[victim]
     glue_file.write_text(json.dumps(values))
-    cell = next(i for i, c in enumerate(_read(chapter).cells) if f"`{victim}`" in c.source)
+    cell = next(i for i, c in enumerate(read_notebook(chapter).cells) if f"`{victim}`" in c.source)
     out = tmp_path / "out"
     with pytest.raises(le.LearnerEditionError) as error:
         le.write_learner_editions(out, copy.parent, built)
@@ -307,11 +295,11 @@ def test_a_solution_cell_without_its_tag_names_chapter_cell_and_name(executed, t
     chapter = BOOK / "01_keras_model.ipynb"
     copy, built = _copy_chapter(chapter, executed, tmp_path)
     for source_path in (copy, built / chapter.name):  # the build saw the same chapter
-        nb = _read(source_path)
+        nb = read_notebook(source_path)
         cell = next(
             i
             for i, c in enumerate(nb.cells)
-            if SOLUTION_TAG in c.metadata.get("tags", []) and "def count_params" in c.source
+            if SOLUTION_TAG in cell_tags(c) and "def count_params" in c.source
         )
         nb.cells[cell].metadata["tags"].remove(SOLUTION_TAG)
         nbformat.write(nb, source_path)
@@ -326,7 +314,7 @@ def test_a_solution_cell_without_its_tag_names_chapter_cell_and_name(executed, t
 def test_a_stale_build_is_refused(executed, tmp_path):
     chapter = BOOK / "02_inside_the_layers.ipynb"
     copy, built = _copy_chapter(chapter, executed, tmp_path)
-    nb = _read(copy)
+    nb = read_notebook(copy)
     nb.cells[3].source += "\n# edited after the build"
     nbformat.write(nb, copy)
     with pytest.raises(le.LearnerEditionError, match=r"02_inside_the_layers.ipynb: cell 3: .*"):
@@ -342,14 +330,14 @@ def test_translation_of_directives_and_roles():
         "```{admonition} Hint\n:class: dropdown\nUse $W_h$.\n```\n\n"
         "{math}`x_t` and {doc}`the loop <03_manual_loop>`"
     )
-    assert le.translate_markdown(source, glue) == (
+    assert translate_markdown(source, glue) == (
         "> **Note.**\n> n is 100.\n\n"
         "<details>\n<summary><b>Hint</b></summary>\n\nUse $W_h$.\n\n</details>\n\n"
         "$x_t$ and [the loop](03_manual_loop.ipynb)"
     )
     website_only = "Read on.\n\n```{only} html\nUse the rocket button.\n```\n"
-    assert le.translate_markdown(website_only, glue).strip() == "Read on."
+    assert translate_markdown(website_only, glue).strip() == "Read on."
     with pytest.raises(KeyError, match=r"role \{ref\}"):
-        le.translate_markdown("see {ref}`x`", glue)
+        translate_markdown("see {ref}`x`", glue)
     with pytest.raises(KeyError, match=r"directive \{figure\}"):
-        le.translate_markdown("```{figure} a.png\n```", glue)
+        translate_markdown("```{figure} a.png\n```", glue)

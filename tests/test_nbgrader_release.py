@@ -29,6 +29,7 @@ import pytest
 from rnn_lab.book import learner_edition as le
 from rnn_lab.book import nbgrader_release as ng
 from rnn_lab.book.editions import chapter_notebooks
+from rnn_lab.book.myst_markdown import myst_leftovers
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -86,7 +87,7 @@ def test_every_source_notebook_has_valid_schema_3_metadata(course):
             assert "checks.check_" in cell.source and "assert verdict.passed" in cell.source
         for cell in answers:
             assert ng.BEGIN in cell.source and ng.END in cell.source
-        assert le.myst_leftovers(nb) == []
+        assert myst_leftovers(nb) == []
 
 
 def _answers_from_teacher_edition(built_book) -> dict[str, str]:
@@ -127,7 +128,7 @@ def scores(course, built_book) -> dict[str, dict[str, float]]:
     release = course / "release" / ASSIGNMENT / CHAPTER.name
     released = nbformat.read(release, as_version=4)
     assert ng.BEGIN not in "".join(c.source for c in released.cells), "solutions stripped"
-    assert le.myst_leftovers(released) == [], "the release reads right in Jupyter too"
+    assert myst_leftovers(released) == [], "the release reads right in Jupyter too"
 
     teacher = _answers_from_teacher_edition(built_book)
     planted = dict(teacher)

@@ -12,8 +12,8 @@ values myst-nb glued) and writes
 
 In both, every ``{glue:...}`` role is replaced by the value the build computed (a sentence
 glued as Markdown becomes prose), MyST-only syntax is translated to Markdown and HTML that
-Jupyter, JupyterLab and Colab render (admonitions and dropdowns become quotes and
-``<details>``), the set-up cell is visible with one sentence saying what it does, a note
+Jupyter, JupyterLab and Colab render (:mod:`.myst_markdown`: admonitions and dropdowns become
+quotes and ``<details>``), the set-up cell is visible with one sentence saying what it does, a note
 at the top says where the numbers in the text come from, and outputs are cleared.
 
 A glue name without a value, a role or directive with no Markdown form, or a solution cell
@@ -31,11 +31,13 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from . import release
 from .editions import GLUE_TAG, SOLUTION_TAG, STARTER_TAG, notebook_pages
+from .myst_markdown import format_glue, split_glue_body, translate_markdown
 
 EDITIONS = ("student", "teacher")
 #: Where ``jupyter-book build`` leaves the executed chapters and their glue values.
@@ -46,20 +48,6 @@ WEBSITE_TAGS = frozenset(
 )
 #: Cells with these tags are folded away on the website; in Jupyter their source is collapsed.
 COLLAPSED_TAGS = frozenset({"remove-cell", "remove-input", "hide-input"})
-#: Admonitions that become a quoted paragraph with this title.
-ADMONITION_TITLES = {
-    "note": "Note",
-    "tip": "Tip",
-    "hint": "Hint",
-    "important": "Important",
-    "warning": "Warning",
-    "caution": "Caution",
-    "attention": "Attention",
-    "danger": "Danger",
-    "error": "Error",
-    "seealso": "See also",
-}
-
 NUMBERS_NOTE = (
     "The numbers quoted in the text were computed by this notebook's cells when the book "
     "was built; running the cells recomputes them on your machine (measured times, and "
@@ -90,14 +78,6 @@ LICENCE_CELL_ID = "learner-licence-note"
 #: edition installs it from the release's tag instead (``release.install_requirement``).
 UNPINNED_INSTALL = re.compile(r'"rnn_lab @ git\+(?P<url>[^"@]+)"')
 
-GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>[\w-]*))?\}`(?P<body>[^`]*)`")
-OTHER_ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]*)`")
-DIRECTIVE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>[^\n]*)\n"
-    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
-LABEL_LINE = re.compile(r"^\([\w.:-]+\)=[ \t]*\n", re.MULTILINE)
 EXERCISE_HEADING = re.compile(r"^###\s+(?P<title>Exercise[^\n]*)", re.MULTILINE)
 
 
@@ -161,109 +141,6 @@ def _check_same_cells(chapter: Path, notebook: Path) -> None:
             f"{chapter.name}: cell {changed}: differs from the executed notebook {notebook}: "
             "the build is older than the chapter; build the book again"
         )
-
-
-def format_glue(name: str, kind: str, spec: str, bundle: dict) -> str:
-    """The Markdown that replaces one glue role, as myst-nb renders it on the website:
-    ``md`` pastes the Markdown, ``math`` the LaTeX, ``text`` the plain text formatted by
-    ``spec``; the plain ``{glue}`` role pastes Markdown when there is some, else text."""
-    from myst_nb.core.variables import format_plain_text  # the website's own formatting
-
-    mime = {
-        "md": "text/markdown",
-        "math": "text/latex",
-        "text": "text/plain",
-        "": "text/markdown" if "text/markdown" in bundle else "text/plain",
-        "any": "text/markdown" if "text/markdown" in bundle else "text/plain",
-    }.get(kind)
-    if mime is None:
-        raise KeyError(f"{{glue:{kind}}} has no plain-Markdown form")
-    if mime not in bundle:
-        raise KeyError(f"glue value {name!r} has no {mime}")
-    if mime == "text/plain":
-        return format_plain_text(bundle[mime], spec or "")
-    if mime == "text/latex":
-        return f"${bundle[mime].strip().strip('$')}$"
-    return bundle[mime].strip()
-
-
-def _split_glue_body(kind: str, body: str) -> tuple[str, str]:
-    """``name:spec`` -> (name, spec); for ``glue:md`` the spec is the Markdown flavour."""
-    if "::" in body:
-        raise KeyError(f"glue from another document ({body!r}) is not supported")
-    name, _, spec = body.partition(":")
-    return name.strip(), "" if kind == "md" else spec.strip()
-
-
-# --- MyST -> Markdown Jupyter renders ------------------------------------------------------
-
-
-def _role(name: str, body: str) -> str:
-    """One non-glue MyST role as Markdown/HTML, or KeyError when it has no such form."""
-    text, _, target = body.partition(" <")
-    if name == "math":
-        return f"${body}$"
-    if name in ("sub", "sup"):
-        return f"<{name}>{body}</{name}>"
-    if name in ("term", "abbr"):
-        return re.sub(r"\s*\(.*\)$", "", text) if name == "abbr" else text
-    if name == "doc":
-        path = target.rstrip(">") if target else body
-        return f"[{text if target else Path(path).name}]({Path(path).with_suffix('.ipynb')})"
-    raise KeyError(f"role {{{name}}} has no plain-Markdown form")
-
-
-def _quote(title: str, body: str) -> str:
-    lines = [f"**{title}.**" if title else "", *body.strip("\n").split("\n")]
-    return "\n".join(f"> {line}".rstrip() for line in lines if line is not None)
-
-
-def _details(title: str, body: str) -> str:
-    # <details> is rendered, folded, by Jupyter Notebook, JupyterLab and Colab; the blank
-    # lines let the Markdown (and math) inside it be parsed as Markdown.
-    return f"<details>\n<summary><b>{title}</b></summary>\n\n{body.strip()}\n\n</details>"
-
-
-def _directive(name: str, argument: str, body: str) -> str:
-    """One MyST directive (already translated inside) as Markdown/HTML."""
-    options = {}
-    lines = body.split("\n")
-    while lines and lines[0].startswith(":") and ":" in lines[0][1:]:
-        key, _, value = lines.pop(0)[1:].partition(":")
-        options[key.strip()] = value.strip()
-    content = "\n".join(lines)
-    folded = "dropdown" in options.get("class", "").split() or name == "dropdown"
-    if name in ("admonition", "dropdown") or name in ADMONITION_TITLES:
-        title = argument.strip() or ADMONITION_TITLES.get(name, name.title())
-        return _details(title, content) if folded else _quote(title, content)
-    if name == "math":
-        return f"$$\n{content.strip()}\n$$"
-    if name == "only":  # text for one Sphinx builder (the website): not for a notebook
-        return ""
-    raise KeyError(f"directive {{{name}}} has no plain-Markdown form")
-
-
-def translate_markdown(source: str, glue: Callable[[str, str], str]) -> str:
-    """MyST Markdown -> Markdown for Jupyter: glue roles through ``glue(kind, body)``,
-    directives and the other roles translated, labels dropped."""
-    source = LABEL_LINE.sub("", source)
-
-    def directive(match: re.Match) -> str:
-        name = match["name"]
-        body = translate_markdown(match["body"], glue)
-        if name.startswith("glue"):
-            kind = name.partition(":")[2]
-            return glue(kind, match["argument"].strip() + _glue_spec(body))
-        return _directive(name, match["argument"], body)
-
-    source = DIRECTIVE.sub(directive, source)
-    source = GLUE_ROLE.sub(lambda m: glue(m["kind"] or "", m["body"]), source)
-    return OTHER_ROLE.sub(lambda m: _role(m["name"], m["body"]), source)
-
-
-def _glue_spec(body: str) -> str:
-    match = re.search(r"^:format:\s*(\S+)", body, re.MULTILINE)
-    return f":{match[1]}" if match else ""
 
 
 # --- exercises ------------------------------------------------------------------------------
@@ -394,7 +271,7 @@ def pin_install(source: str, chapter: str = "", index: int = 0) -> str:
 def _finished_prose(source: str, values: dict, chapter: str, index: int) -> str:
     def glue(kind: str, body: str) -> str:
         try:
-            name, spec = _split_glue_body(kind, body)
+            name, spec = split_glue_body(kind, body)
             if name not in values:
                 raise KeyError(f"glue name {name!r} has no value in the built book")
             return format_glue(name, kind, spec, values[name])
@@ -459,60 +336,50 @@ def write_learner_editions(
     return written
 
 
-#: What a notebook must not contain once the prose is finished: Jupyter would show it raw.
-LEFTOVERS = {
-    "a glue role": re.compile(r"\{glue"),
-    "a MyST directive fence": re.compile(r"^[ \t>]*(?:`{3,}|:{3,})\{", re.MULTILINE),
-    "a MyST role": OTHER_ROLE,
-    "a MyST target label": re.compile(r"^\([\w.:-]+\)=", re.MULTILINE),
-}
-
-
-def myst_leftovers(nb: nbformat.NotebookNode) -> list[str]:
-    """Every piece of MyST-only syntax left in the Markdown of ``nb``, as
-    ``"cell N: what: text"`` (empty for a finished notebook)."""
-    found = []
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "markdown":
-            continue
-        for what, pattern in LEFTOVERS.items():
-            for match in pattern.finditer(cell.source):
-                line = cell.source[match.start() :].split("\n", 1)[0]
-                found.append(f"cell {index}: {what}: {line[:60]!r}")
-    return found
-
-
-def count_glue_roles(chapter: Path) -> int:
-    """How many glue roles and directives the chapter's Markdown holds."""
-    nb = nbformat.read(chapter, as_version=4)
-    return sum(
-        len(GLUE_ROLE.findall(c.source)) + len(re.findall(r"^(?:```|:::)\{glue", c.source, re.M))
-        for c in nb.cells
-        if c.cell_type == "markdown"
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rnn_lab.book.learner_edition",
-        description="Write the student and teacher editions of every chapter, with the prose "
-        "finished from the executed book (run `make book` first).",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="output directory")
+def run_writer(
+    argv: list[str] | None,
+    write: Callable[[Path, Path | None, Path | None], Any],
+    report: Callable[[Path, Any], None],
+    *,
+    prog: str,
+    description: str,
+    out_help: str = "output directory",
+) -> int:
+    """The command line of a writer made from the executed book: ``--out``, ``--book`` and
+    ``--executed`` go to ``write``, what it returns to ``report(out, written)``; exit status 0,
+    or 2 once it has printed why nothing was written (a chapter that cannot be made, a
+    missing folder)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--out", required=True, type=Path, help=out_help)
     parser.add_argument("--book", type=Path, default=None, help="the chapters (book/)")
     parser.add_argument(
         "--executed", type=Path, default=None, help=f"the executed book ({EXECUTED_DIR})"
     )
     args = parser.parse_args(argv)
     try:
-        written = write_learner_editions(args.out, args.book, args.executed)
+        written = write(args.out, args.book, args.executed)
     except (LearnerEditionError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    report(args.out, written)
+    return 0
+
+
+def _report(out: Path, written: dict[str, list[Path]]) -> None:
     for which, paths in written.items():
         cells = sum(len(nbformat.read(p, as_version=4).cells) for p in paths)
-        print(f"{which}: {len(paths)} notebooks, {cells} cells -> {args.out / which}")
-    return 0
+        print(f"{which}: {len(paths)} notebooks, {cells} cells -> {out / which}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_writer(
+        argv,
+        write_learner_editions,
+        _report,
+        prog="python -m rnn_lab.book.learner_edition",
+        description="Write the student and teacher editions of every chapter, with the prose "
+        "finished from the executed book (run `make book` first).",
+    )
 
 
 if __name__ == "__main__":

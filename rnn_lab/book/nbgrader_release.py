@@ -25,7 +25,6 @@ nbgrader's schema 3. nbgrader itself is not needed to write the course, only to 
 
 from __future__ import annotations
 
-import argparse
 import ast
 import sys
 from pathlib import Path
@@ -39,6 +38,7 @@ from .learner_edition import (
     executed_dir,
     find_exercises,
     learner_notebook,
+    run_writer,
 )
 
 POINTS_PER_EXERCISE = 1
@@ -208,29 +208,26 @@ def write_course(
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rnn_lab.book.nbgrader_release",
-        description="Write an nbgrader course: one source assignment per chapter with "
-        "exercises, from the executed book (run `make book` first).",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="the course directory")
-    parser.add_argument("--book", type=Path, default=None, help="the chapters (book/)")
-    parser.add_argument("--executed", type=Path, default=None, help="the executed book")
-    args = parser.parse_args(argv)
-    try:
-        written = write_course(args.out, args.book, args.executed)
-    except (LearnerEditionError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def _report(out: Path, written: list[Path]) -> None:
     for path in written:
         points = sum(
             cell.metadata.get("nbgrader", {}).get("points", 0)
             for cell in nbformat.read(path, as_version=4).cells
         )
         print(f"{path.parent.name}: {points} points -> {path}")
-    print(f"then: cd {args.out} && nbgrader generate_assignment ASSIGNMENT")
-    return 0
+    print(f"then: cd {out} && nbgrader generate_assignment ASSIGNMENT")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_writer(
+        argv,
+        write_course,
+        _report,
+        prog="python -m rnn_lab.book.nbgrader_release",
+        description="Write an nbgrader course: one source assignment per chapter with "
+        "exercises, from the executed book (run `make book` first).",
+        out_help="the course directory",
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import as_float_array
 from ..tolerances import machine_epsilon
-from .axes import new_axes
+from .axes import epsilon_line, new_axes
 
 
 def plot_error_per_timestep(
@@ -55,7 +55,7 @@ def plot_error_per_timestep(
                 color=line.get_color(),
                 label=f"exactly 0{'' if label is None else f' ({label})'}",
             )
-    ax.axhline(eps, color="0.3", linestyle="--", linewidth=1)
+    epsilon_line(ax, dtype)
     ax.annotate(
         f"{np.dtype(dtype).name} machine epsilon = {eps:.2e}",
         xy=(0, eps),

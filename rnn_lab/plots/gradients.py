@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import as_float_array
 from ..tolerances import machine_epsilon
-from .axes import new_axes
+from .axes import epsilon_line, new_axes
 
 
 def _series(values: Any, name: str) -> dict[Any, np.ndarray]:
@@ -77,13 +77,7 @@ def plot_truncation_errors(
         (line,) = ax.plot(ks[values > 0], values[values > 0], marker="o", ms=3, label=label)
         if np.any(values == 0):
             ax.plot(ks[values == 0], np.full((values == 0).sum(), eps), "v", color=line.get_color())
-    ax.axhline(
-        eps,
-        color="0.3",
-        linestyle="--",
-        linewidth=1,
-        label=f"{np.dtype(dtype).name} machine epsilon (▼: exactly equal)",
-    )
+    epsilon_line(ax, dtype, label=f"{np.dtype(dtype).name} machine epsilon (▼: exactly equal)")
     ax.set_yscale("log")
     ax.set_xlabel("truncation window $k$ (steps back-propagated)")
     ax.set_ylabel("relative error of the gradient")
@@ -167,14 +161,7 @@ def plot_training_comparison(
             color="C2",
             label="exactly equal",
         )
-    eps = machine_epsilon(dtype)
-    bottom.axhline(
-        eps,
-        color="0.3",
-        linestyle="--",
-        linewidth=1,
-        label=f"{np.dtype(dtype).name} machine epsilon",
-    )
+    epsilon_line(bottom, dtype, label=f"{np.dtype(dtype).name} machine epsilon")
     bottom.set_yscale("log")
     bottom.set_xlabel("update step")
     bottom.set_ylabel("relative difference")
