@@ -325,41 +325,6 @@ def test_checking_tools_reject_bad_input(problem):
         keras_gradients(x, y[:, :1], weights)
 
 
-# ---------------------------------------------------------------- plots of gradients
-
-
-def test_plot_gradient_norms_draws_one_line_per_series():
-    import matplotlib.pyplot as plt
-
-    from rnn_lab.plots.gradients import plot_gradient_norms
-
-    x, y, weights, _ = make_problem(3, 8, 2, 4, 1, False, False, 0, "float64")
-    norms = {f"scale {s}": manual_backward(x, y, weights.scaled(s)).dh_norms() for s in (0.5, 2)}
-    fig, ax = plot_gradient_norms(norms)
-    assert len(ax.get_lines()) == 2
-    assert ax.get_yscale() == "log"
-    distances = ax.get_lines()[0].get_xdata()
-    assert distances[0] == 7 and distances[-1] == 0  # t = 1 is 7 steps from the end
-    with pytest.raises(ValueError, match="empty"):
-        plot_gradient_norms({})
-    with pytest.raises(ValueError, match=">= 0"):
-        plot_gradient_norms(np.array([1.0, -1.0]))
-    plt.close("all")
-
-
-def test_plot_truncation_errors_marks_exact_agreement():
-    import matplotlib.pyplot as plt
-
-    from rnn_lab.plots.gradients import plot_truncation_errors
-
-    fig, ax = plot_truncation_errors({"a": ([1, 2, 3], [0.5, 1e-3, 0.0])})
-    markers = [line for line in ax.get_lines() if line.get_marker() == "v"]
-    assert len(markers) == 1 and list(markers[0].get_xdata()) == [3.0]
-    with pytest.raises(ValueError, match="same length"):
-        plot_truncation_errors({"a": ([1, 2], [0.5])})
-    plt.close("all")
-
-
 def test_public_backward_walk_checks_its_inputs_and_is_what_manual_backward_uses():
     from rnn_lab.backward import backpropagate_through_time
 

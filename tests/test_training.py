@@ -311,27 +311,3 @@ def test_delayed_copy_task(dtype):
         delayed_copy_task(50, 7, 7)
     with pytest.raises(TypeError, match="delay"):
         delayed_copy_task(50, 7, 1.0)
-
-
-# ---------------------------------------------------------------- plots of training runs
-
-
-def test_training_plots():
-    import matplotlib.pyplot as plt
-
-    from rnn_lab.plots.gradients import plot_loss_curves, plot_predictions, plot_training_comparison
-
-    losses = np.array([1.0, 0.5, 0.25])
-    fig, ax = plot_loss_curves({"manual loop": losses, "Keras fit": losses}, baseline=1 / 3)
-    assert len(ax.get_lines()) == 3  # two curves and the baseline
-    assert ax.get_lines()[1].get_linestyle() != ax.get_lines()[0].get_linestyle()  # Keras dashed
-    fig, (top, bottom) = plot_training_comparison(losses, losses * (1 + np.array([0, 1e-7, 0])))
-    shown = [line for line in bottom.get_lines() if line.get_marker() == "."]
-    assert list(shown[0].get_xdata()) == [2]  # the only step that differs
-    with pytest.raises(ValueError, match="same number of steps"):
-        plot_training_comparison(losses, losses[:2])
-    fig, ax = plot_predictions(losses, {"manual": losses, "Keras": losses})
-    assert len(ax.get_lines()) == 3
-    with pytest.raises(ValueError, match="3 targets"):
-        plot_predictions(losses, {"manual": losses[:2]})
-    plt.close("all")
