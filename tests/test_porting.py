@@ -239,18 +239,3 @@ def test_pytorch_gate_order_is_not_keras_order(torch, keras):
     keras_out = keras_layer(keras, "GRU", weights, dtype="float32")(x, initial_state=h0)
     torch_out = run_torch(torch, "GRU", naive, x, h0, bias=True, dtype="float32")
     assert max_difference(keras, keras_out, torch_out) > 1e-2
-
-
-def test_layout_figure_is_drawn_from_the_conversion():
-    import matplotlib.pyplot as plt
-
-    from rnn_lab.plots.gates import plot_weight_layout
-
-    fig, (keras_axes, torch_axes) = plot_weight_layout("GRU", 3, 2)
-    labels = [text.get_text() for text in torch_axes[0].texts]
-    assert labels == ["r", "z", "n\n(Keras h)"]  # PyTorch rows, top to bottom
-    assert [text.get_text() for text in keras_axes[0].texts] == ["z", "r", "h"]
-    plt.close(fig)
-    fig, (_, torch_axes) = plot_weight_layout("LSTM", 3, 2)
-    assert [text.get_text() for text in torch_axes[3].texts] == ["0"]  # bias_hh: zeros
-    plt.close(fig)

@@ -506,28 +506,3 @@ def test_measure_agreement_and_its_errors():
         measure_agreement("LSTM", "dropout")
     with pytest.raises(ValueError, match="kind must be one of"):
         measure_agreement("Transformer", "defaults")
-
-
-def test_gate_plots_draw_and_validate():
-    import matplotlib.pyplot as plt
-
-    from rnn_lab.plots.gates import plot_gate_heatmaps, plot_state_lines
-
-    trace = trace_gates(random_cell_weights("GRU", 2, 3), np.ones((1, 4, 2)))
-    fig, axes = plot_gate_heatmaps({name: values[0] for name, values in trace.items()})
-    assert [ax.get_title() for ax in axes] == [
-        "update gate $z_t$",
-        "reset gate $r_t$",
-        r"candidate $\tilde h_t$",
-        "hidden state $h_t$",
-    ]
-    fig2, ax = plot_state_lines({"h unit 0": trace["h"][0, :, 0]}, first_t=2)
-    assert ax.get_lines()[0].get_xdata()[0] == 2
-    plt.close(fig)
-    plt.close(fig2)
-    with pytest.raises(ValueError, match=r"unknown gate name\(s\) \['q'\]"):
-        plot_gate_heatmaps({"q": np.ones((4, 3))})
-    with pytest.raises(ValueError, match="same"):
-        plot_gate_heatmaps({"z": np.ones((4, 3)), "r": np.ones((5, 3))})
-    with pytest.raises(ValueError, match="non-empty"):
-        plot_state_lines({})
