@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -19,10 +18,8 @@ def test_gradient_reach_draws_one_line_per_cell():
     fig, ax = plot_gradient_reach(norms)
     assert len(ax.lines) == 2 and ax.get_yscale() == "log"
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), norms["a"])
-    plt.close(fig)
     fig, axes = plot_gradient_reach_before_after(norms, norms)
     assert len(axes) == 2
-    plt.close(fig)
     with pytest.raises(TypeError, match="non-empty mapping"):
         plot_gradient_reach({})
     with pytest.raises(ValueError, match=r"must have shape \(T,\)"):
@@ -32,7 +29,6 @@ def test_gradient_reach_draws_one_line_per_cell():
 def test_delay_sweep_checks_one_value_per_delay():
     fig, ax = plot_delay_sweep([9, 19], {"a": [0.1, 0.2]}, baseline=1 / 3, threshold=1 / 30)
     assert len(ax.lines) == 3
-    plt.close(fig)
     with pytest.raises(ValueError, match="one value per delay"):
         plot_delay_sweep([9, 19], {"a": [0.1]})
 
@@ -42,7 +38,6 @@ def test_carried_state_draws_real_and_padded_steps():
     states = np.random.default_rng(0).normal(size=(2, 3, 2))
     fig, (top, bottom) = plot_carried_state(states, mask)
     assert len(top.lines) == 3  # two real segments and one dotted padded one
-    plt.close(fig)
     with pytest.raises(ValueError, match="same n, T"):
         plot_carried_state(states, mask[:, :2])
     with pytest.raises(ValueError, match=r"unit must be in \[0, 1\]"):
@@ -50,7 +45,6 @@ def test_carried_state_draws_real_and_padded_steps():
 
 
 def test_gated_cell_diagrams_carry_their_alt_text():
-    import matplotlib.pyplot as plt
 
     from rnn_lab.plots.alt_text import describe_figure
     from rnn_lab.plots.diagrams import draw_gated_cells
@@ -60,4 +54,3 @@ def test_gated_cell_diagrams_carry_their_alt_text():
     assert "$c_{t-1}$" in texts and "$h_{t-1}$" in texts
     alt = describe_figure(fig)
     assert "diag(f_t)" in alt and "diag(z_t)" in alt
-    plt.close(fig)
