@@ -14,12 +14,12 @@ from rnn_lab import max_abs_error as _max_abs_error_of_arrays
 def max_abs_error(a: object, b: object) -> float:
     """``max |a − b|`` over every entry, computed in float64.
 
-    ``a`` and ``b`` are two arrays of one shape (NumPy arrays, tensors, nested lists), or
-    two sequences of such arrays side by side, such as a layer's output and its final
+    ``a`` and ``b`` are two arrays of one shape (NumPy arrays, tensors), or two sequences
+    (tuples, lists) of such arrays side by side, such as a layer's output and its final
     states: the largest difference of any pair. Shapes and lengths must match.
     """
-    parts_a = a if isinstance(a, Sequence) else (a,)
-    parts_b = b if isinstance(b, Sequence) else (b,)
+    both_sequences = isinstance(a, Sequence) and isinstance(b, Sequence)
+    parts_a, parts_b = (a, b) if both_sequences else ((a,), (b,))
     if len(parts_a) != len(parts_b):
         raise ValueError(f"cannot compare {len(parts_a)} arrays with {len(parts_b)}")
     return max(_max_abs_error_of_arrays(p, q) for p, q in zip(parts_a, parts_b, strict=True))
