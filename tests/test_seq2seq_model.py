@@ -1,4 +1,5 @@
-"""Chapter 15's encoder–decoder against Keras: forward, gradients (tape and finite
+"""Chapter 15's encoder–decoder against Keras: the bidirectional encoder (chapter 14's
+``run_bidirectional`` and ``keras.layers.Bidirectional``), forward, gradients (tape and finite
 differences), Adam updates side by side; greedy decoding and beam search; bad input."""
 
 from __future__ import annotations
@@ -8,8 +9,12 @@ import itertools
 import numpy as np
 import pytest
 
+from rnn_lab.cells import random_cell_weights
+from rnn_lab.gated_backward import keras_layer
 from rnn_lab.gradcheck import numerical_gradient, relative_error
+from rnn_lab.keras_models import import_keras
 from rnn_lab.language_model import keras_floatx
+from rnn_lab.model_replay import run_bidirectional
 from rnn_lab.seq2seq import dates
 from rnn_lab.seq2seq import model as m
 from rnn_lab.seq2seq.keras_twins import (
@@ -57,6 +62,57 @@ def test_forward_and_gradients_equal_keras(H, n, seed, attention, dtype):
     assert abs(loss - keras_loss) <= tolerance_for(dtype) * max(1.0, abs(loss))
     for name, mine, reference in zip(m.ARRAY_NAMES, grads, keras_grads, strict=True):
         assert relative_error(mine, reference) <= GRADIENT_RTOL[dtype], name
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["GRU", "LSTM", "SimpleRNN"])
+def test_run_bidirectional_returns_the_states_keras_returns(kind, dtype):
+    rng = np.random.default_rng(11)
+    n, T, D, H = 4, 6, 3, 5
+    forward_cell = random_cell_weights(kind, D, H, seed=1, dtype=dtype)
+    backward_cell = random_cell_weights(kind, D, H, seed=2, dtype=dtype)
+    x = rng.normal(size=(n, T, D)).astype(dtype)
+    mask = np.arange(T)[None] < np.array([[6], [4], [1], [3]])
+    keras = import_keras()
+    with keras_floatx(dtype):
+        inner = keras_layer(forward_cell, return_sequences=True, return_state=True)
+        layer = keras.layers.Bidirectional(inner, dtype=dtype)
+        layer(x[:1, :1])  # builds both directions
+        layer.forward_layer.set_weights(forward_cell.as_list())
+        layer.backward_layer.set_weights(backward_cell.as_list())
+        theirs = [np.asarray(a) for a in layer(x, mask=mask)]
+    ours = run_bidirectional(forward_cell, backward_cell, x, mask=mask, return_state=True)
+    assert len(ours) == len(theirs) == 1 + 2 * (2 if kind == "LSTM" else 1)
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert mine.shape == reference.shape
+        assert np.max(np.abs(mine - reference)) <= tolerance_for(dtype)
+    unmerged = run_bidirectional(
+        forward_cell, backward_cell, x, mask=mask, merge_mode=None, return_state=True
+    )
+    assert len(unmerged) == len(ours) + 1  # forward and backward outputs apart, then states
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_encoder_is_chapter_14s_bidirectional(dtype):
+    source, mask, _, _ = _batch(5, 2)
+    w = _weights(4, True, 2, dtype)
+    x = m.one_hot(source, dates.SOURCE_VOCAB.size, dtype)
+    trace = m.encoder_trace(w, x, mask)
+    outputs, h_forward, h_backward = run_bidirectional(
+        w.encoder_forward, w.encoder_backward, x, mask=mask, return_state=True
+    )
+    assert trace.outputs.shape == (5, source.shape[1], 8) and trace.final.shape == (5, 8)
+    assert np.max(np.abs(trace.outputs - outputs)) <= tolerance_for(dtype)
+    assert np.max(np.abs(trace.final - np.concatenate([h_forward, h_backward], -1))) <= (
+        tolerance_for(dtype)
+    )
+    assert np.all(trace.outputs[~mask] == 0)  # Bidirectional zeroes padded outputs
+    # the backward direction's final state has read the whole source, down to x_1: a
+    # change in the first character reaches it, and a change behind the mask does not
+    changed = source.copy()
+    changed[:, 0] = (changed[:, 0] % (dates.SOURCE_VOCAB.size - 1)) + 1
+    x_changed = m.one_hot(changed, dates.SOURCE_VOCAB.size, dtype)
+    assert np.all(np.abs(m.encoder_trace(w, x_changed, mask).final[:, 4:] - trace.final[:, 4:]) > 0)
 
 
 @pytest.mark.parametrize("attention", [False, True])
@@ -183,5 +239,5 @@ def test_bad_batches_are_refused():
         m.forward(w, source + 100, mask, read)
     with pytest.raises(TypeError, match="Seq2SeqWeights"):
         m.forward("weights", source, mask, read)
-    with pytest.raises(ValueError, match="8 arrays"):
+    with pytest.raises(ValueError, match="11 arrays"):
         w.with_arrays(w.as_list()[:-1])

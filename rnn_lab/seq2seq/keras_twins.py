@@ -105,8 +105,10 @@ def build_keras_seq2seq(weights: Seq2SeqWeights, source_length: int, target_leng
     """The encoder–decoder of :mod:`rnn_lab.seq2seq.model` in Keras, holding ``weights``.
 
     Inputs ``[source one-hot (n, T_x, V_s), mask (n, T_x) bool, read one-hot (n, T_y, V_t)]``;
-    output the logits ``(n, T_y, V_t)``. Layers ``encoder``, ``decoder`` (GRUs), ``attention``
-    (``Attention()``, when the weights use it) and ``output`` (``Dense``).
+    output the logits ``(n, T_y, V_t)``. Layers ``encoder`` (``Bidirectional`` of a GRU,
+    returning its sequence and both final states), ``decoder`` (a GRU of ``2H`` units started
+    from the concatenated states), ``attention`` (``Attention()``, when the weights use it)
+    and ``output`` (``Dense``).
     """
     keras = import_keras()
     dtype = weights.dtype.name
@@ -114,11 +116,14 @@ def build_keras_seq2seq(weights: Seq2SeqWeights, source_length: int, target_leng
     source = keras.Input((source_length, SOURCE_VOCAB.size), dtype=dtype, name="source")
     mask = keras.Input((source_length,), dtype="bool", name="mask")
     read = keras.Input((target_length, TARGET_VOCAB.size), dtype=dtype, name="read")
-    encoder = keras.layers.GRU(
-        H, return_sequences=True, return_state=True, dtype=dtype, name="encoder"
+    encoder = keras.layers.Bidirectional(
+        keras.layers.GRU(H, return_sequences=True, return_state=True, dtype=dtype),
+        dtype=dtype,
+        name="encoder",
     )
-    outputs, final = encoder(source, mask=mask)
-    states = keras.layers.GRU(H, return_sequences=True, dtype=dtype, name="decoder")(
+    outputs, forward_h, backward_h = encoder(source, mask=mask)
+    final = keras.layers.Concatenate(dtype=dtype, name="final_states")([forward_h, backward_h])
+    states = keras.layers.GRU(2 * H, return_sequences=True, dtype=dtype, name="decoder")(
         read, initial_state=final
     )
     features = states
@@ -135,21 +140,23 @@ def build_keras_seq2seq(weights: Seq2SeqWeights, source_length: int, target_leng
 
 
 def _layer_arrays(model) -> list:
+    encoder = model.get_layer("encoder")
     return [
-        *model.get_layer("encoder").weights,
+        *encoder.forward_layer.weights,
+        *encoder.backward_layer.weights,
         *model.get_layer("decoder").weights,
         *model.get_layer("output").weights,
     ]
 
 
 def set_keras_seq2seq_weights(model, weights: Seq2SeqWeights) -> None:
-    """Load the eight arrays (order :data:`~rnn_lab.seq2seq.model.ARRAY_NAMES`)."""
+    """Load the eleven arrays (order :data:`~rnn_lab.seq2seq.model.ARRAY_NAMES`)."""
     for variable, array in zip(_layer_arrays(model), weights.as_list(), strict=True):
         variable.assign(array)
 
 
 def keras_seq2seq_arrays(model) -> list[np.ndarray]:
-    """The model's eight arrays in the order of ``Seq2SeqWeights.as_list()``."""
+    """The model's eleven arrays in the order of ``Seq2SeqWeights.as_list()``."""
     return [np.asarray(v) for v in _layer_arrays(model)]
 
 
