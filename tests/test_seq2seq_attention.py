@@ -282,3 +282,19 @@ def test_backward_refuses_a_wrong_gradient_shape():
         attention_backward(trace, np.zeros((1, 2, 4)))
     with pytest.raises(TypeError, match="AttentionTrace"):
         attention_backward("trace", np.zeros((1, 2, 3)))
+
+
+def test_one_head_refuses_mismatched_sizes_by_name():
+    shapes = [(5, 3), (3,), (4, 3), (3,), (6, 2), (2,), (2, 5), (5,)]
+    weights = HeadWeights(*(np.ones(s) for s in shapes))
+    q, v, k = np.zeros((2, 3, 5)), np.zeros((2, 4, 6)), np.zeros((2, 4, 4))
+    with pytest.raises(ValueError, match="query has 4 features but its projection expects 5"):
+        one_head_attention(np.zeros((2, 3, 4)), v, weights, k)
+    with pytest.raises(ValueError, match="key has 6 features but its projection expects 4"):
+        one_head_backward(q, v, weights, np.zeros((2, 3, 5)))  # the values as keys
+    with pytest.raises(ValueError, match="d_output"):
+        one_head_backward(q, v, weights, np.zeros((2, 3, 4)), k)
+    with pytest.raises(ValueError, match=r"mask must have shape \(n, T\)"):
+        one_head_attention(q, v, weights, k, mask=np.ones((2, 5), bool))
+    with pytest.raises(TypeError, match="HeadWeights"):
+        one_head_attention(q, v, list(vars(weights).values()), k)

@@ -19,9 +19,11 @@ from rnn_lab.seq2seq import dates
 from rnn_lab.seq2seq import model as m
 from rnn_lab.seq2seq.keras_twins import (
     build_keras_seq2seq,
+    keras_greedy_decode,
     keras_inputs,
     keras_seq2seq_gradients,
     keras_train,
+    keras_train_and_score,
 )
 from rnn_lab.text import log_softmax
 from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
@@ -155,6 +157,32 @@ def test_adam_updates_equal_keras(attention, dtype):
     np.testing.assert_allclose(run.losses, losses, rtol=tolerance_for(dtype))
     for name, mine, reference in zip(m.ARRAY_NAMES, run.weights.as_list(), arrays, strict=True):
         assert np.max(np.abs(mine - reference)) <= tolerance_for(dtype), name
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_keras_training_runs_are_the_hand_written_ones(attention):
+    """keras_train_and_score reuses one model and one traced update across seeds: each seed
+    must start afresh (its weights, a zero Adam state) and follow the hand-written run."""
+    task = dates.date_task(3, n_train=40, n_held_out=6, n_longer=5)
+    budget = dict(hidden_units=4, steps=3, batch_size=8, learning_rate=0.01)
+    keras_runs = keras_train_and_score(task, attention=attention, seeds=(0, 1), **budget)
+    tol = tolerance_for("float32")
+    for seed, run in keras_runs.items():
+        hand = m.train_and_score(task, attention=attention, seed=seed, beam_width=2, **budget)
+        np.testing.assert_allclose(run.losses, hand.run.losses, rtol=tol)
+        for name, mine, theirs in zip(
+            m.ARRAY_NAMES, hand.run.weights.as_list(), run.arrays, strict=True
+        ):
+            assert np.max(np.abs(mine - theirs)) <= tol, (seed, name)
+        # Keras's own greedy decoding of its weights is the hand-written decoder's
+        trained = hand.run.weights.with_arrays(run.arrays)
+        source, mask = dates.encode_sources(task.held_out.sources)
+        with keras_floatx("float32"):
+            model = build_keras_seq2seq(trained)
+            by_keras = keras_greedy_decode(model, trained, source, mask)
+        assert np.array_equal(by_keras, m.greedy_decode(trained, source, mask))
+        _, write = dates.encode_targets(task.held_out.targets)
+        assert run.scores["held_out"] == m.accuracy(by_keras, write)
 
 
 def test_padding_the_source_changes_nothing():
