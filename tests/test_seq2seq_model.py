@@ -252,9 +252,9 @@ def test_accuracy_counts_exact_and_per_character():
 def test_beam_width_below_one_is_refused(width):
     source, mask, _, _ = _batch(2, 0)
     w = _weights(3, True, 0, "float32")
-    with pytest.raises(ValueError, match="beam width must be"):
+    with pytest.raises(ValueError, match=r"width \(the beam width\) must be an integer >= 1"):
         m.beam_search(w, source, mask, width=width)
-    with pytest.raises(ValueError, match="beam width must be >= 1"):
+    with pytest.raises(ValueError, match=r"width \(the beam width\) must be >= 1"):
         m.beam_step([0.0], np.zeros((1, 3)), width)
 
 

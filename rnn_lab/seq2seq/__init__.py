@@ -13,5 +13,6 @@
 
 Imports: this room is part of the maths layer. It may import the top-level maths modules
 (``cells``, ``gated_backward``, ``gated_training``, ``masking``, ``model_replay`` and
-``replay`` for the ``Bidirectional`` layer, ``text``, ``tolerances``, ``_validate``) and its own modules; nothing in it imports plots, checks or the book.
+``replay`` for the ``Bidirectional`` layer, ``text``, ``tolerances``, ``_validate``) and its
+own modules; nothing in it imports plots, checks or the book.
 """

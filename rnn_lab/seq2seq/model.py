@@ -298,7 +298,7 @@ def beam_step(scores: Any, log_probs: Any, width: int) -> tuple[np.ndarray, np.n
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)):
         raise TypeError(f"width must be an integer >= 1; got {type(width).__name__} {width!r}")
     if width < 1:
-        raise ValueError(f"beam width must be >= 1; got {width}")
+        raise ValueError(f"width (the beam width) must be >= 1; got {width}")
     scores = np.asarray(scores, dtype=np.float64)
     log_probs = np.asarray(log_probs, dtype=np.float64)
     if scores.ndim != 1 or log_probs.ndim != 2 or log_probs.shape[0] != scores.shape[0]:
@@ -322,7 +322,7 @@ def beam_search(
     """The most likely ``length``-character output found keeping ``width`` prefixes per
     source (:func:`beam_step`); ``width=1`` is :func:`greedy_decode`. Ids ``(n, length)``."""
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise ValueError(f"beam width must be an integer >= 1; got {width!r}")
+        raise ValueError(f"width (the beam width) must be an integer >= 1; got {width!r}")
     length = check_positive_int("length", length)
     outputs, state, keep = _encode(weights, source, mask)
     n, V = len(state), TARGET_VOCAB.size
