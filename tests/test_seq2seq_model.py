@@ -174,13 +174,20 @@ def test_keras_training_runs_are_the_hand_written_ones(attention):
             m.ARRAY_NAMES, hand.run.weights.as_list(), run.arrays, strict=True
         ):
             assert np.max(np.abs(mine - theirs)) <= tol, (seed, name)
-        # Keras's own greedy decoding of its weights is the hand-written decoder's
+        # Keras's own greedy decoding of its weights is the hand-written decoder's, except
+        # where two characters are a near tie (logits equal only to the tolerance)
         trained = hand.run.weights.with_arrays(run.arrays)
         source, mask = dates.encode_sources(task.held_out.sources)
         with keras_floatx("float32"):
             model = build_keras_seq2seq(trained)
             by_keras = keras_greedy_decode(model, trained, source, mask)
-        assert np.array_equal(by_keras, m.greedy_decode(trained, source, mask))
+        ours = m.greedy_decode(trained, source, mask)
+        for row in np.flatnonzero(np.any(by_keras != ours, axis=1)):
+            t = int(np.argmax(by_keras[row] != ours[row]))
+            read = np.concatenate([[0], ours[row, :t]])[None]
+            logits = m.forward(trained, source[row : row + 1], mask[row : row + 1], read).logits
+            best_two = np.sort(logits[0, t])[-2:]
+            assert best_two[1] - best_two[0] <= 10 * tol, (seed, row, t)
         _, write = dates.encode_targets(task.held_out.targets)
         assert run.scores["held_out"] == m.accuracy(by_keras, write)
 
