@@ -77,6 +77,7 @@ def run_bidirectional(
     *,
     merge_mode: str | None = "concat",
     return_sequences: bool = True,
+    return_state: bool = False,
     mask: Any = None,
 ):
     """``Bidirectional`` by hand: one loop reads ``x_1 .. x_T``, the other ``x_T .. x_1``.
@@ -85,17 +86,24 @@ def run_bidirectional(
     has read ``x_T .. x_t``) and masked steps give zeros (``Bidirectional`` sets
     ``zero_output_for_mask`` to ``return_sequences``); without it, each direction's last
     output (the backward one has read the whole sequence down to ``x_1``). Then
-    :func:`~rnn_lab.replay.merge_directions`.
+    :func:`~rnn_lab.replay.merge_directions`. With ``return_state``, as Keras: the output
+    followed by the forward direction's final states, then the backward one's (``h`` for a
+    SimpleRNN or GRU, ``h, c`` for an LSTM; the carried states, so a masked step keeps them).
     """
     config = RecurrentConfig(return_sequences=True, zero_output_for_mask=bool(return_sequences))
-    last_f, seq_f, _ = run_recurrence(forward, x, config, mask=mask)
+    last_f, seq_f, states_f = run_recurrence(forward, x, config, mask=mask)
     back_config = RecurrentConfig(
         return_sequences=True, zero_output_for_mask=bool(return_sequences), go_backwards=True
     )
-    last_b, seq_b, _ = run_recurrence(backward, x, back_config, mask=mask)
+    last_b, seq_b, states_b = run_recurrence(backward, x, back_config, mask=mask)
     if return_sequences:
-        return merge_directions(seq_f, seq_b[:, ::-1], merge_mode)
-    return merge_directions(last_f, last_b, merge_mode)
+        output = merge_directions(seq_f, seq_b[:, ::-1], merge_mode)
+    else:
+        output = merge_directions(last_f, last_b, merge_mode)
+    if not return_state:
+        return output
+    merged = output if merge_mode is None else (output,)
+    return (*merged, *states_f, *states_b)
 
 
 def softmax(a: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
-"""Chapter 15's attention against Keras: AdditiveAttention, Attention (dot, with and without
-scale), masks on sources and queries, one head of MultiHeadAttention; gradients against
-tf.GradientTape and central differences; an all-masked row as Keras treats it; bad input."""
+"""Chapter 15's attention against Keras: AdditiveAttention, Attention (dot and
+score_mode="concat", with and without scale), masks on sources and queries, one head of
+MultiHeadAttention (forward and gradients); gradients against tf.GradientTape and central
+differences; an all-masked row as Keras treats it; bad input."""
 
 from __future__ import annotations
 
@@ -14,12 +15,20 @@ from rnn_lab.seq2seq.attention import (
     attention_backward,
     masked_softmax,
     one_head_attention,
+    one_head_backward,
 )
 from rnn_lab.seq2seq.keras_twins import keras_attention, keras_one_head
 from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
 
 DTYPES = ("float32", "float64")
-MODES = [("dot", False), ("dot", True), ("additive", False), ("additive", True)]
+MODES = [
+    ("dot", False),
+    ("dot", True),
+    ("additive", False),
+    ("additive", True),
+    ("concat", False),
+    ("concat", True),
+]
 #: (n, T_q, T_x, d, d_v, separate key?, masks?)
 SHAPES = [
     (1, 1, 1, 1, 1, False, False),
@@ -43,11 +52,12 @@ def _case(shape, dtype, seed, score, scaled):
         query_mask = rng.random((n, T_q)) < 0.8
     scale = None
     if scaled:
-        scale = rng.uniform(0.5, 1.5) if score == "dot" else rng.normal(size=d)
+        scale = rng.normal(size=d) if score == "additive" else rng.uniform(0.5, 1.5)
+    args = dict(query=q, value=v, key=k, mask=mask, query_mask=query_mask, score=score, scale=scale)
+    if score == "concat":  # Keras starts it at 1; a trained layer has moved it
+        args["concat_score_weight"] = rng.uniform(0.5, 1.5)
     G = rng.normal(size=(n, T_q, v.shape[-1])).astype(dtype)
-    return dict(
-        query=q, value=v, key=k, mask=mask, query_mask=query_mask, score=score, scale=scale
-    ), G
+    return args, G
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -69,6 +79,8 @@ def test_forward_and_gradients_equal_keras(index, score, scaled, dtype):
         pairs.append((d_key, theirs["key"]))
     if scaled:
         pairs.append((grads.scale, theirs["scale"]))
+    if score == "concat":
+        pairs.append((grads.concat_score_weight, theirs["concat_score_weight"]))
     for mine, reference in pairs:
         assert relative_error(mine, reference) <= GRADIENT_RTOL[dtype]
 
@@ -90,6 +102,21 @@ def test_gradients_equal_finite_differences(score, scaled):
     if scaled:
         numeric = numerical_gradient(loss_with("scale"), np.asarray(args["scale"], float))
         assert relative_error(grads.scale, numeric) <= FD_GRADIENT_RTOL
+    if score == "concat":
+        weight = np.asarray(args["concat_score_weight"], float)
+        numeric = numerical_gradient(loss_with("concat_score_weight"), weight)
+        assert relative_error(grads.concat_score_weight, numeric) <= FD_GRADIENT_RTOL
+
+
+def test_concat_with_keras_defaults():
+    """No concat_score_weight given: Keras's starting 1, and its gradient still returned."""
+    args, G = _case(SHAPES[2], "float64", 4, "concat", False)
+    del args["concat_score_weight"]
+    ours = attention(**args)
+    theirs = keras_attention(**args, gradient_of=G)
+    assert np.max(np.abs(ours.context - theirs["context"])) <= tolerance_for("float64")
+    d_weight = attention_backward(ours, G).concat_score_weight
+    assert relative_error(d_weight, theirs["concat_score_weight"]) <= GRADIENT_RTOL["float64"]
 
 
 def test_a_real_mistake_overshoots_the_tolerances():
@@ -118,6 +145,71 @@ def test_one_head_is_multi_head_attention_with_one_head(dtype, masked):
     assert np.max(np.abs(out - keras_out)) <= tol
     assert np.max(np.abs(alpha - keras_alpha)) <= tol
     assert HeadWeights.from_keras(weights.to_keras()).Wo.shape == (d_v, D_q)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("separate_key", [False, True])
+def test_one_head_gradients_equal_keras(dtype, masked, separate_key):
+    rng = np.random.default_rng(12 + masked + 2 * separate_key)
+    n, T_q, T_x, D_q, D_v, D_k, d_k, d_v = 3, 4, 6, 5, 7, 4, 3, 2
+    if not separate_key:
+        D_k = D_v
+    shapes = [(D_q, d_k), (d_k,), (D_k, d_k), (d_k,), (D_v, d_v), (d_v,), (d_v, D_q), (D_q,)]
+    weights = HeadWeights(*(rng.normal(size=s).astype(dtype) for s in shapes))
+    q = rng.normal(size=(n, T_q, D_q)).astype(dtype)
+    v = rng.normal(size=(n, T_x, D_v)).astype(dtype)
+    k = rng.normal(size=(n, T_x, D_k)).astype(dtype) if separate_key else None
+    mask = (np.arange(T_x)[None] < np.array([6, 2, 4])[:, None]) if masked else None
+    G = rng.normal(size=(n, T_q, D_q)).astype(dtype)
+    *_, theirs = keras_one_head(q, v, weights, k, mask=mask, gradient_of=G)
+    ours = one_head_backward(q, v, weights, G, k, mask=mask)
+    rtol = GRADIENT_RTOL[dtype]
+    assert relative_error(ours.query, theirs["query"]) <= rtol
+    assert relative_error(ours.value, theirs["value"]) <= rtol
+    if separate_key:
+        assert relative_error(ours.key, theirs["key"]) <= rtol
+    else:
+        assert ours.key is None
+    for name, mine in vars(ours.weights).items():
+        if name == "bk":
+            continue
+        assert relative_error(mine, getattr(theirs["weights"], name)) <= rtol, name
+    # bk's true gradient is zero: it adds the same Q'·bk to all of a query's scores, which
+    # the softmax ignores; both sides return rounding noise, small next to dWk
+    scale = np.abs(theirs["weights"].Wk).max()
+    assert np.abs(ours.weights.bk).max() <= rtol * scale
+    assert np.abs(theirs["weights"].bk).max() <= rtol * scale
+
+
+def test_one_head_gradients_equal_finite_differences():
+    rng = np.random.default_rng(21)
+    shapes = [(5, 3), (3,), (4, 3), (3,), (6, 2), (2,), (2, 5), (5,)]
+    weights = HeadWeights(*(rng.normal(size=s) for s in shapes))
+    q, v, k = rng.normal(size=(2, 3, 5)), rng.normal(size=(2, 4, 6)), rng.normal(size=(2, 4, 4))
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], bool)
+    G = rng.normal(size=(2, 3, 5))
+    ours = one_head_backward(q, v, weights, G, k, mask=mask)
+
+    def loss(**change):
+        args = dict(query=q, value=v, key=k, weights=weights) | change
+        return float(np.sum(G * one_head_attention(**args, mask=mask)[0]))
+
+    for name, array, mine in (
+        ("query", q, ours.query),
+        ("key", k, ours.key),
+        ("value", v, ours.value),
+    ):
+        numeric = numerical_gradient(lambda a, name=name: loss(**{name: a}), array)
+        assert relative_error(mine, numeric) <= FD_GRADIENT_RTOL, name
+    for name, array in vars(weights).items():
+        numeric = numerical_gradient(
+            lambda a, name=name: loss(weights=HeadWeights(**(vars(weights) | {name: a}))), array
+        )
+        if name == "bk":  # zero (see above): compare in absolute terms
+            assert np.abs(ours.weights.bk).max() <= 1e-12 and np.abs(numeric).max() <= 1e-8
+            continue
+        assert relative_error(getattr(ours.weights, name), numeric) <= FD_GRADIENT_RTOL, name
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -160,6 +252,13 @@ def test_masked_positions_get_no_weight():
         (dict(query_mask=np.ones((2, 4), bool)), ValueError, "query_mask"),
         (dict(score="cosine"), ValueError, "score must be one of"),
         (dict(scale=np.ones(3)), ValueError, "scalar"),
+        (dict(score="concat", scale=np.ones(3)), ValueError, "scalar γ"),
+        (dict(concat_score_weight=2.0), ValueError, "concat_score_weight is for score='concat'"),
+        (
+            dict(score="concat", concat_score_weight=np.ones(2)),
+            ValueError,
+            "concat_score_weight must be a finite real scalar",
+        ),
         (dict(query=np.zeros((2, 3))), ValueError, "rank 3"),
         (dict(query=np.full((2, 2, 3), np.nan)), ValueError, "finite"),
         (dict(value=np.zeros((2, 4, 3), dtype=np.complex64)), TypeError, "real numbers"),
@@ -183,3 +282,19 @@ def test_backward_refuses_a_wrong_gradient_shape():
         attention_backward(trace, np.zeros((1, 2, 4)))
     with pytest.raises(TypeError, match="AttentionTrace"):
         attention_backward("trace", np.zeros((1, 2, 3)))
+
+
+def test_one_head_refuses_mismatched_sizes_by_name():
+    shapes = [(5, 3), (3,), (4, 3), (3,), (6, 2), (2,), (2, 5), (5,)]
+    weights = HeadWeights(*(np.ones(s) for s in shapes))
+    q, v, k = np.zeros((2, 3, 5)), np.zeros((2, 4, 6)), np.zeros((2, 4, 4))
+    with pytest.raises(ValueError, match="query has 4 features but its projection expects 5"):
+        one_head_attention(np.zeros((2, 3, 4)), v, weights, k)
+    with pytest.raises(ValueError, match="key has 6 features but its projection expects 4"):
+        one_head_backward(q, v, weights, np.zeros((2, 3, 5)))  # the values as keys
+    with pytest.raises(ValueError, match="d_output"):
+        one_head_backward(q, v, weights, np.zeros((2, 3, 4)), k)
+    with pytest.raises(ValueError, match=r"mask must have shape \(n, T\)"):
+        one_head_attention(q, v, weights, k, mask=np.ones((2, 5), bool))
+    with pytest.raises(TypeError, match="HeadWeights"):
+        one_head_attention(q, v, list(vars(weights).values()), k)

@@ -1,4 +1,5 @@
-"""Chapter 15's encoder–decoder against Keras: forward, gradients (tape and finite
+"""Chapter 15's encoder–decoder against Keras: the bidirectional encoder (chapter 14's
+``run_bidirectional`` and ``keras.layers.Bidirectional``), forward, gradients (tape and finite
 differences), Adam updates side by side; greedy decoding and beam search; bad input."""
 
 from __future__ import annotations
@@ -8,15 +9,21 @@ import itertools
 import numpy as np
 import pytest
 
+from rnn_lab.cells import random_cell_weights
+from rnn_lab.gated_backward import keras_layer
 from rnn_lab.gradcheck import numerical_gradient, relative_error
+from rnn_lab.keras_models import import_keras
 from rnn_lab.language_model import keras_floatx
+from rnn_lab.model_replay import run_bidirectional
 from rnn_lab.seq2seq import dates
 from rnn_lab.seq2seq import model as m
 from rnn_lab.seq2seq.keras_twins import (
     build_keras_seq2seq,
+    keras_greedy_decode,
     keras_inputs,
     keras_seq2seq_gradients,
     keras_train,
+    keras_train_and_score,
 )
 from rnn_lab.text import log_softmax
 from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
@@ -59,6 +66,57 @@ def test_forward_and_gradients_equal_keras(H, n, seed, attention, dtype):
         assert relative_error(mine, reference) <= GRADIENT_RTOL[dtype], name
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["GRU", "LSTM", "SimpleRNN"])
+def test_run_bidirectional_returns_the_states_keras_returns(kind, dtype):
+    rng = np.random.default_rng(11)
+    n, T, D, H = 4, 6, 3, 5
+    forward_cell = random_cell_weights(kind, D, H, seed=1, dtype=dtype)
+    backward_cell = random_cell_weights(kind, D, H, seed=2, dtype=dtype)
+    x = rng.normal(size=(n, T, D)).astype(dtype)
+    mask = np.arange(T)[None] < np.array([[6], [4], [1], [3]])
+    keras = import_keras()
+    with keras_floatx(dtype):
+        inner = keras_layer(forward_cell, return_sequences=True, return_state=True)
+        layer = keras.layers.Bidirectional(inner, dtype=dtype)
+        layer(x[:1, :1])  # builds both directions
+        layer.forward_layer.set_weights(forward_cell.as_list())
+        layer.backward_layer.set_weights(backward_cell.as_list())
+        theirs = [np.asarray(a) for a in layer(x, mask=mask)]
+    ours = run_bidirectional(forward_cell, backward_cell, x, mask=mask, return_state=True)
+    assert len(ours) == len(theirs) == 1 + 2 * (2 if kind == "LSTM" else 1)
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert mine.shape == reference.shape
+        assert np.max(np.abs(mine - reference)) <= tolerance_for(dtype)
+    unmerged = run_bidirectional(
+        forward_cell, backward_cell, x, mask=mask, merge_mode=None, return_state=True
+    )
+    assert len(unmerged) == len(ours) + 1  # forward and backward outputs apart, then states
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_encoder_is_chapter_14s_bidirectional(dtype):
+    source, mask, _, _ = _batch(5, 2)
+    w = _weights(4, True, 2, dtype)
+    x = m.one_hot(source, dates.SOURCE_VOCAB.size, dtype)
+    trace = m.encoder_trace(w, x, mask)
+    outputs, h_forward, h_backward = run_bidirectional(
+        w.encoder_forward, w.encoder_backward, x, mask=mask, return_state=True
+    )
+    assert trace.outputs.shape == (5, source.shape[1], 8) and trace.final.shape == (5, 8)
+    assert np.max(np.abs(trace.outputs - outputs)) <= tolerance_for(dtype)
+    assert np.max(np.abs(trace.final - np.concatenate([h_forward, h_backward], -1))) <= (
+        tolerance_for(dtype)
+    )
+    assert np.all(trace.outputs[~mask] == 0)  # Bidirectional zeroes padded outputs
+    # the backward direction's final state has read the whole source, down to x_1: a
+    # change in the first character reaches it, and a change behind the mask does not
+    changed = source.copy()
+    changed[:, 0] = (changed[:, 0] % (dates.SOURCE_VOCAB.size - 1)) + 1
+    x_changed = m.one_hot(changed, dates.SOURCE_VOCAB.size, dtype)
+    assert np.all(np.abs(m.encoder_trace(w, x_changed, mask).final[:, 4:] - trace.final[:, 4:]) > 0)
+
+
 @pytest.mark.parametrize("attention", [False, True])
 def test_gradients_equal_finite_differences(attention):
     source, mask, read, write = _batch(3, 5)
@@ -99,6 +157,39 @@ def test_adam_updates_equal_keras(attention, dtype):
     np.testing.assert_allclose(run.losses, losses, rtol=tolerance_for(dtype))
     for name, mine, reference in zip(m.ARRAY_NAMES, run.weights.as_list(), arrays, strict=True):
         assert np.max(np.abs(mine - reference)) <= tolerance_for(dtype), name
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_keras_training_runs_are_the_hand_written_ones(attention):
+    """keras_train_and_score reuses one model and one traced update across seeds: each seed
+    must start afresh (its weights, a zero Adam state) and follow the hand-written run."""
+    task = dates.date_task(3, n_train=40, n_held_out=6, n_longer=5)
+    budget = dict(hidden_units=4, steps=3, batch_size=8, learning_rate=0.01)
+    keras_runs = keras_train_and_score(task, attention=attention, seeds=(0, 1), **budget)
+    tol = tolerance_for("float32")
+    for seed, run in keras_runs.items():
+        hand = m.train_and_score(task, attention=attention, seed=seed, beam_width=2, **budget)
+        np.testing.assert_allclose(run.losses, hand.run.losses, rtol=tol)
+        for name, mine, theirs in zip(
+            m.ARRAY_NAMES, hand.run.weights.as_list(), run.arrays, strict=True
+        ):
+            assert np.max(np.abs(mine - theirs)) <= tol, (seed, name)
+        # Keras's own greedy decoding of its weights is the hand-written decoder's, except
+        # where two characters are a near tie (logits equal only to the tolerance)
+        trained = hand.run.weights.with_arrays(run.arrays)
+        source, mask = dates.encode_sources(task.held_out.sources)
+        with keras_floatx("float32"):
+            model = build_keras_seq2seq(trained)
+            by_keras = keras_greedy_decode(model, trained, source, mask)
+        ours = m.greedy_decode(trained, source, mask)
+        for row in np.flatnonzero(np.any(by_keras != ours, axis=1)):
+            t = int(np.argmax(by_keras[row] != ours[row]))
+            read = np.concatenate([[0], ours[row, :t]])[None]
+            logits = m.forward(trained, source[row : row + 1], mask[row : row + 1], read).logits
+            best_two = np.sort(logits[0, t])[-2:]
+            assert best_two[1] - best_two[0] <= 10 * tol, (seed, row, t)
+        _, write = dates.encode_targets(task.held_out.targets)
+        assert run.scores["held_out"] == m.accuracy(by_keras, write)
 
 
 def test_padding_the_source_changes_nothing():
@@ -168,9 +259,9 @@ def test_accuracy_counts_exact_and_per_character():
 def test_beam_width_below_one_is_refused(width):
     source, mask, _, _ = _batch(2, 0)
     w = _weights(3, True, 0, "float32")
-    with pytest.raises(ValueError, match="beam width must be"):
+    with pytest.raises(ValueError, match=r"width \(the beam width\) must be an integer >= 1"):
         m.beam_search(w, source, mask, width=width)
-    with pytest.raises(ValueError, match="beam width must be >= 1"):
+    with pytest.raises(ValueError, match=r"width \(the beam width\) must be >= 1"):
         m.beam_step([0.0], np.zeros((1, 3)), width)
 
 
@@ -183,5 +274,5 @@ def test_bad_batches_are_refused():
         m.forward(w, source + 100, mask, read)
     with pytest.raises(TypeError, match="Seq2SeqWeights"):
         m.forward("weights", source, mask, read)
-    with pytest.raises(ValueError, match="8 arrays"):
+    with pytest.raises(ValueError, match="11 arrays"):
         w.with_arrays(w.as_list()[:-1])

@@ -5,13 +5,14 @@
   dates and inputs longer than any seen in training.
 - :mod:`.attention`: additive and dot-product attention, the masked softmax over source
   positions and one head of multi-head attention, forward and backward, in NumPy.
-- :mod:`.model`: the encoder–decoder (a GRU encoder, a GRU decoder started from its final
-  state, optional dot-product attention), trained with teacher forcing; greedy decoding and
-  beam search.
-- :mod:`.keras_twins`: the same layers and model built in Keras, for the comparisons (the
-  only module here that imports TensorFlow).
+- :mod:`.model`: the encoder–decoder (chapter 14's bidirectional GRU as the encoder, a GRU
+  decoder started from its two final states, optional dot-product attention), trained with
+  teacher forcing; greedy decoding and beam search.
+- :mod:`.keras_twins`: the same layers and model built and trained in Keras, for the
+  comparisons (the only module here that imports TensorFlow).
 
 Imports: this room is part of the maths layer. It may import the top-level maths modules
-(``cells``, ``gated_backward``, ``gated_training``, ``masking``, ``text``, ``tolerances``,
-``_validate``) and its own modules; nothing in it imports plots, checks or the book.
+(``cells``, ``gated_backward``, ``gated_training``, ``masking``, ``model_replay`` and
+``replay`` for the ``Bidirectional`` layer, ``text``, ``tolerances``, ``_validate``) and its
+own modules; nothing in it imports plots, checks or the book.
 """

@@ -7,17 +7,20 @@ size in this book), the context vector::
 
     e_{t,j} = γ · q_t·K_jᵀ                       dot product (Luong; keras.layers.Attention)
     e_{t,j} = Σ_d v_a[d] · tanh(q_t[d] + K_j[d])  additive (Bahdanau; AdditiveAttention)
+    e_{t,j} = c · Σ_d tanh(γ (q_t[d] + K_j[d]))    concat (Attention(score_mode="concat"))
     α_{t,j} = softmax_j(e_{t,j} − 10⁹·(1 − m_j))  masked softmax over the source positions
     ctx_t   = Σ_j α_{t,j} 𝒱_j                     (n, T_q, d_v)
 
 ``γ`` is ``Attention(use_scale=True)``'s scalar (1 without it), ``v_a`` is
-``AdditiveAttention(use_scale=True)``'s vector ``(d,)`` (all ones without it), ``m (n, T_x)``
-the source mask. Keras *subtracts* 10⁹ from a masked score rather than setting it to −∞, and
-this module does the same, so that the numbers agree everywhere; one consequence (tested,
-and shown in chapter 15): a row whose every source position is masked is not refused. In
-float32, ``e − 10⁹`` rounds to ``−10⁹`` for every ``|e| < 32``, so the weights are uniform,
-``1/T_x``; in float64 it keeps ``e`` to within 1.2·10⁻⁷ (the spacing of float64 near 10⁹), and the
-weights are nearly those of the unmasked softmax.
+``AdditiveAttention(use_scale=True)``'s vector ``(d,)`` (all ones without it), ``c`` is
+``Attention(score_mode="concat")``'s scalar ``concat_score_weight`` (always there, 1 at the
+start), ``m (n, T_x)`` the source mask. Keras *subtracts* 10⁹ from a masked score rather
+than setting it to −∞, and this module does the same, so that the numbers agree
+everywhere; one consequence (tested, and shown in chapter 15): a row whose every source
+position is masked is not refused. In float32, ``e − 10⁹`` rounds to ``−10⁹`` for every
+``|e| < 32``, so the weights are uniform, ``1/T_x``; in float64 it keeps ``e`` to within
+1.2·10⁻⁷ (the spacing of float64 near 10⁹), and the weights are nearly those of the
+unmasked softmax.
 ``MultiHeadAttention`` instead *replaces* masked scores by ``−10⁹``: uniform weights in
 both dtypes.
 
@@ -31,6 +34,8 @@ Backward, given ``dctx = dL/dctx``::
     dot:      dQ = γ de·K,   dK = γ deᵀ·Q,   dγ = Σ de ⊙ (Q·Kᵀ)
     additive: τ = tanh(q_t + K_j),  dpre = de·v_a ⊙ (1 − τ²),
               dQ = Σ_j dpre,  dK = Σ_t dpre,  dv_a = Σ de·τ
+    concat:   τ = tanh(γ (q_t + K_j)),  dpre = c·de ⊙ (1 − τ²),
+              dQ = γ Σ_j dpre,  dK = γ Σ_t dpre,  dγ = Σ dpre ⊙ (q_t + K_j),  dc = Σ de·Σ_d τ
 
 Scaled dot-product attention, ``softmax(Q Kᵀ/√d_k) 𝒱``, is the dot form with
 ``γ = 1/√d_k``; :func:`one_head_attention` adds the four projections of
@@ -48,7 +53,7 @@ from .._validate import as_float_array, check_shape
 from ..masking import check_mask
 from ..text import softmax
 
-SCORES = ("dot", "additive")
+SCORES = ("dot", "additive", "concat")
 #: What Keras subtracts from (``Attention``) or puts in place of (``MultiHeadAttention``)
 #: a masked score in float32 and float64.
 MASK_PENALTY = 1.0e9
@@ -97,6 +102,21 @@ def additive_scores(query: np.ndarray, key: np.ndarray, scale: Any = None) -> np
     return np.sum(tau if scale is None else scale * tau, axis=-1)
 
 
+def _concat_tanh(query: np.ndarray, key: np.ndarray, scale: Any) -> np.ndarray:
+    """``τ = tanh(γ (q_t + K_j))``, ``(n, T_q, T_x, d)``, in Keras's order of operations."""
+    pre = query[:, :, None, :] + key[:, None, :, :]
+    return np.tanh(pre if scale is None else scale * pre)
+
+
+def concat_scores(
+    query: np.ndarray, key: np.ndarray, scale: Any = None, weight: Any = 1.0
+) -> np.ndarray:
+    """``e_{t,j} = c · Σ_d tanh(γ (q_t[d] + K_j[d]))``, ``(n, T_q, T_x)``: Keras's
+    ``Attention(score_mode="concat")``, ``c`` its ``concat_score_weight``, ``γ`` its
+    ``scale`` (1 if None)."""
+    return query.dtype.type(weight) * np.sum(_concat_tanh(query, key, scale), axis=-1)
+
+
 @dataclass(frozen=True, eq=False)
 class AttentionTrace:
     """What :func:`attention` computed: inputs (checked) and every intermediate."""
@@ -106,8 +126,9 @@ class AttentionTrace:
     value: np.ndarray  # 𝒱 (n, T_x, d_v)
     mask: np.ndarray | None  # m (n, T_x)
     query_mask: np.ndarray | None  # (n, T_q)
-    score: str  # "dot" or "additive"
+    score: str  # "dot", "additive" or "concat"
     scale: np.ndarray | None  # γ (scalar) or v_a (d,)
+    concat_score_weight: np.ndarray | None  # c (scalar), score="concat" only
     scores: np.ndarray  # e (n, T_q, T_x), before masking
     weights: np.ndarray  # α (n, T_q, T_x)
     context: np.ndarray  # ctx (n, T_q, d_v), zero on masked queries
@@ -115,7 +136,8 @@ class AttentionTrace:
 
 @dataclass(frozen=True, eq=False)
 class AttentionGradients:
-    """``dL/dQ``, ``dL/dK``, ``dL/d𝒱`` and ``dL/dγ`` (or ``dL/dv_a``; ``None`` without a scale).
+    """``dL/dQ``, ``dL/dK``, ``dL/d𝒱`` and ``dL/dγ`` (or ``dL/dv_a``; ``None`` without a scale),
+    and for ``score="concat"`` ``dL/dc``.
 
     When the keys are the values (``key=None``), the gradient on that one array is
     ``key + value``.
@@ -125,6 +147,7 @@ class AttentionGradients:
     key: np.ndarray
     value: np.ndarray
     scale: np.ndarray | None
+    concat_score_weight: np.ndarray | None = None
 
 
 def _check_scale(score: str, scale: Any, d: int, dtype: np.dtype) -> np.ndarray | None:
@@ -134,8 +157,8 @@ def _check_scale(score: str, scale: Any, d: int, dtype: np.dtype) -> np.ndarray 
     if array.dtype.kind not in "fiu":
         raise TypeError(f"scale must be a real number or array; got dtype {array.dtype}")
     array = array.astype(dtype)
-    if score == "dot" and array.shape != ():
-        raise ValueError(f"scale for score='dot' must be a scalar γ; got shape {array.shape}")
+    if score in ("dot", "concat") and array.shape != ():
+        raise ValueError(f"scale for score={score!r} must be a scalar γ; got shape {array.shape}")
     if score == "additive" and array.shape != (d,):
         raise ValueError(
             f"scale for score='additive' must be v_a of shape (d,) = ({d},); got {array.shape}"
@@ -176,6 +199,7 @@ def attention(
     query_mask: Any = None,
     score: str = "dot",
     scale: Any = None,
+    concat_score_weight: Any = None,
 ) -> AttentionTrace:
     """``ctx = softmax(e) 𝒱`` with dot-product or additive scores (module docstring).
 
@@ -184,7 +208,9 @@ def attention(
     ``score="dot"`` with ``scale=None`` is ``keras.layers.Attention()``, with a scalar
     ``scale`` ``Attention(use_scale=True)``; ``score="additive"`` is
     ``keras.layers.AdditiveAttention(use_scale=False)``, or ``use_scale=True`` with
-    ``scale = v_a (d,)``. Everything is computed in the query's dtype.
+    ``scale = v_a (d,)``; ``score="concat"`` is ``Attention(score_mode="concat")``, with
+    ``concat_score_weight = c`` (1 when ``None``, Keras's starting value) and ``scale = γ``
+    for ``use_scale=True``. Everything is computed in the query's dtype.
     """
     if score not in SCORES:
         raise ValueError(f"score must be one of {SCORES}; got {score!r}")
@@ -199,12 +225,25 @@ def attention(
     keep = None if mask is None else check_mask(mask, n, T_x)
     q_keep = None if query_mask is None else _check_query_mask(query_mask, n, T_q)
     s = _check_scale(score, scale, d, q.dtype)
-    e = dot_scores(q, k, s) if score == "dot" else additive_scores(q, k, s)
+    c = None
+    if score == "concat":
+        c = np.asarray(1.0 if concat_score_weight is None else concat_score_weight)
+        if c.dtype.kind not in "fiu" or c.shape != () or not np.isfinite(c):
+            raise ValueError(
+                "concat_score_weight must be a finite real scalar c; got "
+                f"{c.dtype} of shape {c.shape}"
+            )
+        c = c.astype(q.dtype)
+        e = concat_scores(q, k, s, c)
+    elif concat_score_weight is not None:
+        raise ValueError(f"concat_score_weight is for score='concat' only; got score={score!r}")
+    else:
+        e = dot_scores(q, k, s) if score == "dot" else additive_scores(q, k, s)
     alpha = masked_softmax(e, keep)
     context = alpha @ v
     if q_keep is not None:
         context = np.where(q_keep[:, :, None], context, 0).astype(q.dtype)
-    return AttentionTrace(q, k, v, keep, q_keep, score, s, e, alpha, context)
+    return AttentionTrace(q, k, v, keep, q_keep, score, s, c, e, alpha, context)
 
 
 def _check_query_mask(query_mask: Any, n: int, T_q: int) -> np.ndarray:
@@ -232,13 +271,24 @@ def attention_backward(trace: AttentionTrace, d_context: Any) -> AttentionGradie
         d_query = gamma * (de @ k)
         d_key = gamma * (np.swapaxes(de, -1, -2) @ q)
         d_scale = None if trace.scale is None else np.sum(de * (q @ np.swapaxes(k, -1, -2)))
-    else:
+    elif trace.score == "additive":
         tau = np.tanh(q[:, :, None, :] + k[:, None, :, :])
         va = np.ones(q.shape[-1], dtype=q.dtype) if trace.scale is None else trace.scale
         d_pre = de[..., None] * va * (1 - tau * tau)
         d_query, d_key = d_pre.sum(axis=2), d_pre.sum(axis=1)
         d_scale = None if trace.scale is None else np.sum(de[..., None] * tau, axis=(0, 1, 2))
+    else:
+        tau = _concat_tanh(q, k, trace.scale)
+        d_pre = (trace.concat_score_weight * de)[..., None] * (1 - tau * tau)
+        gamma = q.dtype.type(1) if trace.scale is None else trace.scale
+        d_query, d_key = gamma * d_pre.sum(axis=2), gamma * d_pre.sum(axis=1)
+        d_scale = None
+        if trace.scale is not None:
+            d_scale = np.sum(d_pre * (q[:, :, None, :] + k[:, None, :, :]))
+        d_weight = np.asarray(np.sum(de * tau.sum(axis=-1)), dtype=q.dtype)
     scale_grad = None if d_scale is None else np.asarray(d_scale, dtype=q.dtype)
+    if trace.score == "concat":
+        return AttentionGradients(d_query, d_key, d_value, scale_grad, d_weight)
     return AttentionGradients(d_query, d_key, d_value, scale_grad)
 
 
@@ -281,6 +331,46 @@ class HeadWeights:
                 self.Wv[:, None], self.bv[None], self.Wo[None], self.bo]  # fmt: skip
 
 
+@dataclass(frozen=True, eq=False)
+class _HeadTrace:
+    query: np.ndarray  # Q (n, T_q, D_q)
+    key: np.ndarray  # K (n, T_x, D_k)
+    value: np.ndarray  # 𝒱 (n, T_x, D_v)
+    separate_key: bool
+    weights: HeadWeights  # in the query's dtype
+    gamma: Any  # 1/√d_k, rounded to float32
+    queries: np.ndarray  # Q' = γ (Q·Wq + bq)
+    keys: np.ndarray  # K'
+    values: np.ndarray  # 𝒱'
+    keep: np.ndarray | None
+    alpha: np.ndarray  # (n, T_q, T_x)
+    context: np.ndarray  # α·𝒱' (n, T_q, d_v)
+    output: np.ndarray  # (n, T_q, D_q)
+
+
+def _one_head_trace(query: Any, value: Any, weights: HeadWeights, key: Any, mask: Any):
+    if not isinstance(weights, HeadWeights):
+        raise TypeError(f"weights must be HeadWeights; got {type(weights).__name__}")
+    q, v, k = _query_value_key(query, value, key, ("D_q", "D_v", "D_k"))
+    for name, x, W in (("query", q, weights.Wq), ("key", k, weights.Wk), ("value", v, weights.Wv)):
+        if x.shape[-1] != W.shape[0]:
+            raise ValueError(
+                f"{name} has {x.shape[-1]} features but its projection expects {W.shape[0]}"
+            )
+    w = HeadWeights(*(np.asarray(a).astype(q.dtype) for a in vars(weights).values()))
+    # Keras casts the Python number 1/√d_k to a tensor, which TensorFlow makes float32 first:
+    # in float64 the scale is float32(1/√d_k), as for Adam's β's (chapter 8).
+    gamma = q.dtype.type(np.float32(1 / np.sqrt(w.Wq.shape[1])))
+    qp = (q @ w.Wq + w.bq) * gamma
+    kp = k @ w.Wk + w.bk
+    vp = v @ w.Wv + w.bv
+    keep = None if mask is None else check_mask(mask, q.shape[0], k.shape[1])
+    alpha = masked_softmax(qp @ np.swapaxes(kp, -1, -2), keep, rule="replace")
+    context = alpha @ vp
+    output = context @ w.Wo + w.bo
+    return _HeadTrace(q, k, v, key is not None, w, gamma, qp, kp, vp, keep, alpha, context, output)
+
+
 def one_head_attention(
     query: Any, value: Any, weights: HeadWeights, key: Any = None, *, mask: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -294,20 +384,57 @@ def one_head_attention(
 
     Returns ``(out, α)``. ``mask (n, T_x)`` marks the real source positions.
     """
-    if not isinstance(weights, HeadWeights):
-        raise TypeError(f"weights must be HeadWeights; got {type(weights).__name__}")
-    q, v, k = _query_value_key(query, value, key, ("D_q", "D_v", "D_k"))
-    for name, x, W in (("query", q, weights.Wq), ("key", k, weights.Wk), ("value", v, weights.Wv)):
-        if x.shape[-1] != W.shape[0]:
-            raise ValueError(
-                f"{name} has {x.shape[-1]} features but its projection expects {W.shape[0]}"
-            )
-    # Keras casts the Python number 1/√d_k to a tensor, which TensorFlow makes float32 first:
-    # in float64 the scale is float32(1/√d_k), as for Adam's β's (chapter 8).
-    gamma = q.dtype.type(np.float32(1 / np.sqrt(weights.Wq.shape[1])))
-    qp = (q @ weights.Wq.astype(q.dtype) + weights.bq.astype(q.dtype)) * gamma
-    kp = k @ weights.Wk.astype(q.dtype) + weights.bk.astype(q.dtype)
-    vp = v @ weights.Wv.astype(q.dtype) + weights.bv.astype(q.dtype)
-    keep = None if mask is None else check_mask(mask, q.shape[0], k.shape[1])
-    alpha = masked_softmax(qp @ np.swapaxes(kp, -1, -2), keep, rule="replace")
-    return (alpha @ vp) @ weights.Wo.astype(q.dtype) + weights.bo.astype(q.dtype), alpha
+    trace = _one_head_trace(query, value, weights, key, mask)
+    return trace.output, trace.alpha
+
+
+@dataclass(frozen=True, eq=False)
+class HeadGradients:
+    """``dL/dQ``, ``dL/dK`` (``None`` when the keys are the values: then ``value`` holds the
+    sum), ``dL/d𝒱`` and the gradients of the eight arrays, as :class:`HeadWeights`."""
+
+    query: np.ndarray
+    key: np.ndarray | None
+    value: np.ndarray
+    weights: HeadWeights
+
+
+def one_head_backward(
+    query: Any,
+    value: Any,
+    weights: HeadWeights,
+    d_output: Any,
+    key: Any = None,
+    *,
+    mask: Any = None,
+) -> HeadGradients:
+    """Gradients of :func:`one_head_attention` given ``d_output = dL/dout (n, T_q, D_q)``::
+
+    dWo = Σ ctxᵀ·dout,  dctx = dout·Woᵀ,  d𝒱' = αᵀ·dctx,  dα = dctx·𝒱'ᵀ
+    de  = α ⊙ (dα − Σ_j α_j dα_j), zero where masked (a replaced score is a constant)
+    dQ' = γ de·K',  dK' = deᵀ·(γ Q'),  then each projection: dW = Σ xᵀ·dx', db = Σ dx',
+    dx = dx'·Wᵀ
+    """
+    t = _one_head_trace(query, value, weights, key, mask)
+    w = t.weights
+    dout = as_float_array("d_output", d_output, ndim=3, layout="(n, T_q, D_q)", dtype=t.query.dtype)
+    check_shape("d_output", dout, t.output.shape, "(n, T_q, D_q)")
+    d_context = dout @ w.Wo.T
+    d_values = np.swapaxes(t.alpha, -1, -2) @ d_context
+    de = softmax_backward(t.alpha, d_context @ np.swapaxes(t.values, -1, -2))
+    if t.keep is not None:
+        de = np.where(t.keep[:, None, :], de, de.dtype.type(0))
+    d_queries = t.gamma * (de @ t.keys)  # through Q' = γ (Q·Wq + bq)
+    d_keys = np.swapaxes(de, -1, -2) @ t.queries
+
+    def project(x, dx, W):  # x·W + b: (dx·Wᵀ, dW, db)
+        return dx @ W.T, np.einsum("ntd,nte->de", x, dx), dx.sum(axis=(0, 1))
+
+    dq, dWq, dbq = project(t.query, d_queries, w.Wq)
+    dk, dWk, dbk = project(t.key, d_keys, w.Wk)
+    dv, dWv, dbv = project(t.value, d_values, w.Wv)
+    dWo = np.einsum("ntd,nte->de", t.context, dout)
+    grads = HeadWeights(dWq, dbq, dWk, dbk, dWv, dbv, dWo, dout.sum(axis=(0, 1)))
+    if t.separate_key:
+        return HeadGradients(dq, dk, dv, grads)
+    return HeadGradients(dq, None, dv + dk, grads)

@@ -1,19 +1,30 @@
-"""The encoder–decoder: a GRU reads the source, a GRU started from its final state writes the
-target, optionally looking back at every source position through dot-product attention.
+"""The encoder–decoder: a bidirectional GRU reads the source, a GRU started from its final
+states writes the target, optionally looking back at every source position through
+dot-product attention.
 
 With ``x_j`` the one-hot source characters (``j = 1..T_x``, mask ``m``) and ``y_{t-1}`` the
 one-hot previous target character (``y_0`` the start symbol)::
 
-    h̄_j  = GRU_enc(x_j, h̄_{j-1})                    encoder outputs (n, T_x, H)
-    s_0   = h̄_{T_x}                                 the encoder's final (carried) state
-    s_t   = GRU_dec(y_{t-1}, s_{t-1})                decoder states (n, T_y, H)
+    h→_j = GRU_fwd(x_j, h→_{j-1})      reads x_1 .. x_{T_x}            (n, T_x, H)
+    h←_j = GRU_bwd(x_j, h←_{j+1})      reads x_{T_x} .. x_1            (n, T_x, H)
+    h̄_j  = [h→_j, h←_j]                encoder outputs, zero on padding (n, T_x, 2H)
+    s_0   = [h→_last, h←_1]             the two final (carried) states   (n, 2H)
+    s_t   = GRU_dec(y_{t-1}, s_{t-1})    decoder states, 2H units          (n, T_y, 2H)
     without attention:  ℓ_t = s_t·W_o + B_o                              logits (n, T_y, V)
     with attention:     α_t = softmax_j(s_t·h̄_jᵀ − 10⁹(1 − m_j)),  ctx_t = Σ_j α_{t,j} h̄_j
-                        ℓ_t = [s_t, ctx_t]·W_o + B_o          (W_o is (2H, V))
+                        ℓ_t = [s_t, ctx_t]·W_o + B_o          (W_o is (4H, V))
 
-In Keras: ``GRU(H, return_sequences=True, return_state=True)`` on the source with its mask,
-``GRU(H, return_sequences=True)`` on the target with ``initial_state``, ``Attention()``
-(``[s, h̄]``, ``mask=[None, m]``), ``Concatenate``, ``Dense(V)``.
+The encoder is chapter 14's ``Bidirectional`` (:func:`rnn_lab.model_replay.run_bidirectional`,
+``merge_mode="concat"``): the backward GRU reads the time-reversed source (padding first,
+which its mask skips) and its outputs are put back in time order. Keras's
+``Bidirectional(GRU(H, return_sequences=True, return_state=True))`` returns the outputs and
+then the two final states *separately*, forward first; the decoder starts from their
+concatenation ``[h→, h←]`` (``Concatenate()``), so it has ``2H`` units and its states can be
+compared with the ``2H``-wide encoder outputs by a dot product.
+
+In Keras: that ``Bidirectional`` on the source with its mask, ``Concatenate`` of the two
+states, ``GRU(2H, return_sequences=True)`` on the target with ``initial_state``,
+``Attention()`` (``[s, h̄]``, ``mask=[None, m]``), ``Concatenate``, ``Dense(V)``.
 
 **Teacher forcing**: in training the decoder reads the *true* previous character, so all
 ``T_y`` steps run at once and a mistake at step 3 does not derail steps 4..10. At inference
@@ -21,8 +32,9 @@ there is no truth to read: :func:`greedy_decode` feeds back its own most likely 
 :func:`beam_search` keeps the ``b`` most likely prefixes.
 
 The backward pass reuses the one BPTT (:func:`rnn_lab.gated_backward.backward_from_trace`)
-for both GRUs and :func:`rnn_lab.seq2seq.attention.attention_backward`: the decoder's
-``dL/ds_0`` is the gradient on the encoder's final state, and attention sends
+for the three GRUs (the backward one on the reversed source) and
+:func:`rnn_lab.seq2seq.attention.attention_backward`: the decoder's ``dL/ds_0`` splits into
+the gradients on the two encoder directions' final states, and attention sends
 ``dL/dh̄ = dK + d𝒱`` (keys and values are both ``h̄``) into the encoder's outputs.
 """
 
@@ -39,7 +51,9 @@ from ..gated_backward import ForwardTrace, backward_from_trace, forward_trace
 from ..gated_training import ArrayAdamState, adam_init, adam_update
 from ..language_model import one_blas_thread
 from ..masking import check_mask
+from ..model_replay import run_bidirectional
 from ..optimizers import Adam
+from ..replay import merge_directions
 from ..text import check_ids, log_softmax, one_hot, softmax_cross_entropy
 from .attention import AttentionTrace, attention, attention_backward
 from .dates import (
@@ -53,75 +67,134 @@ from .dates import (
 
 #: Names of the arrays, in the order of the Keras model's ``trainable_weights``.
 ARRAY_NAMES = (
-    "encoder.kernel", "encoder.recurrent_kernel", "encoder.bias",
+    "encoder.forward.kernel", "encoder.forward.recurrent_kernel", "encoder.forward.bias",
+    "encoder.backward.kernel", "encoder.backward.recurrent_kernel", "encoder.backward.bias",
     "decoder.kernel", "decoder.recurrent_kernel", "decoder.bias", "W_o", "B_o",
 )  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
 class Seq2SeqWeights:
-    """Encoder and decoder GRUs (Keras's packed arrays, ``reset_after=True``) and the output
-    layer ``W_o (H or 2H, V)``, ``B_o (V,)``; attention is on when ``W_o`` has ``2H`` rows."""
+    """The encoder's two GRUs (``H`` units each), the decoder GRU (``2H`` units; Keras's
+    packed arrays, ``reset_after=True``) and the output layer ``W_o (2H or 4H, V)``,
+    ``B_o (V,)``; attention is on when ``W_o`` has ``4H`` rows."""
 
-    encoder: CellWeights
+    encoder_forward: CellWeights
+    encoder_backward: CellWeights
     decoder: CellWeights
     Wo: np.ndarray
     Bo: np.ndarray
 
     @property
     def hidden_units(self) -> int:
-        return self.encoder.hidden_units
+        """``H``, the units of each encoder direction."""
+        return self.encoder_forward.hidden_units
 
     @property
     def uses_attention(self) -> bool:
-        return self.Wo.shape[0] == 2 * self.hidden_units
+        return self.Wo.shape[0] == 4 * self.hidden_units
 
     @property
     def dtype(self) -> np.dtype:
         return self.Wo.dtype
 
     def as_list(self) -> list[np.ndarray]:
-        """The eight arrays of :data:`ARRAY_NAMES`."""
-        e, d = self.encoder, self.decoder
-        return [e.kernel, e.recurrent_kernel, e.bias, d.kernel, d.recurrent_kernel, d.bias,
-                self.Wo, self.Bo]  # fmt: skip
+        """The eleven arrays of :data:`ARRAY_NAMES`."""
+        cells = (self.encoder_forward, self.encoder_backward, self.decoder)
+        arrays = [a for c in cells for a in (c.kernel, c.recurrent_kernel, c.bias)]
+        return [*arrays, self.Wo, self.Bo]
 
     def with_arrays(self, arrays: list[np.ndarray]) -> Seq2SeqWeights:
         """The same model with new arrays (same order and shapes as :meth:`as_list`)."""
-        if len(arrays) != 8:
-            raise ValueError(f"expected the 8 arrays {ARRAY_NAMES}; got {len(arrays)}")
+        if len(arrays) != len(ARRAY_NAMES):
+            raise ValueError(
+                f"expected the {len(ARRAY_NAMES)} arrays {ARRAY_NAMES}; got {len(arrays)}"
+            )
         for name, old, new in zip(ARRAY_NAMES, self.as_list(), arrays, strict=True):
             if np.shape(new) != old.shape:
                 raise ValueError(f"{name} must have shape {old.shape}; got {np.shape(new)}")
-        e = replace(self.encoder, kernel=arrays[0], recurrent_kernel=arrays[1], bias=arrays[2])
-        d = replace(self.decoder, kernel=arrays[3], recurrent_kernel=arrays[4], bias=arrays[5])
-        return Seq2SeqWeights(e, d, arrays[6], arrays[7])
+        cells = [
+            replace(cell, kernel=arrays[i], recurrent_kernel=arrays[i + 1], bias=arrays[i + 2])
+            for i, cell in zip(
+                (0, 3, 6), (self.encoder_forward, self.encoder_backward, self.decoder), strict=True
+            )
+        ]
+        return Seq2SeqWeights(*cells, arrays[9], arrays[10])
 
 
 def init_seq2seq(
     hidden_units: int, *, attention: bool, seed: int = 0, dtype: Any = "float32"
 ) -> Seq2SeqWeights:
-    """Fresh weights for the date task: Glorot-uniform kernels, recurrent weights uniform in
-    ``±1/√H``, zero biases (Keras's zero biases; its orthogonal recurrent start differs)."""
+    """Fresh weights for the date task, ``H = hidden_units`` per encoder direction:
+    Glorot-uniform kernels, recurrent weights uniform in ``±1/√H``, zero biases (Keras's zero
+    biases; its orthogonal recurrent start differs)."""
     H = check_positive_int("hidden_units", hidden_units)
     cells = []
-    for offset, V in ((0, SOURCE_VOCAB.size), (1, TARGET_VOCAB.size)):
+    for offset, (V, units) in enumerate(
+        ((SOURCE_VOCAB.size, H), (SOURCE_VOCAB.size, H), (TARGET_VOCAB.size, 2 * H))
+    ):
         cell = random_cell_weights(
-            "GRU", V, H, seed=seed * 10 + offset, dtype=dtype, scale=np.sqrt(6 / (V + 3 * H))
-        )
+            "GRU", V, units, seed=seed * 10 + offset, dtype=dtype,
+            scale=np.sqrt(6 / (V + 3 * units)),
+        )  # fmt: skip
         cells.append(replace(cell, bias=np.zeros_like(cell.bias)))
-    rows = 2 * H if attention else H
+    rows = 4 * H if attention else 2 * H
     V_t = TARGET_VOCAB.size
-    rng = np.random.default_rng(seed * 10 + 2)
+    rng = np.random.default_rng(seed * 10 + 3)
     Wo = rng.uniform(-1, 1, (rows, V_t)) * np.sqrt(6 / (rows + V_t))
-    return Seq2SeqWeights(cells[0], cells[1], Wo.astype(dtype), np.zeros(V_t, dtype=dtype))
+    return Seq2SeqWeights(*cells, Wo.astype(dtype), np.zeros(V_t, dtype=dtype))
+
+
+@dataclass(frozen=True, eq=False)
+class EncoderTrace:
+    """The bidirectional encoder's forward pass, kept for the backward pass."""
+
+    forward: ForwardTrace  # over x_1 .. x_T
+    backward: ForwardTrace  # over x_T .. x_1 (processing order)
+    outputs: np.ndarray  # h̄ = [h→, h←] in time order, zero on padding (n, T_x, 2H)
+    final: np.ndarray  # s_0 = [h→_last, h←_1] (n, 2H)
+
+
+def encoder_trace(weights: Seq2SeqWeights, x: np.ndarray, keep: np.ndarray) -> EncoderTrace:
+    """Chapter 14's ``Bidirectional`` (concat, ``return_sequences``, ``return_state``) run with
+    chapter 13's traced loop, so that its BPTT can run back through it; equal to
+    :func:`rnn_lab.model_replay.run_bidirectional` (tested)."""
+    fwd = forward_trace(weights.encoder_forward, x, mask=keep)
+    bwd = forward_trace(
+        weights.encoder_backward,
+        np.ascontiguousarray(x[:, ::-1]),
+        mask=np.ascontiguousarray(keep[:, ::-1]),
+    )
+    zero = weights.dtype.type(0)  # Bidirectional's zero_output_for_mask=return_sequences
+    real = keep[..., None]
+    outputs = merge_directions(
+        np.where(real, fwd.outputs, zero), np.where(real, bwd.outputs[:, ::-1], zero), "concat"
+    )
+    return EncoderTrace(fwd, bwd, outputs, np.concatenate([fwd.h[:, -1], bwd.h[:, -1]], -1))
+
+
+def encoder_backward(
+    trace: EncoderTrace, d_outputs: np.ndarray, d_final: np.ndarray
+) -> list[np.ndarray]:
+    """Gradients of the encoder's six arrays given ``dL/dh̄ (n, T_x, 2H)`` and
+    ``dL/ds_0 (n, 2H)``: each direction's half, the backward one in its processing order."""
+    H = trace.forward.h.shape[-1]
+    keep = trace.forward.keep
+    d_outputs = np.where(keep[..., None], d_outputs, d_outputs.dtype.type(0))
+    fwd = backward_from_trace(trace.forward, d_outputs[..., :H], d_final_states=[d_final[:, :H]])
+    bwd = backward_from_trace(
+        trace.backward,
+        np.ascontiguousarray(d_outputs[:, ::-1, H:]),
+        d_final_states=[d_final[:, H:]],
+    )
+    return [*fwd.as_list(), *bwd.as_list()]
 
 
 @dataclass(frozen=True, eq=False)
 class Seq2SeqTrace:
     """One forward pass with teacher forcing, everything kept for the backward pass."""
 
-    encoder: ForwardTrace
+    encoder: EncoderTrace
     decoder: ForwardTrace
     attention: AttentionTrace | None
     features: np.ndarray  # s_t, or [s_t, ctx_t]
@@ -144,9 +217,9 @@ def forward(weights: Seq2SeqWeights, source: Any, mask: Any, read: Any) -> Seq2S
     """Logits of every target step given the true previous characters ``read (n, T_y)``."""
     source, keep, read = _check_batch(weights, source, mask, read)
     dtype = weights.dtype
-    enc = forward_trace(weights.encoder, one_hot(source, SOURCE_VOCAB.size, dtype), mask=keep)
-    s0 = enc.h[:, -1]  # the carried state: the last real step's
-    dec = forward_trace(weights.decoder, one_hot(read, TARGET_VOCAB.size, dtype), initial_state=s0)
+    enc = encoder_trace(weights, one_hot(source, SOURCE_VOCAB.size, dtype), keep)
+    y = one_hot(read, TARGET_VOCAB.size, dtype)
+    dec = forward_trace(weights.decoder, y, initial_state=enc.final)
     att = None
     features = dec.outputs
     if weights.uses_attention:
@@ -162,19 +235,19 @@ def loss_and_gradients(
     of :data:`ARRAY_NAMES`)."""
     trace = forward(weights, source, mask, read)
     loss, d_logits = softmax_cross_entropy(trace.logits, write)
-    H = weights.hidden_units
+    width = trace.decoder.h.shape[-1]  # 2H
     d_features = d_logits @ weights.Wo.T
     dWo = np.einsum("nti,ntv->iv", trace.features, d_logits)
     dBo = d_logits.sum(axis=(0, 1))
-    d_states = d_features[..., :H]
+    d_states = d_features[..., :width]
     d_encoder_outputs = np.zeros_like(trace.encoder.outputs)
     if trace.attention is not None:
-        grads = attention_backward(trace.attention, d_features[..., H:])
+        grads = attention_backward(trace.attention, d_features[..., width:])
         d_states = d_states + grads.query
         d_encoder_outputs = grads.key + grads.value
     dec = backward_from_trace(trace.decoder, d_states)
-    enc = backward_from_trace(trace.encoder, d_encoder_outputs, d_final_states=dec.initial)
-    return loss, [*enc.as_list(), *dec.as_list(), dWo, dBo]
+    enc = encoder_backward(trace.encoder, d_encoder_outputs, dec.initial[0])
+    return loss, [*enc, *dec.as_list(), dWo, dBo]
 
 
 def _step_logits(weights, x_t, state, encoder_outputs, keep):
@@ -187,10 +260,13 @@ def _step_logits(weights, x_t, state, encoder_outputs, keep):
 
 
 def _encode(weights: Seq2SeqWeights, source: Any, mask: Any):
+    """Chapter 14's ``Bidirectional`` as it is: outputs ``(n, T_x, 2H)``, ``s_0 (n, 2H)``."""
     source, keep, _ = _check_batch(weights, source, mask, np.zeros((np.shape(source)[0], 1), int))
     x = one_hot(source, SOURCE_VOCAB.size, weights.dtype)
-    enc = forward_trace(weights.encoder, x, mask=keep)
-    return enc.outputs, enc.h[:, -1], keep
+    outputs, h_forward, h_backward = run_bidirectional(
+        weights.encoder_forward, weights.encoder_backward, x, mask=keep, return_state=True
+    )
+    return outputs, np.concatenate([h_forward, h_backward], axis=-1), keep
 
 
 def greedy_decode(
@@ -222,7 +298,7 @@ def beam_step(scores: Any, log_probs: Any, width: int) -> tuple[np.ndarray, np.n
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)):
         raise TypeError(f"width must be an integer >= 1; got {type(width).__name__} {width!r}")
     if width < 1:
-        raise ValueError(f"beam width must be >= 1; got {width}")
+        raise ValueError(f"width (the beam width) must be >= 1; got {width}")
     scores = np.asarray(scores, dtype=np.float64)
     log_probs = np.asarray(log_probs, dtype=np.float64)
     if scores.ndim != 1 or log_probs.ndim != 2 or log_probs.shape[0] != scores.shape[0]:
@@ -246,7 +322,7 @@ def beam_search(
     """The most likely ``length``-character output found keeping ``width`` prefixes per
     source (:func:`beam_step`); ``width=1`` is :func:`greedy_decode`. Ids ``(n, length)``."""
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise ValueError(f"beam width must be an integer >= 1; got {width!r}")
+        raise ValueError(f"width (the beam width) must be an integer >= 1; got {width!r}")
     length = check_positive_int("length", length)
     outputs, state, keep = _encode(weights, source, mask)
     n, V = len(state), TARGET_VOCAB.size
