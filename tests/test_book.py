@@ -85,12 +85,13 @@ def _printed(nb, *, merged_by_build: bool) -> list[str]:
     """Everything a reader sees as text or image, cell by cell, in order, except the
     output of cells tagged ``timing`` (measured durations).
 
-    The build merges a cell's printed text into its first stream output (myst-nb's
-    ``coalesce_streams``, in place, and saves the notebook that way); how `print` calls are
-    split into outputs depends on timing. So a fresh execution is merged the same way,
-    and of the build's copy only the first, merged stream output per stream is read.
+    The build merges a cell's printed text into its first stream output
+    (`rnn_lab.book.streams.merge_streams`, in place, and saves the notebook that way); how
+    `print` calls are split into outputs depends on timing. So a fresh execution is merged
+    the same way, and of the build's copy only the first, merged stream output per stream
+    is read.
     """
-    from myst_nb.core.utils import coalesce_streams
+    from rnn_lab.book.streams import merge_streams
 
     seen = []
     for index, cell in enumerate(nb.cells):
@@ -107,13 +108,10 @@ def _printed(nb, *, merged_by_build: bool) -> list[str]:
                 kept.append(output)
             outputs = kept
         else:
-            outputs = coalesce_streams(outputs)
+            outputs = merge_streams(outputs)
         for output in outputs:
             if output.get("output_type") == "stream":
-                # merging drops a blank line that arrived as an output of its own, so where
-                # a cell's blank lines land depends on timing: compare the non-blank lines
-                lines = [line for line in output["text"].splitlines() if line.strip()]
-                seen.append(f"{index}:{output['name']}:" + "\n".join(lines))
+                seen.append(f"{index}:{output['name']}:{output['text']}")
             data = output.get("data", {})
             if VOLATILE_MIME in data:
                 continue
