@@ -78,6 +78,29 @@ def linear(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def softmax(logits: Any) -> np.ndarray:
+    """``p[k] = exp(y[k] - m) / Σ_j exp(y[j] - m)`` over the last axis, ``m = max_j y[j]``.
+
+    Subtracting the maximum changes nothing mathematically and keeps ``exp`` from
+    overflowing: the largest exponent is 0.
+    """
+    y = np.asarray(logits)
+    if y.dtype.kind != "f":
+        y = y.astype(np.float64)
+    shifted = y - y.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(logits: Any) -> np.ndarray:
+    """``log p[k] = y[k] - m - log Σ_j exp(y[j] - m)``, stable for any logits."""
+    y = np.asarray(logits)
+    if y.dtype.kind != "f":
+        y = y.astype(np.float64)
+    shifted = y - y.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 #: Keras activation name -> NumPy function. Keras 2's hard_sigmoid (slope 0.2) differs
 #: from Keras 3's (slope 1/6); this table follows Keras 3.
 ACTIVATIONS: dict[str, Activation] = {

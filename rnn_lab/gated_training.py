@@ -30,7 +30,7 @@ from ._validate import (
 )
 from .cells import CellWeights, random_cell_weights
 from .gated_backward import CellGradients, backward_from_trace, forward_trace
-from .optimizers import Adam
+from .optimizers import Adam, adam_init, adam_update
 from .training import batch_slices
 from .weights import SimpleRNNWeights
 
@@ -146,51 +146,6 @@ def _backward_with_error(
     return loss, [*cell_grads.as_list(), h_T.T @ dy, dy.sum(axis=0)], cell_grads, error
 
 
-@dataclass
-class ArrayAdamState:
-    """Adam's state for a list of arrays: updates done, first and second moments."""
-
-    iterations: int
-    m: list[np.ndarray]
-    v: list[np.ndarray]
-
-
-def adam_init(arrays: list[np.ndarray]) -> ArrayAdamState:
-    """Zero moments, zero updates done."""
-    return ArrayAdamState(0, [np.zeros_like(a) for a in arrays], [np.zeros_like(a) for a in arrays])
-
-
-def adam_update(
-    optimizer: Adam, arrays: list[np.ndarray], grads: list[np.ndarray], state: ArrayAdamState
-) -> tuple[list[np.ndarray], ArrayAdamState]:
-    """One update of :class:`rnn_lab.optimizers.Adam` (Keras's rule) on a list of arrays.
-
-    The same operations in the same order as ``Adam.step`` (see its docstring; β1, β2 in
-    the step size rounded to float32 first, as Keras does), for each array of the list;
-    ``tests/test_gated_backward.py`` checks that both give identical numbers.
-    """
-    check_record("optimizer", optimizer, Adam, hint=" (rnn_lab.optimizers.Adam)")
-    if not arrays:
-        raise ValueError("arrays must not be empty")
-    dtype = arrays[0].dtype.type
-    t = dtype(state.iterations + 1)
-    beta_1_power = np.power(dtype(np.float32(optimizer.beta_1)), t)
-    beta_2_power = np.power(dtype(np.float32(optimizer.beta_2)), t)
-    alpha = dtype(optimizer.learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-    one_minus_beta_1 = dtype(1 - optimizer.beta_1)
-    one_minus_beta_2 = dtype(1 - optimizer.beta_2)
-    epsilon = dtype(optimizer.epsilon)
-    new_arrays, new_m, new_v = [], [], []
-    for w, g, m, v in zip(arrays, grads, state.m, state.v, strict=True):
-        g = g.astype(w.dtype, copy=False)
-        m = m + (g - m) * one_minus_beta_1
-        v = v + (np.square(g) - v) * one_minus_beta_2
-        new_arrays.append(w - (m * alpha) / (np.sqrt(v) + epsilon))
-        new_m.append(m)
-        new_v.append(v)
-    return new_arrays, ArrayAdamState(state.iterations + 1, new_m, new_v)
-
-
 @dataclass(frozen=True, eq=False)
 class RegressorHistory:
     """``losses`` per update (before it), the final ``model``, and ``‖dL/dh_t‖`` for
@@ -212,7 +167,8 @@ def train_regressor(
     batch_size: int = 32,
 ) -> RegressorHistory:
     """Mini-batch training by hand: batches in order, :func:`regressor_backward`, then
-    :func:`adam_update`; the loss recorded for a step is the batch loss before its update."""
+    :func:`rnn_lab.optimizers.adam_update` (Keras's Adam); the loss recorded for a step is
+    the batch loss before its update."""
     check_record("model", model, RecurrentRegressor)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
     y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
@@ -392,8 +348,8 @@ def train_keras_regressor(
     import tensorflow as tf
 
     from .gated_backward import keras_layer
-    from .keras_models import import_keras
-    from .training import keras_floatx, keras_optimizer
+    from .keras_models import import_keras, keras_floatx
+    from .training import keras_optimizer
 
     check_record("model", model, RecurrentRegressor)
     steps = check_positive_int("steps", steps)
@@ -409,7 +365,7 @@ def train_keras_regressor(
     slices = batch_slices(x.shape[0], batch_size)
     losses = []
     # floatx decides the dtype of Keras's learning rate and loss: float64 runs need it too
-    with keras_floatx(keras, dtype):
+    with keras_floatx(dtype):
         keras_adam = keras_optimizer(optimizer)
         mse = keras.losses.MeanSquaredError(dtype=dtype)
         for step in range(steps):
@@ -453,15 +409,14 @@ def keras_masked_sequence_gradients(
     import tensorflow as tf
 
     from .gated_backward import keras_layer
-    from .keras_models import import_keras
-    from .training import keras_floatx
+    from .keras_models import import_keras, keras_floatx
 
     check_record("model", model, RecurrentRegressor)
     keras = import_keras()
     dtype = model.dtype.name
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
     y_true = as_float_array("y_true", y_true, ndim=3, layout="(n, T, O)", dtype=model.dtype)
-    with keras_floatx(keras, dtype):
+    with keras_floatx(dtype):
         inputs = keras.Input(x.shape[1:], dtype=dtype)
         layer = keras_layer(model.cell, return_sequences=True)
         dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)

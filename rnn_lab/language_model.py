@@ -24,8 +24,7 @@ package's one gated core, :func:`rnn_lab.gated_backward.forward_trace` and
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -40,6 +39,7 @@ from ._validate import (
 )
 from .cells import CellWeights
 from .gated_backward import ForwardTrace, backward_from_trace, forward_trace
+from .keras_models import keras_floatx
 from .optimizers import SGD, Adam, global_norm
 from .text import (
     check_ids,
@@ -92,9 +92,6 @@ class LanguageModelWeights:
     Wo: np.ndarray
     Bo: np.ndarray
 
-    #: The optimisers in rnn_lab.optimizers update any record that declares this.
-    is_parameter_record = True
-
     def __post_init__(self) -> None:
         arrays = {
             name: as_float_array(name, getattr(self, name), ndim=RANKS[name], layout=layout)
@@ -145,6 +142,10 @@ class LanguageModelWeights:
     def as_list(self) -> list[np.ndarray]:
         """``[E, Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
         return [getattr(self, f.name) for f in fields(self)]
+
+    def with_arrays(self, arrays: Any) -> LanguageModelWeights:
+        """The same kind of record holding ``arrays`` (in :meth:`as_list` order)."""
+        return LanguageModelWeights(*arrays)
 
     def astype(self, dtype: Any) -> LanguageModelWeights:
         dtype = check_dtype_name(dtype)
@@ -546,21 +547,6 @@ def manual_stepper(weights: LanguageModelWeights) -> Callable[[int], np.ndarray]
 # --- the Keras side -----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def keras_floatx(dtype: Any) -> Iterator[None]:
-    """Set Keras's ``floatx`` for the duration: a float64 model also needs its loss and
-    learning rate in float64, which Keras keeps in ``floatx``."""
-    from .keras_models import import_keras
-
-    keras = import_keras()
-    previous = keras.config.floatx()
-    keras.config.set_floatx(check_dtype_name(dtype).name)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(previous)
-
-
 def build_keras_lm(
     vocab_size: int,
     embed_dim: int,
@@ -764,7 +750,6 @@ __all__ = [
     "generate",
     "glorot_weights",
     "hidden_trace",
-    "keras_floatx",
     "keras_lm_gradients",
     "keras_stepper",
     "loss_and_gradients",

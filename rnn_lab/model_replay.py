@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import as_float_array
-from .cells import CellWeights, get_activation
+from .cells import CellWeights, get_activation, softmax
 from .masking import check_mask
 from .replay import (
     RecurrentConfig,
@@ -96,12 +96,6 @@ def run_bidirectional(
     if return_sequences:
         return merge_directions(seq_f, seq_b[:, ::-1], merge_mode)
     return merge_directions(last_f, last_b, merge_mode)
-
-
-def softmax(a: np.ndarray) -> np.ndarray:
-    """``exp(a − max a) / Σ exp(a − max a)`` over the last axis."""
-    e = np.exp(a - a.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _dense(layer, x: np.ndarray) -> np.ndarray:

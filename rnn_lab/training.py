@@ -11,8 +11,6 @@ Also here: :func:`delayed_copy_task`, a small task that needs memory.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,20 +121,6 @@ def keras_optimizer(optimizer: SGD | Adam):
     )
 
 
-@contextlib.contextmanager
-def keras_floatx(keras, dtype: str) -> Iterator[None]:
-    """Switch ``keras.config.floatx()`` to ``dtype`` inside the block."""
-    # Keras keeps the learning rate, the loss and the loss tracker in floatx (float32 by
-    # default) whatever the layers' dtype: a float64 run must switch floatx too, or its
-    # learning rate is rounded to float32 and its loss computed in float32.
-    previous = keras.config.floatx()
-    keras.config.set_floatx(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(previous)
-
-
 def train_keras(
     x: object,
     y: object,
@@ -158,7 +142,13 @@ def train_keras(
     x, y = _check_training_data(x, y, weights, bool(return_sequences))
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
-    from .keras_models import build_keras_model, import_keras, set_keras_weights, weights_from_keras
+    from .keras_models import (
+        build_keras_model,
+        import_keras,
+        keras_floatx,
+        set_keras_weights,
+        weights_from_keras,
+    )
 
     keras = import_keras()
     dtype = weights.dtype.name
@@ -184,7 +174,7 @@ def train_keras(
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             losses.append(float(logs["batch_loss"]))
 
-    with keras_floatx(keras, dtype):
+    with keras_floatx(dtype):
         _, T, D = x.shape
         model = build_keras_model(
             T,

@@ -87,6 +87,10 @@ class SimpleRNNWeights:
         """``[Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
         return [getattr(self, f.name) for f in fields(self)]
 
+    def with_arrays(self, arrays: Any) -> SimpleRNNWeights:
+        """The same kind of record holding ``arrays`` (in :meth:`as_list` order)."""
+        return SimpleRNNWeights(*arrays)
+
     def astype(self, dtype: Any) -> SimpleRNNWeights:
         """The same weights in ``dtype`` (float32 or float64)."""
         dtype = check_dtype_name(dtype)

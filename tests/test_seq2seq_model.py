@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnn_lab.gradcheck import numerical_gradient, relative_error
-from rnn_lab.language_model import keras_floatx
+from rnn_lab.keras_models import keras_floatx
 from rnn_lab.seq2seq import dates
 from rnn_lab.seq2seq import model as m
 from rnn_lab.seq2seq.keras_twins import (

@@ -33,13 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_positive_int, check_record
+from .._validate import check_positive_int, check_record, one_blas_thread
 from ..cells import CellWeights, gru_step, random_cell_weights
 from ..gated_backward import ForwardTrace, backward_from_trace, forward_trace
-from ..gated_training import ArrayAdamState, adam_init, adam_update
-from ..language_model import one_blas_thread
 from ..masking import check_mask
-from ..optimizers import Adam
+from ..optimizers import Adam, ArrayAdamState, adam_init, adam_update
 from ..text import check_ids, log_softmax, one_hot, softmax_cross_entropy
 from .attention import AttentionTrace, attention, attention_backward
 from .dates import (
@@ -315,7 +313,7 @@ def train(
     state: ArrayAdamState | None = None,
 ) -> TrainingRun:
     """One Adam update per batch ``(source, mask, read, write)``, in order (Keras's Adam,
-    :func:`rnn_lab.gated_training.adam_update`)."""
+    :func:`rnn_lab.optimizers.adam_update`)."""
     optimizer = Adam() if optimizer is None else optimizer
     arrays = weights.as_list()
     state = adam_init(arrays) if state is None else state
