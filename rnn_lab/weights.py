@@ -13,10 +13,13 @@ name     shape       role                        Keras name
 ``model.get_weights()`` returns them in exactly this order.
 
 This record is the whole model ``SimpleRNN -> Dense`` of chapters 1-8, in the book's names.
-Chapters 9-11 use :class:`rnn_lab.cells.CellWeights`, one recurrent layer of any kind in
+Chapters 9-11 use :class:`rnn_lab.cells.weights.CellWeights`, one recurrent layer of any kind in
 Keras's own layout; for a SimpleRNN its ``kernel, recurrent_kernel, bias`` are this record's
-``Wx, Wh, Bh`` (converters: :func:`rnn_lab.cells.cell_weights_from_simple_rnn` and
-:func:`rnn_lab.cells.simple_rnn_weights_from_cell`).
+``Wx, Wh, Bh`` (converters: :func:`rnn_lab.cells.weights.cell_weights_from_simple_rnn` and
+:func:`rnn_lab.cells.weights.simple_rnn_weights_from_cell`).
+
+Also here, for chapter 1: the model's parameter counts by formula (:func:`count_parameters`)
+and the book's random input data (:func:`make_sequences`).
 """
 
 from __future__ import annotations
@@ -149,3 +152,43 @@ def weights_from_list(arrays: Any) -> SimpleRNNWeights:
             f"bias, Dense kernel, bias); got {len(arrays)}"
         )
     return SimpleRNNWeights(*arrays)
+
+
+def count_parameters(dims: int, hidden_units: int, outputs: int) -> dict[str, int]:
+    """Trainable parameters per layer.
+
+    SimpleRNN: ``D·H`` (``Wx``) ``+ H·H`` (``Wh``) ``+ H`` (``Bh``).
+    Dense: ``H·O`` (``Wo``) ``+ O`` (``Bo``).
+    The count does not depend on the sequence length ``T``: the same weights are
+    used at every timestep.
+    """
+    D = check_positive_int("dims", dims)
+    H = check_positive_int("hidden_units", hidden_units)
+    O = check_positive_int("outputs", outputs)
+    simple_rnn = D * H + H * H + H
+    dense = H * O + O
+    return {"SimpleRNN": simple_rnn, "Dense": dense, "total": simple_rnn + dense}
+
+
+def make_sequences(
+    n_samples: int = 100,
+    seq_len: int = 15,
+    dims: int = 3,
+    *,
+    seed: int = 0,
+    dtype: Any = "float32",
+) -> np.ndarray:
+    """Random inputs ``x`` of shape ``(n, T, D)``, uniform in ``[0, 1)``.
+
+    The same ``seed`` always gives the same array, in float32 and float64 alike
+    (the float32 array is the float64 one rounded), so the two precisions can be
+    compared on the same numbers.
+    """
+    n = check_positive_int("n_samples", n_samples)
+    T = check_positive_int("seq_len", seq_len)
+    D = check_positive_int("dims", dims)
+    dtype = check_dtype_name(dtype)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer; got {type(seed).__name__} {seed!r}")
+    rng = np.random.default_rng(seed)
+    return rng.random((n, T, D)).astype(dtype)

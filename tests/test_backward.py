@@ -16,8 +16,8 @@ from rnn_lab.gradcheck import (
     keras_gradients,
     numerical_gradient,
     numerical_weight_gradients,
-    relative_error,
 )
+from rnn_lab.tolerances import relative_error
 from rnn_lab.weights import SimpleRNNWeights, random_weights
 
 #: float32 vs TensorFlow: both sides round every product and sum to ~6e-8 (half an ulp)
@@ -139,7 +139,7 @@ def test_tolerances_catch_a_missing_sum_over_time():
 def truncated_reference(x, y, weights, k, return_sequences):
     """Truncated BPTT(k) from TensorFlow: each loss term L_s runs Keras's SimpleRNNCell for
     k steps from tf.stop_gradient(h_{s-k}), and the tape differentiates the sum."""
-    from rnn_lab.keras_models import import_keras
+    from rnn_lab.keras_side.models import import_keras
 
     keras = import_keras()
     import tensorflow as tf

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.gradcheck import numerical_gradient, relative_error
+from rnn_lab.gradcheck import numerical_gradient
 from rnn_lab.seq2seq.attention import (
     HeadWeights,
     attention,
@@ -16,7 +16,7 @@ from rnn_lab.seq2seq.attention import (
     one_head_attention,
 )
 from rnn_lab.seq2seq.keras_twins import keras_attention, keras_one_head
-from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
+from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, relative_error, tolerance_for
 
 DTYPES = ("float32", "float64")
 MODES = [("dot", False), ("dot", True), ("additive", False), ("additive", True)]

@@ -8,8 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
-from rnn_lab.gradcheck import numerical_gradient, relative_error
-from rnn_lab.keras_models import keras_floatx
+from rnn_lab.cells.weights import log_softmax
+from rnn_lab.gradcheck import numerical_gradient
+from rnn_lab.keras_side.models import keras_floatx
 from rnn_lab.seq2seq import dates
 from rnn_lab.seq2seq import model as m
 from rnn_lab.seq2seq.keras_twins import (
@@ -18,8 +19,7 @@ from rnn_lab.seq2seq.keras_twins import (
     keras_seq2seq_gradients,
     keras_train,
 )
-from rnn_lab.text import log_softmax
-from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
+from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, relative_error, tolerance_for
 
 DTYPES = ("float32", "float64")
 #: (hidden units, batch, seed): different source lengths in every batch

@@ -23,6 +23,7 @@ from rnn_lab import (
     make_sequences,
     random_weights,
 )
+from rnn_lab.book.doctor import machine_summary
 from rnn_lab.stability import (
     OPERATION_SWAPS,
     SATURATION_LEVEL,
@@ -33,7 +34,6 @@ from rnn_lab.stability import (
     hidden_states_keras_order,
     hidden_states_with,
     keras_hidden_states,
-    machine_summary,
     operation_swaps,
     recurrent_scale_sweep,
     saturated_fraction,

@@ -20,7 +20,7 @@ In Keras: ``GRU(H, return_sequences=True, return_state=True)`` on the source wit
 there is no truth to read: :func:`greedy_decode` feeds back its own most likely character,
 :func:`beam_search` keeps the ``b`` most likely prefixes.
 
-The backward pass reuses the one BPTT (:func:`rnn_lab.gated_backward.backward_from_trace`)
+The backward pass reuses the one BPTT (:func:`rnn_lab.cells.bptt.backward_from_trace`)
 for both GRUs and :func:`rnn_lab.seq2seq.attention.attention_backward`: the decoder's
 ``dL/ds_0`` is the gradient on the encoder's final state, and attention sends
 ``dL/dh̄ = dK + d𝒱`` (keys and values are both ``h̄``) into the encoder's outputs.
@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_positive_int, check_record, one_blas_thread
-from ..cells import CellWeights, gru_step, random_cell_weights
-from ..gated_backward import ForwardTrace, backward_from_trace, forward_trace
-from ..masking import check_mask
-from ..optimizers import Adam, ArrayAdamState, adam_init, adam_update
-from ..text import check_ids, log_softmax, one_hot, softmax_cross_entropy
+from ..cells.bptt import ForwardTrace, backward_from_trace, forward_trace
+from ..cells.masking import check_mask
+from ..cells.steps import gru_step
+from ..cells.weights import CellWeights, log_softmax, random_cell_weights
+from ..language.text import check_ids, one_hot, softmax_cross_entropy
+from ..training.optimizers import Adam, ArrayAdamState, adam_init, adam_update
 from .attention import AttentionTrace, attention, attention_backward
 from .dates import (
     SOURCE_VOCAB,
@@ -313,7 +314,7 @@ def train(
     state: ArrayAdamState | None = None,
 ) -> TrainingRun:
     """One Adam update per batch ``(source, mask, read, write)``, in order (Keras's Adam,
-    :func:`rnn_lab.optimizers.adam_update`)."""
+    :func:`rnn_lab.training.optimizers.adam_update`)."""
     optimizer = Adam() if optimizer is None else optimizer
     arrays = weights.as_list()
     state = adam_init(arrays) if state is None else state

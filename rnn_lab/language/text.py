@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_dtype_name, check_positive_int
-from .cells import log_softmax, softmax
+from .._validate import check_dtype_name, check_positive_int
+from ..cells.weights import log_softmax, softmax
 
 #: Standard-library modules read as the corpus, in this order (pure Python, stable across
 #: 3.11 patch releases). The last ones end up in the validation split: held-out files.

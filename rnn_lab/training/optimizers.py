@@ -8,7 +8,7 @@ Each optimiser is a frozen record of hyperparameters with two pure functions::
 The state (velocities, moments, step count) is explicit, so nothing is hidden in an
 object that changes behind the reader's back. ``weights`` and ``grads`` are both
 :class:`SimpleRNNWeights` (or another parameter record, such as the language model's
-:class:`~rnn_lab.language_model.LanguageModelWeights`), updated field by field. Arithmetic follows
+:class:`~rnn_lab.language.model.LanguageModelWeights`), updated field by field. Arithmetic follows
 ``keras/src/optimizers/sgd.py`` and ``adam.py`` operation for operation, in the weights'
 dtype (Keras casts the learning rate and constants to each variable's dtype), so a float32
 run rounds the way Keras's does. Clipping (``clipnorm``, ``global_clipnorm``) follows
@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validate import check_record
+from .._validate import check_record
 
 
 @runtime_checkable
@@ -310,7 +310,7 @@ class Adam(_Clipping):
         Keras receives an ``Embedding``'s gradient as one row per lookup
         (``tf.IndexedSlices``) and squares each row *before* rows of the same character are
         summed, so its ``v`` gets ``Σ_i g_i²`` where the dense gradient gives ``(Σ_i g_i)²``
-        (see :mod:`rnn_lab.language_model`). Only meaningful without clipping here.
+        (see :mod:`rnn_lab.language`). Only meaningful without clipping here.
         """
         _check_pair(weights, grads)
         if squared_grads is not None:
@@ -374,7 +374,7 @@ def adam_update(
 ) -> tuple[list[np.ndarray], AdamState]:
     """:meth:`Adam.step` on a plain list of arrays (:class:`ArrayList`): the new arrays and
     the new state."""
-    check_record("optimizer", optimizer, Adam, hint=" (rnn_lab.optimizers.Adam)")
+    check_record("optimizer", optimizer, Adam, hint=" (rnn_lab.training.optimizers.Adam)")
     if not arrays:
         raise ValueError("arrays must not be empty")
     new, state = optimizer.step(ArrayList(tuple(arrays)), ArrayList(tuple(grads)), state)

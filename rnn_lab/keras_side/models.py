@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     as_float_array,
     check_dtype_name,
     check_features,
@@ -23,7 +23,7 @@ from ._validate import (
     check_record,
     check_shape,
 )
-from .weights import FIELD_LAYOUTS, SimpleRNNWeights, weights_from_list
+from ..weights import FIELD_LAYOUTS, SimpleRNNWeights, weights_from_list
 
 
 @contextlib.contextmanager

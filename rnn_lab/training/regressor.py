@@ -5,13 +5,13 @@ The model reads ``x (n, T, D)`` and predicts from the last output::
     y = h_T·Wo + Bo        L = mean((y − ŷ)²)        (Keras's MeanSquaredError)
 
 so ``dL/dy = 2 (y − ŷ) / (n·O)``, ``dL/dh_T = dL/dy·Woᵀ``, and
-:func:`rnn_lab.gated_backward.sequence_backward` carries it back through time.
+:func:`rnn_lab.cells.bptt.sequence_backward` carries it back through time.
 
-The optimiser is Keras's Adam (:class:`rnn_lab.optimizers.Adam`, same equations and
-rounding) applied to the list of arrays ``[kernel, recurrent_kernel, bias, Wo, Bo]``, the
-order of ``model.trainable_variables``. :func:`train_keras_regressor` runs the same
-updates with Keras's own layers, ``tf.GradientTape`` and ``keras.optimizers.Adam``, so the
-two can be compared update by update.
+The optimiser is Keras's Adam (:class:`rnn_lab.training.optimizers.Adam`, same equations and
+rounding) applied to the list of arrays ``[kernel, recurrent_kernel, bias, Wo, Bo]``, the order
+of ``model.trainable_variables``. :func:`rnn_lab.training.keras_loops.train_keras_regressor`
+runs the same updates with Keras's own layers, ``tf.GradientTape`` and
+``keras.optimizers.Adam``, so the two can be compared update by update.
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     as_float_array,
     check_positive_int,
     check_record,
     check_shape,
     one_blas_thread,
 )
-from .cells import CellWeights, random_cell_weights
-from .gated_backward import CellGradients, backward_from_trace, forward_trace
+from ..cells.bptt import CellGradients, backward_from_trace, forward_trace
+from ..cells.weights import CellWeights, random_cell_weights
+from ..weights import SimpleRNNWeights
 from .optimizers import Adam, adam_init, adam_update
-from .training import batch_slices
-from .weights import SimpleRNNWeights
+from .simple_rnn import batch_slices
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,7 +121,7 @@ def regressor_backward(
     model: RecurrentRegressor, x: object, y_true: object
 ) -> tuple[float, list[np.ndarray], CellGradients]:
     """``L``, the gradients in the order of :meth:`RecurrentRegressor.as_list`, and the
-    layer's :class:`~rnn_lab.gated_backward.CellGradients` (for ``dL/dh_t``)."""
+    layer's :class:`~rnn_lab.cells.bptt.CellGradients` (for ``dL/dh_t``)."""
     loss, grads, cell_grads, _ = _backward_with_error(model, x, y_true)
     return loss, grads, cell_grads
 
@@ -167,7 +167,7 @@ def train_regressor(
     batch_size: int = 32,
 ) -> RegressorHistory:
     """Mini-batch training by hand: batches in order, :func:`regressor_backward`, then
-    :func:`rnn_lab.optimizers.adam_update` (Keras's Adam); the loss recorded for a step is
+    :func:`rnn_lab.training.optimizers.adam_update` (Keras's Adam); the loss recorded for a step is
     the batch loss before its update."""
     check_record("model", model, RecurrentRegressor)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
@@ -334,61 +334,17 @@ def train_regressors(
     ]
 
 
-def train_keras_regressor(
-    model: RecurrentRegressor,
-    x: object,
-    y: object,
-    optimizer: Adam,
-    *,
-    steps: int,
-    batch_size: int = 32,
-) -> np.ndarray:
-    """The first ``steps`` updates with Keras's layers, ``tf.GradientTape`` and
-    ``keras.optimizers.Adam`` on the same batches in the same order; the batch losses."""
-    import tensorflow as tf
-
-    from .gated_backward import keras_layer
-    from .keras_models import import_keras, keras_floatx
-    from .training import keras_optimizer
-
-    check_record("model", model, RecurrentRegressor)
-    steps = check_positive_int("steps", steps)
-    keras = import_keras()
-    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
-    y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
-    dtype = model.dtype.name
-    layer = keras_layer(model.cell)
-    dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
-    dense.build((None, model.cell.hidden_units))
-    dense.set_weights([model.Wo, model.Bo])
-    variables = [*layer.trainable_weights, *dense.trainable_weights]
-    slices = batch_slices(x.shape[0], batch_size)
-    losses = []
-    # floatx decides the dtype of Keras's learning rate and loss: float64 runs need it too
-    with keras_floatx(dtype):
-        keras_adam = keras_optimizer(optimizer)
-        mse = keras.losses.MeanSquaredError(dtype=dtype)
-        for step in range(steps):
-            batch = slices[step % len(slices)]
-            with tf.GradientTape() as tape:
-                loss = mse(y[batch], dense(layer(x[batch])))
-            grads = tape.gradient(loss, variables)
-            keras_adam.apply_gradients(zip(grads, variables, strict=True))
-            losses.append(float(loss))
-    return np.array(losses)
-
-
 def masked_sequence_backward(
     model: RecurrentRegressor, x: object, y_true: object, mask: object
 ) -> tuple[float, list[np.ndarray], CellGradients]:
     """A per-timestep Dense ``y_t = h_t·Wo + Bo`` on a masked sequence, loss
-    :func:`rnn_lab.masking.masked_mse`: ``L``, the gradients in the order of
+    :func:`rnn_lab.cells.masking.masked_mse`: ``L``, the gradients in the order of
     :meth:`RecurrentRegressor.as_list`, and the layer's gradients.
 
     Only real steps enter the loss, so ``dL/dy_t = 0`` on padded steps; the recurrent
     layer's own masking then carries the state over them (zero cell gradient there).
     """
-    from .masking import masked_mse
+    from ..cells.masking import masked_mse
 
     check_record("model", model, RecurrentRegressor)
     trace = forward_trace(model.cell, x, mask=mask)
@@ -398,64 +354,6 @@ def masked_sequence_backward(
     H, O = model.Wo.shape
     dWo = trace.outputs.reshape(-1, H).T @ dy.reshape(-1, O)
     return loss, [*cell_grads.as_list(), dWo, dy.sum(axis=(0, 1))], cell_grads
-
-
-def keras_masked_sequence_gradients(
-    model: RecurrentRegressor, x: object, y_true: object
-) -> tuple[float, list[np.ndarray]]:
-    """The same loss and gradients from Keras: ``Input -> Masking -> layer -> Dense``
-    (``return_sequences=True``), ``compile(loss="mse")`` and ``model.compute_loss`` under
-    ``tf.GradientTape``; the mask is the one ``Masking`` derives from the zero padding."""
-    import tensorflow as tf
-
-    from .gated_backward import keras_layer
-    from .keras_models import import_keras, keras_floatx
-
-    check_record("model", model, RecurrentRegressor)
-    keras = import_keras()
-    dtype = model.dtype.name
-    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
-    y_true = as_float_array("y_true", y_true, ndim=3, layout="(n, T, O)", dtype=model.dtype)
-    with keras_floatx(dtype):
-        inputs = keras.Input(x.shape[1:], dtype=dtype)
-        layer = keras_layer(model.cell, return_sequences=True)
-        dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
-        outputs = dense(layer(keras.layers.Masking(dtype=dtype)(inputs)))
-        net = keras.Model(inputs, outputs)
-        dense.set_weights([model.Wo, model.Bo])
-        net.compile(loss="mse")
-        with tf.GradientTape() as tape:
-            loss = net.compute_loss(x=x, y=y_true, y_pred=net(x))
-        grads = tape.gradient(loss, net.trainable_weights)
-    return float(loss), [np.asarray(g) for g in grads]
-
-
-def keras_initial_regressor(
-    kind: str,
-    dims: int,
-    hidden_units: int,
-    outputs: int = 1,
-    *,
-    seed: int = 0,
-    dtype: Any = "float32",
-    reset_after: bool = True,
-) -> RecurrentRegressor:
-    """The initial weights Keras itself gives ``kind(H) -> Dense(O)`` after
-    ``keras.utils.set_random_seed(seed)``: Glorot-uniform kernels, orthogonal recurrent
-    kernels, zero biases (ones for the LSTM's forget gate)."""
-    from .keras_models import import_keras
-
-    keras = import_keras()
-    keras.utils.set_random_seed(seed)
-    extra = {"reset_after": reset_after} if kind == "GRU" else {}
-    layer = getattr(keras.layers, kind)(hidden_units, dtype=dtype, **extra)
-    layer.build((None, None, dims))
-    dense = keras.layers.Dense(outputs, dtype=dtype)
-    dense.build((None, hidden_units))
-    from .replay import weights_from_layer
-
-    Wo, Bo = dense.get_weights()
-    return RecurrentRegressor(weights_from_layer(layer), Wo, Bo)
 
 
 def regressor_from_simple_rnn(weights: SimpleRNNWeights) -> RecurrentRegressor:
