@@ -14,8 +14,8 @@ and amplify any difference, however small. The functions here measure each piece
 Which operations make Keras and NumPy differ at all is measured by swapping one routine
 at a time (:func:`operation_swaps`): the matrix products, the additions, ``tanh`` and the
 order of the bias. Matrix-product kernels are chosen per processor, so what comes out
-bit-identical is a property of the machine (:func:`rnn_lab.book.doctor.machine_summary` names it); how far
-apart two correct kernels can be is not (:func:`summation_bound`).
+bit-identical is a property of the machine (:func:`rnn_lab.book.doctor.machine_summary` names
+it); how far apart two correct kernels can be is not (:func:`summation_bound`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""rnn_lab.language.text: corpus, vocabulary, one-hot, softmax cross-entropy, sampling, perplexity and
-the count baselines, with the bad inputs each function must refuse by name."""
+"""rnn_lab.language.text: corpus, vocabulary, one-hot, softmax cross-entropy, sampling,
+perplexity and the count baselines, with the bad inputs each function must refuse by name."""
 
 from __future__ import annotations
 
