@@ -35,8 +35,53 @@ FIELD_LAYOUTS = {"Wx": "(D, H)", "Wh": "(H, H)", "Bh": "(H,)", "Wo": "(H, O)", "
 FIELD_RANKS = {"Wx": 2, "Wh": 2, "Bh": 1, "Wo": 2, "Bo": 1}
 
 
-@dataclass(frozen=True, eq=False)
-class SimpleRNNWeights:
+class ArrayRecord:
+    """What every record of named arrays shares, for a frozen dataclass whose fields are
+    the arrays in ``model.get_weights()`` order: the optimisers' parameter protocol
+    (:class:`rnn_lab.training.optimizers.ParameterRecord`: ``as_list``, ``with_arrays``,
+    ``dtype``) and ``astype``, ``count`` and a readable ``repr``."""
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.as_list()[0].dtype
+
+    def as_list(self) -> list[np.ndarray]:
+        """The arrays in field order: the order of ``model.get_weights()``."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def with_arrays(self, arrays: Any) -> Any:
+        """The same kind of record holding ``arrays`` (in :meth:`as_list` order)."""
+        return type(self)(*arrays)
+
+    def astype(self, dtype: Any) -> Any:
+        """The same record in ``dtype`` (float32 or float64)."""
+        dtype = check_dtype_name(dtype)
+        return self.with_arrays([array.astype(dtype) for array in self.as_list()])
+
+    def count(self) -> int:
+        """Number of trainable numbers."""
+        return int(sum(a.size for a in self.as_list()))
+
+    def shapes(self) -> str:
+        """``"Wx=(3, 5), ..."``: each field's shape, for ``repr``."""
+        return ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.shapes()}, dtype={self.dtype.name})"
+
+
+def store_frozen(record: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Store read-only copies of ``arrays`` on the frozen ``record``, in one float dtype
+    (float32 if all are float32, else float64)."""
+    dtype = np.result_type(*arrays.values())
+    for name, array in arrays.items():
+        frozen = np.array(array, dtype=dtype, copy=True)
+        frozen.flags.writeable = False
+        object.__setattr__(record, name, frozen)
+
+
+@dataclass(frozen=True, eq=False, repr=False)  # ArrayRecord's repr: shapes
+class SimpleRNNWeights(ArrayRecord):
     """``Wx (D,H)``, ``Wh (H,H)``, ``Bh (H,)``, ``Wo (H,O)``, ``Bo (O,)`` for
     ``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)`` and ``y_t = h_t·Wo + Bo``.
 
@@ -55,17 +100,13 @@ class SimpleRNNWeights:
             name: as_float_array(name, getattr(self, name), ndim=FIELD_RANKS[name], layout=layout)
             for name, layout in FIELD_LAYOUTS.items()
         }
-        dtype = np.result_type(*arrays.values())
         H = arrays["Wx"].shape[1]
         O = arrays["Wo"].shape[1]
         check_shape("Wh", arrays["Wh"], (H, H), FIELD_LAYOUTS["Wh"])
         check_shape("Bh", arrays["Bh"], (H,), FIELD_LAYOUTS["Bh"])
         check_shape("Wo", arrays["Wo"], (H, O), FIELD_LAYOUTS["Wo"])
         check_shape("Bo", arrays["Bo"], (O,), FIELD_LAYOUTS["Bo"])
-        for name, array in arrays.items():
-            frozen = np.array(array, dtype=dtype, copy=True)
-            frozen.flags.writeable = False
-            object.__setattr__(self, name, frozen)
+        store_frozen(self, arrays)
 
     @property
     def dims(self) -> int:
@@ -82,23 +123,6 @@ class SimpleRNNWeights:
         """``O``, outputs of the Dense layer."""
         return self.Wo.shape[1]
 
-    @property
-    def dtype(self) -> np.dtype:
-        return self.Wx.dtype
-
-    def as_list(self) -> list[np.ndarray]:
-        """``[Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
-        return [getattr(self, f.name) for f in fields(self)]
-
-    def with_arrays(self, arrays: Any) -> SimpleRNNWeights:
-        """The same kind of record holding ``arrays`` (in :meth:`as_list` order)."""
-        return SimpleRNNWeights(*arrays)
-
-    def astype(self, dtype: Any) -> SimpleRNNWeights:
-        """The same weights in ``dtype`` (float32 or float64)."""
-        dtype = check_dtype_name(dtype)
-        return SimpleRNNWeights(*(array.astype(dtype) for array in self.as_list()))
-
     def scaled(self, recurrent_scale: float) -> SimpleRNNWeights:
         """The same weights with ``Wh`` multiplied by ``recurrent_scale``."""
         scale = float(recurrent_scale)
@@ -107,10 +131,6 @@ class SimpleRNNWeights:
         return SimpleRNNWeights(
             self.Wx, self.Wh * self.dtype.type(scale), self.Bh, self.Wo, self.Bo
         )
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
-        return f"SimpleRNNWeights({shapes}, dtype={self.dtype.name})"
 
 
 def random_weights(

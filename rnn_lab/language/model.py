@@ -24,20 +24,20 @@ package's one gated core, :func:`rnn_lab.cells.bptt.forward_trace` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .._validate import (
     as_float_array,
-    check_dtype_name,
     check_positive_int,
     check_shape,
     one_blas_thread,
 )
 from ..cells.bptt import ForwardTrace, backward_from_trace, forward_trace
 from ..cells.weights import CellWeights
+from ..weights import ArrayRecord, store_frozen
 from .text import (
     check_ids,
     softmax_cross_entropy,
@@ -70,8 +70,8 @@ LAYOUTS = {
 }
 
 
-@dataclass(frozen=True, eq=False)
-class LanguageModelWeights:
+@dataclass(frozen=True, eq=False, repr=False)  # ArrayRecord's repr: shapes
+class LanguageModelWeights(ArrayRecord):
     """``E (V,D)``, ``Wx (D,gH)``, ``Wh (H,gH)``, ``Bh (gH,)``, ``Wo (H,V)``, ``Bo (V,)``:
     the order of ``model.get_weights()`` for ``Embedding -> SimpleRNN/LSTM -> Dense``.
 
@@ -103,11 +103,7 @@ class LanguageModelWeights:
         check_shape("Bh", arrays["Bh"], (gH,), "(gH,)")
         check_shape("Wo", arrays["Wo"], (H, V), f"(H, V) with H = {H}, V = {V}")
         check_shape("Bo", arrays["Bo"], (V,), f"(V,) with V = {V}")
-        dtype = np.result_type(*arrays.values())
-        for name, array in arrays.items():
-            frozen = np.array(array, dtype=dtype, copy=True)
-            frozen.flags.writeable = False
-            object.__setattr__(self, name, frozen)
+        store_frozen(self, arrays)
 
     @property
     def kind(self) -> str:
@@ -125,33 +121,12 @@ class LanguageModelWeights:
     def hidden_units(self) -> int:
         return self.Wh.shape[0]
 
-    @property
-    def dtype(self) -> np.dtype:
-        return self.E.dtype
-
     def cell(self) -> CellWeights:
         """The recurrent layer's three arrays as :class:`rnn_lab.cells.weights.CellWeights`."""
         return CellWeights(self.kind, self.Wx, self.Wh, self.Bh)
 
-    def as_list(self) -> list[np.ndarray]:
-        """``[E, Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
-        return [getattr(self, f.name) for f in fields(self)]
-
-    def with_arrays(self, arrays: Any) -> LanguageModelWeights:
-        """The same kind of record holding ``arrays`` (in :meth:`as_list` order)."""
-        return LanguageModelWeights(*arrays)
-
-    def astype(self, dtype: Any) -> LanguageModelWeights:
-        dtype = check_dtype_name(dtype)
-        return LanguageModelWeights(*(a.astype(dtype) for a in self.as_list()))
-
-    def count(self) -> int:
-        """Number of trainable numbers."""
-        return int(sum(a.size for a in self.as_list()))
-
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
-        return f"LanguageModelWeights({self.kind}, {shapes}, dtype={self.dtype.name})"
+        return f"LanguageModelWeights({self.kind}, {self.shapes()}, dtype={self.dtype.name})"
 
 
 def check_lm_weights(weights: Any) -> LanguageModelWeights:
