@@ -14,6 +14,7 @@ from .._validate import (
     check_positive_int,
     one_blas_thread,
 )
+from ..training.loop import run_updates
 from ..training.optimizers import SGD, Adam, global_norm
 from .model import (
     LanguageModelWeights,
@@ -143,17 +144,32 @@ def train_manual(
             resume.next_chunk,
         )
         losses, norms = list(resume.losses), list(resume.grad_norms)
+    chunks = []  # (k, whether the state starts from zeros: the chunks wrapped around)
+    for _ in range(steps):
+        chunks.append((0, True) if k == K else (k, False))
+        k = chunks[-1][0] + 1
+    carried = [state]
+
+    def gradients(weights: LanguageModelWeights, chunk: tuple[int, bool]) -> tuple:
+        k, wrapped = chunk
+        if wrapped:
+            carried[0] = zero_state(weights, n)
+        result = loss_and_gradients(x[k], y[k], weights, carried[0])
+        carried[0] = result.final
+        if sparse_embedding:
+            norm = float(np.sqrt(np.sum(np.square(keras_norms(result)))))
+        else:
+            norm = global_norm(result.grads)
+        return (result.loss, norm), result
+
+    def update(weights: LanguageModelWeights, result: LMGradients, opt_state: Any) -> tuple:
+        if sparse_embedding:
+            return keras_update(optimizer, weights, result, opt_state)
+        return optimizer.step(weights, result.grads, opt_state)
+
     with one_blas_thread():
-        for _ in range(steps):
-            if k == K:
-                k, state = 0, zero_state(weights, n)
-            result = loss_and_gradients(x[k], y[k], weights, state)
-            losses.append(result.loss)
-            if sparse_embedding:
-                norms.append(float(np.sqrt(np.sum(np.square(keras_norms(result))))))
-                weights, opt_state = keras_update(optimizer, weights, result, opt_state)
-            else:
-                norms.append(global_norm(result.grads))
-                weights, opt_state = optimizer.step(weights, result.grads, opt_state)
-            state, k = result.final, k + 1
-    return LMRun(np.array(losses), np.array(norms), weights, opt_state, state, k)
+        weights, opt_state, records = run_updates(weights, chunks, gradients, update, opt_state)
+    for loss, norm in records:
+        losses.append(loss)
+        norms.append(norm)
+    return LMRun(np.array(losses), np.array(norms), weights, opt_state, carried[0], k)

@@ -31,6 +31,7 @@ from .._validate import (
 from ..cells.bptt import CellGradients, backward_from_trace, forward_trace
 from ..cells.weights import CellWeights, random_cell_weights
 from ..weights import SimpleRNNWeights
+from .loop import run_updates
 from .optimizers import Adam, adam_init, adam_update
 from .simple_rnn import batch_slices
 
@@ -157,6 +158,18 @@ class RegressorHistory:
     dh_norms_end: np.ndarray
 
 
+def adam_step(optimizer: Adam):
+    """``update(model, grads, state)`` for :func:`rnn_lab.training.loop.run_updates`: one
+    :func:`rnn_lab.training.optimizers.adam_update` on the model's arrays (``grads`` a list
+    in the order of :meth:`RecurrentRegressor.as_list`), then the model holding them."""
+
+    def update(model: RecurrentRegressor, grads: list[np.ndarray], state: Any) -> tuple:
+        arrays, state = adam_update(optimizer, model.as_list(), grads, state)
+        return model.with_arrays(arrays), state
+
+    return update
+
+
 def train_regressor(
     model: RecurrentRegressor,
     x: object,
@@ -174,16 +187,16 @@ def train_regressor(
     y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
     epochs = check_positive_int("epochs", epochs)
     slices = batch_slices(x.shape[0], batch_size)
-    arrays = model.as_list()
-    state = adam_init(arrays)
-    losses = []
     start = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
-    for _ in range(epochs):
-        for batch in slices:
-            loss, grads, _ = regressor_backward(model, x[batch], y[batch])
-            losses.append(loss)
-            arrays, state = adam_update(optimizer, arrays, grads, state)
-            model = model.with_arrays(arrays)
+
+    def gradients(model: RecurrentRegressor, batch: slice) -> tuple[float, list[np.ndarray]]:
+        loss, grads, _ = regressor_backward(model, x[batch], y[batch])
+        return loss, grads
+
+    batches = [batch for _ in range(epochs) for batch in slices]
+    model, _, losses = run_updates(
+        model, batches, gradients, adam_step(optimizer), adam_init(model.as_list())
+    )
     end = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
     return RegressorHistory(np.array(losses), model, start, end)
 
@@ -301,7 +314,6 @@ def train_regressors(
     epochs = check_positive_int("epochs", epochs)
     slices = batch_slices(x.shape[0], batch_size)
     scale = stacked.dtype.type(S)
-    arrays, state, losses = stacked.as_list(), adam_init(stacked.as_list()), []
 
     def per_model_dh(cell_grads: CellGradients) -> np.ndarray:
         n, T, _ = cell_grads.dh.shape
@@ -319,13 +331,16 @@ def train_regressors(
 
     with one_blas_thread():  # small products: threads cost more than they save
         start = per_model_dh(backward(stacked, slices[0])[2])
-        for _ in range(epochs):
-            for batch in slices:
-                _, grads, _, error = backward(stacked, batch)
-                losses.append(np.mean(np.square(error).reshape(error.shape[0], S, -1), axis=(0, 2)))
-                grads = [g * scale * k for g, k in zip(grads, keep, strict=True)]
-                arrays, state = adam_update(optimizer, arrays, grads, state)
-                stacked = stacked.with_arrays(arrays)
+
+        def gradients(model: RecurrentRegressor, batch: slice) -> tuple:
+            _, grads, _, error = backward(model, batch)
+            losses = np.mean(np.square(error).reshape(error.shape[0], S, -1), axis=(0, 2))
+            return losses, [g * scale * k for g, k in zip(grads, keep, strict=True)]
+
+        batches = [batch for _ in range(epochs) for batch in slices]
+        stacked, _, losses = run_updates(
+            stacked, batches, gradients, adam_step(optimizer), adam_init(stacked.as_list())
+        )
         end = per_model_dh(backward(stacked, slices[0])[2])
     losses = np.array(losses)
     return [

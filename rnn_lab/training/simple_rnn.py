@@ -21,6 +21,7 @@ from .._validate import check_dtype_name, check_positive_int
 from ..backward import check_targets, manual_backward
 from ..forward import check_inputs, check_weights
 from ..weights import SimpleRNNWeights
+from .loop import run_updates
 from .optimizers import Optimizer, global_norm
 
 
@@ -77,7 +78,8 @@ def train_manual(
 ) -> TrainingHistory:
     """Mini-batch training with :func:`manual_backward` and a NumPy optimiser.
 
-    For each epoch, for each batch in order: ``L, g = manual_backward(batch)``, then
+    For each epoch, for each batch in order (the one loop,
+    :func:`rnn_lab.training.loop.run_updates`): ``L, g = manual_backward(batch)``, then
     ``weights, state = optimizer.step(weights, g, state)``. ``truncate=k`` trains with
     truncated BPTT(k). Returns the per-step losses and the final weights.
     """
@@ -85,16 +87,18 @@ def train_manual(
     check_optimizer(optimizer)
     epochs = check_positive_int("epochs", epochs)
     slices = batch_slices(x.shape[0], batch_size)
-    state = optimizer.init(weights)
-    losses, norms = [], []
-    for _ in range(epochs):
-        for batch in slices:
-            result = manual_backward(
-                x[batch], y[batch], weights, return_sequences=return_sequences, truncate=truncate
-            )
-            losses.append(result.loss)
-            norms.append(global_norm(result.grads))
-            weights, state = optimizer.step(weights, result.grads, state)
+
+    def gradients(weights: SimpleRNNWeights, batch: slice) -> tuple:
+        result = manual_backward(
+            x[batch], y[batch], weights, return_sequences=return_sequences, truncate=truncate
+        )
+        return (result.loss, global_norm(result.grads)), result.grads
+
+    batches = [batch for _ in range(epochs) for batch in slices]
+    weights, _, records = run_updates(
+        weights, batches, gradients, optimizer.step, optimizer.init(weights)
+    )
+    losses, norms = zip(*records, strict=True)
     return TrainingHistory(np.array(losses), weights, np.array(norms))
 
 
