@@ -70,6 +70,17 @@ class ArrayRecord:
         return f"{type(self).__name__}({self.shapes()}, dtype={self.dtype.name})"
 
 
+def checked_fields(
+    record: Any, layouts: dict[str, str], ranks: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Each field of ``record`` named in ``layouts`` as a finite float array of its rank
+    (errors name the field and its layout, e.g. ``"(D, H)"``)."""
+    return {
+        name: as_float_array(name, getattr(record, name), ndim=ranks[name], layout=layout)
+        for name, layout in layouts.items()
+    }
+
+
 def store_frozen(record: Any, arrays: dict[str, np.ndarray]) -> None:
     """Store read-only copies of ``arrays`` on the frozen ``record``, in one float dtype
     (float32 if all are float32, else float64)."""
@@ -96,10 +107,7 @@ class SimpleRNNWeights(ArrayRecord):
     Bo: np.ndarray
 
     def __post_init__(self) -> None:
-        arrays = {
-            name: as_float_array(name, getattr(self, name), ndim=FIELD_RANKS[name], layout=layout)
-            for name, layout in FIELD_LAYOUTS.items()
-        }
+        arrays = checked_fields(self, FIELD_LAYOUTS, FIELD_RANKS)
         H = arrays["Wx"].shape[1]
         O = arrays["Wo"].shape[1]
         check_shape("Wh", arrays["Wh"], (H, H), FIELD_LAYOUTS["Wh"])

@@ -68,6 +68,21 @@ def build_keras_lm(
     return keras.Model(inputs, outputs)
 
 
+def keras_lm_holding(weights: LanguageModelWeights, **options: Any):
+    """A :func:`build_keras_lm` model of ``weights``' sizes, kind and dtype, holding
+    ``weights``; ``options`` (``batch_size``, ``seq_len``, ``stateful``) go to the builder."""
+    model = build_keras_lm(
+        weights.vocab_size,
+        weights.embed_dim,
+        weights.hidden_units,
+        kind=weights.kind,
+        dtype=weights.dtype.name,
+        **options,
+    )
+    set_keras_lm_weights(model, weights)
+    return model
+
+
 def weights_from_keras_lm(model) -> LanguageModelWeights:
     """The six arrays of a :func:`build_keras_lm` model."""
     return LanguageModelWeights(*model.get_weights())
@@ -100,14 +115,7 @@ def keras_lm_gradients(
         from ..keras_side.models import import_keras
 
         keras = import_keras()
-        model = build_keras_lm(
-            weights.vocab_size,
-            weights.embed_dim,
-            weights.hidden_units,
-            kind=weights.kind,
-            dtype=dtype,
-        )
-        set_keras_lm_weights(model, weights)
+        model = keras_lm_holding(weights)
         embedding, recurrent, dense = (
             model.get_layer(k) for k in ("embedding", "recurrent", "logits")
         )
@@ -152,17 +160,7 @@ def train_keras(
     dtype = weights.dtype.name
     losses = []
     with keras_floatx(dtype):
-        model = build_keras_lm(
-            weights.vocab_size,
-            weights.embed_dim,
-            weights.hidden_units,
-            kind=weights.kind,
-            batch_size=n,
-            seq_len=T,
-            stateful=True,
-            dtype=dtype,
-        )
-        set_keras_lm_weights(model, weights)
+        model = keras_lm_holding(weights, batch_size=n, seq_len=T, stateful=True)
         model.compile(
             optimizer=keras_optimizer(optimizer),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -185,17 +183,7 @@ def keras_stepper(weights: LanguageModelWeights) -> Callable[[int], np.ndarray]:
     character per call (its layer carries the state)."""
     weights = check_lm_weights(weights)
     with keras_floatx(weights.dtype.name):
-        model = build_keras_lm(
-            weights.vocab_size,
-            weights.embed_dim,
-            weights.hidden_units,
-            kind=weights.kind,
-            batch_size=1,
-            seq_len=1,
-            stateful=True,
-            dtype=weights.dtype.name,
-        )
-    set_keras_lm_weights(model, weights)
+        model = keras_lm_holding(weights, batch_size=1, seq_len=1, stateful=True)
     _reset_keras_states(model)
 
     def next_logits(c: int) -> np.ndarray:

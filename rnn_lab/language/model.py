@@ -37,7 +37,7 @@ from .._validate import (
 )
 from ..cells.bptt import ForwardTrace, backward_from_trace, forward_trace
 from ..cells.weights import CellWeights
-from ..weights import ArrayRecord, store_frozen
+from ..weights import ArrayRecord, checked_fields, store_frozen
 from .text import (
     check_ids,
     softmax_cross_entropy,
@@ -87,10 +87,7 @@ class LanguageModelWeights(ArrayRecord):
     Bo: np.ndarray
 
     def __post_init__(self) -> None:
-        arrays = {
-            name: as_float_array(name, getattr(self, name), ndim=RANKS[name], layout=layout)
-            for name, layout in LAYOUTS.items()
-        }
+        arrays = checked_fields(self, LAYOUTS, RANKS)
         V, D = arrays["E"].shape
         H = arrays["Wh"].shape[0]
         gH = arrays["Wh"].shape[1]
