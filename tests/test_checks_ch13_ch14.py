@@ -224,7 +224,7 @@ def test_each_exercise_refuses_the_library_function_it_asks_for(checker, answer,
 
 def test_harder_references_are_the_package_backward_passes():
     """Each checker's rule is what rnn_lab computes: the embedding's scatter-add is
-    onehot(ids)ᵀ·dx, and gated_backward's step for a GRU and for a masked SimpleRNN."""
+    onehot(ids)ᵀ·dx, and the core's step (rnn_lab.cells.bptt) for a GRU and a masked SimpleRNN."""
     from rnn_lab.cells.bptt import sequence_backward
     from rnn_lab.cells.steps import gru_gates
     from rnn_lab.cells.weights import random_cell_weights

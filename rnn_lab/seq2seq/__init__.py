@@ -11,7 +11,7 @@
 - :mod:`.keras_twins`: the same layers and model built in Keras, for the comparisons (the
   only module here that imports TensorFlow).
 
-Imports: this room is part of the maths layer. It may import the top-level maths modules
-(``cells``, ``gated_backward``, ``gated_training``, ``masking``, ``text``, ``tolerances``,
-``_validate``) and its own modules; nothing in it imports plots, checks or the book.
+Imports: this room is the top of the maths layer. It may import the rooms below it
+(``cells``, ``keras_side``, ``training``, ``language``, ``tolerances``, ``_validate``) and its
+own modules; nothing in it imports plots, checks or the book.
 """
