@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_float_array, check_features, check_record, check_shape
+from ..tolerances import relative_error
 from .masking import check_mask
 from .steps import gru_gates, initial_states, lstm_gates, simple_rnn_step
 from .weights import CellWeights
@@ -313,8 +314,6 @@ def _check_kind(weights: object, kind: str) -> None:
 def gradient_agreement(ours: CellGradients, reference: CellGradients) -> dict[str, float]:
     """Relative error ``‖a − b‖ / max(‖a‖, ‖b‖)`` per array: kernel, recurrent_kernel,
     bias (if any), dx, and each initial state's gradient (``dh0``, ``dc0``)."""
-    from ..tolerances import relative_error
-
     errors = {
         "kernel": relative_error(ours.kernel, reference.kernel),
         "recurrent_kernel": relative_error(ours.recurrent_kernel, reference.recurrent_kernel),
