@@ -5,7 +5,7 @@ carried (:func:`train_manual`), and one update exactly as Keras applies it to th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from .._validate import (
     one_blas_thread,
 )
 from ..training.loop import run_updates
-from ..training.optimizers import SGD, Adam, global_norm
+from ..training.optimizers import SGD, Adam, global_norm, row_norms, step_with_rows
 from .model import (
     LanguageModelWeights,
     LMGradients,
@@ -30,51 +30,22 @@ from .text import (
 
 def keras_norms(result: LMGradients) -> np.ndarray:
     """Each array's gradient norm as Keras's clipping measures it, ``(6,)``: for ``E`` the
-    norm of the per-lookup rows ``sqrt(Σ_i ‖g_i‖²)``, not of their sums per character."""
+    norm of the per-lookup rows ``sqrt(Σ_i ‖g_i‖²)``, not of their sums per character
+    (:func:`rnn_lab.training.optimizers.row_norms`)."""
     if result.squared is None:
         raise ValueError("these gradients carry no squared rows (use loss_and_gradients)")
-    return np.sqrt([np.sum(g2) for g2 in result.squared.as_list()])
+    return row_norms(result.squared)
 
 
 def keras_update(
     optimizer: SGD | Adam, weights: LanguageModelWeights, result: LMGradients, state: Any
 ) -> tuple[LanguageModelWeights, Any]:
-    """One update exactly as Keras applies it to this model.
-
-    Keras hands the optimiser the embedding's gradient as rows, one per character read
-    (``tf.IndexedSlices``), not summed per character. Linear steps (SGD, momentum) sum
-    them anyway, but two places square them first: the norms that ``clipnorm`` and
-    ``global_clipnorm`` measure (:func:`keras_norms`), and Adam's second moment ``v``,
-    which gets ``Σ_i g_i²`` where the dense gradient would give ``(Σ_i g_i)²``. This
-    function clips with those norms, then calls ``optimizer.step`` without clipping,
-    passing Adam the rows' squares, except after ``global_clipnorm``: Keras rescales with
-    ``g * scale``, which turns the rows into one dense array, so Adam then squares the sums.
-    """
-    if not isinstance(optimizer, (SGD, Adam)):
-        raise TypeError(f"optimizer must be rnn_lab's SGD or Adam; got {type(optimizer).__name__}")
-    grads, squared = result.grads, result.squared
-    dtype = weights.dtype.type
-    norms = keras_norms(result).astype(weights.dtype)
-    if optimizer.global_clipnorm is not None:
-        clip = dtype(optimizer.global_clipnorm)
-        total = dtype(np.sqrt(np.sum(np.square(norms))))
-        with np.errstate(divide="ignore"):
-            scale = clip * np.minimum(dtype(1.0) / total, dtype(1.0) / clip)
-        scales = [scale] * len(norms)
-    elif optimizer.clipnorm is not None:
-        clip = dtype(optimizer.clipnorm)
-        scales = [clip / np.maximum(norm, clip) for norm in norms]
-    else:
-        scales = None
-    if scales is not None:
-        grads = LanguageModelWeights(*(g * s for g, s in zip(grads.as_list(), scales, strict=True)))
-        squared = LanguageModelWeights(
-            *(g2 * (s * s) for g2, s in zip(squared.as_list(), scales, strict=True))
-        )
-    plain = replace(optimizer, clipnorm=None, global_clipnorm=None)
-    if isinstance(plain, Adam) and optimizer.global_clipnorm is None:
-        return plain.step(weights, grads, state, squared_grads=squared)
-    return plain.step(weights, grads, state)
+    """One update exactly as Keras applies it to this model: the embedding's gradient
+    arrives as one row per character read, so clipping and Adam's ``v`` see the rows'
+    squares (:func:`rnn_lab.training.optimizers.step_with_rows`)."""
+    if result.squared is None:
+        raise ValueError("these gradients carry no squared rows (use loss_and_gradients)")
+    return step_with_rows(optimizer, weights, result.grads, result.squared, state)
 
 
 # --- training ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ run rounds the way Keras's does. Clipping (``clipnorm``, ``global_clipnorm``) fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
@@ -348,6 +348,59 @@ class Adam(_Clipping):
         return _rebuild(weights, new_w), AdamState(
             state.iterations + 1, _rebuild(weights, new_m), _rebuild(weights, new_v)
         )
+
+
+def row_norms(squared: ParameterRecord) -> np.ndarray:
+    """Each array's norm ``sqrt(Σ_i ‖g_i‖²)`` from ``squared``, the sums of its gradient's
+    squared rows: for a gradient that arrives as rows (an ``Embedding``'s, one row per
+    lookup, Keras's ``tf.IndexedSlices``), the norm Keras's clipping measures, not the norm
+    of the rows summed per index."""
+    return np.sqrt([np.sum(g2) for g2 in squared.as_list()])
+
+
+def step_with_rows(
+    optimizer: SGD | Adam,
+    weights: ParameterRecord,
+    grads: ParameterRecord,
+    squared: ParameterRecord,
+    state: Any,
+) -> tuple[ParameterRecord, Any]:
+    """One update exactly as Keras applies it when some gradients arrive as rows.
+
+    Keras hands the optimiser an ``Embedding``'s gradient as rows, one per lookup
+    (``tf.IndexedSlices``), not summed per index. Linear steps (SGD, momentum) sum them
+    anyway, but two places square them first: the norms that ``clipnorm`` and
+    ``global_clipnorm`` measure (:func:`row_norms` of ``squared``, the summed squares of
+    the rows; ``g²`` for a dense gradient), and Adam's second moment ``v``, which gets
+    ``Σ_i g_i²`` where the dense gradient would give ``(Σ_i g_i)²``. This function clips
+    with those norms, then calls ``optimizer.step`` without clipping, passing Adam the rows'
+    squares, except after ``global_clipnorm``: Keras rescales with ``g * scale``, which turns
+    the rows into one dense array, so Adam then squares the sums.
+    """
+    if not isinstance(optimizer, (SGD, Adam)):
+        raise TypeError(f"optimizer must be rnn_lab's SGD or Adam; got {type(optimizer).__name__}")
+    dtype = weights.dtype.type
+    norms = row_norms(squared).astype(weights.dtype)
+    if optimizer.global_clipnorm is not None:
+        clip = dtype(optimizer.global_clipnorm)
+        total = dtype(np.sqrt(np.sum(np.square(norms))))
+        with np.errstate(divide="ignore"):
+            scale = clip * np.minimum(dtype(1.0) / total, dtype(1.0) / clip)
+        scales = [scale] * len(norms)
+    elif optimizer.clipnorm is not None:
+        clip = dtype(optimizer.clipnorm)
+        scales = [clip / np.maximum(norm, clip) for norm in norms]
+    else:
+        scales = None
+    if scales is not None:
+        grads = grads.with_arrays([g * s for g, s in zip(grads.as_list(), scales, strict=True)])
+        squared = squared.with_arrays(
+            [g2 * (s * s) for g2, s in zip(squared.as_list(), scales, strict=True)]
+        )
+    plain = replace(optimizer, clipnorm=None, global_clipnorm=None)
+    if isinstance(plain, Adam) and optimizer.global_clipnorm is None:
+        return plain.step(weights, grads, state, squared_grads=squared)
+    return plain.step(weights, grads, state)
 
 
 class Optimizer(Protocol):
