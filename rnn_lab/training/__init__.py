@@ -2,7 +2,10 @@
 
 - :mod:`~rnn_lab.training.optimizers`: SGD, momentum and Adam with Keras's exact update rules,
   over one parameter protocol (:class:`~rnn_lab.training.optimizers.ParameterRecord`): the one
-  place where weights are updated.
+  place where weights are updated, Keras's treatment of an embedding's gradient rows
+  (``step_with_rows``) included.
+- :mod:`~rnn_lab.training.loop`: the one hand-written training loop (gradients, then an
+  update, batch after batch), which chapters 8, 12 and 13 run.
 - :mod:`~rnn_lab.training.simple_rnn`: chapter 8's ``SimpleRNN -> Dense`` trained by hand
   (mini-batches, truncated BPTT), and the delayed-copy task.
 - :mod:`~rnn_lab.training.regressor`: ``recurrent layer -> Dense`` for any cell (chapter 13),
