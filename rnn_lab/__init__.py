@@ -14,18 +14,15 @@ from __future__ import annotations
 import importlib
 
 from .backward import Gradients, manual_backward
-from .cells import (
+from .cells.replay import RecurrentConfig, UnsupportedLayerError, replay
+from .cells.steps import gru_step, lstm_step, simple_rnn_step, trace_gates
+from .cells.weights import (
     CellWeights,
     cell_weights_from_simple_rnn,
     count_cell_parameters,
-    gru_step,
-    lstm_step,
     random_cell_weights,
-    simple_rnn_step,
     simple_rnn_weights_from_cell,
-    trace_gates,
 )
-from .data import make_sequences
 from .forward import hidden_states, manual_forward, rnn_step, seed_loop
 from .gradcheck import (
     finite_difference_gradients,
@@ -33,33 +30,33 @@ from .gradcheck import (
     keras_gradients,
     numerical_gradient,
     numerical_weight_gradients,
-    relative_error,
 )
-from .optimizers import SGD, Adam, clip_by_global_norm, global_norm
-from .params import count_parameters
-from .porting import keras_to_torch, torch_style_forward, torch_to_keras
-from .replay import (
-    RecurrentConfig,
-    UnsupportedLayerError,
-    measure_agreement,
-    numpy_replay,
-    replay,
+from .keras_side.agreement import measure_agreement
+from .keras_side.porting import keras_to_torch, torch_style_forward, torch_to_keras
+from .keras_side.replay import numpy_replay
+from .tolerances import FLOAT32_ATOL, FLOAT64_ATOL, machine_epsilon, relative_error, tolerance_for
+from .training.keras_loops import train_keras
+from .training.optimizers import SGD, Adam, clip_by_global_norm, global_norm
+from .training.simple_rnn import TrainingHistory, delayed_copy_task, train_manual
+from .weights import (
+    SimpleRNNWeights,
+    count_parameters,
+    make_sequences,
+    random_weights,
+    weights_from_list,
 )
-from .tolerances import FLOAT32_ATOL, FLOAT64_ATOL, machine_epsilon, tolerance_for
-from .training import TrainingHistory, delayed_copy_task, train_keras, train_manual
-from .weights import SimpleRNNWeights, random_weights, weights_from_list
 
 __version__ = "0.1.0"
 
 # name -> module for the parts that import TensorFlow or matplotlib when first used
 _LAZY = {
-    "import_keras": "keras_models",
-    "build_keras_model": "keras_models",
-    "weights_from_keras": "keras_models",
-    "set_keras_weights": "keras_models",
-    "keras_reference": "keras_models",
-    "error_per_timestep": "compare",
-    "max_abs_error": "compare",
+    "import_keras": "keras_side.models",
+    "build_keras_model": "keras_side.models",
+    "weights_from_keras": "keras_side.models",
+    "set_keras_weights": "keras_side.models",
+    "keras_reference": "keras_side.models",
+    "error_per_timestep": "forward",
+    "max_abs_error": "tolerances",
     "plot_error_per_timestep": "plots.basics",
     "plot_inputs": "plots.basics",
     "plot_weight_matrices": "plots.basics",

@@ -6,6 +6,9 @@
 Row vectors, as in Keras: ``x_t`` is ``(n, D)``, so it multiplies ``Wx (D, H)`` from
 the left. All arithmetic happens in the weights' dtype, as a Keras layer computes
 in its own dtype whatever the input's.
+
+:func:`error_per_timestep` puts Keras's own forward pass (:mod:`rnn_lab.keras_side.models`)
+next to this one, step by step.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array, check_features, check_record, check_shape
+from .keras_side.models import import_keras, keras_reference, weights_from_keras
 from .weights import SimpleRNNWeights
 
 #: How to get a SimpleRNNWeights, said when something else is passed.
@@ -100,3 +104,27 @@ def manual_forward(
     if return_sequences:
         return states @ weights.Wo + weights.Bo
     return states[:, -1, :] @ weights.Wo + weights.Bo
+
+
+def _as_weights(source) -> SimpleRNNWeights:
+    if isinstance(source, SimpleRNNWeights):
+        return source
+    keras = import_keras()
+    if isinstance(source, keras.Model):
+        return weights_from_keras(source)
+    raise TypeError(f"expected a keras.Model or a SimpleRNNWeights; got {type(source).__name__}")
+
+
+def error_per_timestep(source, x: object, *, h0: object | None = None) -> np.ndarray:
+    """``e_t = max over samples and outputs of |y_t(Keras) - y_t(manual)|``, shape ``(T,)``.
+
+    ``source`` is a model from :func:`build_keras_model` (either ``return_sequences``;
+    its weights are used) or a :class:`SimpleRNNWeights`. Both sides compute every
+    ``y_t = h_t·Wo + Bo`` in the weights' dtype, so ``e_t`` shows how rounding
+    differences evolve along the sequence. The last entry is the error of the final
+    output, the one a ``return_sequences=False`` model returns.
+    """
+    weights = _as_weights(source)
+    keras_y = keras_reference(weights, x, return_sequences=True, h0=h0)
+    manual_y = manual_forward(x, weights, return_sequences=True, h0=h0)
+    return np.abs(keras_y.astype(np.float64) - manual_y.astype(np.float64)).max(axis=(0, 2))

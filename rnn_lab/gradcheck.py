@@ -28,6 +28,7 @@ import numpy as np
 from ._validate import as_float_array, check_record
 from .backward import Gradients, check_targets, manual_backward
 from .forward import check_inputs, check_weights, initial_state
+from .tolerances import relative_error
 from .weights import FIELD_LAYOUTS, SimpleRNNWeights
 
 #: Central-difference step: balances truncation (∝ s²) and rounding (∝ ε/s) in float64, where
@@ -35,22 +36,6 @@ from .weights import FIELD_LAYOUTS, SimpleRNNWeights
 FD_STEP = 1e-5
 
 PARAMETER_NAMES = tuple(FIELD_LAYOUTS)
-
-
-def relative_error(a: Any, b: Any) -> float:
-    """``‖a - b‖ / max(‖a‖, ‖b‖)`` (Frobenius norms, in float64); 0 when both are zero.
-
-    Unlike the largest entry-wise ratio ``|a_i - b_i| / max(|a_i|, |b_i|)``, it is not
-    dominated by entries that should be zero but carry rounding noise.
-    """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
-    scale = max(np.linalg.norm(a), np.linalg.norm(b))
-    if scale == 0.0:
-        return 0.0
-    return float(np.linalg.norm(a - b) / scale)
 
 
 def gradient_errors(
@@ -160,7 +145,7 @@ def keras_gradients(
     y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
     h_0 = initial_state(h0, n, weights)
 
-    from .keras_models import import_keras
+    from .keras_side.models import import_keras
 
     keras = import_keras()
     import tensorflow as tf

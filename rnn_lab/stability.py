@@ -14,24 +14,20 @@ and amplify any difference, however small. The functions here measure each piece
 Which operations make Keras and NumPy differ at all is measured by swapping one routine
 at a time (:func:`operation_swaps`): the matrix products, the additions, ``tanh`` and the
 order of the bias. Matrix-product kernels are chosen per processor, so what comes out
-bit-identical is a property of the machine (:func:`machine_summary` names it); how far
-apart two correct kernels can be is not (:func:`summation_bound`).
+bit-identical is a property of the machine (:func:`rnn_lab.book.doctor.machine_summary` names
+it); how far apart two correct kernels can be is not (:func:`summation_bound`).
 """
 
 from __future__ import annotations
 
-import platform
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from ._validate import as_float_array, check_dtype_name, check_features
-from .compare import error_per_timestep
-from .forward import check_weights, hidden_states, manual_forward
-from .keras_models import import_keras, keras_reference
+from .forward import check_weights, error_per_timestep, hidden_states, manual_forward
+from .keras_side.models import import_keras, keras_reference
 from .weights import SimpleRNNWeights
 
 #: ``|h| >= 0.99`` counts as saturated: there ``tanh' = 1 - h² <= 0.02``, so the unit
@@ -278,71 +274,6 @@ def compare_matmuls(A: Any, B: Any) -> dict[str, float]:
     difference = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
     of_bound = np.divide(difference, bound, out=np.zeros_like(bound), where=bound > 0)
     return {**agreement(ours, theirs), "of_bound": float(of_bound.max())}
-
-
-def machine_summary() -> dict[str, str]:
-    """What the numbers of this run depend on: processor, NumPy's BLAS, TensorFlow.
-
-    ``"cpu"`` (model name), ``"architecture"`` (e.g. ``x86_64``), ``"blas"`` (the
-    library NumPy's matmul calls and, via ``threadpoolctl`` when installed, the kernel
-    family it picked for this processor) and ``"tensorflow"`` (version, and whether
-    its oneDNN kernels are on). Matrix-product kernels are chosen per processor, so
-    the last bits of a product may differ from one machine to another.
-    """
-    return {
-        "cpu": _cpu_name(),
-        "architecture": platform.machine() or "unknown",
-        "blas": _numpy_blas(),
-        "tensorflow": _tensorflow_build(),
-    }
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith(("model name", "Processor")):
-                    return line.split(":", 1)[1].strip()
-    except OSError:  # not Linux
-        pass
-    if sys.platform == "darwin":
-        try:
-            command = ["sysctl", "-n", "machdep.cpu.brand_string"]
-            return subprocess.run(
-                command, capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            pass
-    return platform.processor() or "unknown processor"
-
-
-def _numpy_blas() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        threadpool_info = None
-    if threadpool_info is not None:
-        for pool in threadpool_info():
-            if pool.get("user_api") == "blas":
-                name = {"openblas": "OpenBLAS", "mkl": "MKL", "blis": "BLIS"}.get(
-                    pool["internal_api"], pool["internal_api"])  # fmt: skip
-                kernel = f", {pool['architecture']} kernels" if pool.get("architecture") else ""
-                return f"{name} {pool['version']}{kernel}"
-    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    return f"{config.get('name', 'unknown')} {config.get('version', '')}".strip()
-
-
-def _tensorflow_build() -> str:
-    import_keras()
-    import tensorflow as tf
-
-    try:  # the flag TensorFlow reads from TF_ENABLE_ONEDNN_OPTS and the platform's default
-        from tensorflow.python.util import _pywrap_util_port
-
-        onednn = "oneDNN on" if _pywrap_util_port.IsMklEnabled() else "oneDNN off"
-    except (ImportError, AttributeError):
-        onednn = "oneDNN unknown"
-    return f"TensorFlow {tf.__version__}, {onednn}"
 
 
 def distance_from_float64(weights: SimpleRNNWeights, x: Any) -> np.ndarray:

@@ -139,7 +139,7 @@ def keras_chunked_gradients(
     y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
     borders = chunk_borders(T, chunk)
 
-    from .keras_models import import_keras
+    from .keras_side.models import import_keras
 
     keras = import_keras()
     import tensorflow as tf

@@ -9,6 +9,9 @@ old differences, they do not snowball over time. The tolerances below leave a ma
 about 80 epsilon in float32 and about 4500 in float64: large enough that honest rounding
 never trips them, small enough that any real mistake (a missing bias, a transposed
 ``Wh``, a different activation) overshoots them by orders of magnitude.
+
+The two distances every comparison in the book uses live here too: :func:`max_abs_error`
+(``max |a - b|``) and :func:`relative_error` (``‖a - b‖ / max(‖a‖, ‖b‖)``, for gradients).
 """
 
 from __future__ import annotations
@@ -54,3 +57,27 @@ GRADIENT_RTOL = {"float32": 1e-5, "float64": 1e-10}
 #: The same against central finite differences (float64, step ``gradcheck.FD_STEP``):
 #: truncation (∝ s²) and rounding (∝ ε/s) are each ~1e-11 relative, measured up to ~1e-9.
 FD_GRADIENT_RTOL = 1e-7
+
+
+def max_abs_error(a: object, b: object) -> float:
+    """``max |a - b|`` over all entries, computed in float64; shapes must match."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b)))
+
+
+def relative_error(a: Any, b: Any) -> float:
+    """``‖a - b‖ / max(‖a‖, ‖b‖)`` (Frobenius norms, in float64); 0 when both are zero.
+
+    Unlike the largest entry-wise ratio ``|a_i - b_i| / max(|a_i|, |b_i|)``, it is not
+    dominated by entries that should be zero but carry rounding noise.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    if scale == 0.0:
+        return 0.0
+    return float(np.linalg.norm(a - b) / scale)

@@ -13,10 +13,13 @@ name     shape       role                        Keras name
 ``model.get_weights()`` returns them in exactly this order.
 
 This record is the whole model ``SimpleRNN -> Dense`` of chapters 1-8, in the book's names.
-Chapters 9-11 use :class:`rnn_lab.cells.CellWeights`, one recurrent layer of any kind in
+Chapters 9-11 use :class:`rnn_lab.cells.weights.CellWeights`, one recurrent layer of any kind in
 Keras's own layout; for a SimpleRNN its ``kernel, recurrent_kernel, bias`` are this record's
-``Wx, Wh, Bh`` (converters: :func:`rnn_lab.cells.cell_weights_from_simple_rnn` and
-:func:`rnn_lab.cells.simple_rnn_weights_from_cell`).
+``Wx, Wh, Bh`` (converters: :func:`rnn_lab.cells.weights.cell_weights_from_simple_rnn` and
+:func:`rnn_lab.cells.weights.simple_rnn_weights_from_cell`).
+
+Also here, for chapter 1: the model's parameter counts by formula (:func:`count_parameters`)
+and the book's random input data (:func:`make_sequences`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,64 @@ FIELD_LAYOUTS = {"Wx": "(D, H)", "Wh": "(H, H)", "Bh": "(H,)", "Wo": "(H, O)", "
 FIELD_RANKS = {"Wx": 2, "Wh": 2, "Bh": 1, "Wo": 2, "Bo": 1}
 
 
-@dataclass(frozen=True, eq=False)
-class SimpleRNNWeights:
+class ArrayRecord:
+    """What every record of named arrays shares, for a frozen dataclass whose fields are
+    the arrays in ``model.get_weights()`` order: the optimisers' parameter protocol
+    (:class:`rnn_lab.training.optimizers.ParameterRecord`: ``as_list``, ``with_arrays``,
+    ``dtype``) and ``astype``, ``count`` and a readable ``repr``."""
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.as_list()[0].dtype
+
+    def as_list(self) -> list[np.ndarray]:
+        """The arrays in field order: the order of ``model.get_weights()``."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def with_arrays(self, arrays: Any) -> Any:
+        """The same kind of record holding ``arrays`` (in :meth:`as_list` order)."""
+        return type(self)(*arrays)
+
+    def astype(self, dtype: Any) -> Any:
+        """The same record in ``dtype`` (float32 or float64)."""
+        dtype = check_dtype_name(dtype)
+        return self.with_arrays([array.astype(dtype) for array in self.as_list()])
+
+    def count(self) -> int:
+        """Number of trainable numbers."""
+        return int(sum(a.size for a in self.as_list()))
+
+    def shapes(self) -> str:
+        """``"Wx=(3, 5), ..."``: each field's shape, for ``repr``."""
+        return ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.shapes()}, dtype={self.dtype.name})"
+
+
+def checked_fields(
+    record: Any, layouts: dict[str, str], ranks: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Each field of ``record`` named in ``layouts`` as a finite float array of its rank
+    (errors name the field and its layout, e.g. ``"(D, H)"``)."""
+    return {
+        name: as_float_array(name, getattr(record, name), ndim=ranks[name], layout=layout)
+        for name, layout in layouts.items()
+    }
+
+
+def store_frozen(record: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Store read-only copies of ``arrays`` on the frozen ``record``, in one float dtype
+    (float32 if all are float32, else float64)."""
+    dtype = np.result_type(*arrays.values())
+    for name, array in arrays.items():
+        frozen = np.array(array, dtype=dtype, copy=True)
+        frozen.flags.writeable = False
+        object.__setattr__(record, name, frozen)
+
+
+@dataclass(frozen=True, eq=False, repr=False)  # ArrayRecord's repr: shapes
+class SimpleRNNWeights(ArrayRecord):
     """``Wx (D,H)``, ``Wh (H,H)``, ``Bh (H,)``, ``Wo (H,O)``, ``Bo (O,)`` for
     ``h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh)`` and ``y_t = h_t·Wo + Bo``.
 
@@ -48,21 +107,14 @@ class SimpleRNNWeights:
     Bo: np.ndarray
 
     def __post_init__(self) -> None:
-        arrays = {
-            name: as_float_array(name, getattr(self, name), ndim=FIELD_RANKS[name], layout=layout)
-            for name, layout in FIELD_LAYOUTS.items()
-        }
-        dtype = np.result_type(*arrays.values())
+        arrays = checked_fields(self, FIELD_LAYOUTS, FIELD_RANKS)
         H = arrays["Wx"].shape[1]
         O = arrays["Wo"].shape[1]
         check_shape("Wh", arrays["Wh"], (H, H), FIELD_LAYOUTS["Wh"])
         check_shape("Bh", arrays["Bh"], (H,), FIELD_LAYOUTS["Bh"])
         check_shape("Wo", arrays["Wo"], (H, O), FIELD_LAYOUTS["Wo"])
         check_shape("Bo", arrays["Bo"], (O,), FIELD_LAYOUTS["Bo"])
-        for name, array in arrays.items():
-            frozen = np.array(array, dtype=dtype, copy=True)
-            frozen.flags.writeable = False
-            object.__setattr__(self, name, frozen)
+        store_frozen(self, arrays)
 
     @property
     def dims(self) -> int:
@@ -79,19 +131,6 @@ class SimpleRNNWeights:
         """``O``, outputs of the Dense layer."""
         return self.Wo.shape[1]
 
-    @property
-    def dtype(self) -> np.dtype:
-        return self.Wx.dtype
-
-    def as_list(self) -> list[np.ndarray]:
-        """``[Wx, Wh, Bh, Wo, Bo]``: the order of ``model.get_weights()``."""
-        return [getattr(self, f.name) for f in fields(self)]
-
-    def astype(self, dtype: Any) -> SimpleRNNWeights:
-        """The same weights in ``dtype`` (float32 or float64)."""
-        dtype = check_dtype_name(dtype)
-        return SimpleRNNWeights(*(array.astype(dtype) for array in self.as_list()))
-
     def scaled(self, recurrent_scale: float) -> SimpleRNNWeights:
         """The same weights with ``Wh`` multiplied by ``recurrent_scale``."""
         scale = float(recurrent_scale)
@@ -100,10 +139,6 @@ class SimpleRNNWeights:
         return SimpleRNNWeights(
             self.Wx, self.Wh * self.dtype.type(scale), self.Bh, self.Wo, self.Bo
         )
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"{f.name}={getattr(self, f.name).shape}" for f in fields(self))
-        return f"SimpleRNNWeights({shapes}, dtype={self.dtype.name})"
 
 
 def random_weights(
@@ -145,3 +180,43 @@ def weights_from_list(arrays: Any) -> SimpleRNNWeights:
             f"bias, Dense kernel, bias); got {len(arrays)}"
         )
     return SimpleRNNWeights(*arrays)
+
+
+def count_parameters(dims: int, hidden_units: int, outputs: int) -> dict[str, int]:
+    """Trainable parameters per layer.
+
+    SimpleRNN: ``D·H`` (``Wx``) ``+ H·H`` (``Wh``) ``+ H`` (``Bh``).
+    Dense: ``H·O`` (``Wo``) ``+ O`` (``Bo``).
+    The count does not depend on the sequence length ``T``: the same weights are
+    used at every timestep.
+    """
+    D = check_positive_int("dims", dims)
+    H = check_positive_int("hidden_units", hidden_units)
+    O = check_positive_int("outputs", outputs)
+    simple_rnn = D * H + H * H + H
+    dense = H * O + O
+    return {"SimpleRNN": simple_rnn, "Dense": dense, "total": simple_rnn + dense}
+
+
+def make_sequences(
+    n_samples: int = 100,
+    seq_len: int = 15,
+    dims: int = 3,
+    *,
+    seed: int = 0,
+    dtype: Any = "float32",
+) -> np.ndarray:
+    """Random inputs ``x`` of shape ``(n, T, D)``, uniform in ``[0, 1)``.
+
+    The same ``seed`` always gives the same array, in float32 and float64 alike
+    (the float32 array is the float64 one rounded), so the two precisions can be
+    compared on the same numbers.
+    """
+    n = check_positive_int("n_samples", n_samples)
+    T = check_positive_int("seq_len", seq_len)
+    D = check_positive_int("dims", dims)
+    dtype = check_dtype_name(dtype)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer; got {type(seed).__name__} {seed!r}")
+    rng = np.random.default_rng(seed)
+    return rng.random((n, T, D)).astype(dtype)

@@ -9,6 +9,10 @@ Layers, lowest first (see the README, "How the code is organised"):
 3. the front door, ``rnn_lab/__init__.py`` and ``rnn_lab/__main__.py``, which may import
    anything (lazily) and which nothing in the package imports.
 
+Inside the maths the rooms are ordered too, lowest first (:data:`MATHS_ORDER`): the
+foundation (``_validate``, ``tolerances``), ``weights``, ``cells``, ``keras_side``, the
+SimpleRNN modules of chapters 3-7, ``training``, ``language``, ``seq2seq``.
+
 A module may import its own room and any lower layer. Every import counts, including the lazy
 ones inside functions, because a lazy import that points up is still a dependency that points
 up. The tests fail on an import cycle, on an import that points the wrong way, and on an import
@@ -31,6 +35,21 @@ MATHS, PLOTS, FEATURES, FRONT_DOOR = 0, 1, 2, 3
 ROOMS = {"plots": PLOTS, "explorer": FEATURES, "bench": FEATURES, "book": FEATURES}
 ROOMS["checks"] = FEATURES
 FRONT_DOOR_MODULES = {"__init__", "__main__"}
+#: The maths, lowest first: a maths module may import its own tier and the tiers below.
+MATHS_ORDER = (
+    {"_validate", "tolerances"},
+    {"weights"},
+    {"cells"},
+    {"keras_side"},
+    {"forward", "backward", "gradcheck", "projection", "stability", "tbptt"},
+    {"training"},
+    {"language"},
+    {"seq2seq"},
+)
+#: At most this many modules directly in ``rnn_lab/`` (``__init__``, ``__main__`` included).
+MAX_TOP_LEVEL_MODULES = 16
+#: At most this many lines in a module of the maths.
+MAX_MATHS_MODULE_LINES = 500
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,29 @@ def wrong_way(edges: list[Import]) -> list[str]:
     return problems
 
 
+def maths_tier(name: str) -> int | None:
+    """The tier of a maths module in :data:`MATHS_ORDER` (``None`` outside the maths)."""
+    if layer_and_room(name)[0] != MATHS:
+        return None
+    room = name.split(".")[1]
+    for tier, rooms in enumerate(MATHS_ORDER):
+        if room in rooms:
+            return tier
+    raise AssertionError(f"{name} is in no tier of MATHS_ORDER: give it one")
+
+
+def wrong_way_in_the_maths(edges: list[Import]) -> list[str]:
+    problems = []
+    for edge in edges:
+        low, high = maths_tier(edge.importer), maths_tier(edge.target)
+        if low is not None and high is not None and high > low:
+            problems.append(
+                f"{edge.importer} (line {edge.line}, maths tier {low}) imports "
+                f"{edge.target} (tier {high}): imports in the maths must point down"
+            )
+    return problems
+
+
 def private_names(edges: list[Import]) -> list[str]:
     return [
         f"{edge.importer} (line {edge.line}) imports {name} from {edge.target}"
@@ -171,7 +213,7 @@ def test_the_walk_sees_the_packages_imports(edges):
     seen = {(e.importer, e.target) for e in edges}
     assert ("rnn_lab.backward", "rnn_lab.forward") in seen
     assert ("rnn_lab.explorer.widget", "rnn_lab.plots.states") in seen
-    assert ("rnn_lab.checks.ch09", "rnn_lab.keras_models") in seen  # a lazy import counts
+    assert ("rnn_lab.checks.ch09", "rnn_lab.keras_side.models") in seen  # a lazy import counts
 
 
 def test_there_is_no_import_cycle(edges):
@@ -180,6 +222,22 @@ def test_there_is_no_import_cycle(edges):
 
 def test_imports_point_down_the_layers(edges):
     assert wrong_way(edges) == []
+
+
+def test_imports_point_down_inside_the_maths(edges):
+    assert wrong_way_in_the_maths(edges) == []
+
+
+def test_the_top_level_is_small_and_the_maths_modules_short():
+    top = sorted(p.name for p in PACKAGE_DIR.glob("*.py"))
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, top
+    long = {
+        name: lines
+        for name, path in modules(PACKAGE_DIR).items()
+        if layer_and_room(name)[0] == MATHS
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MATHS_MODULE_LINES
+    }
+    assert long == {}
 
 
 def test_no_module_imports_another_modules_private_names(edges):
@@ -273,6 +331,35 @@ def test_imports_down_and_within_a_room_are_allowed(tmp_path):
     assert ("rnn_lab.explorer.widget", "rnn_lab.plots.basics") in {
         (e.importer, e.target) for e in edges
     }
+
+
+@pytest.mark.parametrize(
+    "importer, source",
+    [
+        ("weights.py", "from .cells.steps import step\n"),  # weights -> cells
+        ("cells/bptt.py", "def f():\n    from ..keras_side.models import import_keras\n"),
+        ("keras_side/models.py", "from ..training.optimizers import Adam\n"),
+        ("forward.py", "from .language.text import softmax\n"),
+    ],
+)
+def test_an_import_pointing_up_inside_the_maths_is_found(tmp_path, importer, source):
+    files = {
+        "weights.py": "",
+        "forward.py": "",
+        "cells/__init__.py": "",
+        "cells/steps.py": "",
+        "cells/bptt.py": "",
+        "keras_side/__init__.py": "",
+        "keras_side/models.py": "",
+        "training/__init__.py": "",
+        "training/optimizers.py": "",
+        "language/__init__.py": "",
+        "language/text.py": "",
+    }
+    edges = all_imports(make_package(tmp_path, files | {importer: source}))
+    problems = wrong_way_in_the_maths(edges)
+    assert len(problems) == 1 and "must point down" in problems[0]
+    assert wrong_way(edges) == []  # between the layers, all of these are maths to maths
 
 
 def test_a_private_name_is_found(tmp_path):

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from rnn_lab.backward import Gradients, manual_backward
+from rnn_lab.cells.bptt import sequence_backward
+from rnn_lab.cells.weights import cell_weights_from_simple_rnn
 from rnn_lab.forward import hidden_states
 from rnn_lab.gradcheck import (
     FD_STEP,
@@ -16,8 +18,8 @@ from rnn_lab.gradcheck import (
     keras_gradients,
     numerical_gradient,
     numerical_weight_gradients,
-    relative_error,
 )
+from rnn_lab.tolerances import GRADIENT_RTOL, relative_error
 from rnn_lab.weights import SimpleRNNWeights, random_weights
 
 #: float32 vs TensorFlow: both sides round every product and sum to ~6e-8 (half an ulp)
@@ -139,7 +141,7 @@ def test_tolerances_catch_a_missing_sum_over_time():
 def truncated_reference(x, y, weights, k, return_sequences):
     """Truncated BPTT(k) from TensorFlow: each loss term L_s runs Keras's SimpleRNNCell for
     k steps from tf.stop_gradient(h_{s-k}), and the tape differentiates the sum."""
-    from rnn_lab.keras_models import import_keras
+    from rnn_lab.keras_side.models import import_keras
 
     keras = import_keras()
     import tensorflow as tf
@@ -339,3 +341,37 @@ def test_public_backward_walk_checks_its_inputs_and_is_what_manual_backward_uses
         backpropagate_through_time(h, e[:, 0], weights.Wh)
     with pytest.raises(ValueError, match=r"Wh"):
         backpropagate_through_time(h, e, weights.Wh[:, :2])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize(("n", "T", "D", "H", "O"), [(4, 7, 3, 5, 2), (1, 12, 2, 6, 3)])
+def test_chapter_7s_walk_is_the_one_core(dtype, return_sequences, n, T, D, H, O):
+    # Chapter 7's readable SimpleRNN BPTT (backpropagate_through_time, through
+    # manual_backward) and the package's one core (rnn_lab.cells.bptt, every cell kind) must
+    # give the same gradients: same equations, summed over steps in a different order.
+    weights = random_weights(D, H, O, seed=n * T, dtype=dtype)
+    rng = np.random.default_rng(T)
+    x = rng.uniform(-1, 1, (n, T, D)).astype(dtype)
+    y = rng.uniform(-1, 1, (n, T, O) if return_sequences else (n, O)).astype(dtype)
+    h0 = rng.uniform(-1, 1, (n, H)).astype(dtype)
+    manual = manual_backward(x, y, weights, return_sequences=return_sequences, h0=h0)
+
+    h = hidden_states(x, weights, h0=h0)
+    error = (
+        h @ weights.Wo + weights.Bo if return_sequences else h[:, -1] @ weights.Wo + weights.Bo
+    ) - y
+    dy = error * error.dtype.type(2.0 / error.size)
+    d_outputs = np.zeros_like(h)
+    if return_sequences:
+        d_outputs = dy @ weights.Wo.T
+    else:
+        d_outputs[:, -1] = dy @ weights.Wo.T
+    core = sequence_backward(cell_weights_from_simple_rnn(weights), x, d_outputs, initial_state=h0)
+
+    rtol = GRADIENT_RTOL[dtype]
+    assert relative_error(manual.Wx, core.kernel) < rtol
+    assert relative_error(manual.Wh, core.recurrent_kernel) < rtol
+    assert relative_error(manual.Bh, core.bias) < rtol
+    assert relative_error(manual.dh, core.dh) < rtol
+    assert relative_error(manual.dh0, core.initial[0]) < TF_RTOL[dtype]

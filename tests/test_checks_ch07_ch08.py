@@ -1,6 +1,6 @@
 """The checkers of chapters 7 and 8: every reference solution passes, every planted mistake
 is named as that mistake, the references agree with `rnn_lab.backward` and
-`rnn_lab.optimizers`, and broken learner code gets a verdict, not an exception.
+`rnn_lab.training.optimizers`, and broken learner code gets a verdict, not an exception.
 
 The planted mistakes are written the way a learner would write them (one function with a
 `bug` switch), independently of the checkers' own variants.
@@ -15,7 +15,7 @@ from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 import rnn_lab
 from rnn_lab import checks
 from rnn_lab.checks import ch07, ch08, core
-from rnn_lab.optimizers import SGD, Adam, AdamState, SGDState
+from rnn_lab.training.optimizers import SGD, Adam, AdamState, SGDState
 
 # --- learner code: correct, and with each mistake -----------------------------------------
 

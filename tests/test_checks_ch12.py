@@ -1,5 +1,5 @@
 """The checkers of chapter 12: every reference solution passes, every planted mistake is
-named as that mistake, the references agree with `rnn_lab.text`, and broken learner code
+named as that mistake, the references agree with `rnn_lab.language.text`, and broken learner code
 gets a verdict, not an exception.
 
 The planted mistakes are written the way a learner would write them (one function with a
@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 
-from rnn_lab import checks, text
+from rnn_lab import checks
 from rnn_lab.checks import ch12, core
+from rnn_lab.language import text
 
 # --- learner code: correct, and with each mistake -----------------------------------------
 
@@ -200,19 +201,19 @@ def test_a_sampler_returning_an_out_of_range_id_is_told(capsys):
         (
             "check_softmax_ce_grad",
             lambda y, c: text.softmax_cross_entropy(y, c)[1],
-            "rnn_lab.text.softmax_cross_entropy",
+            "rnn_lab.language.text.softmax_cross_entropy",
         ),
         (
             "check_sample_with_temperature",
             lambda y, tau, rng: text.sample_index(
                 text.temperature_probabilities(y, tau), rng.random()
             ),
-            "rnn_lab.text.temperature_probabilities",
+            "rnn_lab.language.text.temperature_probabilities",
         ),
         (
             "check_perplexity_from_losses",
             lambda losses: text.perplexity(losses),
-            "rnn_lab.text.perplexity",
+            "rnn_lab.language.text.perplexity",
         ),
     ],
 )

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from checks_harness import standard_exercise_tests
 
-from rnn_lab import checks, masking
+from rnn_lab import checks
+from rnn_lab.cells import masking
+from rnn_lab.cells.replay import merge_directions
 from rnn_lab.checks import ch12, ch13, ch14
-from rnn_lab.replay import merge_directions
 
 
 def learner_cell_state_grad(dc, dh, o, c, f, i, *, bug=None):
@@ -145,10 +146,11 @@ EXERCISES = [
 
 
 def test_cell_state_reference_is_the_backward_pass():
-    """The checker's rule is what rnn_lab.gated_backward does: for a one-step LSTM with
+    """The checker's rule is what rnn_lab.cells.bptt does: for a one-step LSTM with
     given h_0, c_0, dL/dc_0 equals the rule applied to the step's gates."""
-    from rnn_lab.cells import lstm_gates, random_cell_weights
-    from rnn_lab.gated_backward import lstm_backward
+    from rnn_lab.cells.bptt import lstm_backward
+    from rnn_lab.cells.steps import lstm_gates
+    from rnn_lab.cells.weights import random_cell_weights
 
     weights = random_cell_weights("LSTM", 2, 3, seed=5, dtype="float64")
     rng = np.random.default_rng(1)
@@ -164,7 +166,7 @@ def test_cell_state_reference_is_the_backward_pass():
 
 
 def test_masked_loss_reference_is_masked_mse():
-    from rnn_lab.masking import masked_mse
+    from rnn_lab.cells.masking import masked_mse
 
     rng = np.random.default_rng(2)
     mask = np.array([[1, 1, 1], [1, 0, 0]], bool)
@@ -175,9 +177,9 @@ def test_masked_loss_reference_is_masked_mse():
 
 
 def test_concat_reference_is_keras_bidirectional():
-    from rnn_lab.cells import random_cell_weights
-    from rnn_lab.keras_models import import_keras
-    from rnn_lab.replay import RecurrentConfig, run_recurrence
+    from rnn_lab.cells.replay import RecurrentConfig, run_recurrence
+    from rnn_lab.cells.weights import random_cell_weights
+    from rnn_lab.keras_side.models import import_keras
 
     keras = import_keras()
     layer = keras.layers.Bidirectional(
@@ -204,12 +206,12 @@ def test_concat_reference_is_keras_bidirectional():
         (
             "check_masked_mean_loss",
             lambda y_pred, y_true, mask: masking.masked_mse(y_pred, y_true, mask)[0],
-            "rnn_lab.masking.masked_mse",
+            "rnn_lab.cells.masking.masked_mse",
         ),
         (
             "check_bidirectional_concat",
             lambda forward, backward: merge_directions(forward, backward[:, ::-1], "concat"),
-            "rnn_lab.replay.merge_directions",
+            "rnn_lab.cells.replay.merge_directions",
         ),
     ],
 )
@@ -222,13 +224,14 @@ def test_each_exercise_refuses_the_library_function_it_asks_for(checker, answer,
 
 def test_harder_references_are_the_package_backward_passes():
     """Each checker's rule is what rnn_lab computes: the embedding's scatter-add is
-    onehot(ids)ᵀ·dx, and gated_backward's step for a GRU and for a masked SimpleRNN."""
-    from rnn_lab import text
-    from rnn_lab.cells import gru_gates, random_cell_weights
-    from rnn_lab.gated_backward import sequence_backward
+    onehot(ids)ᵀ·dx, and the core's step (rnn_lab.cells.bptt) for a GRU and a masked SimpleRNN."""
+    from rnn_lab.cells.bptt import sequence_backward
+    from rnn_lab.cells.steps import gru_gates
+    from rnn_lab.cells.weights import random_cell_weights
+    from rnn_lab.language import text
 
     rng = np.random.default_rng(7)
-    # bigram: the reference is rnn_lab.text.bigram_probabilities
+    # bigram: the reference is rnn_lab.language.text.bigram_probabilities
     ids_b = rng.integers(0, 6, 50)
     np.testing.assert_allclose(
         learner_smoothed_bigram(ids_b, 6, 0.3), text.bigram_probabilities(ids_b, 6, 0.3)

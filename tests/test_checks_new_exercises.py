@@ -343,7 +343,7 @@ def test_the_clipping_reference_is_keras_global_clipnorm_too():
 
 
 def test_the_nesterov_reference_is_rnn_lab_sgd_with_nesterov():
-    from rnn_lab.optimizers import SGD, SGDState
+    from rnn_lab.training.optimizers import SGD, SGDState
 
     for case in ch08._nesterov_cases():
         w, g, m, lr, mu = case.args
@@ -550,7 +550,7 @@ def test_the_backward_pass_may_use_the_handed_out_forward_pass(capsys):
 
 
 def test_the_lstm_backward_step_may_recompute_the_forward_step_with_lstm_gates(capsys):
-    from rnn_lab.cells import lstm_gates
+    from rnn_lab.cells.steps import lstm_gates
 
     def lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc):
         gates = lstm_gates(x_t, h_prev, c_prev, weights)  # handed out by the chapter

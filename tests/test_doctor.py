@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import platform
 import subprocess
 import sys
 
+import numpy as np
+
 from rnn_lab.book import doctor
+from rnn_lab.book.doctor import machine_summary
 
 
 def test_doctor_reports_versions_and_agreement_and_exits_zero():
@@ -40,3 +44,19 @@ def test_doctor_fails_when_agreement_exceeds_tolerance(monkeypatch):
 def test_unknown_command_is_refused():
     result = subprocess.run([sys.executable, "-m", "rnn_lab", "frobnicate"], capture_output=True)
     assert result.returncode == 2
+
+
+def test_machine_summary_names_processor_blas_and_tensorflow():
+    summary = machine_summary()
+    assert set(summary) == {"cpu", "architecture", "blas", "tensorflow"}
+    assert all(isinstance(v, str) and v for v in summary.values())
+    assert summary["architecture"] == platform.machine()
+    assert summary["tensorflow"].startswith("TensorFlow 2.")
+    assert "oneDNN" in summary["tensorflow"]
+
+
+def test_machine_summary_names_numpys_blas_without_threadpoolctl(monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails, as if missing
+    blas = machine_summary()["blas"]
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    assert blas.startswith(config["name"]) and "kernels" not in blas

@@ -15,7 +15,6 @@ from rnn_lab import (
     random_weights,
     tolerance_for,
 )
-from rnn_lab.compare import error_per_timestep
 from rnn_lab.explorer.compute import (
     CONTROL_RANGES,
     DIMS,
@@ -27,6 +26,7 @@ from rnn_lab.explorer.compute import (
     keras_states_and_outputs,
     keras_tracing_count,
 )
+from rnn_lab.forward import error_per_timestep
 from rnn_lab.stability import SATURATION_LEVEL
 
 #: Up to this recurrent scale (spectral radius of s·Wh up to about 1.2 for every H here)

@@ -1,4 +1,4 @@
-"""rnn_lab.language_model: the hand-written character model against Keras's own layers.
+"""rnn_lab.language: the hand-written character model against Keras's own layers.
 
 Forward pass, loss and gradients against GradientTape on a parametrised grid of shapes in
 float32 and float64, for SimpleRNN and LSTM; gradients against Richardson-extrapolated finite
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab import language_model as lm
-from rnn_lab import text
-from rnn_lab.gradcheck import relative_error
-from rnn_lab.optimizers import SGD, Adam
+from rnn_lab import language as lm
+from rnn_lab.language import text
+from rnn_lab.tolerances import relative_error
+from rnn_lab.training.optimizers import SGD, Adam
 
 
 def _weights(kind, V, D, H, dtype, seed):

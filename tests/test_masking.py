@@ -6,16 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.cells import random_cell_weights
-from rnn_lab.gated_backward import forward_trace, sequence_backward
-from rnn_lab.gated_training import (
-    keras_masked_sequence_gradients,
-    masked_sequence_backward,
-    random_regressor,
-)
-from rnn_lab.gradcheck import relative_error
-from rnn_lab.keras_models import import_keras
-from rnn_lab.masking import (
+from rnn_lab.cells.bptt import forward_trace, sequence_backward
+from rnn_lab.cells.masking import (
     check_mask,
     last_real_output,
     lengths_from_mask,
@@ -23,8 +15,12 @@ from rnn_lab.masking import (
     masked_mse,
     pad_sequences,
 )
-from rnn_lab.replay import numpy_replay
-from rnn_lab.tolerances import GRADIENT_RTOL, tolerance_for
+from rnn_lab.cells.weights import random_cell_weights
+from rnn_lab.keras_side.models import import_keras
+from rnn_lab.keras_side.replay import numpy_replay
+from rnn_lab.tolerances import GRADIENT_RTOL, relative_error, tolerance_for
+from rnn_lab.training.keras_loops import keras_masked_sequence_gradients
+from rnn_lab.training.regressor import masked_sequence_backward, random_regressor
 
 keras = import_keras()
 VARIANTS = [("SimpleRNN", None), ("LSTM", None), ("GRU", True), ("GRU", False)]

@@ -1,4 +1,4 @@
-"""The notation table (rnn_lab.notation) against the code and real Keras/PyTorch layers."""
+"""The notation table (rnn_lab.book.notation) against the code and real Keras/PyTorch layers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import importlib
 import numpy as np
 import pytest
 
-from rnn_lab.cells import random_cell_weights
-from rnn_lab.notation import NOTATION, SECTIONS, TABLE_HEADER, shape_of, size_of, table_rows
-from rnn_lab.porting import keras_to_torch
+from rnn_lab.book.notation import (
+    NOTATION,
+    SECTIONS,
+    TABLE_HEADER,
+    shape_of,
+    size_of,
+    table_rows,
+)
+from rnn_lab.cells.weights import random_cell_weights
+from rnn_lab.keras_side.porting import keras_to_torch
 
 SIZES = {"D": 3, "H": 5, "O": 2}
 
@@ -35,7 +42,7 @@ def test_every_code_name_exists(entry):
 
 
 def keras_layer(spec: str):
-    from rnn_lab.keras_models import import_keras
+    from rnn_lab.keras_side.models import import_keras
 
     keras = import_keras()
     D, H, O = SIZES["D"], SIZES["H"], SIZES["O"]

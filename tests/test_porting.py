@@ -14,8 +14,9 @@ import itertools
 import numpy as np
 import pytest
 
-from rnn_lab.cells import CellWeights, random_cell_weights
-from rnn_lab.porting import (
+from rnn_lab.cells.replay import run_recurrence
+from rnn_lab.cells.weights import CellWeights, random_cell_weights
+from rnn_lab.keras_side.porting import (
     TORCH_GATE_ORDER,
     TORCH_MODULE,
     UnsupportedConversionError,
@@ -25,7 +26,6 @@ from rnn_lab.porting import (
     torch_style_forward,
     torch_to_keras,
 )
-from rnn_lab.replay import run_recurrence
 from rnn_lab.tolerances import tolerance_for
 
 KINDS = ("SimpleRNN", "LSTM", "GRU")
@@ -149,7 +149,7 @@ def torch():
 
 @pytest.fixture(scope="module")
 def keras():
-    from rnn_lab.keras_models import import_keras
+    from rnn_lab.keras_side.models import import_keras
 
     return import_keras()
 

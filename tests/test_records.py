@@ -19,7 +19,7 @@ from rnn_lab import (
     trace_gates,
 )
 from rnn_lab._validate import check_features, check_record
-from rnn_lab.cells import LSTMGates, lstm_gates
+from rnn_lab.cells.steps import LSTMGates, lstm_gates
 from rnn_lab.explorer.compute import explore
 from rnn_lab.stability import hidden_states_keras_order, spectral_radius
 from rnn_lab.tolerances import tolerance_for

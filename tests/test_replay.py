@@ -14,28 +14,19 @@ import itertools
 import numpy as np
 import pytest
 
-from rnn_lab.cells import (
+from rnn_lab.cells.replay import RecurrentConfig, UnsupportedLayerError, replay, run_recurrence
+from rnn_lab.cells.steps import initial_states, lstm_step, trace_gates
+from rnn_lab.cells.weights import (
     ACTIVATIONS,
     CellWeights,
     count_cell_parameters,
     hard_sigmoid,
-    initial_states,
-    lstm_step,
     random_cell_weights,
     sigmoid,
-    trace_gates,
 )
-from rnn_lab.keras_models import import_keras
-from rnn_lab.replay import (
-    RecurrentConfig,
-    UnsupportedLayerError,
-    config_from_layer,
-    measure_agreement,
-    numpy_replay,
-    replay,
-    run_recurrence,
-    weights_from_layer,
-)
+from rnn_lab.keras_side.agreement import measure_agreement
+from rnn_lab.keras_side.models import import_keras
+from rnn_lab.keras_side.replay import config_from_layer, numpy_replay, weights_from_layer
 from rnn_lab.tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
 
 keras = import_keras()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.gradcheck import numerical_gradient, relative_error
+from rnn_lab.gradcheck import numerical_gradient
 from rnn_lab.seq2seq.attention import (
     HeadWeights,
     attention,
@@ -18,7 +18,7 @@ from rnn_lab.seq2seq.attention import (
     one_head_backward,
 )
 from rnn_lab.seq2seq.keras_twins import keras_attention, keras_one_head
-from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
+from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, relative_error, tolerance_for
 
 DTYPES = ("float32", "float64")
 MODES = [

@@ -9,12 +9,11 @@ import itertools
 import numpy as np
 import pytest
 
-from rnn_lab.cells import random_cell_weights
-from rnn_lab.gated_backward import keras_layer
-from rnn_lab.gradcheck import numerical_gradient, relative_error
-from rnn_lab.keras_models import import_keras
-from rnn_lab.language_model import keras_floatx
-from rnn_lab.model_replay import run_bidirectional
+from rnn_lab.cells.replay import run_bidirectional
+from rnn_lab.cells.weights import log_softmax, random_cell_weights
+from rnn_lab.gradcheck import numerical_gradient
+from rnn_lab.keras_side.layers import keras_layer
+from rnn_lab.keras_side.models import import_keras, keras_floatx
 from rnn_lab.seq2seq import dates
 from rnn_lab.seq2seq import model as m
 from rnn_lab.seq2seq.keras_twins import (
@@ -25,8 +24,7 @@ from rnn_lab.seq2seq.keras_twins import (
     keras_train,
     keras_train_and_score,
 )
-from rnn_lab.text import log_softmax
-from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, tolerance_for
+from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, relative_error, tolerance_for
 
 DTYPES = ("float32", "float64")
 #: (hidden units, batch, seed): different source lengths in every batch

@@ -8,9 +8,6 @@ orders of magnitude, not tuned to one seed.
 
 from __future__ import annotations
 
-import platform
-import sys
-
 import numpy as np
 import pytest
 
@@ -33,7 +30,6 @@ from rnn_lab.stability import (
     hidden_states_keras_order,
     hidden_states_with,
     keras_hidden_states,
-    machine_summary,
     operation_swaps,
     recurrent_scale_sweep,
     saturated_fraction,
@@ -252,22 +248,6 @@ def test_hidden_states_with_rejects_bad_input():
     np.testing.assert_array_equal(
         hidden_states_with(x, weights), hidden_states_keras_order(x, weights)
     )
-
-
-def test_machine_summary_names_processor_blas_and_tensorflow():
-    summary = machine_summary()
-    assert set(summary) == {"cpu", "architecture", "blas", "tensorflow"}
-    assert all(isinstance(v, str) and v for v in summary.values())
-    assert summary["architecture"] == platform.machine()
-    assert summary["tensorflow"].startswith("TensorFlow 2.")
-    assert "oneDNN" in summary["tensorflow"]
-
-
-def test_machine_summary_names_numpys_blas_without_threadpoolctl(monkeypatch):
-    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails, as if missing
-    blas = machine_summary()["blas"]
-    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    assert blas.startswith(config["name"]) and "kernels" not in blas
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

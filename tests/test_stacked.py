@@ -6,15 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.cells import random_cell_weights
-from rnn_lab.keras_models import import_keras
-from rnn_lab.model_replay import (
-    SUPPORTED_LAYERS,
-    numpy_replay_model,
+from rnn_lab.cells.replay import (
+    MERGE_MODES,
+    UnsupportedLayerError,
+    merge_directions,
     run_bidirectional,
     run_stack,
 )
-from rnn_lab.replay import MERGE_MODES, UnsupportedLayerError, merge_directions, numpy_replay
+from rnn_lab.cells.weights import random_cell_weights
+from rnn_lab.keras_side.models import import_keras
+from rnn_lab.keras_side.replay import SUPPORTED_LAYERS, numpy_replay, numpy_replay_model
 from rnn_lab.tolerances import tolerance_for
 
 keras = import_keras()

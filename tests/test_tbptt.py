@@ -7,8 +7,9 @@ import pytest
 
 from rnn_lab.backward import manual_backward
 from rnn_lab.forward import hidden_states
-from rnn_lab.gradcheck import gradient_errors, relative_error
+from rnn_lab.gradcheck import gradient_errors
 from rnn_lab.tbptt import backward_steps, chunk_borders, chunked_backward, keras_chunked_gradients
+from rnn_lab.tolerances import relative_error
 from rnn_lab.weights import random_weights
 
 #: The same bars as test_backward.py's comparison of full BPTT with GradientTape (measured

@@ -1,5 +1,5 @@
-"""rnn_lab.text: corpus, vocabulary, one-hot, softmax cross-entropy, sampling, perplexity and
-the count baselines, with the bad inputs each function must refuse by name."""
+"""rnn_lab.language.text: corpus, vocabulary, one-hot, softmax cross-entropy, sampling,
+perplexity and the count baselines, with the bad inputs each function must refuse by name."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from rnn_lab import text
 from rnn_lab.gradcheck import numerical_gradient
+from rnn_lab.language import text
 
 # --- corpus ---------------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ def test_softmax_cross_entropy_gradient_is_p_minus_onehot_over_n(shape):
 
 
 def test_cross_entropy_matches_keras():
-    from rnn_lab.keras_models import import_keras
+    from rnn_lab.keras_side.models import import_keras
 
     keras = import_keras()
     rng = np.random.default_rng(3)

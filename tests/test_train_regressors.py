@@ -1,4 +1,4 @@
-"""Several regressors trained as one stacked layer (rnn_lab.gated_training.train_regressors)
+"""Several regressors trained as one stacked layer (rnn_lab.training.regressor.train_regressors)
 against separate runs of train_regressor: the same losses, weights and gradient norms."""
 
 from __future__ import annotations
@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.gated_training import (
-    keras_initial_regressor,
+from rnn_lab.training.keras_loops import keras_initial_regressor
+from rnn_lab.training.optimizers import Adam
+from rnn_lab.training.regressor import (
     random_regressor,
     stack_regressors,
     train_regressor,
@@ -15,8 +16,7 @@ from rnn_lab.gated_training import (
     unstack_regressor,
     with_open_gate,
 )
-from rnn_lab.optimizers import Adam
-from rnn_lab.training import delayed_copy_task
+from rnn_lab.training.simple_rnn import delayed_copy_task
 
 RTOL = {"float32": 2e-4, "float64": 1e-9}
 
@@ -68,8 +68,8 @@ def test_masked_training_ignores_the_padding():
     noisy = train_regressors(models, np.where(mask[..., None], x, 50.0), y, adam, mask=mask)
     for a, b in zip(clean, noisy, strict=True):
         np.testing.assert_array_equal(a.losses, b.losses)
-    from rnn_lab.gated_backward import forward_trace
-    from rnn_lab.masking import last_real_output
+    from rnn_lab.cells.bptt import forward_trace
+    from rnn_lab.cells.masking import last_real_output
 
     first = models[0]
     h_last = last_real_output(forward_trace(first.cell, x, mask=mask).outputs, mask)
@@ -78,7 +78,7 @@ def test_masked_training_ignores_the_padding():
 
 
 def test_chrono_initialisation():
-    from rnn_lab.gated_training import with_chrono_init
+    from rnn_lab.training.regressor import with_chrono_init
 
     model = keras_initial_regressor("LSTM", 1, 50, seed=0, dtype="float64")
     chrono = with_chrono_init(model, 80, seed=1)

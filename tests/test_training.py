@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.gradcheck import gradient_errors, relative_error
-from rnn_lab.optimizers import (
+from rnn_lab.gradcheck import gradient_errors
+from rnn_lab.tolerances import relative_error
+from rnn_lab.training.keras_loops import keras_optimizer, train_keras
+from rnn_lab.training.optimizers import (
     SGD,
     Adam,
     AdamState,
@@ -15,12 +17,10 @@ from rnn_lab.optimizers import (
     clip_each_by_norm,
     global_norm,
 )
-from rnn_lab.training import (
+from rnn_lab.training.simple_rnn import (
     TrainingHistory,
     batch_slices,
     delayed_copy_task,
-    keras_optimizer,
-    train_keras,
     train_manual,
 )
 from rnn_lab.weights import SimpleRNNWeights, random_weights

@@ -40,10 +40,9 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_positive_int
-from ..data import make_sequences
 from ..forward import manual_forward, seed_loop
 from ..tolerances import FLOAT32_ATOL
-from ..weights import SimpleRNNWeights, random_weights
+from ..weights import SimpleRNNWeights, make_sequences, random_weights
 from .plan import (
     FULL_PLAN,
     KERAS_METHODS,
@@ -150,7 +149,7 @@ def floor_step(x: np.ndarray, weights: SimpleRNNWeights) -> Callable[[], np.ndar
 
 
 def _keras_methods(config: Config, x: np.ndarray, weights: SimpleRNNWeights) -> dict[str, Callable]:
-    from ..keras_models import build_keras_model, import_keras, set_keras_weights
+    from ..keras_side.models import build_keras_model, import_keras, set_keras_weights
 
     import_keras()
     import tensorflow as tf
@@ -292,7 +291,7 @@ def framework_overheads(*, repeats: int = 5, min_time: float = 0.01) -> list[dic
     dispatch, entering a traced graph, converting arrays, and the ``tf.data``
     pipeline ``predict`` builds on every call.
     """
-    from ..keras_models import import_keras
+    from ..keras_side.models import import_keras
 
     import_keras()
     import tensorflow as tf

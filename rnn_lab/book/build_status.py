@@ -17,7 +17,7 @@ def build_environment() -> dict[str, str]:
     """
     import numpy as np
 
-    from ..keras_models import import_keras
+    from ..keras_side.models import import_keras
 
     keras = import_keras()
     import tensorflow as tf

@@ -8,13 +8,13 @@ the book's tolerances. Exit status 0 means every check passed.
 from __future__ import annotations
 
 import platform
+import subprocess
 import sys
 
 import numpy as np
 
-from ..data import make_sequences
 from ..tolerances import tolerance_for
-from ..weights import random_weights
+from ..weights import make_sequences, random_weights
 
 CHECK_SHAPE = {"n_samples": 16, "seq_len": 15, "dims": 3, "hidden_units": 5, "outputs": 5}
 
@@ -24,7 +24,7 @@ def run_doctor(out=sys.stdout) -> int:
     print(f"Python      {platform.python_version()}", file=out)
     print(f"NumPy       {np.__version__}", file=out)
     try:
-        from ..keras_models import import_keras, keras_reference
+        from ..keras_side.models import import_keras, keras_reference
 
         keras = import_keras()
         import tensorflow as tf
@@ -33,9 +33,7 @@ def run_doctor(out=sys.stdout) -> int:
         return 2
     print(f"TensorFlow  {tf.__version__}", file=out)
     print(f"Keras       {keras.__version__} (backend: {keras.backend.backend()})", file=out)
-    from ..stability import machine_summary  # the last bits of a result depend on these
-
-    machine = machine_summary()
+    machine = machine_summary()  # the last bits of a result depend on these
     print(f"Processor   {machine['cpu']} ({machine['architecture']})", file=out)
     print(f"NumPy BLAS  {machine['blas']}", file=out)
     print(f"TF kernels  {machine['tensorflow']}", file=out)
@@ -69,3 +67,70 @@ def run_doctor(out=sys.stdout) -> int:
         file=out,
     )
     return 0 if healthy else 1
+
+
+def machine_summary() -> dict[str, str]:
+    """What the numbers of this run depend on: processor, NumPy's BLAS, TensorFlow.
+
+    ``"cpu"`` (model name), ``"architecture"`` (e.g. ``x86_64``), ``"blas"`` (the
+    library NumPy's matmul calls and, via ``threadpoolctl`` when installed, the kernel
+    family it picked for this processor) and ``"tensorflow"`` (version, and whether
+    its oneDNN kernels are on). Matrix-product kernels are chosen per processor, so
+    the last bits of a product may differ from one machine to another.
+    """
+    return {
+        "cpu": _cpu_name(),
+        "architecture": platform.machine() or "unknown",
+        "blas": _numpy_blas(),
+        "tensorflow": _tensorflow_build(),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith(("model name", "Processor")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # not Linux
+        pass
+    if sys.platform == "darwin":
+        try:
+            command = ["sysctl", "-n", "machdep.cpu.brand_string"]
+            return subprocess.run(
+                command, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    return platform.processor() or "unknown processor"
+
+
+def _numpy_blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                name = {"openblas": "OpenBLAS", "mkl": "MKL", "blis": "BLIS"}.get(
+                    pool["internal_api"], pool["internal_api"])  # fmt: skip
+                kernel = f", {pool['architecture']} kernels" if pool.get("architecture") else ""
+                return f"{name} {pool['version']}{kernel}"
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return f"{config.get('name', 'unknown')} {config.get('version', '')}".strip()
+
+
+def _tensorflow_build() -> str:
+    from ..keras_side.models import import_keras
+
+    import_keras()
+    import tensorflow as tf
+
+    try:  # the flag TensorFlow reads from TF_ENABLE_ONEDNN_OPTS and the platform's default
+        from tensorflow.python.util import _pywrap_util_port
+
+        onednn = "oneDNN on" if _pywrap_util_port.IsMklEnabled() else "oneDNN off"
+    except (ImportError, AttributeError):
+        onednn = "oneDNN unknown"
+    return f"TensorFlow {tf.__version__}, {onednn}"

@@ -19,7 +19,7 @@ def setup_notebook(seed: int = BOOK_SEED) -> None:
     randomness is seeded here, before any chapter code runs.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from ..keras_models import import_keras
+    from ..keras_side.models import import_keras
 
     keras = import_keras()
     keras.utils.set_random_seed(seed)

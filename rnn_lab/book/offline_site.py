@@ -38,7 +38,7 @@ img.rnn-lab-figure { max-width: 100%; height: auto; }
 /* A phone lays out and styles only the sections on or near the screen (a chapter is
    thousands of elements, its formulas most of them); the others keep their last size. */
 .bd-article section > section { content-visibility: auto; contain-intrinsic-size: auto 900px; }
-/* A long dotted name in running text (rnn_lab.gated_backward.sequence_backward(...)) may
+/* A long dotted name in running text (rnn_lab.cells.bptt.sequence_backward(...)) may
    break where it must, so that a phone never scrolls sideways. */
 code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
 /* The footer's licence links: the theme's link blue on the footer's grey is 4.3:1, below

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from ..keras_models import build_keras_model
+from ..keras_side.models import build_keras_model
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
 #: ``(T, D, H, O)`` of the hidden configurations: every size different from the others,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from ..keras_models import import_keras
+from ..keras_side.models import import_keras
 from .core import SHAPE_MIXUP, TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 from .recurrence import MISTAKES, RECURRENCE_ROUTES, forward_cases, step_cases
 

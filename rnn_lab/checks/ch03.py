@@ -13,9 +13,8 @@ from functools import cache
 
 import numpy as np
 
-from ..data import make_sequences
 from ..tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
-from ..weights import random_weights
+from ..weights import make_sequences, random_weights
 from .core import (
     TIME_LIMIT_S,
     Case,

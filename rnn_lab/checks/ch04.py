@@ -12,12 +12,11 @@ from functools import cache
 
 import numpy as np
 
-from ..data import make_sequences
 from ..forward import hidden_states
-from ..keras_models import keras_reference
+from ..keras_side.models import keras_reference
 from ..stability import spectral_radius
 from ..tolerances import tolerance_for
-from ..weights import SimpleRNNWeights, random_weights
+from ..weights import SimpleRNNWeights, make_sequences, random_weights
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, hidden_only, setting
 from .variants import forward_variant

@@ -356,9 +356,8 @@ def backward_variant(x, y, weights, h0, mistake: str | None = None) -> tuple[np.
 
 @cache
 def _backward_cases() -> tuple[Case, ...]:
-    from ..data import make_sequences
     from ..gradcheck import keras_gradients
-    from ..weights import random_weights
+    from ..weights import make_sequences, random_weights
 
     cases = []
     for index, (n, T, D, H, O, dtype) in enumerate(BACKWARD_CONFIGS):
@@ -474,8 +473,7 @@ def numerical_variant(f, W: np.ndarray, eps: float, mistake: str | None = None) 
 
 @cache
 def _numerical_cases() -> tuple[Case, ...]:
-    from ..data import make_sequences
-    from ..weights import random_weights
+    from ..weights import make_sequences, random_weights
 
     cases = []
     for index, eps in enumerate(NUMERICAL_STEPS):

@@ -106,7 +106,11 @@ def _momentum_cases() -> tuple[Case, ...]:
 
 MOMENTUM_EXERCISE = Exercise(
     name="momentum_step",
-    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    forbidden=(
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+    ),
     frameworks=True,
     write_yourself="write the update rule yourself, with NumPy",
     difficulty=1,
@@ -223,7 +227,11 @@ def _adam_cases() -> tuple[Case, ...]:
 
 ADAM_EXERCISE = Exercise(
     name="amsgrad_step",
-    forbidden=("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    forbidden=(
+        "rnn_lab.training.optimizers.Adam.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+    ),
     frameworks=True,
     write_yourself="write the update rule yourself, with NumPy",
     difficulty=2,
@@ -351,7 +359,7 @@ CLIP_EXERCISE = Exercise(
     forbidden=(
         "rnn_lab.clip_by_global_norm",
         "rnn_lab.global_norm",
-        "rnn_lab.optimizers.clip_each_by_norm",
+        "rnn_lab.training.optimizers.clip_each_by_norm",
     ),
     frameworks=True,
     write_yourself="compute the norm and the factor yourself, with NumPy",
@@ -443,10 +451,9 @@ def train_variant(x, y, weights, lr, epochs, batch_size, mistake: str | None = N
 
 @cache
 def _train_cases() -> tuple[Case, ...]:
-    from ..data import make_sequences
-    from ..optimizers import SGD
-    from ..training import train_keras
-    from ..weights import random_weights
+    from ..training.keras_loops import train_keras
+    from ..training.optimizers import SGD
+    from ..weights import make_sequences, random_weights
 
     cases = []
     for index, (n, T, D, H, O, dtype, lr, epochs, batch_size) in enumerate(TRAIN_CASES):
@@ -484,8 +491,8 @@ TRAIN_EXERCISE = Exercise(
     forbidden=(
         "rnn_lab.train_manual",
         "rnn_lab.train_keras",
-        "rnn_lab.optimizers.SGD.step",
-        "rnn_lab.optimizers.Adam.step",
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.training.optimizers.Adam.step",
     ),
     frameworks=True,
     write_yourself="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
@@ -558,7 +565,11 @@ NESTEROV_EXERCISE = Exercise(
         f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=NESTEROV_MISTAKES,
-    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+    forbidden=(
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+    ),
     frameworks=True,
     write_yourself="write the update rule yourself, with NumPy",
     difficulty=2,

@@ -17,10 +17,11 @@ from functools import cache
 
 import numpy as np
 
-from ..cells import CellWeights, random_cell_weights, sigmoid, trace_gates
-from ..data import make_sequences
-from ..keras_models import import_keras
+from ..cells.steps import trace_gates
+from ..cells.weights import CellWeights, random_cell_weights, sigmoid
+from ..keras_side.models import import_keras
 from ..tolerances import FLOAT32_ATOL, tolerance_for
+from ..weights import make_sequences
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
@@ -148,7 +149,7 @@ LSTM_FORWARD_EXERCISE = Exercise(
     forbidden=(
         "rnn_lab.trace_gates",
         "rnn_lab.lstm_step",
-        "rnn_lab.cells.lstm_gates",
+        "rnn_lab.cells.steps.lstm_gates",
         "rnn_lab.numpy_replay",
         "rnn_lab.replay",
     ),
@@ -388,7 +389,7 @@ GATED_COUNT_EXERCISE = Exercise(
     forbidden=(
         "rnn_lab.count_cell_parameters",
         "rnn_lab.count_parameters",
-        "rnn_lab.porting.torch_parameter_count",
+        "rnn_lab.keras_side.porting.torch_parameter_count",
         "rnn_lab.random_cell_weights",
     ),
     frameworks=True,

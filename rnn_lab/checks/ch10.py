@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from ..cells import CellWeights, sigmoid
+from ..cells.weights import CellWeights, sigmoid
 from .ch09 import SEQUENCE_CONFIGS, sequence_cases
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
@@ -104,7 +104,7 @@ GRU_FORWARD_EXERCISE = Exercise(
     forbidden=(
         "rnn_lab.trace_gates",
         "rnn_lab.gru_step",
-        "rnn_lab.cells.gru_gates",
+        "rnn_lab.cells.steps.gru_gates",
         "rnn_lab.numpy_replay",
         "rnn_lab.replay",
     ),
@@ -195,7 +195,7 @@ GRU_V1_EXERCISE = Exercise(
     forbidden=(
         "rnn_lab.trace_gates",
         "rnn_lab.gru_step",
-        "rnn_lab.cells.gru_gates",
+        "rnn_lab.cells.steps.gru_gates",
         "rnn_lab.numpy_replay",
         "rnn_lab.replay",
     ),

@@ -7,7 +7,7 @@ GRU biases as Keras's two rows. No PyTorch needed.
           [i, f, c/g, o]), bias (4H,) = bias_ih_l0 + bias_hh_l0
     GRU:  bias (2, 3H) = [bias_ih_l0, bias_hh_l0], each reordered [r, z, n] -> [z, r, h]
 
-Expected answers come from ``rnn_lab.porting``, which the test suite checks against real
+Expected answers come from ``rnn_lab.keras_side.porting``, which the test suite checks against real
 ``torch.nn`` modules. The kernels have a different value in every entry, and ``D ≠ 3H``
 on most cases, so a reshape in place of a transpose, or blocks left in Keras's order,
 change the numbers or the shape.
@@ -20,8 +20,8 @@ from functools import cache
 
 import numpy as np
 
-from ..cells import random_cell_weights
-from ..porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
+from ..cells.weights import random_cell_weights
+from ..keras_side.porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
 from ..tolerances import tolerance_for
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..text import softmax
+from ..cells.weights import softmax
 from ..tolerances import tolerance_for
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 
@@ -95,9 +95,9 @@ def _grad_cases() -> tuple[Case, ...]:
 GRAD_EXERCISE = Exercise(
     name="softmax_ce_grad",
     forbidden=(
-        "rnn_lab.text.softmax_cross_entropy",
-        "rnn_lab.language_model.loss_and_gradients",
-        "rnn_lab.language_model.keras_lm_gradients",
+        "rnn_lab.language.text.softmax_cross_entropy",
+        "rnn_lab.language.model.loss_and_gradients",
+        "rnn_lab.language.keras_lm.keras_lm_gradients",
     ),
     frameworks=True,
     write_yourself="subtract the one-hot targets from the softmax yourself, with NumPy",
@@ -188,9 +188,9 @@ def _sample_cases() -> tuple[Case, ...]:
 SAMPLE_EXERCISE = Exercise(
     name="sample_with_temperature",
     forbidden=(
-        "rnn_lab.text.temperature_probabilities",
-        "rnn_lab.text.sample_index",
-        "rnn_lab.language_model.generate",
+        "rnn_lab.language.text.temperature_probabilities",
+        "rnn_lab.language.text.sample_index",
+        "rnn_lab.language.sampling.generate",
     ),
     frameworks=True,
     write_yourself="divide by the temperature and draw with the generator yourself",
@@ -303,7 +303,7 @@ def _perplexity_cases() -> tuple[Case, ...]:
 
 PERPLEXITY_EXERCISE = Exercise(
     name="perplexity_from_losses",
-    forbidden=("rnn_lab.text.perplexity",),
+    forbidden=("rnn_lab.language.text.perplexity",),
     frameworks=True,
     write_yourself="average the losses and exponentiate yourself",
     difficulty=1,
@@ -409,7 +409,7 @@ def _embed_cases() -> tuple[Case, ...]:
 
 EMBED_EXERCISE = Exercise(
     name="embedding_grad",
-    forbidden=("rnn_lab.language_model.loss_and_gradients",),
+    forbidden=("rnn_lab.language.model.loss_and_gradients",),
     frameworks=True,
     write_yourself="scatter-add the rows of dx into dE yourself",
     difficulty=2,
@@ -420,7 +420,7 @@ EMBED_EXERCISE = Exercise(
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
         "cases (float32 and float64, every case with repeated ids and an id never read), the "
-        "sum rnn_lab.language_model.loss_and_gradients forms (itself checked against "
+        "sum rnn_lab.language.model.loss_and_gradients forms (itself checked against "
         "tf.GradientTape)."
     ),
     mistakes=EMBED_MISTAKES,
@@ -497,7 +497,7 @@ def _bigram_cases() -> tuple[Case, ...]:
 
 BIGRAM_EXERCISE = Exercise(
     name="smoothed_bigram",
-    forbidden=("rnn_lab.text.bigram_probabilities",),
+    forbidden=("rnn_lab.language.text.bigram_probabilities",),
     frameworks=True,
     write_yourself="count the pairs and smooth them yourself",
     difficulty=2,
@@ -508,7 +508,7 @@ BIGRAM_EXERCISE = Exercise(
     verified=(
         "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
         f"{len(BIGRAM_CASES)} hidden texts (short, so that many pairs are unseen), as "
-        "rnn_lab.text.bigram_probabilities computes it."
+        "rnn_lab.language.text.bigram_probabilities computes it."
     ),
     mistakes=BIGRAM_MISTAKES,
 )

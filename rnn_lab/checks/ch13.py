@@ -97,10 +97,10 @@ def _cases() -> tuple[Case, ...]:
 CELL_EXERCISE = Exercise(
     name="cell_state_grad",
     forbidden=(
-        "rnn_lab.gated_backward.lstm_backward",
-        "rnn_lab.gated_backward.sequence_backward",
-        "rnn_lab.gated_backward.backward_from_trace",
-        "rnn_lab.gated_backward.keras_sequence_gradients",
+        "rnn_lab.cells.bptt.lstm_backward",
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.keras_side.layers.keras_sequence_gradients",
     ),
     frameworks=True,
     write_yourself="apply the chain rule along the cell state yourself, with NumPy",
@@ -111,7 +111,7 @@ CELL_EXERCISE = Exercise(
     returns="dL/dc_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
-        f"{len(CASES)} hidden cases (float32 and float64), the rule rnn_lab.gated_backward "
+        f"{len(CASES)} hidden cases (float32 and float64), the rule rnn_lab.cells.bptt "
         "applies at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=CELL_MISTAKES,
@@ -192,7 +192,8 @@ def _gru_answers(g, h_prev, z, r, h_tilde, hh, Wh) -> tuple[np.ndarray, dict[str
 
 @cache
 def _gru_cases() -> tuple[Case, ...]:
-    from ..cells import gru_gates, random_cell_weights
+    from ..cells.steps import gru_gates
+    from ..cells.weights import random_cell_weights
 
     cases = []
     for index, (n, H, dtype) in enumerate(GRU_CASES):
@@ -226,10 +227,10 @@ def _gru_cases() -> tuple[Case, ...]:
 GRU_EXERCISE = Exercise(
     name="gru_step_backward",
     forbidden=(
-        "rnn_lab.gated_backward.gru_backward",
-        "rnn_lab.gated_backward.sequence_backward",
-        "rnn_lab.gated_backward.backward_from_trace",
-        "rnn_lab.gated_backward.keras_sequence_gradients",
+        "rnn_lab.cells.bptt.gru_backward",
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.keras_side.layers.keras_sequence_gradients",
     ),
     frameworks=True,
     write_yourself="apply the chain rule through the three blocks yourself, with NumPy",
@@ -240,7 +241,7 @@ GRU_EXERCISE = Exercise(
     returns="dL/dh_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
-        f"{len(GRU_CASES)} hidden cases (float32 and float64), what rnn_lab.gated_backward "
+        f"{len(GRU_CASES)} hidden cases (float32 and float64), what rnn_lab.cells.bptt "
         "computes at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=GRU_MISTAKES,

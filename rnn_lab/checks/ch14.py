@@ -102,7 +102,7 @@ def _loss_cases() -> tuple[Case, ...]:
 
 LOSS_EXERCISE = Exercise(
     name="masked_mean_loss",
-    forbidden=("rnn_lab.masking.masked_mse",),
+    forbidden=("rnn_lab.cells.masking.masked_mse",),
     frameworks=True,
     write_yourself="weight each step's loss by the mask and average over the real steps yourself",
     difficulty=1,
@@ -113,7 +113,7 @@ LOSS_EXERCISE = Exercise(
     verified=(
         f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
         "(float32 and float64, large errors planted on the padded steps): Keras 3's masked "
-        "mean-squared error, as rnn_lab.masking.masked_mse computes it."
+        "mean-squared error, as rnn_lab.cells.masking.masked_mse computes it."
     ),
     mistakes=LOSS_MISTAKES,
 )
@@ -193,8 +193,8 @@ def _concat_cases() -> tuple[Case, ...]:
 CONCAT_EXERCISE = Exercise(
     name="bidirectional_concat",
     forbidden=(
-        "rnn_lab.replay.merge_directions",
-        "rnn_lab.model_replay.run_bidirectional",
+        "rnn_lab.cells.replay.merge_directions",
+        "rnn_lab.cells.replay.run_bidirectional",
         "rnn_lab.numpy_replay",
     ),
     frameworks=True,
@@ -207,7 +207,7 @@ CONCAT_EXERCISE = Exercise(
     verified=(
         f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
         "and float64), what keras.layers.Bidirectional(merge_mode='concat') returns "
-        "(rnn_lab.replay.merge_directions, checked against Keras)."
+        "(rnn_lab.cells.replay.merge_directions, checked against Keras)."
     ),
     mistakes=CONCAT_MISTAKES,
 )
@@ -304,9 +304,9 @@ def _masked_cases() -> tuple[Case, ...]:
 MASKED_EXERCISE = Exercise(
     name="masked_step_backward",
     forbidden=(
-        "rnn_lab.gated_backward.sequence_backward",
-        "rnn_lab.gated_backward.backward_from_trace",
-        "rnn_lab.gated_training.masked_sequence_backward",
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.training.regressor.masked_sequence_backward",
         "rnn_lab.manual_backward",
     ),
     frameworks=True,
@@ -320,7 +320,7 @@ MASKED_EXERCISE = Exercise(
     verified=(
         "δ = m ⊙ g ⊙ (1 − h'²), dL/dh_(t-1) = δ·Whᵀ + (1 − m) ⊙ g and dWh = h_(t-1)ᵀ·δ on "
         f"{len(MASKED_CASES)} hidden cases (float32 and float64, real and masked samples in "
-        "each), the rule rnn_lab.gated_backward applies at a masked step (itself checked "
+        "each), the rule rnn_lab.cells.bptt applies at a masked step (itself checked "
         "against Keras)."
     ),
     mistakes=MASKED_MISTAKES,

@@ -13,9 +13,9 @@ from functools import cache
 
 import numpy as np
 
+from ..cells.weights import softmax
 from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
-from ..text import softmax
 from ..tolerances import tolerance_for
 from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
 

@@ -15,10 +15,9 @@ from functools import cache
 
 import numpy as np
 
-from ..data import make_sequences
-from ..keras_models import keras_reference
+from ..keras_side.models import keras_reference
 from ..tolerances import tolerance_for
-from ..weights import SimpleRNNWeights, random_weights
+from ..weights import SimpleRNNWeights, make_sequences, random_weights
 from .core import SHAPE_MIXUP, Case, Mistake
 from .variants import forward_variant, step_variant
 

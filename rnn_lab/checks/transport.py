@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 #: Records the grader may send to a worker as arguments, by import path.
-RECORDS = ("rnn_lab.weights.SimpleRNNWeights", "rnn_lab.cells.CellWeights")
+RECORDS = ("rnn_lab.weights.SimpleRNNWeights", "rnn_lab.cells.weights.CellWeights")
 #: Bit generators a ``Generator`` argument may use.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 #: Nesting a message may have; a learner's deeply nested list is refused, not recursed into.

@@ -27,13 +27,11 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_dtype_name
-from ..data import make_sequences
 from ..forward import hidden_states
-from ..keras_models import import_keras
-from ..params import count_parameters
+from ..keras_side.models import import_keras
 from ..stability import SATURATION_LEVEL, spectral_radius
 from ..tolerances import tolerance_for
-from ..weights import SimpleRNNWeights, random_weights
+from ..weights import SimpleRNNWeights, count_parameters, make_sequences, random_weights
 
 #: Hidden units ``H`` the explorer offers (64 still draws and runs quickly).
 HIDDEN_UNITS_RANGE = (1, 64)

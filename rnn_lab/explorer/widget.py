@@ -19,7 +19,6 @@ and a picture of the explorer's state when it was displayed
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import html
 import io
@@ -32,6 +31,7 @@ import numpy as np
 import traitlets
 from matplotlib.figure import Figure
 
+from .._validate import one_blas_thread
 from ..plots.states import plot_state_overview
 from .compute import (
     CONTROL_RANGES,
@@ -69,24 +69,6 @@ def _clamp(value: Any, low: float, high: float, kind: type) -> Any:
 
 
 @functools.cache
-def _blas_controller():
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # optional (requirements.txt has it): updates are slower on a busy machine
-        return None
-    return ThreadpoolController()
-
-
-def one_blas_thread() -> contextlib.AbstractContextManager:
-    """A context in which NumPy's BLAS uses one thread. The explorer's matrices are tiny
-    (``T × H`` at most ``200 × 64``): on a machine whose cores are busy, BLAS's extra
-    threads wait for a core, and a projection that takes 2 ms alone took 70 ms."""
-    controller = _blas_controller()
-    if controller is None:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
-
-
 def fallback_png(result: ExplorerResult) -> bytes:
     """The four panels of ``result`` drawn by matplotlib (:func:`plot_state_overview`), as
     PNG bytes: the picture a front end without custom widgets shows."""

@@ -15,8 +15,13 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from .._validate import as_float_array
-from ..cells import GATE_ORDER
-from ..porting import TORCH_FROM_KERAS, TORCH_GATE_ORDER, keras_to_torch, labelled_weights
+from ..cells.weights import GATE_ORDER
+from ..keras_side.porting import (
+    TORCH_FROM_KERAS,
+    TORCH_GATE_ORDER,
+    keras_to_torch,
+    labelled_weights,
+)
 from .axes import new_axes
 
 #: Colour range and TeX label of each gate: sigmoid gates live in [0, 1], tanh ones in
@@ -142,8 +147,8 @@ def plot_weight_layout(kind: str, dims: int, hidden_units: int, *, reset_after: 
     """Keras's arrays (left) next to PyTorch's (right), coloured by gate.
 
     The right-hand side is not drawn by hand: weights labelled with their Keras gate
-    (:func:`rnn_lab.porting.labelled_weights`) go through
-    :func:`rnn_lab.porting.keras_to_torch`, so the figure shows what the conversion does.
+    (:func:`rnn_lab.keras_side.porting.labelled_weights`) go through
+    :func:`rnn_lab.keras_side.porting.keras_to_torch`, so the figure shows what the conversion does.
     """
     weights = labelled_weights(kind, dims, hidden_units, reset_after=reset_after)
     torch_state = keras_to_torch(weights)

@@ -11,8 +11,8 @@
 - :mod:`.keras_twins`: the same layers and model built and trained in Keras, for the
   comparisons (the only module here that imports TensorFlow).
 
-Imports: this room is part of the maths layer. It may import the top-level maths modules
-(``cells``, ``gated_backward``, ``gated_training``, ``masking``, ``model_replay`` and
-``replay`` for the ``Bidirectional`` layer, ``text``, ``tolerances``, ``_validate``) and its
+Imports: this room is the top of the maths layer. It may import the rooms below it
+(``cells``, whose ``replay`` holds the ``Bidirectional`` layer; ``keras_side``,
+``training``, ``language``, ``tolerances``, ``_validate``) and its
 own modules; nothing in it imports plots, checks or the book.
 """

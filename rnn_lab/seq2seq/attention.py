@@ -50,8 +50,8 @@ from typing import Any
 import numpy as np
 
 from .._validate import as_float_array, check_shape
-from ..masking import check_mask
-from ..text import softmax
+from ..cells.masking import check_mask
+from ..cells.weights import softmax
 
 SCORES = ("dot", "additive", "concat")
 #: What Keras subtracts from (``Attention``) or puts in place of (``MultiHeadAttention``)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import check_positive_int
-from ..text import Vocabulary
+from ..language.text import Vocabulary
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..keras_models import import_keras
-from ..text import one_hot
+from ..keras_side.models import import_keras
+from ..language.text import one_hot
 from .attention import HeadWeights
 from .dates import (
     SOURCE_VOCAB,

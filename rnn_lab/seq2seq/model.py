@@ -14,7 +14,7 @@ one-hot previous target character (``y_0`` the start symbol)::
     with attention:     α_t = softmax_j(s_t·h̄_jᵀ − 10⁹(1 − m_j)),  ctx_t = Σ_j α_{t,j} h̄_j
                         ℓ_t = [s_t, ctx_t]·W_o + B_o          (W_o is (4H, V))
 
-The encoder is chapter 14's ``Bidirectional`` (:func:`rnn_lab.model_replay.run_bidirectional`,
+The encoder is chapter 14's ``Bidirectional`` (:func:`rnn_lab.cells.replay.run_bidirectional`,
 ``merge_mode="concat"``): the backward GRU reads the time-reversed source (padding first,
 which its mask skips) and its outputs are put back in time order. Keras's
 ``Bidirectional(GRU(H, return_sequences=True, return_state=True))`` returns the outputs and
@@ -31,7 +31,7 @@ states, ``GRU(2H, return_sequences=True)`` on the target with ``initial_state``,
 there is no truth to read: :func:`greedy_decode` feeds back its own most likely character,
 :func:`beam_search` keeps the ``b`` most likely prefixes.
 
-The backward pass reuses the one BPTT (:func:`rnn_lab.gated_backward.backward_from_trace`)
+The backward pass reuses the one BPTT (:func:`rnn_lab.cells.bptt.backward_from_trace`)
 for the three GRUs (the backward one on the reversed source) and
 :func:`rnn_lab.seq2seq.attention.attention_backward`: the decoder's ``dL/ds_0`` splits into
 the gradients on the two encoder directions' final states, and attention sends
@@ -45,16 +45,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_positive_int, check_record
-from ..cells import CellWeights, gru_step, random_cell_weights
-from ..gated_backward import ForwardTrace, backward_from_trace, forward_trace
-from ..gated_training import ArrayAdamState, adam_init, adam_update
-from ..language_model import one_blas_thread
-from ..masking import check_mask
-from ..model_replay import run_bidirectional
-from ..optimizers import Adam
-from ..replay import merge_directions
-from ..text import check_ids, log_softmax, one_hot, softmax_cross_entropy
+from .._validate import check_positive_int, check_record, one_blas_thread
+from ..cells.bptt import ForwardTrace, backward_from_trace, forward_trace
+from ..cells.masking import check_mask
+from ..cells.replay import merge_directions, run_bidirectional
+from ..cells.steps import gru_step
+from ..cells.weights import CellWeights, log_softmax, random_cell_weights
+from ..language.text import check_ids, one_hot, softmax_cross_entropy
+from ..training.optimizers import Adam, ArrayAdamState, adam_init, adam_update
 from .attention import AttentionTrace, attention, attention_backward
 from .dates import (
     SOURCE_VOCAB,
@@ -158,7 +156,7 @@ class EncoderTrace:
 def encoder_trace(weights: Seq2SeqWeights, x: np.ndarray, keep: np.ndarray) -> EncoderTrace:
     """Chapter 14's ``Bidirectional`` (concat, ``return_sequences``, ``return_state``) run with
     chapter 13's traced loop, so that its BPTT can run back through it; equal to
-    :func:`rnn_lab.model_replay.run_bidirectional` (tested)."""
+    :func:`rnn_lab.cells.replay.run_bidirectional` (tested)."""
     fwd = forward_trace(weights.encoder_forward, x, mask=keep)
     bwd = forward_trace(
         weights.encoder_backward,
@@ -391,7 +389,7 @@ def train(
     state: ArrayAdamState | None = None,
 ) -> TrainingRun:
     """One Adam update per batch ``(source, mask, read, write)``, in order (Keras's Adam,
-    :func:`rnn_lab.gated_training.adam_update`)."""
+    :func:`rnn_lab.training.optimizers.adam_update`)."""
     optimizer = Adam() if optimizer is None else optimizer
     arrays = weights.as_list()
     state = adam_init(arrays) if state is None else state

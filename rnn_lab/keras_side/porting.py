@@ -30,14 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     as_float_array,
     check_features,
     check_positive_int,
     check_record,
     check_shape,
 )
-from .cells import CELL_KINDS, GATE_ORDER, CellWeights
+from ..cells.weights import CELL_KINDS, GATE_ORDER, CellWeights
 
 #: PyTorch's gate blocks, in its packing order.
 TORCH_GATE_ORDER: dict[str, tuple[str, ...]] = {
@@ -81,7 +81,10 @@ def keras_to_torch(weights: CellWeights) -> dict[str, np.ndarray]:
     ``use_bias=False`` (build the module with ``bias=False``).
     """
     check_record(
-        "weights", weights, CellWeights, hint=" (rnn_lab.replay.weights_from_layer(layer))"
+        "weights",
+        weights,
+        CellWeights,
+        hint=" (rnn_lab.keras_side.replay.weights_from_layer(layer))",
     )
     kind = weights.kind
     if kind == "GRU" and not weights.reset_after:
@@ -214,7 +217,8 @@ def torch_style_forward(
     It lets a reader check a conversion without installing PyTorch; the tests check it
     against the real modules.
     """
-    from .cells import initial_states, sigmoid
+    from ..cells.steps import initial_states
+    from ..cells.weights import sigmoid
 
     weights = torch_to_keras(kind, state_dict)  # validates keys and shapes
     state = {

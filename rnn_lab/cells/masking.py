@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import FLOAT_DTYPES, as_float_array, check_dtype_name, check_shape
+from .._validate import FLOAT_DTYPES, as_float_array, check_dtype_name, check_shape
 
 
 def check_mask(mask: object, n: int, T: int) -> np.ndarray:

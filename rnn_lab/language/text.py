@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_dtype_name, check_positive_int
+from .._validate import check_dtype_name, check_positive_int
+from ..cells.weights import log_softmax, softmax
 
 #: Standard-library modules read as the corpus, in this order (pure Python, stable across
 #: 3.11 patch releases). The last ones end up in the validation split: held-out files.
@@ -223,29 +224,6 @@ def one_hot(ids: Any, vocab_size: int, dtype: Any = "float32") -> np.ndarray:
     out = np.zeros((*ids.shape, vocab_size), dtype=check_dtype_name(dtype))
     np.put_along_axis(out, ids[..., None], 1, axis=-1)
     return out
-
-
-def softmax(logits: Any) -> np.ndarray:
-    """``p[k] = exp(y[k] - m) / Σ_j exp(y[j] - m)`` over the last axis, ``m = max_j y[j]``.
-
-    Subtracting the maximum changes nothing mathematically and keeps ``exp`` from
-    overflowing: the largest exponent is 0.
-    """
-    y = np.asarray(logits)
-    if y.dtype.kind != "f":
-        y = y.astype(np.float64)
-    shifted = y - y.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def log_softmax(logits: Any) -> np.ndarray:
-    """``log p[k] = y[k] - m - log Σ_j exp(y[j] - m)``, stable for any logits."""
-    y = np.asarray(logits)
-    if y.dtype.kind != "f":
-        y = y.astype(np.float64)
-    shifted = y - y.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def softmax_cross_entropy(logits: Any, targets: Any) -> tuple[float, np.ndarray]:

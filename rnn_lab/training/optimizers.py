@@ -8,7 +8,7 @@ Each optimiser is a frozen record of hyperparameters with two pure functions::
 The state (velocities, moments, step count) is explicit, so nothing is hidden in an
 object that changes behind the reader's back. ``weights`` and ``grads`` are both
 :class:`SimpleRNNWeights` (or another parameter record, such as the language model's
-:class:`~rnn_lab.language_model.LanguageModelWeights`), updated field by field. Arithmetic follows
+:class:`~rnn_lab.language.model.LanguageModelWeights`), updated field by field. Arithmetic follows
 ``keras/src/optimizers/sgd.py`` and ``adam.py`` operation for operation, in the weights'
 dtype (Keras casts the learning rate and constants to each variable's dtype), so a float32
 run rounds the way Keras's does. Clipping (``clipnorm``, ``global_clipnorm``) follows
@@ -17,23 +17,65 @@ run rounds the way Keras's does. Clipping (``clipnorm``, ``global_clipnorm``) fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, NamedTuple, Protocol
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from .weights import SimpleRNNWeights
+from .._validate import check_record
+
+
+@runtime_checkable
+class ParameterRecord(Protocol):
+    """What the optimisers update: any record of arrays that gives them as a list and is
+    rebuilt from one. :class:`ParameterRecord`, the language model's
+    :class:`~rnn_lab.language.model.LanguageModelWeights`, the regressor of
+    :mod:`rnn_lab.training.regressor`, a sequence-to-sequence model and
+    :class:`ArrayList` (a plain list) all are."""
+
+    @property
+    def dtype(self) -> np.dtype: ...
+
+    def as_list(self) -> list[np.ndarray]: ...
+
+    def with_arrays(self, arrays: Any) -> Any: ...
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayList:
+    """A plain list of arrays as a :class:`ParameterRecord` (no shape rules of its own)."""
+
+    arrays: tuple[np.ndarray, ...]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.arrays[0].dtype
+
+    def as_list(self) -> list[np.ndarray]:
+        return list(self.arrays)
+
+    def with_arrays(self, arrays: Any) -> ArrayList:
+        return ArrayList(tuple(arrays))
 
 
 def is_parameter_record(value: Any) -> bool:
-    """A :class:`SimpleRNNWeights`, or a record class that declares ``is_parameter_record``
-    (a frozen dataclass of arrays with ``as_list()``, ``astype()``, ``dtype`` and a
-    constructor taking the arrays in ``as_list()`` order)."""
-    return isinstance(value, SimpleRNNWeights) or getattr(type(value), "is_parameter_record", False)
+    """Whether ``value`` follows :class:`ParameterRecord` (``as_list``, ``with_arrays``,
+    ``dtype``)."""
+    return isinstance(value, ParameterRecord)
 
 
 def _rebuild(like: Any, arrays: Any) -> Any:
-    return type(like)(*arrays)
+    return like.with_arrays(list(arrays))
+
+
+def _cast(record: Any, dtype: np.dtype) -> Any:
+    return _rebuild(record, (a.astype(dtype) for a in record.as_list()))
+
+
+def _array_names(record: Any) -> list[str]:
+    names = [f.name for f in fields(record)] if is_dataclass(record) else []
+    count = len(record.as_list())
+    return names if len(names) == count else [f"[{i}]" for i in range(count)]
 
 
 def _check_record(name: str, value: Any) -> None:
@@ -51,7 +93,7 @@ def _check_pair(weights: Any, grads: Any) -> None:
         raise TypeError(
             f"grads must be a {type(weights).__name__} like the weights; got {type(grads).__name__}"
         )
-    names = [f.name for f in fields(weights)]
+    names = _array_names(weights)
     for name, w, g in zip(names, weights.as_list(), grads.as_list(), strict=True):
         if w.shape != g.shape:
             raise ValueError(
@@ -77,18 +119,18 @@ def _keras_cast(value: float, dtype: type) -> Any:
     return dtype(np.float32(value))
 
 
-def _check_grads(grads: Any) -> SimpleRNNWeights:
+def _check_grads(grads: Any) -> ParameterRecord:
     _check_record("grads", grads)
     return grads
 
 
-def global_norm(grads: SimpleRNNWeights) -> float:
+def global_norm(grads: ParameterRecord) -> float:
     """``sqrt(Σ over all five arrays of Σ g²)``: the length of the whole gradient."""
     _check_grads(grads)
     return float(np.sqrt(sum(np.sum(np.square(g)) for g in grads.as_list())))
 
 
-def clip_by_global_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNWeights:
+def clip_by_global_norm(grads: ParameterRecord, clip_norm: float) -> ParameterRecord:
     """Scale every array by ``clip_norm · min(1/‖g‖, 1/clip_norm)``, Keras's ``global_clipnorm``.
 
     Gradients whose global norm is at most ``clip_norm`` are unchanged (the factor is 1);
@@ -107,7 +149,7 @@ def clip_by_global_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNW
     return _rebuild(grads, (g * scale for g in grads.as_list()))
 
 
-def clip_each_by_norm(grads: SimpleRNNWeights, clip_norm: float) -> SimpleRNNWeights:
+def clip_each_by_norm(grads: ParameterRecord, clip_norm: float) -> ParameterRecord:
     """Shrink each array separately to norm ``clip_norm`` at most: Keras's ``clipnorm``,
     ``g · clip_norm / max(‖g‖, clip_norm)``."""
     _check_grads(grads)
@@ -137,7 +179,7 @@ class _Clipping:
             if value is not None and _check_rate(name, value) == 0:
                 raise ValueError(f"{name} must be > 0 or None; got {value!r}")
 
-    def _clip(self, grads: SimpleRNNWeights) -> SimpleRNNWeights:
+    def _clip(self, grads: ParameterRecord) -> ParameterRecord:
         if self.clipnorm is not None:
             return clip_each_by_norm(grads, self.clipnorm)
         if self.global_clipnorm is not None:
@@ -148,7 +190,7 @@ class _Clipping:
 class SGDState(NamedTuple):
     """``velocity``: the momentum buffers ``m`` (``None`` when ``momentum == 0``)."""
 
-    velocity: SimpleRNNWeights | None
+    velocity: ParameterRecord | None
 
 
 @dataclass(frozen=True)
@@ -174,7 +216,7 @@ class SGD(_Clipping):
             raise TypeError(f"nesterov must be True or False; got {self.nesterov!r}")
         self._check_clipping()
 
-    def init(self, weights: SimpleRNNWeights) -> SGDState:
+    def init(self, weights: ParameterRecord) -> SGDState:
         """Zero velocities (or none, for plain SGD)."""
         _check_record("weights", weights)
         if self.momentum == 0:
@@ -182,11 +224,11 @@ class SGD(_Clipping):
         return SGDState(velocity=_rebuild(weights, (np.zeros_like(w) for w in weights.as_list())))
 
     def step(
-        self, weights: SimpleRNNWeights, grads: SimpleRNNWeights, state: SGDState
-    ) -> tuple[SimpleRNNWeights, SGDState]:
+        self, weights: ParameterRecord, grads: ParameterRecord, state: SGDState
+    ) -> tuple[ParameterRecord, SGDState]:
         """One update; returns the new weights and the new state."""
         _check_pair(weights, grads)
-        grads = self._clip(grads).astype(weights.dtype)
+        grads = _cast(self._clip(grads), weights.dtype)
         dtype = weights.dtype.type
         lr = dtype(self.learning_rate)
         if self.momentum == 0:
@@ -210,8 +252,8 @@ class AdamState(NamedTuple):
     """``iterations``: updates done so far; ``m``, ``v``: first and second moment estimates."""
 
     iterations: int
-    m: SimpleRNNWeights
-    v: SimpleRNNWeights
+    m: ParameterRecord
+    v: ParameterRecord
 
 
 @dataclass(frozen=True)
@@ -248,7 +290,7 @@ class Adam(_Clipping):
             raise ValueError("beta_1 and beta_2 must be < 1 (the bias correction divides by 1-β)")
         self._check_clipping()
 
-    def init(self, weights: SimpleRNNWeights) -> AdamState:
+    def init(self, weights: ParameterRecord) -> AdamState:
         """Zero moments, zero updates done."""
         _check_record("weights", weights)
         zeros = _rebuild(weights, (np.zeros_like(w) for w in weights.as_list()))
@@ -256,26 +298,26 @@ class Adam(_Clipping):
 
     def step(
         self,
-        weights: SimpleRNNWeights,
-        grads: SimpleRNNWeights,
+        weights: ParameterRecord,
+        grads: ParameterRecord,
         state: AdamState,
         *,
         squared_grads: Any = None,
-    ) -> tuple[SimpleRNNWeights, AdamState]:
+    ) -> tuple[ParameterRecord, AdamState]:
         """One update; returns the new weights and the new state.
 
         ``squared_grads`` (a record like ``grads``) replaces ``g²`` in the update of ``v``:
         Keras receives an ``Embedding``'s gradient as one row per lookup
         (``tf.IndexedSlices``) and squares each row *before* rows of the same character are
         summed, so its ``v`` gets ``Σ_i g_i²`` where the dense gradient gives ``(Σ_i g_i)²``
-        (see :mod:`rnn_lab.language_model`). Only meaningful without clipping here.
+        (see :mod:`rnn_lab.language`). Only meaningful without clipping here.
         """
         _check_pair(weights, grads)
         if squared_grads is not None:
             _check_pair(weights, squared_grads)
         if not isinstance(state, AdamState):
             raise TypeError("state must be the AdamState returned by init() or step()")
-        grads = self._clip(grads).astype(weights.dtype)
+        grads = _cast(self._clip(grads), weights.dtype)
         dtype = weights.dtype.type
         t = dtype(state.iterations + 1)
         beta_1_power = np.power(_keras_cast(self.beta_1, dtype), t)
@@ -308,11 +350,85 @@ class Adam(_Clipping):
         )
 
 
-class Optimizer(Protocol):
-    """What :func:`train_manual` needs from an optimiser."""
+def row_norms(squared: ParameterRecord) -> np.ndarray:
+    """Each array's norm ``sqrt(Σ_i ‖g_i‖²)`` from ``squared``, the sums of its gradient's
+    squared rows: for a gradient that arrives as rows (an ``Embedding``'s, one row per
+    lookup, Keras's ``tf.IndexedSlices``), the norm Keras's clipping measures, not the norm
+    of the rows summed per index."""
+    return np.sqrt([np.sum(g2) for g2 in squared.as_list()])
 
-    def init(self, weights: SimpleRNNWeights) -> Any: ...
+
+def step_with_rows(
+    optimizer: SGD | Adam,
+    weights: ParameterRecord,
+    grads: ParameterRecord,
+    squared: ParameterRecord,
+    state: Any,
+) -> tuple[ParameterRecord, Any]:
+    """One update exactly as Keras applies it when some gradients arrive as rows.
+
+    Keras hands the optimiser an ``Embedding``'s gradient as rows, one per lookup
+    (``tf.IndexedSlices``), not summed per index. Linear steps (SGD, momentum) sum them
+    anyway, but two places square them first: the norms that ``clipnorm`` and
+    ``global_clipnorm`` measure (:func:`row_norms` of ``squared``, the summed squares of
+    the rows; ``g²`` for a dense gradient), and Adam's second moment ``v``, which gets
+    ``Σ_i g_i²`` where the dense gradient would give ``(Σ_i g_i)²``. This function clips
+    with those norms, then calls ``optimizer.step`` without clipping, passing Adam the rows'
+    squares, except after ``global_clipnorm``: Keras rescales with ``g * scale``, which turns
+    the rows into one dense array, so Adam then squares the sums.
+    """
+    if not isinstance(optimizer, (SGD, Adam)):
+        raise TypeError(f"optimizer must be rnn_lab's SGD or Adam; got {type(optimizer).__name__}")
+    dtype = weights.dtype.type
+    norms = row_norms(squared).astype(weights.dtype)
+    if optimizer.global_clipnorm is not None:
+        clip = dtype(optimizer.global_clipnorm)
+        total = dtype(np.sqrt(np.sum(np.square(norms))))
+        with np.errstate(divide="ignore"):
+            scale = clip * np.minimum(dtype(1.0) / total, dtype(1.0) / clip)
+        scales = [scale] * len(norms)
+    elif optimizer.clipnorm is not None:
+        clip = dtype(optimizer.clipnorm)
+        scales = [clip / np.maximum(norm, clip) for norm in norms]
+    else:
+        scales = None
+    if scales is not None:
+        grads = grads.with_arrays([g * s for g, s in zip(grads.as_list(), scales, strict=True)])
+        squared = squared.with_arrays(
+            [g2 * (s * s) for g2, s in zip(squared.as_list(), scales, strict=True)]
+        )
+    plain = replace(optimizer, clipnorm=None, global_clipnorm=None)
+    if isinstance(plain, Adam) and optimizer.global_clipnorm is None:
+        return plain.step(weights, grads, state, squared_grads=squared)
+    return plain.step(weights, grads, state)
+
+
+class Optimizer(Protocol):
+    """What a training loop needs from an optimiser."""
+
+    def init(self, weights: ParameterRecord) -> Any: ...
 
     def step(
-        self, weights: SimpleRNNWeights, grads: SimpleRNNWeights, state: Any
-    ) -> tuple[SimpleRNNWeights, Any]: ...
+        self, weights: ParameterRecord, grads: ParameterRecord, state: Any
+    ) -> tuple[ParameterRecord, Any]: ...
+
+
+#: Adam's state for a plain list of arrays (:func:`adam_update`): the same record.
+ArrayAdamState = AdamState
+
+
+def adam_init(arrays: list[np.ndarray]) -> AdamState:
+    """``Adam.init`` for a plain list of arrays: zero moments, zero updates done."""
+    return Adam().init(ArrayList(tuple(arrays)))
+
+
+def adam_update(
+    optimizer: Adam, arrays: list[np.ndarray], grads: list[np.ndarray], state: AdamState
+) -> tuple[list[np.ndarray], AdamState]:
+    """:meth:`Adam.step` on a plain list of arrays (:class:`ArrayList`): the new arrays and
+    the new state."""
+    check_record("optimizer", optimizer, Adam, hint=" (rnn_lab.training.optimizers.Adam)")
+    if not arrays:
+        raise ValueError("arrays must not be empty")
+    new, state = optimizer.step(ArrayList(tuple(arrays)), ArrayList(tuple(grads)), state)
+    return new.as_list(), state

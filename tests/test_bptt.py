@@ -1,4 +1,4 @@
-"""BPTT through SimpleRNN, LSTM and GRU layers (rnn_lab.gated_backward) against
+"""BPTT through SimpleRNN, LSTM and GRU layers (rnn_lab.cells.bptt) against
 tf.GradientTape on Keras layers and against finite differences; training by hand against
 Keras for the first updates."""
 
@@ -7,28 +7,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.cells import CellWeights, random_cell_weights
-from rnn_lab.gated_backward import (
+from rnn_lab.cells.bptt import (
     forward_trace,
     gradient_agreement,
     gru_backward,
-    keras_sequence_gradients,
     lstm_backward,
     sequence_backward,
 )
-from rnn_lab.gated_training import (
-    adam_init,
-    adam_update,
-    random_regressor,
-    regressor_backward,
-    train_keras_regressor,
-    train_regressor,
-)
-from rnn_lab.gradcheck import FD_STEP, numerical_gradient, relative_error
-from rnn_lab.optimizers import Adam
-from rnn_lab.replay import RecurrentConfig, run_recurrence
-from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL
-from rnn_lab.training import delayed_copy_task
+from rnn_lab.cells.replay import RecurrentConfig, run_recurrence
+from rnn_lab.cells.weights import CellWeights, random_cell_weights
+from rnn_lab.gradcheck import FD_STEP, numerical_gradient
+from rnn_lab.keras_side.layers import keras_sequence_gradients
+from rnn_lab.tolerances import FD_GRADIENT_RTOL, GRADIENT_RTOL, relative_error
+from rnn_lab.training.keras_loops import train_keras_regressor
+from rnn_lab.training.optimizers import Adam, adam_init, adam_update
+from rnn_lab.training.regressor import random_regressor, regressor_backward, train_regressor
+from rnn_lab.training.simple_rnn import delayed_copy_task
 from rnn_lab.weights import random_weights
 
 VARIANTS = [("SimpleRNN", None), ("LSTM", None), ("GRU", True), ("GRU", False)]
@@ -120,7 +114,7 @@ def test_cell_state_path_is_diag_f():
     """One step back along the cell state, h_{t-1} held fixed, multiplies by f_t:
     ∂c_t/∂c_{t-1} = diag(f_t). Checked on a one-step sequence (where c_0 feeds nothing
     else) and, entry by entry, by finite differences of the cell itself."""
-    from rnn_lab.cells import lstm_gates
+    from rnn_lab.cells.steps import lstm_gates
 
     weights, x, _, _ = _case("LSTM", None, (4, 1, 3, 5, False, False, 11), "float64")
     n, H = 4, 5

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     as_float_array,
     check_dtype_name,
     check_features,
@@ -22,7 +23,7 @@ from ._validate import (
     check_record,
     check_shape,
 )
-from .weights import FIELD_LAYOUTS, SimpleRNNWeights, weights_from_list
+from ..weights import FIELD_LAYOUTS, SimpleRNNWeights, weights_from_list
 
 
 @contextlib.contextmanager
@@ -57,6 +58,21 @@ def import_keras():
     import keras
 
     return keras
+
+
+@contextlib.contextmanager
+def keras_floatx(dtype: Any) -> Iterator[None]:
+    """Switch ``keras.config.floatx()`` to ``dtype`` inside the block."""
+    # Keras keeps the learning rate, the loss and the loss tracker in floatx (float32 by
+    # default) whatever the layers' dtype: a float64 run must switch floatx too, or its
+    # learning rate is rounded to float32 and its loss computed in float32.
+    keras = import_keras()
+    previous = keras.config.floatx()
+    keras.config.set_floatx(check_dtype_name(dtype).name)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
 
 
 def build_keras_model(

@@ -5,13 +5,13 @@ The model reads ``x (n, T, D)`` and predicts from the last output::
     y = h_T·Wo + Bo        L = mean((y − ŷ)²)        (Keras's MeanSquaredError)
 
 so ``dL/dy = 2 (y − ŷ) / (n·O)``, ``dL/dh_T = dL/dy·Woᵀ``, and
-:func:`rnn_lab.gated_backward.sequence_backward` carries it back through time.
+:func:`rnn_lab.cells.bptt.sequence_backward` carries it back through time.
 
-The optimiser is Keras's Adam (:class:`rnn_lab.optimizers.Adam`, same equations and
-rounding) applied to the list of arrays ``[kernel, recurrent_kernel, bias, Wo, Bo]``, the
-order of ``model.trainable_variables``. :func:`train_keras_regressor` runs the same
-updates with Keras's own layers, ``tf.GradientTape`` and ``keras.optimizers.Adam``, so the
-two can be compared update by update.
+The optimiser is Keras's Adam (:class:`rnn_lab.training.optimizers.Adam`, same equations and
+rounding) applied to the list of arrays ``[kernel, recurrent_kernel, bias, Wo, Bo]``, the order
+of ``model.trainable_variables``. :func:`rnn_lab.training.keras_loops.train_keras_regressor`
+runs the same updates with Keras's own layers, ``tf.GradientTape`` and
+``keras.optimizers.Adam``, so the two can be compared update by update.
 """
 
 from __future__ import annotations
@@ -21,18 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     as_float_array,
     check_positive_int,
     check_record,
     check_shape,
     one_blas_thread,
 )
-from .cells import CellWeights, random_cell_weights
-from .gated_backward import CellGradients, backward_from_trace, forward_trace
-from .optimizers import Adam
-from .training import batch_slices
-from .weights import SimpleRNNWeights
+from ..cells.bptt import CellGradients, backward_from_trace, forward_trace
+from ..cells.weights import CellWeights, random_cell_weights
+from ..weights import SimpleRNNWeights
+from .loop import run_updates
+from .optimizers import Adam, adam_init, adam_update
+from .simple_rnn import batch_slices
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,7 +122,7 @@ def regressor_backward(
     model: RecurrentRegressor, x: object, y_true: object
 ) -> tuple[float, list[np.ndarray], CellGradients]:
     """``L``, the gradients in the order of :meth:`RecurrentRegressor.as_list`, and the
-    layer's :class:`~rnn_lab.gated_backward.CellGradients` (for ``dL/dh_t``)."""
+    layer's :class:`~rnn_lab.cells.bptt.CellGradients` (for ``dL/dh_t``)."""
     loss, grads, cell_grads, _ = _backward_with_error(model, x, y_true)
     return loss, grads, cell_grads
 
@@ -146,51 +147,6 @@ def _backward_with_error(
     return loss, [*cell_grads.as_list(), h_T.T @ dy, dy.sum(axis=0)], cell_grads, error
 
 
-@dataclass
-class ArrayAdamState:
-    """Adam's state for a list of arrays: updates done, first and second moments."""
-
-    iterations: int
-    m: list[np.ndarray]
-    v: list[np.ndarray]
-
-
-def adam_init(arrays: list[np.ndarray]) -> ArrayAdamState:
-    """Zero moments, zero updates done."""
-    return ArrayAdamState(0, [np.zeros_like(a) for a in arrays], [np.zeros_like(a) for a in arrays])
-
-
-def adam_update(
-    optimizer: Adam, arrays: list[np.ndarray], grads: list[np.ndarray], state: ArrayAdamState
-) -> tuple[list[np.ndarray], ArrayAdamState]:
-    """One update of :class:`rnn_lab.optimizers.Adam` (Keras's rule) on a list of arrays.
-
-    The same operations in the same order as ``Adam.step`` (see its docstring; β1, β2 in
-    the step size rounded to float32 first, as Keras does), for each array of the list;
-    ``tests/test_gated_backward.py`` checks that both give identical numbers.
-    """
-    check_record("optimizer", optimizer, Adam, hint=" (rnn_lab.optimizers.Adam)")
-    if not arrays:
-        raise ValueError("arrays must not be empty")
-    dtype = arrays[0].dtype.type
-    t = dtype(state.iterations + 1)
-    beta_1_power = np.power(dtype(np.float32(optimizer.beta_1)), t)
-    beta_2_power = np.power(dtype(np.float32(optimizer.beta_2)), t)
-    alpha = dtype(optimizer.learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-    one_minus_beta_1 = dtype(1 - optimizer.beta_1)
-    one_minus_beta_2 = dtype(1 - optimizer.beta_2)
-    epsilon = dtype(optimizer.epsilon)
-    new_arrays, new_m, new_v = [], [], []
-    for w, g, m, v in zip(arrays, grads, state.m, state.v, strict=True):
-        g = g.astype(w.dtype, copy=False)
-        m = m + (g - m) * one_minus_beta_1
-        v = v + (np.square(g) - v) * one_minus_beta_2
-        new_arrays.append(w - (m * alpha) / (np.sqrt(v) + epsilon))
-        new_m.append(m)
-        new_v.append(v)
-    return new_arrays, ArrayAdamState(state.iterations + 1, new_m, new_v)
-
-
 @dataclass(frozen=True, eq=False)
 class RegressorHistory:
     """``losses`` per update (before it), the final ``model``, and ``‖dL/dh_t‖`` for
@@ -200,6 +156,18 @@ class RegressorHistory:
     model: RecurrentRegressor
     dh_norms_start: np.ndarray
     dh_norms_end: np.ndarray
+
+
+def adam_step(optimizer: Adam):
+    """``update(model, grads, state)`` for :func:`rnn_lab.training.loop.run_updates`: one
+    :func:`rnn_lab.training.optimizers.adam_update` on the model's arrays (``grads`` a list
+    in the order of :meth:`RecurrentRegressor.as_list`), then the model holding them."""
+
+    def update(model: RecurrentRegressor, grads: list[np.ndarray], state: Any) -> tuple:
+        arrays, state = adam_update(optimizer, model.as_list(), grads, state)
+        return model.with_arrays(arrays), state
+
+    return update
 
 
 def train_regressor(
@@ -212,22 +180,23 @@ def train_regressor(
     batch_size: int = 32,
 ) -> RegressorHistory:
     """Mini-batch training by hand: batches in order, :func:`regressor_backward`, then
-    :func:`adam_update`; the loss recorded for a step is the batch loss before its update."""
+    :func:`rnn_lab.training.optimizers.adam_update` (Keras's Adam); the loss recorded for a step is
+    the batch loss before its update."""
     check_record("model", model, RecurrentRegressor)
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
     y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
     epochs = check_positive_int("epochs", epochs)
     slices = batch_slices(x.shape[0], batch_size)
-    arrays = model.as_list()
-    state = adam_init(arrays)
-    losses = []
     start = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
-    for _ in range(epochs):
-        for batch in slices:
-            loss, grads, _ = regressor_backward(model, x[batch], y[batch])
-            losses.append(loss)
-            arrays, state = adam_update(optimizer, arrays, grads, state)
-            model = model.with_arrays(arrays)
+
+    def gradients(model: RecurrentRegressor, batch: slice) -> tuple[float, list[np.ndarray]]:
+        loss, grads, _ = regressor_backward(model, x[batch], y[batch])
+        return loss, grads
+
+    batches = [batch for _ in range(epochs) for batch in slices]
+    model, _, losses = run_updates(
+        model, batches, gradients, adam_step(optimizer), adam_init(model.as_list())
+    )
     end = regressor_backward(model, x[slices[0]], y[slices[0]])[2].dh_norms()
     return RegressorHistory(np.array(losses), model, start, end)
 
@@ -345,7 +314,6 @@ def train_regressors(
     epochs = check_positive_int("epochs", epochs)
     slices = batch_slices(x.shape[0], batch_size)
     scale = stacked.dtype.type(S)
-    arrays, state, losses = stacked.as_list(), adam_init(stacked.as_list()), []
 
     def per_model_dh(cell_grads: CellGradients) -> np.ndarray:
         n, T, _ = cell_grads.dh.shape
@@ -363,13 +331,16 @@ def train_regressors(
 
     with one_blas_thread():  # small products: threads cost more than they save
         start = per_model_dh(backward(stacked, slices[0])[2])
-        for _ in range(epochs):
-            for batch in slices:
-                _, grads, _, error = backward(stacked, batch)
-                losses.append(np.mean(np.square(error).reshape(error.shape[0], S, -1), axis=(0, 2)))
-                grads = [g * scale * k for g, k in zip(grads, keep, strict=True)]
-                arrays, state = adam_update(optimizer, arrays, grads, state)
-                stacked = stacked.with_arrays(arrays)
+
+        def gradients(model: RecurrentRegressor, batch: slice) -> tuple:
+            _, grads, _, error = backward(model, batch)
+            losses = np.mean(np.square(error).reshape(error.shape[0], S, -1), axis=(0, 2))
+            return losses, [g * scale * k for g, k in zip(grads, keep, strict=True)]
+
+        batches = [batch for _ in range(epochs) for batch in slices]
+        stacked, _, losses = run_updates(
+            stacked, batches, gradients, adam_step(optimizer), adam_init(stacked.as_list())
+        )
         end = per_model_dh(backward(stacked, slices[0])[2])
     losses = np.array(losses)
     return [
@@ -378,61 +349,17 @@ def train_regressors(
     ]
 
 
-def train_keras_regressor(
-    model: RecurrentRegressor,
-    x: object,
-    y: object,
-    optimizer: Adam,
-    *,
-    steps: int,
-    batch_size: int = 32,
-) -> np.ndarray:
-    """The first ``steps`` updates with Keras's layers, ``tf.GradientTape`` and
-    ``keras.optimizers.Adam`` on the same batches in the same order; the batch losses."""
-    import tensorflow as tf
-
-    from .gated_backward import keras_layer
-    from .keras_models import import_keras
-    from .training import keras_floatx, keras_optimizer
-
-    check_record("model", model, RecurrentRegressor)
-    steps = check_positive_int("steps", steps)
-    keras = import_keras()
-    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
-    y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
-    dtype = model.dtype.name
-    layer = keras_layer(model.cell)
-    dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
-    dense.build((None, model.cell.hidden_units))
-    dense.set_weights([model.Wo, model.Bo])
-    variables = [*layer.trainable_weights, *dense.trainable_weights]
-    slices = batch_slices(x.shape[0], batch_size)
-    losses = []
-    # floatx decides the dtype of Keras's learning rate and loss: float64 runs need it too
-    with keras_floatx(keras, dtype):
-        keras_adam = keras_optimizer(optimizer)
-        mse = keras.losses.MeanSquaredError(dtype=dtype)
-        for step in range(steps):
-            batch = slices[step % len(slices)]
-            with tf.GradientTape() as tape:
-                loss = mse(y[batch], dense(layer(x[batch])))
-            grads = tape.gradient(loss, variables)
-            keras_adam.apply_gradients(zip(grads, variables, strict=True))
-            losses.append(float(loss))
-    return np.array(losses)
-
-
 def masked_sequence_backward(
     model: RecurrentRegressor, x: object, y_true: object, mask: object
 ) -> tuple[float, list[np.ndarray], CellGradients]:
     """A per-timestep Dense ``y_t = h_t·Wo + Bo`` on a masked sequence, loss
-    :func:`rnn_lab.masking.masked_mse`: ``L``, the gradients in the order of
+    :func:`rnn_lab.cells.masking.masked_mse`: ``L``, the gradients in the order of
     :meth:`RecurrentRegressor.as_list`, and the layer's gradients.
 
     Only real steps enter the loss, so ``dL/dy_t = 0`` on padded steps; the recurrent
     layer's own masking then carries the state over them (zero cell gradient there).
     """
-    from .masking import masked_mse
+    from ..cells.masking import masked_mse
 
     check_record("model", model, RecurrentRegressor)
     trace = forward_trace(model.cell, x, mask=mask)
@@ -442,65 +369,6 @@ def masked_sequence_backward(
     H, O = model.Wo.shape
     dWo = trace.outputs.reshape(-1, H).T @ dy.reshape(-1, O)
     return loss, [*cell_grads.as_list(), dWo, dy.sum(axis=(0, 1))], cell_grads
-
-
-def keras_masked_sequence_gradients(
-    model: RecurrentRegressor, x: object, y_true: object
-) -> tuple[float, list[np.ndarray]]:
-    """The same loss and gradients from Keras: ``Input -> Masking -> layer -> Dense``
-    (``return_sequences=True``), ``compile(loss="mse")`` and ``model.compute_loss`` under
-    ``tf.GradientTape``; the mask is the one ``Masking`` derives from the zero padding."""
-    import tensorflow as tf
-
-    from .gated_backward import keras_layer
-    from .keras_models import import_keras
-    from .training import keras_floatx
-
-    check_record("model", model, RecurrentRegressor)
-    keras = import_keras()
-    dtype = model.dtype.name
-    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
-    y_true = as_float_array("y_true", y_true, ndim=3, layout="(n, T, O)", dtype=model.dtype)
-    with keras_floatx(keras, dtype):
-        inputs = keras.Input(x.shape[1:], dtype=dtype)
-        layer = keras_layer(model.cell, return_sequences=True)
-        dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
-        outputs = dense(layer(keras.layers.Masking(dtype=dtype)(inputs)))
-        net = keras.Model(inputs, outputs)
-        dense.set_weights([model.Wo, model.Bo])
-        net.compile(loss="mse")
-        with tf.GradientTape() as tape:
-            loss = net.compute_loss(x=x, y=y_true, y_pred=net(x))
-        grads = tape.gradient(loss, net.trainable_weights)
-    return float(loss), [np.asarray(g) for g in grads]
-
-
-def keras_initial_regressor(
-    kind: str,
-    dims: int,
-    hidden_units: int,
-    outputs: int = 1,
-    *,
-    seed: int = 0,
-    dtype: Any = "float32",
-    reset_after: bool = True,
-) -> RecurrentRegressor:
-    """The initial weights Keras itself gives ``kind(H) -> Dense(O)`` after
-    ``keras.utils.set_random_seed(seed)``: Glorot-uniform kernels, orthogonal recurrent
-    kernels, zero biases (ones for the LSTM's forget gate)."""
-    from .keras_models import import_keras
-
-    keras = import_keras()
-    keras.utils.set_random_seed(seed)
-    extra = {"reset_after": reset_after} if kind == "GRU" else {}
-    layer = getattr(keras.layers, kind)(hidden_units, dtype=dtype, **extra)
-    layer.build((None, None, dims))
-    dense = keras.layers.Dense(outputs, dtype=dtype)
-    dense.build((None, hidden_units))
-    from .replay import weights_from_layer
-
-    Wo, Bo = dense.get_weights()
-    return RecurrentRegressor(weights_from_layer(layer), Wo, Bo)
 
 
 def regressor_from_simple_rnn(weights: SimpleRNNWeights) -> RecurrentRegressor:
