@@ -102,4 +102,4 @@ def test_masked_softmax_reference_is_keras_attention():
 def test_the_exercises_are_in_the_catalogue():
     numbers = {entry.number: entry for entry in catalogue.EXERCISES}
     assert {"15.1", "15.2", "15.3"} <= set(numbers)
-    assert max(numbers[n].exercise().difficulty for n in ("15.1", "15.2", "15.3")) == 3
+    assert max(numbers[n].exercise().card.difficulty for n in ("15.1", "15.2", "15.3")) == 3

@@ -220,8 +220,8 @@ def test_every_forbidden_name_resolves_to_code():
 
     for entry in catalogue.EXERCISES:
         spec = entry.exercise()
-        resolved = guard.forbidden_codes(tuple(spec.forbidden))
-        assert set(resolved.values()) == set(spec.forbidden), entry.number
+        resolved = guard.forbidden_codes(tuple(spec.refuses.routes))
+        assert set(resolved.values()) == set(spec.refuses.routes), entry.number
 
 
 # --- bad input: generators, tensors, printing, global NumPy state -------------------------
@@ -298,5 +298,5 @@ def test_every_refused_route_of_every_exercise_names_real_code():
     from rnn_lab.checks import catalogue
 
     for entry in catalogue.EXERCISES:
-        for route in entry.exercise().forbidden:
+        for route in entry.exercise().refuses.routes:
             assert guard.forbidden_codes((route,)), f"{entry.number}: {route} names no code"

@@ -177,8 +177,8 @@ def _stars(difficulty: int) -> str:
 
 def badge(number: str) -> str:
     """The line shown under an exercise's title: ``Difficulty ★★☆ · about 15 min · skill``."""
-    spec = entry(number).exercise()
-    return f"*Difficulty {_stars(spec.difficulty)} · about {spec.minutes} min · {spec.skill}*"
+    card = entry(number).exercise().card
+    return f"*Difficulty {_stars(card.difficulty)} · about {card.minutes} min · {card.skill}*"
 
 
 def entry(number: str) -> Entry:
@@ -194,10 +194,10 @@ def _diagnoses(spec: Exercise) -> str:
 
 
 def _refuses(spec: Exercise) -> str:
-    names = [f"`{name.removeprefix('rnn_lab.')}`" for name in spec.forbidden]
+    names = [f"`{name.removeprefix('rnn_lab.')}`" for name in spec.refuses.routes]
     if len(names) > SHOWN_ROUTES:
         names = [*names[:SHOWN_ROUTES], f"{len(names) - SHOWN_ROUTES} more"]
-    if spec.frameworks:
+    if spec.refuses.frameworks:
         names.append("Keras/PyTorch")
     return ", ".join(names) if names else "—"
 
@@ -214,10 +214,10 @@ def markdown_table() -> str:
         title, notebook = CHAPTERS[item.chapter]
         lines.append(
             f"| {item.number} {item.title} | [{item.chapter}, {title}]({notebook}) | "
-            f"{spec.skill} | {_stars(spec.difficulty)} | {spec.minutes} min | "
+            f"{spec.card.skill} | {_stars(spec.card.difficulty)} | {spec.card.minutes} min | "
             f"{_diagnoses(spec).replace('|', '/')} | {_refuses(spec)} |"
         )
-    total = sum(item.exercise().minutes for item in EXERCISES)
+    total = sum(item.exercise().card.minutes for item in EXERCISES)
     lines.append("")
     lines.append(f"{len(EXERCISES)} exercises, about {total} minutes in all.")
     return "\n".join(lines)

@@ -12,7 +12,18 @@ from functools import cache
 from typing import Any
 
 from ..keras_models import build_keras_model
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    Shapes,
+    Whole,
+    run_check,
+)
 
 #: ``(T, D, H, O)`` of the hidden configurations: every size different from the others,
 #: so that each wrong formula gives a different number.
@@ -119,17 +130,17 @@ def _count_cases() -> tuple[Case, ...]:
 
 COUNT_EXERCISE = Exercise(
     name="count_params",
-    forbidden=(
-        "rnn_lab.count_parameters",
-        "rnn_lab.count_cell_parameters",
-        "rnn_lab.build_keras_model",
+    refuses=Refusal(
+        (
+            "rnn_lab.count_parameters",
+            "rnn_lab.count_cell_parameters",
+            "rnn_lab.build_keras_model",
+        ),
+        frameworks=True,
+        advice="derive the count from the five shapes, without building a model",
     ),
-    frameworks=True,
-    write_yourself="derive the count from the five shapes, without building a model",
-    difficulty=1,
-    minutes=10,
-    skill="parameters from the shapes of the weights",
-    kind="int",
+    card=Card(1, 10, "parameters from the shapes of the weights"),
+    answer=Whole(),
     returns="the total number of parameters (an int)",
     verified=(
         "your count equals Keras's count_params() on "
@@ -173,13 +184,13 @@ def _shape_cases() -> tuple[Case, ...]:
 
 SHAPE_EXERCISE = Exercise(
     name="output_shape",
-    forbidden=("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
-    frameworks=True,
-    write_yourself="work the shape out from n, T, O and the flag, without running a model",
-    difficulty=1,
-    minutes=5,
-    skill="output shapes and return_sequences",
-    kind="shapes",
+    refuses=Refusal(
+        ("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
+        frameworks=True,
+        advice="work the shape out from n, T, O and the flag, without running a model",
+    ),
+    card=Card(1, 5, "output shapes and return_sequences"),
+    answer=Shapes(),
     returns="a tuple such as (n, O)",
     verified=(
         f"it gives the shape of Keras's output on {2 * len(COUNT_CONFIGS)} hidden "

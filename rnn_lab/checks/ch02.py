@@ -10,7 +10,18 @@ from collections.abc import Callable
 from functools import cache
 
 from ..keras_models import import_keras
-from .core import SHAPE_MIXUP, TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    SHAPE_MIXUP,
+    TIME_LIMIT_S,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    Shapes,
+    run_check,
+)
 from .recurrence import MISTAKES, RECURRENCE_ROUTES, forward_cases, step_cases
 
 #: ``(D, H1, H2, O)`` of the hidden stacked models, all four sizes different.
@@ -103,18 +114,18 @@ def _weight_shape_cases() -> tuple[Case, ...]:
 
 WEIGHT_SHAPES_EXERCISE = Exercise(
     name="weight_shapes",
-    forbidden=(
-        "rnn_lab.build_keras_model",
-        "rnn_lab.random_weights",
-        "rnn_lab.weights_from_keras",
-        "rnn_lab.checks.ch02.stacked_model",
+    refuses=Refusal(
+        (
+            "rnn_lab.build_keras_model",
+            "rnn_lab.random_weights",
+            "rnn_lab.weights_from_keras",
+            "rnn_lab.checks.ch02.stacked_model",
+        ),
+        frameworks=True,
+        advice="work the shapes out from the sizes, without building the layers",
     ),
-    frameworks=True,
-    write_yourself="work the shapes out from the sizes, without building the layers",
-    difficulty=1,
-    minutes=10,
-    skill="weight layout of stacked layers",
-    kind="shapes",
+    card=Card(1, 10, "weight layout of stacked layers"),
+    answer=Shapes(),
     returns="a list of 8 shapes: Wx, Wh, Bh of each SimpleRNN, then Wo, Bo",
     verified=(
         f"the eight shapes match Keras's get_weights() on {len(SHAPE_CONFIGS)} hidden stacked "
@@ -145,13 +156,10 @@ STEP_VARIANTS = (
 
 STEP_EXERCISE = Exercise(
     name="step",
-    forbidden=RECURRENCE_ROUTES,
-    frameworks=True,
-    write_yourself="write the step yourself, with NumPy",
-    difficulty=1,
-    minutes=10,
-    skill="one step of the recurrence",
-    kind="array",
+    refuses=Refusal(
+        RECURRENCE_ROUTES, frameworks=True, advice="write the step yourself, with NumPy"
+    ),
+    card=Card(1, 10, "one step of the recurrence"),
     returns="h_t, an array of shape (n, H)",
     verified=(
         "h_t matches Keras's SimpleRNN on 4 hidden cases (float32 and float64, random "
@@ -178,19 +186,17 @@ STEP_OUTPUT_VARIANTS = (
 
 STEP_OUTPUT_EXERCISE = Exercise(
     name="step_output",
-    forbidden=RECURRENCE_ROUTES,
-    frameworks=True,
-    write_yourself="write the step and the Dense layer yourself, with NumPy",
-    difficulty=1,
-    minutes=10,
-    skill="one step and the Dense output",
-    kind="array",
+    refuses=Refusal(
+        RECURRENCE_ROUTES,
+        frameworks=True,
+        advice="write the step and the Dense layer yourself, with NumPy",
+    ),
+    card=Card(1, 10, "one step and the Dense output"),
     returns="y_t, an array of shape (n, O)",
     verified=(
         "y_t matches Keras's SimpleRNN → Dense, run for one step from h_prev, on 4 hidden "
         "cases (float32 and float64, H ≠ O and H = O)."
     ),
-    # With one step, a loop that ignores h_0 is a step that leaves out h_prev.
     mistakes={
         name: MISTAKES["ignored_h_prev" if name == "ignored_h0" else name]
         for name in STEP_OUTPUT_VARIANTS

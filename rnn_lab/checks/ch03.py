@@ -18,10 +18,14 @@ from ..tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
 from ..weights import random_weights
 from .core import (
     TIME_LIMIT_S,
+    Card,
     Case,
     CheckResult,
     Exercise,
     Mistake,
+    Refusal,
+    TrueOrFalse,
+    Whole,
     call_with_time_limit,
     run_check,
 )
@@ -53,13 +57,12 @@ def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...],
     mistakes = {variant: MISTAKES[variant] for variant in variants}
     return Exercise(
         name=name,
-        kind="array",
         returns=returns,
         verified=verified,
         mistakes=mistakes,
-        forbidden=RECURRENCE_ROUTES,
-        frameworks=True,
-        write_yourself="write the loop yourself, with NumPy",
+        refuses=Refusal(
+            RECURRENCE_ROUTES, frameworks=True, advice="write the loop yourself, with NumPy"
+        ),
         **kw,
     )
 
@@ -75,9 +78,7 @@ FORWARD_ONE_EXERCISE = _exercise(
     "the output after the last step read, an array of shape (O,)",
     f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
     BACKWARDS_VARIANTS,
-    difficulty=2,
-    minutes=15,
-    skill="the loop over time, one sample, read backwards (go_backwards=True)",
+    card=Card(2, 15, "the loop over time, one sample, read backwards (go_backwards=True)"),
 )
 
 
@@ -156,9 +157,7 @@ FORWARD_BATCH_EXERCISE = _exercise(
     "only loop is over time.",
     FORWARD_VARIANTS,
     extra=_loop_over_samples,
-    difficulty=2,
-    minutes=15,
-    skill="the loop vectorised over samples, time-major input (T, n, D)",
+    card=Card(2, 15, "the loop vectorised over samples, time-major input (T, n, D)"),
 )
 
 
@@ -176,9 +175,7 @@ SEQUENCES_EXERCISE = _exercise(
     "every y_t, an array of shape (n, T, O)",
     f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
     SEQUENCE_VARIANTS,
-    difficulty=2,
-    minutes=15,
-    skill="every output, return_sequences=True",
+    card=Card(2, 15, "every output, return_sequences=True"),
 )
 
 
@@ -195,9 +192,7 @@ FROM_H0_EXERCISE = _exercise(
     "y_T for every sample, an array of shape (n, O)",
     f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0.",
     FROM_H0_VARIANTS,
-    difficulty=1,
-    minutes=10,
-    skill="a given initial state",
+    card=Card(1, 10, "a given initial state"),
 )
 
 
@@ -302,13 +297,13 @@ def _worst_cases() -> tuple[Case, ...]:
 
 WORST_EXERCISE = Exercise(
     name="worst_timestep",
-    forbidden=("rnn_lab.error_per_timestep",),
-    frameworks=True,
-    write_yourself="reduce the differences yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="reducing over the right axes",
-    kind="int",
+    refuses=Refusal(
+        ("rnn_lab.error_per_timestep",),
+        frameworks=True,
+        advice="reduce the differences yourself, with NumPy",
+    ),
+    card=Card(2, 15, "reducing over the right axes"),
+    answer=Whole(),
     returns="a timestep t between 1 and T",
     verified=(
         f"it finds the timestep of the largest |difference| on {len(WORST_CASES)} hidden "
@@ -472,12 +467,9 @@ def _agree_cases() -> tuple[Case, ...]:
 
 AGREE_EXERCISE = Exercise(
     name="agree",
-    forbidden=("rnn_lab.measure_agreement",),
-    write_yourself="write the comparison yourself",
-    difficulty=2,
-    minutes=20,
-    skill="tolerances per dtype, relative and absolute",
-    kind="bool",
+    refuses=Refusal(("rnn_lab.measure_agreement",), advice="write the comparison yourself"),
+    card=Card(2, 20, "tolerances per dtype, relative and absolute"),
+    answer=TrueOrFalse(),
     returns="True or False",
     verified=(
         f"right on {len(AGREE_CASES)} hidden pairs: honest float32 and float64 rounding "

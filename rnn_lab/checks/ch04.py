@@ -18,7 +18,17 @@ from ..keras_models import keras_reference
 from ..stability import spectral_radius
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, random_weights
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Letter,
+    Mistake,
+    Refusal,
+    run_check,
+)
 from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, hidden_only, setting
 from .variants import forward_variant
 
@@ -101,13 +111,12 @@ def _scaled_cases() -> tuple[Case, ...]:
 
 SCALED_EXERCISE = Exercise(
     name="scaled_states",
-    forbidden=RECURRENCE_ROUTES,
-    frameworks=True,
-    write_yourself=("write the loop yourself (weights.scaled(...) is fine, hidden_states is not)"),
-    difficulty=2,
-    minutes=15,
-    skill="every hidden state with Wh scaled",
-    kind="array",
+    refuses=Refusal(
+        RECURRENCE_ROUTES,
+        frameworks=True,
+        advice="write the loop yourself (weights.scaled(...) is fine, hidden_states is not)",
+    ),
+    card=Card(2, 15, "every hidden state with Wh scaled"),
     returns="every hidden state h_t, an array of shape (n, T, H)",
     verified=(
         f"every h_t matches Keras's SimpleRNN with Wh scaled, on {len(CONFIGS)} hidden cases "
@@ -181,10 +190,8 @@ def _doubled_exercise() -> Exercise:
     )
     return Exercise(
         name="prediction",
-        difficulty=1,
-        minutes=5,
-        skill="predicting what a larger Wh does",
-        kind="letter",
+        card=Card(1, 5, "predicting what a larger Wh does"),
+        answer=Letter(),
         returns="one letter",
         is_function=False,
         verified="(b). " + evidence,

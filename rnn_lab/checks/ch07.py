@@ -14,7 +14,17 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Arrays,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
 
 #: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
 #: symmetric, so a transposed matrix, a sum over the wrong axis or a swapped product
@@ -115,17 +125,16 @@ def _step_cases() -> tuple[Case, ...]:
 
 STEP_EXERCISE = Exercise(
     name="backward_step",
-    forbidden=(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.backward.backpropagate_through_time",
+    refuses=Refusal(
+        (
+            "rnn_lab.manual_backward",
+            "rnn_lab.keras_gradients",
+            "rnn_lab.backward.backpropagate_through_time",
+        ),
+        frameworks=True,
+        advice="write the step backwards yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the step backwards yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="one step of BPTT, the tanh slope",
-    kind="array",
+    card=Card(2, 15, "one step of BPTT, the tanh slope"),
     returns="dL/dh_{t-1}, an array of shape (n, H)",
     verified=(
         f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
@@ -220,17 +229,16 @@ def _grad_wh_cases() -> tuple[Case, ...]:
 
 GRAD_WH_EXERCISE = Exercise(
     name="grad_Wh",
-    forbidden=(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.backward.backpropagate_through_time",
+    refuses=Refusal(
+        (
+            "rnn_lab.manual_backward",
+            "rnn_lab.keras_gradients",
+            "rnn_lab.backward.backpropagate_through_time",
+        ),
+        frameworks=True,
+        advice="write the sum over time yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the sum over time yourself, with NumPy",
-    difficulty=2,
-    minutes=20,
-    skill="a shared weight's gradient, summed over time",
-    kind="array",
+    card=Card(2, 20, "a shared weight's gradient, summed over time"),
     returns="dL/dWh, an array of shape (H, H)",
     verified=(
         f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
@@ -380,8 +388,7 @@ def _backward_cases() -> tuple[Case, ...]:
 
 BACKWARD_EXERCISE = Exercise(
     name="rnn_backward",
-    kind="arrays",
-    parts=BACKWARD_PARTS,
+    answer=Arrays(BACKWARD_PARTS),
     returns="(dWx, dWh, dBh, dWo, dBo, dh0), six arrays shaped like Wx, Wh, Bh, Wo, Bo, h0",
     verified=(
         "all five weight gradients and dL/dh0 match tf.GradientTape on Keras's SimpleRNN → "
@@ -389,12 +396,12 @@ BACKWARD_EXERCISE = Exercise(
         "float64, non-zero h0, O > 1)."
     ),
     mistakes=BACKWARD_MISTAKES,
-    forbidden=GRADIENT_ROUTES,
-    frameworks=True,
-    write_yourself="write the backward loop yourself (rnn_lab.hidden_states is fine)",
-    difficulty=3,
-    minutes=45,
-    skill="the whole backward pass through time",
+    refuses=Refusal(
+        GRADIENT_ROUTES,
+        frameworks=True,
+        advice="write the backward loop yourself (rnn_lab.hidden_states is fine)",
+    ),
+    card=Card(3, 45, "the whole backward pass through time"),
 )
 
 
@@ -496,19 +503,16 @@ def _numerical_cases() -> tuple[Case, ...]:
 
 NUMERICAL_EXERCISE = Exercise(
     name="numerical_gradient",
-    kind="array",
     returns="the gradient, an array of the shape of W",
     verified=(
         "central differences (f(W + ε·E_ij) − f(W − ε·E_ij)) / (2ε), one entry at a time, "
         f"on {len(NUMERICAL_STEPS)} hidden losses (a SimpleRNN's MSE as a function of Wh)."
     ),
     mistakes=NUMERICAL_MISTAKES,
-    forbidden=GRADIENT_ROUTES,
-    frameworks=True,
-    write_yourself="write the loop over the entries yourself",
-    difficulty=2,
-    minutes=20,
-    skill="gradient checking by central differences",
+    refuses=Refusal(
+        GRADIENT_ROUTES, frameworks=True, advice="write the loop over the entries yourself"
+    ),
+    card=Card(2, 20, "gradient checking by central differences"),
 )
 
 

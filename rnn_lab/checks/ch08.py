@@ -16,7 +16,17 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Arrays,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
 
 #: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
 #: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
@@ -106,13 +116,12 @@ def _momentum_cases() -> tuple[Case, ...]:
 
 MOMENTUM_EXERCISE = Exercise(
     name="momentum_step",
-    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-    frameworks=True,
-    write_yourself="write the update rule yourself, with NumPy",
-    difficulty=1,
-    minutes=10,
-    skill="SGD with momentum, Keras's rule",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(1, 10, "SGD with momentum, Keras's rule"),
     returns="the updated weights, an array of the shape of w",
     verified=(
         f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
@@ -223,13 +232,12 @@ def _adam_cases() -> tuple[Case, ...]:
 
 ADAM_EXERCISE = Exercise(
     name="amsgrad_step",
-    forbidden=("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-    frameworks=True,
-    write_yourself="write the update rule yourself, with NumPy",
-    difficulty=2,
-    minutes=20,
-    skill="Adam's AMSGrad variant, Keras's exact rule",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
     returns="the updated weights, an array of the shape of w",
     verified=(
         "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
@@ -339,8 +347,7 @@ def _clip_cases() -> tuple[Case, ...]:
 
 CLIP_EXERCISE = Exercise(
     name="clip_grads",
-    kind="arrays",
-    parts=GRAD_PARTS,
+    answer=Arrays(GRAD_PARTS),
     returns="the five clipped arrays, in the order they were given",
     verified=(
         f"the five arrays match tf.clip_by_global_norm (what Keras's global_clipnorm does) on "
@@ -348,16 +355,16 @@ CLIP_EXERCISE = Exercise(
         "(float32 and float64)."
     ),
     mistakes=CLIP_MISTAKES,
-    forbidden=(
-        "rnn_lab.clip_by_global_norm",
-        "rnn_lab.global_norm",
-        "rnn_lab.optimizers.clip_each_by_norm",
+    refuses=Refusal(
+        (
+            "rnn_lab.clip_by_global_norm",
+            "rnn_lab.global_norm",
+            "rnn_lab.optimizers.clip_each_by_norm",
+        ),
+        frameworks=True,
+        advice="compute the norm and the factor yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="compute the norm and the factor yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="gradient clipping by global norm",
+    card=Card(2, 15, "gradient clipping by global norm"),
 )
 
 
@@ -473,7 +480,6 @@ def _train_cases() -> tuple[Case, ...]:
 
 TRAIN_EXERCISE = Exercise(
     name="train_sgd",
-    kind="array",
     returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
     verified=(
         "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
@@ -481,17 +487,17 @@ TRAIN_EXERCISE = Exercise(
         "several epochs)."
     ),
     mistakes=TRAIN_MISTAKES,
-    forbidden=(
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-        "rnn_lab.optimizers.SGD.step",
-        "rnn_lab.optimizers.Adam.step",
+    refuses=Refusal(
+        (
+            "rnn_lab.train_manual",
+            "rnn_lab.train_keras",
+            "rnn_lab.optimizers.SGD.step",
+            "rnn_lab.optimizers.Adam.step",
+        ),
+        frameworks=True,
+        advice="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
     ),
-    frameworks=True,
-    write_yourself="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
-    difficulty=2,
-    minutes=25,
-    skill="a training loop: batches, epochs, updates",
+    card=Card(2, 25, "a training loop: batches, epochs, updates"),
 )
 
 
@@ -551,19 +557,18 @@ def _nesterov_cases() -> tuple[Case, ...]:
 
 NESTEROV_EXERCISE = Exercise(
     name="nesterov_step",
-    kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
         "w + μ·m − η·g with m = μ·m − η·g, Keras's SGD(momentum=μ, nesterov=True) rule, on "
         f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=NESTEROV_MISTAKES,
-    forbidden=("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-    frameworks=True,
-    write_yourself="write the update rule yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="Nesterov momentum, a rule the chapter did not show",
+    refuses=Refusal(
+        ("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),
 )
 
 

@@ -21,7 +21,18 @@ from ..cells import CellWeights, random_cell_weights, sigmoid, trace_gates
 from ..data import make_sequences
 from ..keras_models import import_keras
 from ..tolerances import FLOAT32_ATOL, tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Arrays,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    Whole,
+    run_check,
+)
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
 #: a swapped axis changes a shape; float32 and float64.
@@ -145,19 +156,18 @@ def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np
 
 LSTM_FORWARD_EXERCISE = Exercise(
     name="lstm_forward",
-    forbidden=(
-        "rnn_lab.trace_gates",
-        "rnn_lab.lstm_step",
-        "rnn_lab.cells.lstm_gates",
-        "rnn_lab.numpy_replay",
-        "rnn_lab.replay",
+    refuses=Refusal(
+        (
+            "rnn_lab.trace_gates",
+            "rnn_lab.lstm_step",
+            "rnn_lab.cells.lstm_gates",
+            "rnn_lab.numpy_replay",
+            "rnn_lab.replay",
+        ),
+        frameworks=True,
+        advice="write the gates and the loop yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the gates and the loop yourself, with NumPy",
-    difficulty=3,
-    minutes=30,
-    skill="the LSTM loop",
-    kind="array",
+    card=Card(3, 30, "the LSTM loop"),
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
@@ -258,13 +268,12 @@ def _forget_cases() -> tuple[Case, ...]:
 
 FORGET_EXERCISE = Exercise(
     name="forget_bias_for",
-    forbidden=("rnn_lab.random_cell_weights",),
-    frameworks=True,
-    write_yourself="build the array yourself, without Keras",
-    difficulty=1,
-    minutes=10,
-    skill="the gate layout and unit_forget_bias, the inverse way",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.random_cell_weights",),
+        frameworks=True,
+        advice="build the array yourself, without Keras",
+    ),
+    card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
     returns="an LSTM bias, an array of shape (4H,)",
     verified=(
         "σ of the forget block is f0 and every other entry is zero on "
@@ -378,24 +387,24 @@ def _gated_count_cases() -> tuple[Case, ...]:
 
 GATED_COUNT_EXERCISE = Exercise(
     name="gated_params",
-    kind="int",
+    answer=Whole(),
     returns="the number of parameters of the layer (an int)",
     verified=(
         f"your count equals Keras's count_params() on {len(GATED_COUNT_CONFIGS)} hidden layers "
         "(LSTM, and GRU with and without reset_after)."
     ),
     mistakes=GATED_COUNT_MISTAKES,
-    forbidden=(
-        "rnn_lab.count_cell_parameters",
-        "rnn_lab.count_parameters",
-        "rnn_lab.porting.torch_parameter_count",
-        "rnn_lab.random_cell_weights",
+    refuses=Refusal(
+        (
+            "rnn_lab.count_cell_parameters",
+            "rnn_lab.count_parameters",
+            "rnn_lab.porting.torch_parameter_count",
+            "rnn_lab.random_cell_weights",
+        ),
+        frameworks=True,
+        advice="derive the count from the gate blocks, without building a layer",
     ),
-    frameworks=True,
-    write_yourself="derive the count from the gate blocks, without building a layer",
-    difficulty=1,
-    minutes=10,
-    skill="parameters of gated layers, the GRU's two bias rows",
+    card=Card(1, 10, "parameters of gated layers, the GRU's two bias rows"),
 )
 
 
@@ -536,8 +545,7 @@ def _lstm_backward_cases() -> tuple[Case, ...]:
 
 LSTM_BACKWARD_EXERCISE = Exercise(
     name="lstm_backward_step",
-    kind="arrays",
-    parts=LSTM_BACKWARD_PARTS,
+    answer=Arrays(LSTM_BACKWARD_PARTS),
     returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
     verified=(
         "all six gradients match tf.GradientTape through Keras's LSTMCell on "
@@ -545,17 +553,17 @@ LSTM_BACKWARD_EXERCISE = Exercise(
         "dh and dc)."
     ),
     mistakes=LSTM_BACKWARD_MISTAKES,
-    forbidden=(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.numerical_gradient",
-        "rnn_lab.numerical_weight_gradients",
+    refuses=Refusal(
+        (
+            "rnn_lab.manual_backward",
+            "rnn_lab.keras_gradients",
+            "rnn_lab.numerical_gradient",
+            "rnn_lab.numerical_weight_gradients",
+        ),
+        frameworks=True,
+        advice="write the step backwards yourself (lstm_gates for the forward step is fine)",
     ),
-    frameworks=True,
-    write_yourself="write the step backwards yourself (lstm_gates for the forward step is fine)",
-    difficulty=3,
-    minutes=40,
-    skill="backpropagation through one LSTM step, the cell state's highway",
+    card=Card(3, 40, "backpropagation through one LSTM step, the cell state's highway"),
 )
 
 

@@ -16,7 +16,16 @@ import numpy as np
 
 from ..cells import CellWeights, sigmoid
 from .ch09 import SEQUENCE_CONFIGS, sequence_cases
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
 
 _ROWS_ADVICE = (
     "bias has two rows: bias[0] goes with x_t @ kernel, bias[1] with h @ recurrent_kernel; "
@@ -101,19 +110,18 @@ def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.
 
 GRU_FORWARD_EXERCISE = Exercise(
     name="gru_forward",
-    forbidden=(
-        "rnn_lab.trace_gates",
-        "rnn_lab.gru_step",
-        "rnn_lab.cells.gru_gates",
-        "rnn_lab.numpy_replay",
-        "rnn_lab.replay",
+    refuses=Refusal(
+        (
+            "rnn_lab.trace_gates",
+            "rnn_lab.gru_step",
+            "rnn_lab.cells.gru_gates",
+            "rnn_lab.numpy_replay",
+            "rnn_lab.replay",
+        ),
+        frameworks=True,
+        advice="write the gates and the loop yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the gates and the loop yourself, with NumPy",
-    difficulty=3,
-    minutes=30,
-    skill="the GRU loop, reset_after=True",
-    kind="array",
+    card=Card(3, 30, "the GRU loop, reset_after=True"),
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         "every h_t matches the reset_after=True GRU of rnn_lab.cells (itself checked against "
@@ -192,19 +200,18 @@ def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> 
 
 GRU_V1_EXERCISE = Exercise(
     name="gru_v1_forward",
-    forbidden=(
-        "rnn_lab.trace_gates",
-        "rnn_lab.gru_step",
-        "rnn_lab.cells.gru_gates",
-        "rnn_lab.numpy_replay",
-        "rnn_lab.replay",
+    refuses=Refusal(
+        (
+            "rnn_lab.trace_gates",
+            "rnn_lab.gru_step",
+            "rnn_lab.cells.gru_gates",
+            "rnn_lab.numpy_replay",
+            "rnn_lab.replay",
+        ),
+        frameworks=True,
+        advice="write the gates and the loop yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the gates and the loop yourself, with NumPy",
-    difficulty=3,
-    minutes=30,
-    skill="the GRU variant the chapter did not write, reset_after=False",
-    kind="array",
+    card=Card(3, 30, "the GRU variant the chapter did not write, reset_after=False"),
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         "every h_t matches the reset_after=False GRU of rnn_lab.cells (itself checked against "

@@ -23,7 +23,17 @@ import numpy as np
 from ..cells import random_cell_weights
 from ..porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Arrays,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
 
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
 PORT_CONFIGS = ((2, 4, "float32"), (5, 3, "float64"), (4, 4, "float32"))
@@ -94,13 +104,12 @@ def _weight_ih_cases() -> tuple[Case, ...]:
 
 WEIGHT_IH_EXERCISE = Exercise(
     name="gru_weight_ih",
-    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-    frameworks=True,
-    write_yourself="transpose and reorder the blocks yourself",
-    difficulty=2,
-    minutes=15,
-    skill="porting a GRU kernel to PyTorch",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+        frameworks=True,
+        advice="transpose and reorder the blocks yourself",
+    ),
+    card=Card(2, 15, "porting a GRU kernel to PyTorch"),
     returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
     verified=(
         f"it equals keras_to_torch(...)['weight_ih_l0'] exactly on {len(PORT_CONFIGS)} hidden "
@@ -216,14 +225,13 @@ def _lstm_bias_cases() -> tuple[Case, ...]:
 
 LSTM_BIAS_EXERCISE = Exercise(
     name="lstm_from_torch",
-    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-    frameworks=True,
-    write_yourself="transpose and combine the arrays yourself",
-    difficulty=2,
-    minutes=15,
-    skill="porting a whole LSTM from PyTorch, the inverse of 11.1",
-    kind="arrays",
-    parts=LSTM_PARTS,
+    refuses=Refusal(
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+        frameworks=True,
+        advice="transpose and combine the arrays yourself",
+    ),
+    card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
+    answer=Arrays(LSTM_PARTS),
     returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
     verified=(
         f"all three arrays equal torch_to_keras('LSTM', ...) on {len(PORT_CONFIGS)} hidden "
@@ -300,13 +308,12 @@ def _gru_bias_cases() -> tuple[Case, ...]:
 
 GRU_BIAS_EXERCISE = Exercise(
     name="gru_bias_from_torch",
-    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-    frameworks=True,
-    write_yourself="reorder and stack the biases yourself",
-    difficulty=2,
-    minutes=15,
-    skill="porting GRU biases from PyTorch, why they cannot be summed",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+        frameworks=True,
+        advice="reorder and stack the biases yourself",
+    ),
+    card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),
     returns="Keras's GRU bias, an array of shape (2, 3H)",
     verified=(
         f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "

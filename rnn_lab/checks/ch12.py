@@ -18,7 +18,16 @@ import numpy as np
 
 from ..text import softmax
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
 
@@ -94,17 +103,16 @@ def _grad_cases() -> tuple[Case, ...]:
 
 GRAD_EXERCISE = Exercise(
     name="softmax_ce_grad",
-    forbidden=(
-        "rnn_lab.text.softmax_cross_entropy",
-        "rnn_lab.language_model.loss_and_gradients",
-        "rnn_lab.language_model.keras_lm_gradients",
+    refuses=Refusal(
+        (
+            "rnn_lab.text.softmax_cross_entropy",
+            "rnn_lab.language_model.loss_and_gradients",
+            "rnn_lab.language_model.keras_lm_gradients",
+        ),
+        frameworks=True,
+        advice="subtract the one-hot targets from the softmax yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="subtract the one-hot targets from the softmax yourself, with NumPy",
-    difficulty=1,
-    minutes=20,
-    skill="the softmax cross-entropy gradient, (p − onehot) / N",
-    kind="array",
+    card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
     returns="dL/dy, an (N, V) array like logits",
     verified=(
         f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
@@ -187,17 +195,16 @@ def _sample_cases() -> tuple[Case, ...]:
 
 SAMPLE_EXERCISE = Exercise(
     name="sample_with_temperature",
-    forbidden=(
-        "rnn_lab.text.temperature_probabilities",
-        "rnn_lab.text.sample_index",
-        "rnn_lab.language_model.generate",
+    refuses=Refusal(
+        (
+            "rnn_lab.text.temperature_probabilities",
+            "rnn_lab.text.sample_index",
+            "rnn_lab.language_model.generate",
+        ),
+        frameworks=True,
+        advice="divide by the temperature and draw with the generator yourself",
     ),
-    frameworks=True,
-    write_yourself="divide by the temperature and draw with the generator yourself",
-    difficulty=1,
-    minutes=10,
-    skill="sampling a character at a temperature τ",
-    kind="array",
+    card=Card(1, 10, "sampling a character at a temperature τ"),
     returns="one character id, an int in [0, V)",
     verified=(
         f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
@@ -303,13 +310,12 @@ def _perplexity_cases() -> tuple[Case, ...]:
 
 PERPLEXITY_EXERCISE = Exercise(
     name="perplexity_from_losses",
-    forbidden=("rnn_lab.text.perplexity",),
-    frameworks=True,
-    write_yourself="average the losses and exponentiate yourself",
-    difficulty=1,
-    minutes=5,
-    skill="perplexity as the exponential of the mean loss",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.text.perplexity",),
+        frameworks=True,
+        advice="average the losses and exponentiate yourself",
+    ),
+    card=Card(1, 5, "perplexity as the exponential of the mean loss"),
     returns="the perplexity, one number",
     verified=(
         f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
@@ -409,13 +415,12 @@ def _embed_cases() -> tuple[Case, ...]:
 
 EMBED_EXERCISE = Exercise(
     name="embedding_grad",
-    forbidden=("rnn_lab.language_model.loss_and_gradients",),
-    frameworks=True,
-    write_yourself="scatter-add the rows of dx into dE yourself",
-    difficulty=2,
-    minutes=20,
-    skill="the embedding's backward pass, a scatter-add over repeated ids",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.language_model.loss_and_gradients",),
+        frameworks=True,
+        advice="scatter-add the rows of dx into dE yourself",
+    ),
+    card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
     returns="dL/dE, an array of shape (V, D)",
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
@@ -497,13 +502,12 @@ def _bigram_cases() -> tuple[Case, ...]:
 
 BIGRAM_EXERCISE = Exercise(
     name="smoothed_bigram",
-    forbidden=("rnn_lab.text.bigram_probabilities",),
-    frameworks=True,
-    write_yourself="count the pairs and smooth them yourself",
-    difficulty=2,
-    minutes=20,
-    skill="a bigram baseline with add-α smoothing, the model without memory",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.text.bigram_probabilities",),
+        frameworks=True,
+        advice="count the pairs and smooth them yourself",
+    ),
+    card=Card(2, 20, "a bigram baseline with add-α smoothing, the model without memory"),
     returns="the (V, V) table P[a, b] = P(next is b | current is a)",
     verified=(
         "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "

@@ -16,10 +16,12 @@ import numpy as np
 from ..tolerances import tolerance_for
 from .core import (
     TIME_LIMIT_S,
+    Card,
     Case,
     CheckResult,
     Exercise,
     Mistake,
+    Refusal,
     accepting_scalars,
     run_check,
 )
@@ -96,18 +98,17 @@ def _cases() -> tuple[Case, ...]:
 
 CELL_EXERCISE = Exercise(
     name="cell_state_grad",
-    forbidden=(
-        "rnn_lab.gated_backward.lstm_backward",
-        "rnn_lab.gated_backward.sequence_backward",
-        "rnn_lab.gated_backward.backward_from_trace",
-        "rnn_lab.gated_backward.keras_sequence_gradients",
+    refuses=Refusal(
+        (
+            "rnn_lab.gated_backward.lstm_backward",
+            "rnn_lab.gated_backward.sequence_backward",
+            "rnn_lab.gated_backward.backward_from_trace",
+            "rnn_lab.gated_backward.keras_sequence_gradients",
+        ),
+        frameworks=True,
+        advice="apply the chain rule along the cell state yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="apply the chain rule along the cell state yourself, with NumPy",
-    difficulty=1,
-    minutes=20,
-    skill="the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)",
-    kind="array",
+    card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
     returns="dL/dc_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
@@ -225,18 +226,17 @@ def _gru_cases() -> tuple[Case, ...]:
 
 GRU_EXERCISE = Exercise(
     name="gru_step_backward",
-    forbidden=(
-        "rnn_lab.gated_backward.gru_backward",
-        "rnn_lab.gated_backward.sequence_backward",
-        "rnn_lab.gated_backward.backward_from_trace",
-        "rnn_lab.gated_backward.keras_sequence_gradients",
+    refuses=Refusal(
+        (
+            "rnn_lab.gated_backward.gru_backward",
+            "rnn_lab.gated_backward.sequence_backward",
+            "rnn_lab.gated_backward.backward_from_trace",
+            "rnn_lab.gated_backward.keras_sequence_gradients",
+        ),
+        frameworks=True,
+        advice="apply the chain rule through the three blocks yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="apply the chain rule through the three blocks yourself, with NumPy",
-    difficulty=3,
-    minutes=40,
-    skill="one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)",
-    kind="array",
+    card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),
     returns="dL/dh_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
@@ -305,11 +305,8 @@ def _bias_cases() -> tuple[Case, ...]:
 
 BIAS_EXERCISE = Exercise(
     name="forget_bias_for_delay",
-    frameworks=True,
-    difficulty=2,
-    minutes=15,
-    skill="choosing the forget bias for a delay d: σ(b)^d = 1/2",
-    kind="array",
+    refuses=Refusal(frameworks=True),
+    card=Card(2, 15, "choosing the forget bias for a delay d: σ(b)^d = 1/2"),
     returns="the bias b, one number",
     verified=(
         f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "

@@ -17,10 +17,13 @@ import numpy as np
 from ..tolerances import tolerance_for
 from .core import (
     TIME_LIMIT_S,
+    Arrays,
+    Card,
     Case,
     CheckResult,
     Exercise,
     Mistake,
+    Refusal,
     accepting_scalars,
     run_check,
 )
@@ -102,13 +105,12 @@ def _loss_cases() -> tuple[Case, ...]:
 
 LOSS_EXERCISE = Exercise(
     name="masked_mean_loss",
-    forbidden=("rnn_lab.masking.masked_mse",),
-    frameworks=True,
-    write_yourself="weight each step's loss by the mask and average over the real steps yourself",
-    difficulty=1,
-    minutes=10,
-    skill="a masked mean loss that ignores padded steps",
-    kind="array",
+    refuses=Refusal(
+        ("rnn_lab.masking.masked_mse",),
+        frameworks=True,
+        advice="weight each step's loss by the mask and average over the real steps yourself",
+    ),
+    card=Card(1, 10, "a masked mean loss that ignores padded steps"),
     returns="the loss, one number",
     verified=(
         f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
@@ -192,17 +194,16 @@ def _concat_cases() -> tuple[Case, ...]:
 
 CONCAT_EXERCISE = Exercise(
     name="bidirectional_concat",
-    forbidden=(
-        "rnn_lab.replay.merge_directions",
-        "rnn_lab.model_replay.run_bidirectional",
-        "rnn_lab.numpy_replay",
+    refuses=Refusal(
+        (
+            "rnn_lab.replay.merge_directions",
+            "rnn_lab.model_replay.run_bidirectional",
+            "rnn_lab.numpy_replay",
+        ),
+        frameworks=True,
+        advice="flip the backward states into time order and concatenate them yourself",
     ),
-    frameworks=True,
-    write_yourself="flip the backward states into time order and concatenate them yourself",
-    difficulty=1,
-    minutes=15,
-    skill="the Bidirectional concat order of a return_sequences output",
-    kind="array",
+    card=Card(1, 15, "the Bidirectional concat order of a return_sequences output"),
     returns="the merged sequence, an array of shape (n, T, 2H)",
     verified=(
         f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
@@ -303,19 +304,20 @@ def _masked_cases() -> tuple[Case, ...]:
 
 MASKED_EXERCISE = Exercise(
     name="masked_step_backward",
-    forbidden=(
-        "rnn_lab.gated_backward.sequence_backward",
-        "rnn_lab.gated_backward.backward_from_trace",
-        "rnn_lab.gated_training.masked_sequence_backward",
-        "rnn_lab.manual_backward",
+    refuses=Refusal(
+        (
+            "rnn_lab.gated_backward.sequence_backward",
+            "rnn_lab.gated_backward.backward_from_trace",
+            "rnn_lab.gated_training.masked_sequence_backward",
+            "rnn_lab.manual_backward",
+        ),
+        frameworks=True,
+        advice="write the masked step backwards yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the masked step backwards yourself, with NumPy",
-    difficulty=3,
-    minutes=30,
-    skill="one SimpleRNN step backwards under a mask: the cell's path and the carried state",
-    kind="arrays",
-    parts=MASKED_PARTS,
+    card=Card(
+        3, 30, "one SimpleRNN step backwards under a mask: the cell's path and the carried state"
+    ),
+    answer=Arrays(MASKED_PARTS),
     returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
     verified=(
         "δ = m ⊙ g ⊙ (1 − h'²), dL/dh_(t-1) = δ·Whᵀ + (1 − m) ⊙ g and dWh = h_(t-1)ᵀ·δ on "

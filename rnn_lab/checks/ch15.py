@@ -17,7 +17,17 @@ from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
 from ..text import softmax
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import (
+    TIME_LIMIT_S,
+    Arrays,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
 #: axis shows, and every sample has a different number of real source positions.
@@ -89,8 +99,7 @@ def _context_cases() -> tuple[Case, ...]:
 
 CONTEXT_EXERCISE = Exercise(
     name="attention_context",
-    kind="arrays",
-    parts=CONTEXT_PARTS,
+    answer=Arrays(CONTEXT_PARTS),
     returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
     verified=(
         f"α = softmax over source positions of Q·Kᵀ and ctx = α·V on {len(CASES)} hidden cases "
@@ -99,12 +108,12 @@ CONTEXT_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=CONTEXT_MISTAKES,
-    forbidden=("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
-    frameworks=True,
-    write_yourself="score, softmax and average with NumPy yourself",
-    difficulty=1,
-    minutes=10,
-    skill="attention weights and the context vector",
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
+        frameworks=True,
+        advice="score, softmax and average with NumPy yourself",
+    ),
+    card=Card(1, 10, "attention weights and the context vector"),
 )
 
 
@@ -174,7 +183,6 @@ def _mask_cases() -> tuple[Case, ...]:
 
 MASK_EXERCISE = Exercise(
     name="masked_softmax",
-    kind="array",
     returns="the weights α, an array of shape (n, T_q, T_x)",
     verified=(
         f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
@@ -183,12 +191,12 @@ MASK_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=MASK_MISTAKES,
-    forbidden=("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
-    frameworks=True,
-    write_yourself="push the padded scores down and take the softmax with NumPy yourself",
-    difficulty=2,
-    minutes=15,
-    skill="the masked softmax over padded source positions",
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
+        frameworks=True,
+        advice="push the padded scores down and take the softmax with NumPy yourself",
+    ),
+    card=Card(2, 15, "the masked softmax over padded source positions"),
 )
 
 
@@ -271,8 +279,7 @@ def _beam_cases() -> tuple[Case, ...]:
 
 BEAM_EXERCISE = Exercise(
     name="beam_step",
-    kind="arrays",
-    parts=BEAM_PARTS,
+    answer=Arrays(BEAM_PARTS),
     returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
     verified=(
         f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
@@ -281,12 +288,12 @@ BEAM_EXERCISE = Exercise(
         "every two-character output)."
     ),
     mistakes=BEAM_MISTAKES,
-    forbidden=("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
-    frameworks=True,
-    write_yourself="add, flatten and pick the best extensions with NumPy yourself",
-    difficulty=3,
-    minutes=25,
-    skill="one step of beam search",
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
+        frameworks=True,
+        advice="add, flatten and pick the best extensions with NumPy yourself",
+    ),
+    card=Card(3, 25, "one step of beam search"),
 )
 
 
