@@ -22,7 +22,8 @@ from .core import (
     Shapes,
     run_check,
 )
-from .recurrence import MISTAKES, RECURRENCE_ROUTES, forward_cases, step_cases
+from .recurrence import RECURRENCE_ROUTES, forward_cases, step_cases
+from .variants import MISTAKES
 
 #: ``(D, H1, H2, O)`` of the hidden stacked models, all four sizes different.
 SHAPE_CONFIGS = ((3, 5, 4, 2), (4, 7, 3, 6), (9, 2, 6, 3))

@@ -29,7 +29,8 @@ from .core import (
     call_with_time_limit,
     run_check,
 )
-from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, forward_cases
+from .recurrence import CONFIGS, RECURRENCE_ROUTES, forward_cases
+from .variants import MISTAKES
 
 _COMMON = (
     "wh_transposed",

@@ -29,8 +29,8 @@ from .core import (
     Refusal,
     run_check,
 )
-from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, hidden_only, setting
-from .variants import forward_variant
+from .recurrence import CONFIGS, RECURRENCE_ROUTES, hidden_only, setting
+from .variants import MISTAKES, forward_variant
 
 #: The factors ``s`` the hidden cases scale ``Wh`` by, one per case (cycled).
 SCALES = (2.0, 0.5, 3.0, 2.0)
