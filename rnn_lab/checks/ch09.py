@@ -17,8 +17,7 @@ from functools import cache
 
 import numpy as np
 
-from ..cells import CellWeights, random_cell_weights, sigmoid, trace_gates
-from ..data import make_sequences
+from ..cells import random_cell_weights, sigmoid
 from ..keras_models import import_keras
 from ..tolerances import FLOAT32_ATOL, tolerance_for
 from .core import (
@@ -33,126 +32,10 @@ from .core import (
     Whole,
     run_check,
 )
-
-#: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
-#: a swapped axis changes a shape; float32 and float64.
-SEQUENCE_CONFIGS = (
-    (4, 6, 3, 5, "float32"),
-    (3, 7, 2, 4, "float64"),
-    (2, 5, 4, 3, "float32"),
-)
-
-
-def sequence_cases(
-    kind: str,
-    variant: Callable,
-    names: tuple[str, ...],
-    seed: int,
-    *,
-    reset_after: bool | None = None,
-) -> list[Case]:
-    """One case per config: ``(x, weights)``, every ``h_t`` expected, and each variant's
-    answer. ``x`` and the weights are read-only, so an in-place change is reported."""
-    cases = []
-    for index, (n, T, D, H, dtype) in enumerate(SEQUENCE_CONFIGS):
-        x = make_sequences(n, T, D, seed=seed + index, dtype=dtype)
-        x.flags.writeable = False
-        weights = random_cell_weights(
-            kind, D, H, seed=seed + index, dtype=dtype, reset_after=reset_after
-        )
-        expected = trace_gates(weights, x)["h"]
-        variants = {name: variant(x, weights, name) for name in names}
-        label = f"n={n}, T={T}, D={D}, H={H}, {dtype}"
-        cases.append(Case((x, weights), expected, label, tolerance_for(dtype), variants))
-    return cases
-
+from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
+from .verdicts import mistakes_of
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
-
-#: Gate-block orders a learner may read Keras's ``[i, f, c, o]`` in: the order most papers
-#: list the gates in (forget first), and TensorFlow 1's ``[i, c, f, o]`` (its "j" block).
-WRONG_ORDERS = {"order_fico": (1, 0, 2, 3), "order_icfo": (0, 2, 1, 3), "order_ifoc": (0, 1, 3, 2)}
-
-_ORDER_ADVICE = (
-    "Keras packs the blocks as [i, f, c, o]: i = a[:, :H], f = a[:, H:2H], "
-    "c̃ = tanh(a[:, 2H:3H]), o = a[:, 3H:]."
-)
-LSTM_MISTAKES = {
-    "order_fico": Mistake(
-        "gate_order", "read the gate blocks in the order [f, i, c, o]", _ORDER_ADVICE
-    ),
-    "order_icfo": Mistake(
-        "gate_order",
-        "read the gate blocks in the order [i, c, f, o] (TensorFlow 1's order)",
-        _ORDER_ADVICE,
-    ),
-    "order_ifoc": Mistake(
-        "gate_order", "read the gate blocks in the order [i, f, o, c]", _ORDER_ADVICE
-    ),
-    "no_bias": Mistake(
-        "forgot_bias",
-        "forgot the bias",
-        "a = x_t @ kernel + h @ recurrent_kernel + bias: all four blocks get their bias.",
-    ),
-    "no_tanh_on_c": Mistake(
-        "no_tanh_on_cell",
-        "took h_t = o_t ⊙ c_t, without the tanh",
-        "The cell state is not bounded; the output squashes it first: h = o * np.tanh(c).",
-    ),
-    "stale_c": Mistake(
-        "stale_state",
-        "never fed the new cell state c_t back (every step starts from c_0)",
-        "Assign the new cell state to the variable the next step reads: c = f * c + i * g.",
-    ),
-    "stale_h": Mistake(
-        "stale_state",
-        "never fed the new hidden state h_t back (every step starts from h_0)",
-        "Assign the new h to the variable the next step multiplies by recurrent_kernel.",
-    ),
-    "sigmoid_candidate": Mistake(
-        "wrong_activation",
-        "squashed the candidate c̃_t with a sigmoid",
-        "The three gates use the sigmoid; the candidate, block c, uses np.tanh.",
-    ),
-    "tanh_gates": Mistake(
-        "wrong_activation",
-        "squashed the gates with tanh",
-        "Gates are fractions between 0 and 1: i, f and o use the sigmoid, only c̃ uses tanh.",
-    ),
-    "returns_c": Mistake(
-        "returns_cell_state",
-        "returned the cell states c_t instead of the hidden states h_t",
-        "The layer's output is h_t = o_t ⊙ tanh(c_t); c_t stays inside the cell.",
-    ),
-}
-
-
-def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
-    """Every ``h_t`` (or ``c_t``) ``(n, T, H)`` of the LSTM loop with one mistake planted."""
-    kernel, recurrent, bias = weights.kernel, weights.recurrent_kernel, weights.bias
-    if mistake == "no_bias":
-        bias = np.zeros_like(bias)
-    n, T, _ = x.shape
-    H = weights.hidden_units
-    h0 = np.zeros((n, H), dtype=weights.dtype)
-    h, c = h0, h0
-    order = WRONG_ORDERS.get(mistake, (0, 1, 2, 3))
-    gate = np.tanh if mistake == "tanh_gates" else sigmoid
-    squash_candidate = sigmoid if mistake == "sigmoid_candidate" else np.tanh
-    out = []
-    for t in range(T):
-        a = x[:, t] @ kernel + h @ recurrent + bias
-        blocks = np.split(a, 4, axis=-1)
-        a_i, a_f, a_c, a_o = (blocks[k] for k in order)
-        i, f, o = gate(a_i), gate(a_f), gate(a_o)
-        c_new = f * c + i * squash_candidate(a_c)
-        h_new = o * (c_new if mistake == "no_tanh_on_c" else np.tanh(c_new))
-        # A stale state: the next step reads the zeros it started from.
-        c = h0 if mistake == "stale_c" else c_new
-        h = h0 if mistake == "stale_h" else h_new
-        out.append(c_new if mistake == "returns_c" else h_new)
-    return np.stack(out, axis=1)
-
 
 LSTM_FORWARD_EXERCISE = Exercise(
     name="lstm_forward",
@@ -174,13 +57,13 @@ LSTM_FORWARD_EXERCISE = Exercise(
         f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
         "value in every weight)."
     ),
-    mistakes=LSTM_MISTAKES,
+    mistakes=mistakes_of(LSTM_PLANTED),
 )
 
 
 @cache
 def _lstm_cases() -> tuple[Case, ...]:
-    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_MISTAKES), seed=900))
+    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
 
 
 def check_lstm_forward(

@@ -13,12 +13,12 @@ equals ``manual_forward``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..weights import SimpleRNNWeights
-from .verdicts import SHAPE_MIXUP, Planted, mistakes_of, planted
+from .verdicts import SHAPE_MIXUP, Planted, mistakes_of, planted, with_mistake
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -251,11 +251,9 @@ FORWARD_MISTAKES = tuple(name for name, entry in PLANTED.items() if entry.change
 
 def loop_with(mistake: str | None) -> ForwardLoop:
     """The reference loop, or the loop with ``mistake`` planted."""
-    if mistake is None:
-        return REFERENCE
-    if mistake not in FORWARD_MISTAKES:
+    if mistake is not None and mistake not in FORWARD_MISTAKES:
         raise ValueError(f"unknown mistake {mistake!r}; known: {', '.join(FORWARD_MISTAKES)}")
-    return replace(REFERENCE, **PLANTED[mistake].changes)
+    return with_mistake(REFERENCE, PLANTED, mistake)
 
 
 def step_variant(

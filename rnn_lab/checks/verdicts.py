@@ -9,7 +9,7 @@ tolerance of the case's dtype), the verdict names the mistake.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -77,6 +77,13 @@ class Planted:
 def planted(code: str, title: str, advice: str, **changes: Callable) -> Planted:
     """``Planted(Mistake(code, title, advice), changes)``, the way the tables write it."""
     return Planted(Mistake(code, title, advice), changes)
+
+
+def with_mistake(reference: Any, table: dict[str, Planted], mistake: str | None) -> Any:
+    """``reference`` (a frozen dataclass of hooks), or a copy with ``mistake``'s hooks."""
+    if mistake is None:
+        return reference
+    return replace(reference, **table[mistake].changes)
 
 
 def mistakes_of(table: dict[str, Planted]) -> dict[str, Mistake]:
