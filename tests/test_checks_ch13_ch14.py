@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checks_harness import standard_exercise_tests
+from checks_harness import exercise_tests
 
 from rnn_lab import checks, masking
-from rnn_lab.checks import ch12, ch13, ch14
+from rnn_lab.checks import ch13, ch14
 from rnn_lab.replay import merge_directions
 
 
@@ -46,26 +46,7 @@ def learner_bidirectional_concat(forward, backward, *, bug=None):
     return np.concatenate(parts, axis=1 if bug == "time_axis" else -1)
 
 
-# --- the harder exercises: embedding backward, GRU step backward, masked step backward --------
-
-
-def learner_embedding_grad(ids, dx, V, *, bug=None):
-    flat, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1])
-    dE = np.zeros((V, rows.shape[1]), dtype=dx.dtype)
-    if bug == "last_write":
-        dE[flat] += rows  # the trap: repeated ids keep one row
-        return dE
-    if bug == "per_id_once":
-        seen = set()
-        for i, v in enumerate(flat):
-            if v not in seen:
-                dE[v] += rows[i]
-                seen.add(v)
-        return dE
-    np.add.at(dE, flat, rows)
-    if bug == "mean":
-        dE /= np.maximum(np.bincount(flat, minlength=V), 1)[:, None]
-    return dE
+# --- the harder exercises: GRU step backward, masked step backward ---------------------------
 
 
 def learner_gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh, *, bug=None):
@@ -98,19 +79,6 @@ def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
     return dh_prev, dWh
 
 
-def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
-    counts = np.zeros((V, V))
-    pairs = (ids[1:], ids[:-1]) if bug == "reversed" else (ids[:-1], ids[1:])
-    np.add.at(counts, pairs, 1.0)
-    if bug == "unsmoothed":
-        return counts / counts.sum(axis=1, keepdims=True)
-    if bug == "columns":
-        return (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V)
-    if bug == "numerator_only":
-        return (counts + alpha) / counts.sum(axis=1, keepdims=True)
-    return (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
-
-
 def learner_forget_bias_for_delay(d, *, bug=None):
     if bug == "memory_rule":
         return np.log(d - 1)
@@ -121,9 +89,7 @@ def learner_forget_bias_for_delay(d, *, bug=None):
 
 
 HARDER = [
-    (checks.check_smoothed_bigram, ch12.BIGRAM_EXERCISE, learner_smoothed_bigram),
     (checks.check_forget_bias_for_delay, ch13.BIAS_EXERCISE, learner_forget_bias_for_delay),
-    (checks.check_embedding_grad, ch12.EMBED_EXERCISE, learner_embedding_grad),
     (checks.check_gru_step_backward, ch13.GRU_EXERCISE, learner_gru_step_backward),
     (checks.check_masked_step_backward, ch14.MASKED_EXERCISE, learner_masked_step_backward),
 ]
@@ -141,7 +107,7 @@ EXERCISES = [
     test_reference_passes,
     test_planted_mistake_is_named,
     test_not_started_and_raising_answers,
-) = standard_exercise_tests(EXERCISES)
+) = exercise_tests(EXERCISES)
 
 
 def test_cell_state_reference_is_the_backward_pass():
@@ -221,28 +187,15 @@ def test_each_exercise_refuses_the_library_function_it_asks_for(checker, answer,
 
 
 def test_harder_references_are_the_package_backward_passes():
-    """Each checker's rule is what rnn_lab computes: the embedding's scatter-add is
-    onehot(ids)ᵀ·dx, and gated_backward's step for a GRU and for a masked SimpleRNN."""
-    from rnn_lab import text
+    """Each checker's rule is what rnn_lab computes: gated_backward's step for a GRU and
+    for a masked SimpleRNN."""
     from rnn_lab.cells import gru_gates, random_cell_weights
     from rnn_lab.gated_backward import sequence_backward
 
     rng = np.random.default_rng(7)
-    # bigram: the reference is rnn_lab.text.bigram_probabilities
-    ids_b = rng.integers(0, 6, 50)
-    np.testing.assert_allclose(
-        learner_smoothed_bigram(ids_b, 6, 0.3), text.bigram_probabilities(ids_b, 6, 0.3)
-    )
     # forget bias: a constant gate σ(b) keeps half after d steps
     b = learner_forget_bias_for_delay(37)
     assert np.isclose((1 / (1 + np.exp(-b))) ** 37, 0.5)
-    # embedding: the scatter-add is onehot(ids)ᵀ · dx, the transpose of x_t = onehot(id_t)·E
-    ids = rng.integers(0, 5, (3, 7))
-    dx = rng.normal(size=(3, 7, 2))
-    onehot = text.one_hot(ids.reshape(-1), 5)
-    np.testing.assert_allclose(
-        learner_embedding_grad(ids, dx, 5), onehot.T @ dx.reshape(-1, 2), rtol=1e-13
-    )
     # GRU: dL/dh_0 of a one-step sequence equals the rule on the step's gates
     gru = random_cell_weights("GRU", 2, 3, reset_after=True, seed=4, dtype="float64")
     x, h0, g = rng.uniform(-1, 1, (4, 1, 2)), rng.uniform(-1, 1, (4, 3)), rng.normal(size=(4, 3))

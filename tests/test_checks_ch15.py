@@ -9,7 +9,7 @@ The mistakes are written here the way a learner would write them (one function w
 from __future__ import annotations
 
 import numpy as np
-from checks_harness import standard_exercise_tests
+from checks_harness import exercise_tests
 
 from rnn_lab import checks
 from rnn_lab.checks import catalogue, ch15, core
@@ -69,7 +69,7 @@ EXERCISES = [
     test_reference_passes,
     test_planted_mistake_is_named,
     test_not_started_and_raising_answers,
-) = standard_exercise_tests(EXERCISES)
+) = exercise_tests(EXERCISES)
 
 
 def test_delegation_is_refused(capsys):

@@ -96,11 +96,18 @@ EXERCISES = (
     Entry("7.1", "one step backwards", "check_backward_step", "ch07:STEP_EXERCISE"),
     Entry("7.2", "the gradient of Wh", "check_grad_Wh", "ch07:GRAD_WH_EXERCISE"),
     Entry("7.3", "the whole backward pass", "check_rnn_backward", "ch07:BACKWARD_EXERCISE"),
-    Entry("7.4", "a numerical gradient", "check_numerical_gradient", "ch07:NUMERICAL_EXERCISE"),
+    Entry(
+        "7.4",
+        "a numerical gradient",
+        "check_numerical_gradient",
+        "ch07_gradcheck:NUMERICAL_EXERCISE",
+    ),
     Entry("8.1", "SGD with momentum", "check_momentum_step", "ch08:MOMENTUM_EXERCISE"),
     Entry("8.2", "Adam with amsgrad=True", "check_amsgrad_step", "ch08:ADAM_EXERCISE"),
-    Entry("8.3", "clipping by the global norm", "check_clip_grads", "ch08:CLIP_EXERCISE"),
-    Entry("8.4", "the training loop, against fit", "check_train_sgd", "ch08:TRAIN_EXERCISE"),
+    Entry("8.3", "clipping by the global norm", "check_clip_grads", "ch08_training:CLIP_EXERCISE"),
+    Entry(
+        "8.4", "the training loop, against fit", "check_train_sgd", "ch08_training:TRAIN_EXERCISE"
+    ),
     Entry("8.5", "Nesterov momentum", "check_nesterov_step", "ch08:NESTEROV_EXERCISE"),
     Entry("9.1", "the LSTM loop", "check_lstm_forward", "ch09:LSTM_FORWARD_EXERCISE"),
     Entry("9.2", "a forget gate that starts at f0", "check_forget_bias", "ch09:FORGET_EXERCISE"),
@@ -128,13 +135,16 @@ EXERCISES = (
         "12.2",
         "sampling with a temperature",
         "check_sample_with_temperature",
-        "ch12:SAMPLE_EXERCISE",
+        "ch12_text:SAMPLE_EXERCISE",
     ),
     Entry(
-        "12.3", "perplexity from losses", "check_perplexity_from_losses", "ch12:PERPLEXITY_EXERCISE"
+        "12.3",
+        "perplexity from losses",
+        "check_perplexity_from_losses",
+        "ch12_text:PERPLEXITY_EXERCISE",
     ),
     Entry("12.4", "the embedding's backward pass", "check_embedding_grad", "ch12:EMBED_EXERCISE"),
-    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram", "ch12:BIGRAM_EXERCISE"),
+    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram", "ch12_text:BIGRAM_EXERCISE"),
     Entry(
         "13.1", "the gradient along the cell state", "check_cell_state_grad", "ch13:CELL_EXERCISE"
     ),

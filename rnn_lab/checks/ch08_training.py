@@ -1,0 +1,308 @@
+"""Checkers for the exercises of chapter 8, *Training side by side*, on the training loop
+itself: clipping the gradient by its global norm, and the loop over epochs and batches
+against Keras's fit.
+
+    clip:  g ← g · clip_norm / max(‖g‖, clip_norm),   ‖g‖ over all the arrays together
+    loop:  for each epoch, for each batch x[0:b], x[b:2b], ...:  w ← w − η·∇L(batch)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..tolerances import tolerance_for
+from .core import (
+    TIME_LIMIT_S,
+    Arrays,
+    Card,
+    Case,
+    CheckResult,
+    Exercise,
+    Mistake,
+    Refusal,
+    run_check,
+)
+
+#: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
+#: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
+#: cases use an ε comparable to sqrt(v) and small t, where the paper's placement of ε and
+#: a missing bias correction change the update by a large fraction, far above rounding.
+MOMENTUM_CASES = (
+    ((4, 3), "float32", 0.1, 0.9),
+    ((5,), "float64", 0.05, 0.5),
+    ((3, 3), "float64", 0.2, 0.75),
+)
+ADAM_CASES = (
+    ((4, 3), "float32", 1, 0.1, (0.9, 0.999, 1e-2)),
+    ((5,), "float64", 2, 0.05, (0.9, 0.999, 1e-2)),
+    ((3, 3), "float64", 3, 0.2, (0.8, 0.99, 5e-2)),
+    ((2, 4), "float32", 5, 0.1, (0.9, 0.999, 1e-2)),
+)
+
+
+def _arrays(index: int, shape: tuple[int, ...], dtype: str, scale: float) -> tuple:
+    """Weights of order 1, gradients of order ``scale`` and a mid-training first moment
+    (non-zero, so a forgotten or mis-signed velocity shows)."""
+    rng = np.random.default_rng(8000 + index)
+    w = rng.normal(0.0, 1.0, shape)
+    g = rng.normal(0.0, scale, shape)
+    m = rng.normal(0.0, scale, shape)
+    v = rng.uniform(0.1, 1.0, shape) * scale**2 * 0.05  # a second moment, > 0
+    out = tuple(a.astype(dtype) for a in (w, g, m, v))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+# --- Exercise 8.3: clipping by the global norm --------------------------------------------
+
+#: The five gradient arrays, in the order of ``model.trainable_variables``.
+GRAD_PARTS = ("dWx", "dWh", "dBh", "dWo", "dBo")
+#: Hidden cases: ``(D, H, O, dtype, gradient scale, clip_norm)``. Some gradients are longer
+#: than ``clip_norm`` (they must shrink), one is shorter (it must stay as it is); the five
+#: arrays have very different norms, so clipping each one separately gives other numbers.
+CLIP_CASES = (
+    (3, 4, 2, "float32", 1.0, 1.0),
+    (2, 5, 3, "float64", 2.0, 3.0),
+    (4, 3, 2, "float64", 0.05, 1.0),
+    (3, 6, 1, "float32", 0.5, 0.25),
+)
+
+CLIP_MISTAKES = {
+    "each_separately": Mistake(
+        "clipped_each_array",
+        "clipped each array by its own norm (Keras's clipnorm), not by the global norm",
+        "global_clipnorm scales all five arrays by one factor, clip_norm / max(‖g‖, clip_norm), "
+        "where ‖g‖ = sqrt(Σ over all arrays of Σ g²): the direction of the whole gradient is kept.",
+    ),
+    "always_rescale": Mistake(
+        "always_rescaled",
+        "rescaled to length clip_norm even when the gradient was shorter",
+        "Clipping only ever shrinks: a gradient whose norm is at most clip_norm is unchanged, "
+        "so divide by max(norm, clip_norm).",
+    ),
+    "squared_norm": Mistake(
+        "forgot_sqrt",
+        "used the squared norm Σ g² instead of its square root",
+        "The norm is sqrt(Σ g²) over all five arrays.",
+    ),
+    "inverted": Mistake(
+        "inverted_factor",
+        "multiplied by norm / clip_norm instead of clip_norm / norm",
+        "A long gradient must shrink: the factor is clip_norm / max(norm, clip_norm) ≤ 1.",
+    ),
+    "clip_values": Mistake(
+        "clipped_values",
+        "clipped each entry to [−clip_norm, clip_norm] (np.clip), clipping by value",
+        "Clipping by norm rescales the whole gradient, keeping its direction; np.clip cuts "
+        "entries one by one and changes the direction.",
+    ),
+}
+
+
+def _norm(arrays) -> float:
+    return float(np.sqrt(sum(np.sum(np.square(np.asarray(a, np.float64))) for a in arrays)))
+
+
+def clip_variant(grads, clip_norm: float, mistake: str | None = None) -> tuple:
+    grads = [np.asarray(g, np.float64) for g in grads]
+    norm = _norm(grads)
+    if mistake == "each_separately":
+        return tuple(g * clip_norm / max(_norm([g]), clip_norm) for g in grads)
+    if mistake == "always_rescale":
+        return tuple(g * clip_norm / norm for g in grads)
+    if mistake == "squared_norm":
+        return tuple(g * clip_norm / max(norm**2, clip_norm) for g in grads)
+    if mistake == "inverted":
+        return tuple(g * max(norm, clip_norm) / clip_norm for g in grads)
+    if mistake == "clip_values":
+        return tuple(np.clip(g, -clip_norm, clip_norm) for g in grads)
+    return tuple(g * clip_norm / max(norm, clip_norm) for g in grads)
+
+
+@cache
+def _clip_cases() -> tuple[Case, ...]:
+    import tensorflow as tf
+
+    cases = []
+    for index, (D, H, O, dtype, scale, clip_norm) in enumerate(CLIP_CASES):
+        rng = np.random.default_rng(8300 + index)
+        shapes = ((D, H), (H, H), (H,), (H, O), (O,))
+        sizes = (1.0, 0.3, 2.0, 0.6, 1.5)  # very different norms per array
+        grads = [
+            (rng.normal(0.0, scale * s, shape)).astype(dtype)
+            for shape, s in zip(shapes, sizes, strict=True)
+        ]
+        for g in grads:
+            g.flags.writeable = False
+        clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip_norm)
+        expected = tuple(np.asarray(c) for c in clipped)
+        variants = {name: clip_variant(grads, clip_norm, name) for name in CLIP_MISTAKES}
+        label = f"D={D}, H={H}, O={O}, {dtype}, ‖g‖ = {_norm(grads):.3g}, clip_norm = {clip_norm:g}"
+        cases.append(Case((grads, clip_norm), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+CLIP_EXERCISE = Exercise(
+    name="clip_grads",
+    answer=Arrays(GRAD_PARTS),
+    returns="the five clipped arrays, in the order they were given",
+    verified=(
+        f"the five arrays match tf.clip_by_global_norm (what Keras's global_clipnorm does) on "
+        f"{len(CLIP_CASES)} hidden cases, gradients longer and shorter than clip_norm "
+        "(float32 and float64)."
+    ),
+    mistakes=CLIP_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.clip_by_global_norm",
+            "rnn_lab.global_norm",
+            "rnn_lab.optimizers.clip_each_by_norm",
+        ),
+        frameworks=True,
+        advice="compute the norm and the factor yourself, with NumPy",
+    ),
+    card=Card(2, 15, "gradient clipping by global norm"),
+)
+
+
+def check_clip_grads(
+    clip_grads: Callable | None, *, time_limit: float = TIME_LIMIT_S
+) -> CheckResult:
+    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
+    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together."""
+    return run_check(CLIP_EXERCISE, clip_grads, list(_clip_cases()), time_limit=time_limit)
+
+
+# --- Exercise 8.4: the training loop, against Keras's fit ------------------------------------
+
+#: Hidden runs: ``(n, T, D, H, O, dtype, learning rate, epochs, batch_size)``. ``n`` is never
+#: a multiple of the batch size, so the last, shorter batch has to be there.
+TRAIN_CASES = (
+    (10, 5, 2, 4, 2, "float32", 0.1, 2, 4),
+    (7, 4, 3, 5, 1, "float64", 0.05, 3, 3),
+)
+
+TRAIN_MISTAKES = {
+    "no_update": Mistake(
+        "weights_not_updated",
+        "never carried the updated weights to the next step",
+        "Each step must start from the weights the previous step produced: "
+        "weights = SimpleRNNWeights(*[w - lr * g ...]) and use that `weights` next.",
+    ),
+    "ascent": Mistake(
+        "wrong_sign",
+        "added the gradient, w + η·g (gradient ascent)",
+        "Descend: w - lr * g, against the gradient.",
+    ),
+    "dropped_last_batch": Mistake(
+        "dropped_last_batch",
+        "left out the last, shorter batch",
+        "Keras cuts x[0:b], x[b:2b], ... and keeps the remainder as a smaller last batch: "
+        "for start in range(0, n, batch_size).",
+    ),
+    "full_batch": Mistake(
+        "full_batch",
+        "took one step per epoch on the whole data set",
+        "fit takes one step per batch: ceil(n / batch_size) steps per epoch.",
+    ),
+    "one_epoch": Mistake(
+        "one_epoch",
+        "ran only one epoch",
+        "Loop over the epochs around the loop over the batches.",
+    ),
+    "restart_each_epoch": Mistake(
+        "restarted_each_epoch",
+        "restarted every epoch from the initial weights",
+        "Training continues across epochs: set the weights once, before the epoch loop.",
+    ),
+}
+
+
+def train_variant(x, y, weights, lr, epochs, batch_size, mistake: str | None = None) -> np.ndarray:
+    from ..backward import manual_backward
+    from ..weights import SimpleRNNWeights
+
+    n = x.shape[0]
+    stop = n - n % batch_size if mistake == "dropped_last_batch" else n
+    size = n if mistake == "full_batch" else batch_size
+    losses, start_weights = [], weights
+    for _ in range(1 if mistake == "one_epoch" else epochs):
+        if mistake == "restart_each_epoch":
+            weights = start_weights
+        for start in range(0, stop, size):
+            batch = slice(start, min(start + size, n))
+            result = manual_backward(x[batch], y[batch], weights)
+            losses.append(result.loss)
+            sign = 1 if mistake == "ascent" else -1
+            new = SimpleRNNWeights(
+                *(
+                    w + w.dtype.type(sign * lr) * g
+                    for w, g in zip(weights.as_list(), result.grads.as_list(), strict=True)
+                )
+            )
+            if mistake != "no_update":
+                weights = new
+    return np.array(losses)
+
+
+@cache
+def _train_cases() -> tuple[Case, ...]:
+    from ..data import make_sequences
+    from ..optimizers import SGD
+    from ..training import train_keras
+    from ..weights import random_weights
+
+    cases = []
+    for index, (n, T, D, H, O, dtype, lr, epochs, batch_size) in enumerate(TRAIN_CASES):
+        seed = 8400 + index
+        x = make_sequences(n, T, D, seed=seed, dtype=dtype)
+        y = np.random.default_rng(seed).normal(0.0, 0.5, (n, O)).astype(dtype)
+        weights = random_weights(D, H, O, seed=seed, dtype=dtype)
+        x.flags.writeable = y.flags.writeable = False
+        fit = train_keras(
+            x, y, weights, SGD(learning_rate=lr), epochs=epochs, batch_size=batch_size
+        )
+        variants = {
+            name: train_variant(x, y, weights, lr, epochs, batch_size, name)
+            for name in TRAIN_MISTAKES
+        }
+        label = (
+            f"n={n}, T={T}, D={D}, H={H}, O={O}, {dtype}, lr={lr:g}, epochs={epochs}, "
+            f"batch_size={batch_size}"
+        )
+        args = (x, y, weights, lr, epochs, batch_size)
+        cases.append(Case(args, fit.losses, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+TRAIN_EXERCISE = Exercise(
+    name="train_sgd",
+    returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
+    verified=(
+        "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
+        f"step, on {len(TRAIN_CASES)} hidden runs (float32 and float64, a shorter last batch, "
+        "several epochs)."
+    ),
+    mistakes=TRAIN_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.train_manual",
+            "rnn_lab.train_keras",
+            "rnn_lab.optimizers.SGD.step",
+            "rnn_lab.optimizers.Adam.step",
+        ),
+        frameworks=True,
+        advice="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
+    ),
+    card=Card(2, 25, "a training loop: batches, epochs, updates"),
+)
+
+
+def check_train_sgd(train_sgd: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
+    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them."""
+    return run_check(TRAIN_EXERCISE, train_sgd, list(_train_cases()), time_limit=time_limit)
