@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from .verdicts import (
     WRONG_TYPE,
     WRONG_VALUES,
     Case,
+    Exercise,
     Stop,
     all_close,
     close,
@@ -36,9 +37,6 @@ from .verdicts import (
     raise_if_known_mistake,
     short,
 )
-
-if TYPE_CHECKING:
-    from .core import Exercise
 
 
 class Answer:

@@ -16,18 +16,9 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Arrays,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
-from .verdicts import Planted, mistakes_of, planted, with_mistake
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 #: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
 #: symmetric, so a transposed matrix, a sum over the wrong axis or a swapped product
@@ -128,6 +119,12 @@ def _step_cases() -> tuple[Case, ...]:
 
 STEP_EXERCISE = Exercise(
     name="backward_step",
+    returns="dL/dh_{t-1}, an array of shape (n, H)",
+    verified=(
+        f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
+        "(float32 and float64, non-symmetric Wh)."
+    ),
+    mistakes=STEP_MISTAKES,
     refuses=Refusal(
         (
             "rnn_lab.manual_backward",
@@ -138,20 +135,14 @@ STEP_EXERCISE = Exercise(
         advice="write the step backwards yourself, with NumPy",
     ),
     card=Card(2, 15, "one step of BPTT, the tanh slope"),
-    returns="dL/dh_{t-1}, an array of shape (n, H)",
-    verified=(
-        f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
-        "(float32 and float64, non-symmetric Wh)."
-    ),
-    mistakes=STEP_MISTAKES,
 )
 
 
-def check_backward_step(
-    backward_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``."""
-    return run_check(STEP_EXERCISE, backward_step, list(_step_cases()), time_limit=time_limit)
+check_backward_step = checker(
+    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
+    STEP_EXERCISE,
+    _step_cases,
+)
 
 
 # --- the gradient of Wh, summed over time ----------------------------------------------
@@ -232,6 +223,12 @@ def _grad_wh_cases() -> tuple[Case, ...]:
 
 GRAD_WH_EXERCISE = Exercise(
     name="grad_Wh",
+    returns="dL/dWh, an array of shape (H, H)",
+    verified=(
+        f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
+        f"{len(CASES)} hidden cases (float32 and float64)."
+    ),
+    mistakes=GRAD_WH_MISTAKES,
     refuses=Refusal(
         (
             "rnn_lab.manual_backward",
@@ -242,18 +239,14 @@ GRAD_WH_EXERCISE = Exercise(
         advice="write the sum over time yourself, with NumPy",
     ),
     card=Card(2, 20, "a shared weight's gradient, summed over time"),
-    returns="dL/dWh, an array of shape (H, H)",
-    verified=(
-        f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
-        f"{len(CASES)} hidden cases (float32 and float64)."
-    ),
-    mistakes=GRAD_WH_MISTAKES,
 )
 
 
-def check_grad_Wh(grad_Wh: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``."""
-    return run_check(GRAD_WH_EXERCISE, grad_Wh, list(_grad_wh_cases()), time_limit=time_limit)
+check_grad_Wh = checker(
+    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
+    GRAD_WH_EXERCISE,
+    _grad_wh_cases,
+)
 
 
 # --- Exercise 7.3: the whole backward pass --------------------------------------------
@@ -430,10 +423,9 @@ BACKWARD_EXERCISE = Exercise(
 )
 
 
-def check_rnn_backward(
-    rnn_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_rnn_backward = checker(
     """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
-    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``."""
-    cases = list(_backward_cases())
-    return run_check(BACKWARD_EXERCISE, rnn_backward, cases, time_limit=time_limit)
+    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
+    BACKWARD_EXERCISE,
+    _backward_cases,
+)

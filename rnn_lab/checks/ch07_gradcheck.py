@@ -12,50 +12,8 @@ from functools import cache
 import numpy as np
 
 from .ch07 import GRADIENT_ROUTES
-from .core import (
-    TIME_LIMIT_S,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
-
-#: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
-#: symmetric, so a transposed matrix, a sum over the wrong axis or a swapped product
-#: gives a different shape or different numbers.
-CASES = (
-    (3, 4, 5, "float32"),
-    (4, 6, 3, "float64"),
-    (2, 5, 4, "float64"),
-    (5, 3, 6, "float32"),
-)
-
-
-def _random_case(index: int) -> dict[str, np.ndarray]:
-    """States strictly inside (-1, 1) as tanh gives them, a non-symmetric Wh, a non-zero h0
-    (so the t = 1 term of dWh counts) and gradients of order 1."""
-    n, T, H, dtype = CASES[index]
-    rng = np.random.default_rng(7000 + index)
-    arrays = {
-        "h": np.tanh(rng.normal(0.0, 1.0, (n, T, H))),
-        "h0": np.tanh(rng.normal(0.0, 1.0, (n, H))),
-        "g": rng.normal(0.0, 1.0, (n, H)),
-        "delta": rng.normal(0.0, 0.5, (n, T, H)),
-        "Wh": rng.normal(0.0, 0.5, (H, H)),
-    }
-    arrays = {name: value.astype(dtype) for name, value in arrays.items()}
-    for value in arrays.values():
-        value.flags.writeable = False
-    return arrays
-
-
-def _label(index: int) -> str:
-    n, T, H, dtype = CASES[index]
-    return f"n={n}, T={T}, H={H}, {dtype}"
-
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 # --- Exercise 7.4: a numerical gradient -------------------------------------------------
 
@@ -153,16 +111,17 @@ NUMERICAL_EXERCISE = Exercise(
     ),
     mistakes=NUMERICAL_MISTAKES,
     refuses=Refusal(
-        GRADIENT_ROUTES, frameworks=True, advice="write the loop over the entries yourself"
+        GRADIENT_ROUTES,
+        frameworks=True,
+        advice="write the loop over the entries yourself",
     ),
     card=Card(2, 20, "gradient checking by central differences"),
 )
 
 
-def check_numerical_gradient(
-    numerical_gradient: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_numerical_gradient = checker(
     """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
-    ``W``, entry by entry, shape of ``W``."""
-    cases = list(_numerical_cases())
-    return run_check(NUMERICAL_EXERCISE, numerical_gradient, cases, time_limit=time_limit)
+    ``W``, entry by entry, shape of ``W``.""",
+    NUMERICAL_EXERCISE,
+    _numerical_cases,
+)

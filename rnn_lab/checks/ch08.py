@@ -11,22 +11,13 @@ with Keras's exact rules (clipping and the training loop: :mod:`.ch08_training`)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
 #: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
@@ -102,41 +93,49 @@ def _momentum_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray
     }
 
 
-@cache
-def _momentum_cases() -> tuple[Case, ...]:
+def _velocity_cases(answers, seed_offset: int) -> tuple[Case, ...]:
+    """Cases ``(w, g, m, lr, μ)`` of a momentum rule, with the answer and the mistakes'
+    variants ``answers(w, g, m, lr, μ)`` gives."""
     cases = []
     for index, (shape, dtype, lr, mu) in enumerate(MOMENTUM_CASES):
-        w, g, m, _ = _arrays(index, shape, dtype, 1.0)
-        expected, variants = _momentum_answers(w, g, m, lr, mu)
+        w, g, m, _ = _arrays(seed_offset + index, shape, dtype, 1.0)
+        expected, variants = answers(w, g, m, lr, mu)
         label = f"shape {shape}, {dtype}, lr={lr:g}, momentum={mu:g}"
-        args = (w, g, m, lr, mu)
-        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+        cases.append(Case((w, g, m, lr, mu), expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
+
+
+@cache
+def _momentum_cases() -> tuple[Case, ...]:
+    return _velocity_cases(_momentum_answers, 0)
 
 
 MOMENTUM_EXERCISE = Exercise(
     name="momentum_step",
-    refuses=Refusal(
-        ("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
-        advice="write the update rule yourself, with NumPy",
-    ),
-    card=Card(1, 10, "SGD with momentum, Keras's rule"),
     returns="the updated weights, an array of the shape of w",
     verified=(
         f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
         "cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=MOMENTUM_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.optimizers.SGD.step",
+            "rnn_lab.train_manual",
+            "rnn_lab.train_keras",
+        ),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(1, 10, "SGD with momentum, Keras's rule"),
 )
 
 
-def check_momentum_step(
-    momentum_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``."""
-    cases = list(_momentum_cases())
-    return run_check(MOMENTUM_EXERCISE, momentum_step, cases, time_limit=time_limit)
+check_momentum_step = checker(
+    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
+    MOMENTUM_EXERCISE,
+    _momentum_cases,
+)
 
 
 # --- AMSGrad: Adam with amsgrad=True -------------------------------------------------------
@@ -232,12 +231,6 @@ def _adam_cases() -> tuple[Case, ...]:
 
 ADAM_EXERCISE = Exercise(
     name="amsgrad_step",
-    refuses=Refusal(
-        ("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
-        advice="write the update rule yourself, with NumPy",
-    ),
-    card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
     returns="the updated weights, an array of the shape of w",
     verified=(
         "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
@@ -245,15 +238,25 @@ ADAM_EXERCISE = Exercise(
         "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.optimizers.Adam.step",
+            "rnn_lab.train_manual",
+            "rnn_lab.train_keras",
+        ),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
 )
 
 
-def check_amsgrad_step(
-    amsgrad_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_amsgrad_step = checker(
     """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
-    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``."""
-    return run_check(ADAM_EXERCISE, amsgrad_step, list(_adam_cases()), time_limit=time_limit)
+    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
+    ADAM_EXERCISE,
+    _adam_cases,
+)
 
 
 # --- Exercise 8.5: Nesterov momentum -----------------------------------------------------------
@@ -295,13 +298,7 @@ def _nesterov_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray
 
 @cache
 def _nesterov_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (shape, dtype, lr, mu) in enumerate(MOMENTUM_CASES):
-        w, g, m, _ = _arrays(50 + index, shape, dtype, 1.0)
-        expected, variants = _nesterov_answers(w, g, m, lr, mu)
-        label = f"shape {shape}, {dtype}, lr={lr:g}, momentum={mu:g}"
-        cases.append(Case((w, g, m, lr, mu), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return _velocity_cases(_nesterov_answers, 50)
 
 
 NESTEROV_EXERCISE = Exercise(
@@ -313,7 +310,11 @@ NESTEROV_EXERCISE = Exercise(
     ),
     mistakes=NESTEROV_MISTAKES,
     refuses=Refusal(
-        ("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        (
+            "rnn_lab.optimizers.SGD.step",
+            "rnn_lab.train_manual",
+            "rnn_lab.train_keras",
+        ),
         frameworks=True,
         advice="write the update rule yourself, with NumPy",
     ),
@@ -321,9 +322,8 @@ NESTEROV_EXERCISE = Exercise(
 )
 
 
-def check_nesterov_step(
-    nesterov_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``."""
-    cases = list(_nesterov_cases())
-    return run_check(NESTEROV_EXERCISE, nesterov_step, cases, time_limit=time_limit)
+check_nesterov_step = checker(
+    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
+    NESTEROV_EXERCISE,
+    _nesterov_cases,
+)

@@ -8,54 +8,14 @@ against Keras's fit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Arrays,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
-
-#: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
-#: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
-#: cases use an ε comparable to sqrt(v) and small t, where the paper's placement of ε and
-#: a missing bias correction change the update by a large fraction, far above rounding.
-MOMENTUM_CASES = (
-    ((4, 3), "float32", 0.1, 0.9),
-    ((5,), "float64", 0.05, 0.5),
-    ((3, 3), "float64", 0.2, 0.75),
-)
-ADAM_CASES = (
-    ((4, 3), "float32", 1, 0.1, (0.9, 0.999, 1e-2)),
-    ((5,), "float64", 2, 0.05, (0.9, 0.999, 1e-2)),
-    ((3, 3), "float64", 3, 0.2, (0.8, 0.99, 5e-2)),
-    ((2, 4), "float32", 5, 0.1, (0.9, 0.999, 1e-2)),
-)
-
-
-def _arrays(index: int, shape: tuple[int, ...], dtype: str, scale: float) -> tuple:
-    """Weights of order 1, gradients of order ``scale`` and a mid-training first moment
-    (non-zero, so a forgotten or mis-signed velocity shows)."""
-    rng = np.random.default_rng(8000 + index)
-    w = rng.normal(0.0, 1.0, shape)
-    g = rng.normal(0.0, scale, shape)
-    m = rng.normal(0.0, scale, shape)
-    v = rng.uniform(0.1, 1.0, shape) * scale**2 * 0.05  # a second moment, > 0
-    out = tuple(a.astype(dtype) for a in (w, g, m, v))
-    for a in out:
-        a.flags.writeable = False
-    return out
-
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 # --- Exercise 8.3: clipping by the global norm --------------------------------------------
 
@@ -169,12 +129,12 @@ CLIP_EXERCISE = Exercise(
 )
 
 
-def check_clip_grads(
-    clip_grads: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_clip_grads = checker(
     """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
-    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together."""
-    return run_check(CLIP_EXERCISE, clip_grads, list(_clip_cases()), time_limit=time_limit)
+    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together.""",
+    CLIP_EXERCISE,
+    _clip_cases,
+)
 
 
 # --- Exercise 8.4: the training loop, against Keras's fit ------------------------------------
@@ -302,7 +262,9 @@ TRAIN_EXERCISE = Exercise(
 )
 
 
-def check_train_sgd(train_sgd: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+check_train_sgd = checker(
     """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
-    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them."""
-    return run_check(TRAIN_EXERCISE, train_sgd, list(_train_cases()), time_limit=time_limit)
+    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them.""",
+    TRAIN_EXERCISE,
+    _train_cases,
+)

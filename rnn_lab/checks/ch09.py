@@ -12,7 +12,6 @@ answers come from ``rnn_lab.cells``, which the test suite checks against Keras.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -20,25 +19,22 @@ import numpy as np
 from ..cells import random_cell_weights, sigmoid
 from ..keras_models import import_keras
 from ..tolerances import FLOAT32_ATOL, tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Arrays,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    Whole,
-    run_check,
-)
+from .answers import Arrays, Whole
+from .core import Card, Exercise, Refusal, checker
 from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
-from .verdicts import mistakes_of
+from .verdicts import Case, Mistake, mistakes_of
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
 LSTM_FORWARD_EXERCISE = Exercise(
     name="lstm_forward",
+    returns="every h_t, an array of shape (n, T, H)",
+    verified=(
+        f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
+        f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
+        "value in every weight)."
+    ),
+    mistakes=mistakes_of(LSTM_PLANTED),
     refuses=Refusal(
         (
             "rnn_lab.trace_gates",
@@ -51,13 +47,6 @@ LSTM_FORWARD_EXERCISE = Exercise(
         advice="write the gates and the loop yourself, with NumPy",
     ),
     card=Card(3, 30, "the LSTM loop"),
-    returns="every h_t, an array of shape (n, T, H)",
-    verified=(
-        f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
-        f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
-        "value in every weight)."
-    ),
-    mistakes=mistakes_of(LSTM_PLANTED),
 )
 
 
@@ -66,13 +55,11 @@ def _lstm_cases() -> tuple[Case, ...]:
     return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
 
 
-def check_lstm_forward(
-    lstm_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``."""
-    return run_check(
-        LSTM_FORWARD_EXERCISE, lstm_forward, list(_lstm_cases()), time_limit=time_limit
-    )
+check_lstm_forward = checker(
+    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
+    LSTM_FORWARD_EXERCISE,
+    _lstm_cases,
+)
 
 
 # --- Exercise 9.2: a bias that starts the forget gate where you want it -----------------------
@@ -151,12 +138,6 @@ def _forget_cases() -> tuple[Case, ...]:
 
 FORGET_EXERCISE = Exercise(
     name="forget_bias_for",
-    refuses=Refusal(
-        ("rnn_lab.random_cell_weights",),
-        frameworks=True,
-        advice="build the array yourself, without Keras",
-    ),
-    card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
     returns="an LSTM bias, an array of shape (4H,)",
     verified=(
         "σ of the forget block is f0 and every other entry is zero on "
@@ -164,15 +145,22 @@ FORGET_EXERCISE = Exercise(
         "unit_forget_bias=False starts with f_1 = f0."
     ),
     mistakes=FORGET_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.random_cell_weights",),
+        frameworks=True,
+        advice="build the array yourself, without Keras",
+    ),
+    card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
 )
 
 
-def check_forget_bias(
-    forget_bias_for: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_forget_bias = checker(
     """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
-    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere)."""
-    return run_check(FORGET_EXERCISE, forget_bias_for, list(_forget_cases()), time_limit=time_limit)
+    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
+    FORGET_EXERCISE,
+    _forget_cases,
+    name="check_forget_bias",
+)
 
 
 # --- Exercise 9.3: parameters of the gated layers ------------------------------------------
@@ -291,13 +279,12 @@ GATED_COUNT_EXERCISE = Exercise(
 )
 
 
-def check_gated_params(
-    gated_params: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_gated_params = checker(
     """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
-    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``."""
-    cases = list(_gated_count_cases())
-    return run_check(GATED_COUNT_EXERCISE, gated_params, cases, time_limit=time_limit)
+    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
+    GATED_COUNT_EXERCISE,
+    _gated_count_cases,
+)
 
 
 # --- Exercise 9.4: one step backwards through the LSTM ------------------------------------------
@@ -450,10 +437,9 @@ LSTM_BACKWARD_EXERCISE = Exercise(
 )
 
 
-def check_lstm_backward_step(
-    lstm_backward_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_lstm_backward_step = checker(
     """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
-    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps."""
-    cases = list(_lstm_backward_cases())
-    return run_check(LSTM_BACKWARD_EXERCISE, lstm_backward_step, cases, time_limit=time_limit)
+    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
+    LSTM_BACKWARD_EXERCISE,
+    _lstm_backward_cases,
+)

@@ -9,18 +9,9 @@ GRU (``reset_after=True``, bias ``(2, 3H)``: row 0 ``Bx``, row 1 ``Bhh``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
-from .core import (
-    TIME_LIMIT_S,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Refusal,
-    run_check,
-)
+from .core import Card, Exercise, Refusal, checker
 from .gated import (
     GRU_PLANTED,
     GRU_V1_PLANTED,
@@ -29,7 +20,7 @@ from .gated import (
     gru_variant,
     sequence_cases,
 )
-from .verdicts import mistakes_of
+from .verdicts import Case, mistakes_of
 
 #: What both GRU exercises refuse: the library's GRU and the frameworks.
 GRU_REFUSAL = Refusal(
@@ -46,8 +37,6 @@ GRU_REFUSAL = Refusal(
 
 GRU_FORWARD_EXERCISE = Exercise(
     name="gru_forward",
-    refuses=GRU_REFUSAL,
-    card=Card(3, 30, "the GRU loop, reset_after=True"),
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         "every h_t matches the reset_after=True GRU of rnn_lab.cells (itself checked against "
@@ -55,6 +44,8 @@ GRU_FORWARD_EXERCISE = Exercise(
         "a different non-zero value in every weight and in both bias rows)."
     ),
     mistakes=mistakes_of(GRU_PLANTED),
+    refuses=GRU_REFUSAL,
+    card=Card(3, 30, "the GRU loop, reset_after=True"),
 )
 
 
@@ -63,19 +54,17 @@ def _gru_cases() -> tuple[Case, ...]:
     return tuple(sequence_cases("GRU", gru_variant, tuple(GRU_PLANTED), seed=1000))
 
 
-def check_gru_forward(
-    gru_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``."""
-    return run_check(GRU_FORWARD_EXERCISE, gru_forward, list(_gru_cases()), time_limit=time_limit)
+check_gru_forward = checker(
+    """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``.""",
+    GRU_FORWARD_EXERCISE,
+    _gru_cases,
+)
 
 
 # --- Exercise 10.2: the GRU of the original paper, reset_after=False ------------------------
 
 GRU_V1_EXERCISE = Exercise(
     name="gru_v1_forward",
-    refuses=GRU_REFUSAL,
-    card=Card(3, 30, "the GRU variant the chapter did not write, reset_after=False"),
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         "every h_t matches the reset_after=False GRU of rnn_lab.cells (itself checked against "
@@ -83,6 +72,8 @@ GRU_V1_EXERCISE = Exercise(
         "(float32 and float64, a different non-zero value in every weight)."
     ),
     mistakes=mistakes_of(GRU_V1_PLANTED),
+    refuses=GRU_REFUSAL,
+    card=Card(3, 30, "the GRU variant the chapter did not write, reset_after=False"),
 )
 
 
@@ -94,9 +85,9 @@ def _gru_v1_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def check_gru_v1_forward(
-    gru_v1_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``gru_v1_forward(x, weights)``: every ``h_t`` of a ``reset_after=False`` GRU."""
-    cases = list(_gru_v1_cases())
-    return run_check(GRU_V1_EXERCISE, gru_v1_forward, cases, time_limit=time_limit)
+check_gru_v1_forward = checker(
+    """Check ``gru_v1_forward(x, weights)``: every ``h_t`` of a ``reset_after=False`` GRU.""",
+    GRU_V1_EXERCISE,
+    _gru_v1_cases,
+    name="check_gru_v1_forward",
+)

@@ -9,23 +9,14 @@ repeated ids must not overwrite). Sampling, perplexity and the bigram baseline:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..text import softmax
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
 
@@ -101,6 +92,12 @@ def _grad_cases() -> tuple[Case, ...]:
 
 GRAD_EXERCISE = Exercise(
     name="softmax_ce_grad",
+    returns="dL/dy, an (N, V) array like logits",
+    verified=(
+        f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
+        "including logits near 1000, where an unshifted exp overflows)."
+    ),
+    mistakes=GRAD_MISTAKES,
     refuses=Refusal(
         (
             "rnn_lab.text.softmax_cross_entropy",
@@ -111,20 +108,14 @@ GRAD_EXERCISE = Exercise(
         advice="subtract the one-hot targets from the softmax yourself, with NumPy",
     ),
     card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
-    returns="dL/dy, an (N, V) array like logits",
-    verified=(
-        f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
-        "including logits near 1000, where an unshifted exp overflows)."
-    ),
-    mistakes=GRAD_MISTAKES,
 )
 
 
-def check_softmax_ce_grad(
-    softmax_ce_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy."""
-    return run_check(GRAD_EXERCISE, softmax_ce_grad, list(_grad_cases()), time_limit=time_limit)
+check_softmax_ce_grad = checker(
+    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
+    GRAD_EXERCISE,
+    _grad_cases,
+)
 
 
 # --- the embedding's backward pass ---------------------------------------------------------------
@@ -194,12 +185,6 @@ def _embed_cases() -> tuple[Case, ...]:
 
 EMBED_EXERCISE = Exercise(
     name="embedding_grad",
-    refuses=Refusal(
-        ("rnn_lab.language_model.loss_and_gradients",),
-        frameworks=True,
-        advice="scatter-add the rows of dx into dE yourself",
-    ),
-    card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
     returns="dL/dE, an array of shape (V, D)",
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
@@ -208,11 +193,17 @@ EMBED_EXERCISE = Exercise(
         "tf.GradientTape)."
     ),
     mistakes=EMBED_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.language_model.loss_and_gradients",),
+        frameworks=True,
+        advice="scatter-add the rows of dx into dE yourself",
+    ),
+    card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
 )
 
 
-def check_embedding_grad(
-    embedding_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position."""
-    return run_check(EMBED_EXERCISE, embedding_grad, list(_embed_cases()), time_limit=time_limit)
+check_embedding_grad = checker(
+    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
+    EMBED_EXERCISE,
+    _embed_cases,
+)

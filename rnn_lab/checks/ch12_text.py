@@ -17,16 +17,8 @@ import numpy as np
 
 from ..text import softmax
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 # --- sampling with a temperature ----------------------------------------------------------
 
@@ -94,6 +86,12 @@ def _sample_cases() -> tuple[Case, ...]:
 
 SAMPLE_EXERCISE = Exercise(
     name="sample_with_temperature",
+    returns="one character id, an int in [0, V)",
+    verified=(
+        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
+        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
+    ),
+    mistakes=SAMPLE_MISTAKES,
     refuses=Refusal(
         (
             "rnn_lab.text.temperature_probabilities",
@@ -104,12 +102,6 @@ SAMPLE_EXERCISE = Exercise(
         advice="divide by the temperature and draw with the generator yourself",
     ),
     card=Card(1, 10, "sampling a character at a temperature τ"),
-    returns="one character id, an int in [0, V)",
-    verified=(
-        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
-        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
-    ),
-    mistakes=SAMPLE_MISTAKES,
 )
 
 
@@ -147,15 +139,13 @@ def _frequencies(sample: Callable) -> Callable:
     return frequencies
 
 
-def check_sample_with_temperature(
-    sample_with_temperature: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_sample_with_temperature = checker(
     """Check ``sample_with_temperature(logits, temperature, rng)`` statistically: one id
-    drawn from ``softmax(logits / temperature)`` using ``rng``."""
-    answer = sample_with_temperature
-    if callable(answer):
-        answer = _frequencies(answer)
-    return run_check(SAMPLE_EXERCISE, answer, list(_sample_cases()), time_limit=time_limit)
+    drawn from ``softmax(logits / temperature)`` using ``rng``.""",
+    SAMPLE_EXERCISE,
+    _sample_cases,
+    prepare=_frequencies,
+)
 
 
 # --- perplexity ---------------------------------------------------------------------------
@@ -209,18 +199,18 @@ def _perplexity_cases() -> tuple[Case, ...]:
 
 PERPLEXITY_EXERCISE = Exercise(
     name="perplexity_from_losses",
-    refuses=Refusal(
-        ("rnn_lab.text.perplexity",),
-        frameworks=True,
-        advice="average the losses and exponentiate yourself",
-    ),
-    card=Card(1, 5, "perplexity as the exponential of the mean loss"),
     returns="the perplexity, one number",
     verified=(
         f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
         "(including equal losses, where every average agrees)."
     ),
     mistakes=PERPLEXITY_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.text.perplexity",),
+        frameworks=True,
+        advice="average the losses and exponentiate yourself",
+    ),
+    card=Card(1, 5, "perplexity as the exponential of the mean loss"),
 )
 
 
@@ -236,15 +226,13 @@ def _as_number_array(perplexity: Callable) -> Callable:
     return wrapped
 
 
-def check_perplexity_from_losses(
-    perplexity_from_losses: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_perplexity_from_losses = checker(
     """Check ``perplexity_from_losses(losses)``: ``exp(mean(losses))`` of per-character
-    cross-entropies in nats."""
-    answer = perplexity_from_losses
-    if callable(answer):
-        answer = _as_number_array(answer)
-    return run_check(PERPLEXITY_EXERCISE, answer, list(_perplexity_cases()), time_limit=time_limit)
+    cross-entropies in nats.""",
+    PERPLEXITY_EXERCISE,
+    _perplexity_cases,
+    prepare=_as_number_array,
+)
 
 
 # --- a smoothed bigram model -------------------------------------------------------------------
@@ -310,12 +298,6 @@ def _bigram_cases() -> tuple[Case, ...]:
 
 BIGRAM_EXERCISE = Exercise(
     name="smoothed_bigram",
-    refuses=Refusal(
-        ("rnn_lab.text.bigram_probabilities",),
-        frameworks=True,
-        advice="count the pairs and smooth them yourself",
-    ),
-    card=Card(2, 20, "a bigram baseline with add-α smoothing, the model without memory"),
     returns="the (V, V) table P[a, b] = P(next is b | current is a)",
     verified=(
         "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
@@ -323,11 +305,17 @@ BIGRAM_EXERCISE = Exercise(
         "rnn_lab.text.bigram_probabilities computes it."
     ),
     mistakes=BIGRAM_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.text.bigram_probabilities",),
+        frameworks=True,
+        advice="count the pairs and smooth them yourself",
+    ),
+    card=Card(2, 20, "a bigram baseline with add-α smoothing, the model without memory"),
 )
 
 
-def check_smoothed_bigram(
-    smoothed_bigram: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table."""
-    return run_check(BIGRAM_EXERCISE, smoothed_bigram, list(_bigram_cases()), time_limit=time_limit)
+check_smoothed_bigram = checker(
+    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table.""",
+    BIGRAM_EXERCISE,
+    _bigram_cases,
+)

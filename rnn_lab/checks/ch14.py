@@ -9,24 +9,14 @@ SimpleRNN step backwards under a mask.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Arrays,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    accepting_scalars,
-    run_check,
-)
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
 CASES = ((3, 5, 2, "float32"), (4, 6, 1, "float64"), (2, 4, 3, "float64"), (5, 3, 2, "float32"))
@@ -105,12 +95,6 @@ def _loss_cases() -> tuple[Case, ...]:
 
 LOSS_EXERCISE = Exercise(
     name="masked_mean_loss",
-    refuses=Refusal(
-        ("rnn_lab.masking.masked_mse",),
-        frameworks=True,
-        advice="weight each step's loss by the mask and average over the real steps yourself",
-    ),
-    card=Card(1, 10, "a masked mean loss that ignores padded steps"),
     returns="the loss, one number",
     verified=(
         f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
@@ -118,19 +102,25 @@ LOSS_EXERCISE = Exercise(
         "mean-squared error, as rnn_lab.masking.masked_mse computes it."
     ),
     mistakes=LOSS_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.masking.masked_mse",),
+        frameworks=True,
+        advice="weight each step's loss by the mask and average over the real steps yourself",
+    ),
+    card=Card(1, 10, "a masked mean loss that ignores padded steps"),
 )
 
 
-def check_masked_mean_loss(
-    masked_mean_loss: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_masked_mean_loss = checker(
     """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
 
     A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
     array); anything else goes to the core's verdicts unchanged.
-    """
-    answer = accepting_scalars(masked_mean_loss)
-    return run_check(LOSS_EXERCISE, answer, list(_loss_cases()), time_limit=time_limit)
+    """,
+    LOSS_EXERCISE,
+    _loss_cases,
+    prepare=accepting_scalars,
+)
 
 
 # --- Bidirectional concat order ----------------------------------------------------------------
@@ -194,6 +184,13 @@ def _concat_cases() -> tuple[Case, ...]:
 
 CONCAT_EXERCISE = Exercise(
     name="bidirectional_concat",
+    returns="the merged sequence, an array of shape (n, T, 2H)",
+    verified=(
+        f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
+        "and float64), what keras.layers.Bidirectional(merge_mode='concat') returns "
+        "(rnn_lab.replay.merge_directions, checked against Keras)."
+    ),
+    mistakes=CONCAT_MISTAKES,
     refuses=Refusal(
         (
             "rnn_lab.replay.merge_directions",
@@ -204,24 +201,15 @@ CONCAT_EXERCISE = Exercise(
         advice="flip the backward states into time order and concatenate them yourself",
     ),
     card=Card(1, 15, "the Bidirectional concat order of a return_sequences output"),
-    returns="the merged sequence, an array of shape (n, T, 2H)",
-    verified=(
-        f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
-        "and float64), what keras.layers.Bidirectional(merge_mode='concat') returns "
-        "(rnn_lab.replay.merge_directions, checked against Keras)."
-    ),
-    mistakes=CONCAT_MISTAKES,
 )
 
 
-def check_bidirectional_concat(
-    bidirectional_concat: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_bidirectional_concat = checker(
     """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
-    order, ``backward (n, T, H)`` in the backward layer's processing order."""
-    return run_check(
-        CONCAT_EXERCISE, bidirectional_concat, list(_concat_cases()), time_limit=time_limit
-    )
+    order, ``backward (n, T, H)`` in the backward layer's processing order.""",
+    CONCAT_EXERCISE,
+    _concat_cases,
+)
 
 
 # --- one masked step backwards --------------------------------------------------------------------
@@ -304,6 +292,15 @@ def _masked_cases() -> tuple[Case, ...]:
 
 MASKED_EXERCISE = Exercise(
     name="masked_step_backward",
+    answer=Arrays(MASKED_PARTS),
+    returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
+    verified=(
+        "δ = m ⊙ g ⊙ (1 − h'²), dL/dh_(t-1) = δ·Whᵀ + (1 − m) ⊙ g and dWh = h_(t-1)ᵀ·δ on "
+        f"{len(MASKED_CASES)} hidden cases (float32 and float64, real and masked samples in "
+        "each), the rule rnn_lab.gated_backward applies at a masked step (itself checked "
+        "against Keras)."
+    ),
+    mistakes=MASKED_MISTAKES,
     refuses=Refusal(
         (
             "rnn_lab.gated_backward.sequence_backward",
@@ -317,22 +314,11 @@ MASKED_EXERCISE = Exercise(
     card=Card(
         3, 30, "one SimpleRNN step backwards under a mask: the cell's path and the carried state"
     ),
-    answer=Arrays(MASKED_PARTS),
-    returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
-    verified=(
-        "δ = m ⊙ g ⊙ (1 − h'²), dL/dh_(t-1) = δ·Whᵀ + (1 − m) ⊙ g and dWh = h_(t-1)ᵀ·δ on "
-        f"{len(MASKED_CASES)} hidden cases (float32 and float64, real and masked samples in "
-        "each), the rule rnn_lab.gated_backward applies at a masked step (itself checked "
-        "against Keras)."
-    ),
-    mistakes=MASKED_MISTAKES,
 )
 
 
-def check_masked_step_backward(
-    masked_step_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back."""
-    return run_check(
-        MASKED_EXERCISE, masked_step_backward, list(_masked_cases()), time_limit=time_limit
-    )
+check_masked_step_backward = checker(
+    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
+    MASKED_EXERCISE,
+    _masked_cases,
+)

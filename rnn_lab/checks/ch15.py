@@ -17,17 +17,9 @@ from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
 from ..text import softmax
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Arrays,
-    Card,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    Refusal,
-    run_check,
-)
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
 #: axis shows, and every sample has a different number of real source positions.
@@ -109,7 +101,10 @@ CONTEXT_EXERCISE = Exercise(
     ),
     mistakes=CONTEXT_MISTAKES,
     refuses=Refusal(
-        ("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
+        (
+            "rnn_lab.seq2seq.attention.attention",
+            "rnn_lab.seq2seq.attention.dot_scores",
+        ),
         frameworks=True,
         advice="score, softmax and average with NumPy yourself",
     ),
@@ -117,13 +112,11 @@ CONTEXT_EXERCISE = Exercise(
 )
 
 
-def check_attention_context(
-    attention_context: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``."""
-    return run_check(
-        CONTEXT_EXERCISE, attention_context, list(_context_cases()), time_limit=time_limit
-    )
+check_attention_context = checker(
+    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
+    CONTEXT_EXERCISE,
+    _context_cases,
+)
 
 
 # --- the masked softmax ----------------------------------------------------------------------
@@ -192,7 +185,10 @@ MASK_EXERCISE = Exercise(
     ),
     mistakes=MASK_MISTAKES,
     refuses=Refusal(
-        ("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
+        (
+            "rnn_lab.seq2seq.attention.masked_softmax",
+            "rnn_lab.seq2seq.attention.attention",
+        ),
         frameworks=True,
         advice="push the padded scores down and take the softmax with NumPy yourself",
     ),
@@ -200,11 +196,11 @@ MASK_EXERCISE = Exercise(
 )
 
 
-def check_masked_softmax(
-    masked_softmax: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``."""
-    return run_check(MASK_EXERCISE, masked_softmax, list(_mask_cases()), time_limit=time_limit)
+check_masked_softmax = checker(
+    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
+    MASK_EXERCISE,
+    _mask_cases,
+)
 
 
 # --- one beam-search step --------------------------------------------------------------------
@@ -289,7 +285,10 @@ BEAM_EXERCISE = Exercise(
     ),
     mistakes=BEAM_MISTAKES,
     refuses=Refusal(
-        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
+        (
+            "rnn_lab.seq2seq.model.beam_step",
+            "rnn_lab.seq2seq.model.beam_search",
+        ),
         frameworks=True,
         advice="add, flatten and pick the best extensions with NumPy yourself",
     ),
@@ -297,24 +296,29 @@ BEAM_EXERCISE = Exercise(
 )
 
 
-def check_beam_step(beam_step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+def _parts_as_numbers(beam_step: Callable) -> Callable:
+    """``beam_step`` with integer ``parents`` and ``characters`` (what a solution naturally
+    returns) converted to float64, so that they are compared as numbers by the core."""
+
+    def answer(*args):
+        value = beam_step(*args)
+        if isinstance(value, (tuple, list)) and len(value) == 3:
+            return tuple(
+                np.asarray(part, dtype=np.float64) if np.asarray(part).dtype.kind in "iu" else part
+                for part in value
+            )
+        return value
+
+    answer.__name__ = getattr(beam_step, "__name__", "beam_step")
+    return answer
+
+
+check_beam_step = checker(
     """Check ``beam_step(scores, log_probs, width)`` → ``(new_scores, parents, characters)``.
 
     Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
-    compared as numbers (converted to float64 here, before the core's checks)."""
-    answer = beam_step
-    if callable(beam_step):
-
-        def answer(*args):
-            value = beam_step(*args)
-            if isinstance(value, (tuple, list)) and len(value) == 3:
-                return tuple(
-                    np.asarray(part, dtype=np.float64)
-                    if np.asarray(part).dtype.kind in "iu"
-                    else part
-                    for part in value
-                )
-            return value
-
-        answer.__name__ = getattr(beam_step, "__name__", "beam_step")
-    return run_check(BEAM_EXERCISE, answer, list(_beam_cases()), time_limit=time_limit)
+    compared as numbers (converted to float64 here, before the core's checks).""",
+    BEAM_EXERCISE,
+    _beam_cases,
+    prepare=_parts_as_numbers,
+)

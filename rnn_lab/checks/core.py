@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,7 @@ __all__ = [
     "Whole",
     "accepting_scalars",
     "call_with_time_limit",
+    "checker",
     "close",
     "run_check",
 ]
@@ -260,6 +261,28 @@ def run_check(
     print(message)
     sys.stdout.flush()
     return result
+
+
+def checker(
+    doc: str,
+    exercise: Exercise,
+    cases: Callable[[], Sequence[Case]],
+    *,
+    name: str | None = None,
+    prepare: Callable[[Callable], Callable] | None = None,
+) -> Callable[..., CheckResult]:
+    """The public checker of ``exercise``, ``check_<name>(answer, *, time_limit)``, whose
+    docstring is ``doc``: it judges ``answer`` (the learner's function, first passed through
+    ``prepare`` if given, or their value) on the hidden ``cases()`` with :func:`run_check`."""
+
+    def check(answer: Any, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+        if prepare is not None and callable(answer):
+            answer = prepare(answer)
+        return run_check(exercise, answer, list(cases()), time_limit=time_limit)
+
+    check.__name__ = check.__qualname__ = name or f"check_{exercise.name}"
+    check.__doc__ = doc
+    return check
 
 
 def accepting_scalars(answer: Any) -> Any:

@@ -19,8 +19,8 @@ from ..data import make_sequences
 from ..keras_models import keras_reference
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, random_weights
-from .core import Case
 from .variants import forward_variant, step_variant
+from .verdicts import Case
 
 #: ``(n, T, D, H, O, dtype)`` of the hidden cases, in the order they are tried: the
 #: first ones have every size different; the last has ``D = H = O`` so that a

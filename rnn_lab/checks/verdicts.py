@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .core import Exercise
 
 #: Codes a result can carry besides the names of known mistakes.
 NOT_STARTED = "not_started"
@@ -101,6 +98,16 @@ class Case:
     label: str
     tolerance: float = 0.0
     variants: dict[str, Any] = field(default_factory=dict)
+
+
+class Exercise(Protocol):
+    """What a verdict needs to know of the exercise it is about (a
+    :class:`~rnn_lab.checks.core.Exercise` is one)."""
+
+    name: str
+    returns: str
+    mistakes: dict[str, Mistake]
+    is_function: bool
 
 
 class Stop(Exception):  # internal control flow: carries the final verdict
