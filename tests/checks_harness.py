@@ -3,8 +3,9 @@
 An exercise is tested through ``(checker, spec, learner)``: ``learner(*args, bug=None)`` is
 the reference solution written the way a learner would write it, and ``bug=<name>`` plants
 that mistake (independently of the checker's own variants). :func:`exercise_tests` returns
-the tests every exercise gets and :func:`broken_code_test` the test of broken answers; a
-chapter's test file assigns them to ``test_*`` names.
+the tests every exercise gets, :func:`broken_code_test` the test of broken answers and
+:func:`delegation_test` that of refused delegation; a chapter's test file adds them to its
+``test_*`` names.
 """
 
 from __future__ import annotations
@@ -32,14 +33,6 @@ def assert_mistake_diagnosed(checker, spec, bug, answer, capsys, *, named: bool 
     if named:
         assert spec.mistakes[bug].title in printed, printed
     assert printed.startswith("✗")
-
-
-def assert_refused(checker, answer, capsys) -> None:
-    """An answer that hands the job to a refused function gets the delegation verdict."""
-    result = checker(answer)
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (False, core.DELEGATED), printed
-    assert "called" in printed
 
 
 def largest_difference(a, b) -> float:
@@ -79,11 +72,15 @@ def _name(value) -> str:
     return getattr(value, "name", "") or (value if isinstance(value, str) else "")
 
 
-def exercise_tests(exercises, *, by_code_only: tuple[str, ...] = ()) -> tuple:
-    """The tests every ``(checker, spec, learner)`` gets: the reference passes, every
+def exercise_tests(
+    exercises, *, by_code_only: tuple[str, ...] = (), broken: dict | None = None
+) -> dict:
+    """The tests every ``(checker, spec, learner)`` (a list, or the values of a dict) gets,
+    by name, for ``globals().update(...)`` in a test module: the reference passes, every
     planted mistake is named (by its code only for the mistakes in ``by_code_only``), the
-    starter's placeholder is "not yet solved"."""
-    exercises = list(exercises)
+    starter's placeholder is "not yet solved", and with ``broken`` (see
+    :func:`broken_code_test`) broken answers get their verdicts."""
+    exercises = list(exercises.values() if isinstance(exercises, dict) else exercises)
     cases = [(c, s, learner, bug) for c, s, learner in exercises for bug in s.mistakes]
 
     @pytest.mark.parametrize(("checker", "spec", "learner"), exercises, ids=_name)
@@ -105,7 +102,15 @@ def exercise_tests(exercises, *, by_code_only: tuple[str, ...] = ()) -> tuple:
         assert checker(unfinished).code == core.NOT_STARTED
         assert "not yet solved" in capsys.readouterr().out
 
-    return reference_passes, planted_mistake_is_named, not_started_and_raising_answers
+    tests = {
+        "test_reference_passes": reference_passes,
+        "test_planted_mistake_is_named": planted_mistake_is_named,
+        "test_not_started_and_raising_answers": not_started_and_raising_answers,
+    }
+    if broken is not None:
+        checkers = [checker for checker, _, _ in exercises]
+        tests["test_broken_code_gets_a_clear_verdict"] = broken_code_test(checkers, broken)
+    return tests
 
 
 def broken_code_test(checkers, broken: dict):
@@ -151,3 +156,19 @@ def assert_nan_and_in_place_verdicts(checker, right, capsys, *, in_place: bool =
         assert result.code == core.RAISED and "read-only" in printed, printed
         assert checker(right).passed  # the hidden cases were not changed by the attempt
     capsys.readouterr()
+
+
+def delegation_test(routes: dict):
+    """A test that each route (name -> (checker, answer, what it calls)) is refused with
+    the delegation verdict, whose first line names what was called."""
+
+    @pytest.mark.parametrize("route", routes)
+    def delegation_is_refused(route, capsys):
+        checker, answer, called = routes[route]
+        result = checker(answer)
+        printed = capsys.readouterr().out
+        assert (result.passed, result.code) == (False, core.DELEGATED), printed
+        first = printed.splitlines()[0]
+        assert first.startswith("✗ your `") and called in first, printed
+
+    return delegation_is_refused

@@ -15,6 +15,7 @@ from checks_harness import (
     BROKEN,
     assert_nan_and_in_place_verdicts,
     broken_code_test,
+    delegation_test,
     exercise_tests,
     largest_difference,
     planted,
@@ -233,15 +234,8 @@ EXERCISES = {
 #: The exercises whose answer is one array (the others return a tuple of them).
 SINGLE_ARRAYS = ("backward_step", "grad_Wh", "momentum_step", "amsgrad_step")
 
-(
-    test_reference_passes,
-    test_planted_mistake_is_named,
-    test_not_started_and_raising_answers,
-) = exercise_tests(EXERCISES.values())
+globals().update(exercise_tests(EXERCISES, broken=BROKEN))
 
-test_broken_code_gets_a_clear_verdict = broken_code_test(
-    [checker for checker, _, _ in EXERCISES.values()], BROKEN
-)
 test_array_mistakes_get_a_clear_verdict = broken_code_test(
     [EXERCISES[name][0] for name in SINGLE_ARRAYS],
     {
@@ -479,13 +473,7 @@ ROUTES = {
 }
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_delegation_is_refused(route, capsys):
-    checker, answer, called = ROUTES[route]
-    result = checker(answer)
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (False, core.DELEGATED), printed
-    assert called in printed.splitlines()[0], printed
+test_delegation_is_refused = delegation_test(ROUTES)
 
 
 def test_the_training_loop_may_use_the_handed_out_backward_pass(capsys):

@@ -14,7 +14,7 @@ import pytest
 from checks_harness import (
     BROKEN,
     assert_nan_and_in_place_verdicts,
-    broken_code_test,
+    delegation_test,
     exercise_tests,
     largest_difference,
     planted,
@@ -272,15 +272,7 @@ EXERCISES = {
     ),
 }
 
-(
-    test_reference_passes,
-    test_planted_mistake_is_named,
-    test_not_started_and_raising_answers,
-) = exercise_tests(EXERCISES.values())
-
-test_broken_code_gets_a_clear_verdict = broken_code_test(
-    [checker for checker, _, _ in EXERCISES.values()], BROKEN
-)
+globals().update(exercise_tests(EXERCISES, broken=BROKEN))
 
 
 @pytest.mark.parametrize("name", ["lstm_backward_step", "gru_v1_forward", "gru_bias_from_torch"])
@@ -406,13 +398,7 @@ ROUTES = {
 }
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_delegation_is_refused(route, capsys):
-    checker, answer, called = ROUTES[route]
-    result = checker(answer)
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (False, core.DELEGATED), printed
-    assert called in printed.splitlines()[0], printed
+test_delegation_is_refused = delegation_test(ROUTES)
 
 
 def test_the_lstm_backward_step_may_recompute_the_forward_step_with_lstm_gates(capsys):

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from checks_harness import delegation_test
 
 import rnn_lab
 from rnn_lab import checks
@@ -103,14 +104,7 @@ ROUTES = {
 }
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_each_delegation_route_is_refused_naming_what_was_called(route, capsys):
-    checker, answer, called = ROUTES[route]
-    result = checker(answer)
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (False, core.DELEGATED), printed
-    assert printed.startswith("✗ your `")
-    assert called in printed.splitlines()[0], printed
+test_each_delegation_route_is_refused_naming_what_was_called = delegation_test(ROUTES)
 
 
 def test_the_verdict_says_what_to_do(capsys):
