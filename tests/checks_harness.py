@@ -1,11 +1,12 @@
 """What every exercise's checker tests assert, written once for all the test_checks* files.
 
-An exercise is tested through ``(checker, spec, learner)``: ``learner(*args, bug=None)`` is
-the reference solution written the way a learner would write it, and ``bug=<name>`` plants
-that mistake (independently of the checker's own variants). :func:`exercise_tests` returns
-the tests every exercise gets, :func:`broken_code_test` the test of broken answers and
-:func:`delegation_test` that of refused delegation; a chapter's test file adds them to its
-``test_*`` names.
+An exercise is tested through ``(checker, spec, learner)`` (:func:`catalogued`):
+``learner(*args, bug=None)`` is the reference solution and ``bug=<name>`` plants that
+mistake, both written the way a learner would write them and independently of the checker's
+own variants, so that a test passes only if the checker recognises real code with the
+mistake, not its own model of it. :func:`exercise_tests` returns the tests every exercise
+gets, :func:`broken_code_test` the test of broken answers and :func:`delegation_test` that
+of refused delegation; a chapter's test file adds them to its ``test_*`` names.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_lab.checks import core
+from rnn_lab import checks
+from rnn_lab.checks import catalogue, core
+
+
+def catalogued(**learners) -> dict:
+    """``{name: (checker, spec, learner)}`` for the exercise whose checker is
+    ``check_<name>``, its record taken from the catalogue, for each ``name=learner``."""
+    entries = {entry.checker: entry for entry in catalogue.EXERCISES}
+    return {
+        name: (getattr(checks, f"check_{name}"), entries[f"check_{name}"].exercise(), learner)
+        for name, learner in learners.items()
+    }
 
 
 def assert_reference_passes(checker, answer, capsys) -> None:

@@ -2,20 +2,18 @@
 state): every reference solution passes, every planted mistake is named as that mistake, and
 the planted variants are what a loop with that slip computes.
 
-The planted mistakes are written here the way a learner would write them (one loop with a
-`bug` switch), independently of `rnn_lab.checks.variants`, so a test passes only if the
-checker recognises real code with the mistake, not its own model of it.
+Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from checks_harness import BROKEN, assert_mistake_diagnosed, exercise_tests
+from checks_harness import BROKEN, assert_mistake_diagnosed, catalogued, exercise_tests
 
 import rnn_lab
 from rnn_lab import checks
-from rnn_lab.checks import ch01, ch02, ch03, ch04, core
+from rnn_lab.checks import ch03, ch04, core
 from rnn_lab.checks.variants import FORWARD_MISTAKES, forward_variant
 
 # --- learner code: correct, and with each mistake -------------------------------------
@@ -205,28 +203,22 @@ def _reversed(sample, weights, bug=None):
 
 
 # name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = {
-    "count_params": (checks.check_count_params, ch01.COUNT_EXERCISE, _count),
-    "output_shape": (checks.check_output_shape, ch01.SHAPE_EXERCISE, _output_shape),
-    "weight_shapes": (checks.check_weight_shapes, ch02.WEIGHT_SHAPES_EXERCISE, _weight_shapes),
-    "step": (checks.check_step, ch02.STEP_EXERCISE, learner_step),
-    "step_output": (
-        checks.check_step_output,
-        ch02.STEP_OUTPUT_EXERCISE,
-        lambda x_t, h_prev, w, bug=None: learner_forward(x_t[:, None, :], w, h_prev, bug=bug),
+EXERCISES = catalogued(
+    count_params=_count,
+    output_shape=_output_shape,
+    weight_shapes=_weight_shapes,
+    step=learner_step,
+    step_output=lambda x_t, h_prev, w, bug=None: learner_forward(
+        x_t[:, None, :], w, h_prev, bug=bug
     ),
-    "forward_reversed": (checks.check_forward_reversed, ch03.FORWARD_ONE_EXERCISE, _reversed),
-    "forward_batch": (checks.check_forward_batch, ch03.FORWARD_BATCH_EXERCISE, _batch),
-    "forward_sequences": (
-        checks.check_forward_sequences,
-        ch03.SEQUENCES_EXERCISE,
-        lambda x, w, bug=None: learner_forward(x, w, bug=bug, sequences=True),
-    ),
-    "forward_from": (checks.check_forward_from, ch03.FROM_H0_EXERCISE, learner_forward),
-    "worst_timestep": (checks.check_worst_timestep, ch03.WORST_EXERCISE, learner_worst),
-    "agree": (checks.check_agree, ch03.AGREE_EXERCISE, learner_agree),
-    "scaled_states": (checks.check_scaled_states, ch04.SCALED_EXERCISE, learner_scaled),
-}
+    forward_reversed=_reversed,
+    forward_batch=_batch,
+    forward_sequences=lambda x, w, bug=None: learner_forward(x, w, bug=bug, sequences=True),
+    forward_from=learner_forward,
+    worst_timestep=learner_worst,
+    agree=learner_agree,
+    scaled_states=learner_scaled,
+)
 
 globals().update(exercise_tests(EXERCISES, by_code_only=("wx_transposed",), broken=BROKEN))
 # (a transposed Wx, D ≠ H, is a shape error, and is named as such rather than by title)

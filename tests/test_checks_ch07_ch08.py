@@ -3,8 +3,7 @@ is named as that mistake, the references agree with `rnn_lab.backward`, `rnn_lab
 `rnn_lab.optimizers` and the frameworks, delegation is refused, and broken learner code gets a
 verdict, not an exception.
 
-The planted mistakes are written the way a learner would write them (one function with a
-`bug` switch), independently of the checkers' own variants.
+Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from checks_harness import (
     BROKEN,
     assert_nan_and_in_place_verdicts,
     broken_code_test,
+    catalogued,
     delegation_test,
     exercise_tests,
     largest_difference,
@@ -216,21 +216,17 @@ def learner_nesterov(w, g, m, lr, momentum, *, bug=None):
 
 
 # name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = {
-    "backward_step": (checks.check_backward_step, ch07.STEP_EXERCISE, learner_backward_step),
-    "grad_Wh": (checks.check_grad_Wh, ch07.GRAD_WH_EXERCISE, learner_grad_Wh),
-    "rnn_backward": (checks.check_rnn_backward, ch07.BACKWARD_EXERCISE, learner_rnn_backward),
-    "numerical_gradient": (
-        checks.check_numerical_gradient,
-        ch07_gradcheck.NUMERICAL_EXERCISE,
-        learner_numerical_gradient,
-    ),
-    "momentum_step": (checks.check_momentum_step, ch08.MOMENTUM_EXERCISE, learner_momentum_step),
-    "amsgrad_step": (checks.check_amsgrad_step, ch08.ADAM_EXERCISE, learner_amsgrad_step),
-    "clip_grads": (checks.check_clip_grads, ch08_training.CLIP_EXERCISE, learner_clip),
-    "train_sgd": (checks.check_train_sgd, ch08_training.TRAIN_EXERCISE, learner_train),
-    "nesterov_step": (checks.check_nesterov_step, ch08.NESTEROV_EXERCISE, learner_nesterov),
-}
+EXERCISES = catalogued(
+    backward_step=learner_backward_step,
+    grad_Wh=learner_grad_Wh,
+    rnn_backward=learner_rnn_backward,
+    numerical_gradient=learner_numerical_gradient,
+    momentum_step=learner_momentum_step,
+    amsgrad_step=learner_amsgrad_step,
+    clip_grads=learner_clip,
+    train_sgd=learner_train,
+    nesterov_step=learner_nesterov,
+)
 #: The exercises whose answer is one array (the others return a tuple of them).
 SINGLE_ARRAYS = ("backward_step", "grad_Wh", "momentum_step", "amsgrad_step")
 

@@ -2,9 +2,7 @@
 passes, every planted mistake is named as that mistake, the references are what the library
 computes, delegation is refused, and broken learner code gets a verdict, not an exception.
 
-The mistakes are written here the way a learner would write them (one function with a
-`bug` switch), independently of the variants inside the checkers, so a test passes only
-if the checker recognises real code with the mistake.
+Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ import pytest
 from checks_harness import (
     BROKEN,
     assert_nan_and_in_place_verdicts,
+    catalogued,
     delegation_test,
     exercise_tests,
     largest_difference,
@@ -248,29 +247,17 @@ def learner_gru_bias(bias_ih, bias_hh, *, bug=None):
 
 
 # name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = {
-    "lstm_forward": (checks.check_lstm_forward, ch09.LSTM_FORWARD_EXERCISE, learner_lstm),
-    "forget_bias_for": (checks.check_forget_bias, ch09.FORGET_EXERCISE, learner_forget_bias),
-    "gated_params": (checks.check_gated_params, ch09.GATED_COUNT_EXERCISE, learner_gated_params),
-    "lstm_backward_step": (
-        checks.check_lstm_backward_step,
-        ch09.LSTM_BACKWARD_EXERCISE,
-        learner_lstm_backward,
-    ),
-    "gru_forward": (checks.check_gru_forward, ch10.GRU_FORWARD_EXERCISE, learner_gru),
-    "gru_v1_forward": (checks.check_gru_v1_forward, ch10.GRU_V1_EXERCISE, learner_gru_v1),
-    "gru_weight_ih": (checks.check_gru_weight_ih, ch11.WEIGHT_IH_EXERCISE, learner_weight_ih),
-    "lstm_from_torch": (
-        checks.check_lstm_from_torch,
-        ch11.LSTM_BIAS_EXERCISE,
-        learner_lstm_from_torch,
-    ),
-    "gru_bias_from_torch": (
-        checks.check_gru_bias_from_torch,
-        ch11.GRU_BIAS_EXERCISE,
-        learner_gru_bias,
-    ),
-}
+EXERCISES = catalogued(
+    lstm_forward=learner_lstm,
+    forget_bias=learner_forget_bias,
+    gated_params=learner_gated_params,
+    lstm_backward_step=learner_lstm_backward,
+    gru_forward=learner_gru,
+    gru_v1_forward=learner_gru_v1,
+    gru_weight_ih=learner_weight_ih,
+    lstm_from_torch=learner_lstm_from_torch,
+    gru_bias_from_torch=learner_gru_bias,
+)
 
 globals().update(exercise_tests(EXERCISES, broken=BROKEN))
 

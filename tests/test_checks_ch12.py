@@ -2,8 +2,7 @@
 named as that mistake, the references agree with `rnn_lab.text`, delegation is refused, and
 broken learner code gets a verdict, not an exception.
 
-The planted mistakes are written the way a learner would write them (one function with a
-`bug` switch), independently of the checkers' own variants.
+Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import pytest
 from checks_harness import (
     BROKEN,
     broken_code_test,
+    catalogued,
     delegation_test,
     exercise_tests,
     largest_difference,
@@ -96,21 +96,13 @@ def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
 
 
 # name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = {
-    "softmax_ce_grad": (checks.check_softmax_ce_grad, ch12.GRAD_EXERCISE, learner_softmax_ce_grad),
-    "sample": (checks.check_sample_with_temperature, ch12_text.SAMPLE_EXERCISE, learner_sample),
-    "perplexity": (
-        checks.check_perplexity_from_losses,
-        ch12_text.PERPLEXITY_EXERCISE,
-        learner_perplexity,
-    ),
-    "embedding_grad": (checks.check_embedding_grad, ch12.EMBED_EXERCISE, learner_embedding_grad),
-    "smoothed_bigram": (
-        checks.check_smoothed_bigram,
-        ch12_text.BIGRAM_EXERCISE,
-        learner_smoothed_bigram,
-    ),
-}
+EXERCISES = catalogued(
+    softmax_ce_grad=learner_softmax_ce_grad,
+    sample_with_temperature=learner_sample,
+    perplexity_from_losses=learner_perplexity,
+    embedding_grad=learner_embedding_grad,
+    smoothed_bigram=learner_smoothed_bigram,
+)
 
 globals().update(exercise_tests(EXERCISES))
 
@@ -130,8 +122,8 @@ def test_the_issue_mistakes_have_planted_tests():
     ("name", "cases"),
     [
         ("softmax_ce_grad", ch12._grad_cases),
-        ("sample", ch12_text._sample_cases),
-        ("perplexity", ch12_text._perplexity_cases),
+        ("sample_with_temperature", ch12_text._sample_cases),
+        ("perplexity_from_losses", ch12_text._perplexity_cases),
     ],
 )
 def test_every_variant_is_far_from_the_answer_on_some_case(name, cases):
@@ -183,7 +175,10 @@ def test_the_sampling_check_is_statistical_but_reproducible(capsys):
 
 
 test_broken_code_gets_a_clear_verdict = broken_code_test(
-    [EXERCISES[name][0] for name in ("softmax_ce_grad", "sample", "perplexity")],
+    [
+        EXERCISES[name][0]
+        for name in ("softmax_ce_grad", "sample_with_temperature", "perplexity_from_losses")
+    ],
     {
         "none": (lambda *a: None, core.NOT_STARTED),
         "not_implemented": (

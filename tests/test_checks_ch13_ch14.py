@@ -9,10 +9,9 @@ The mistakes are written here the way a learner would write them (one function w
 from __future__ import annotations
 
 import numpy as np
-from checks_harness import delegation_test, exercise_tests
+from checks_harness import catalogued, delegation_test, exercise_tests
 
 from rnn_lab import checks, masking
-from rnn_lab.checks import ch13, ch14
 from rnn_lab.replay import merge_directions
 
 
@@ -87,19 +86,14 @@ def learner_forget_bias_for_delay(d, *, bug=None):
     return np.log((1 - f) / f) if bug == "inverse_logit" else np.log(f / (1 - f))
 
 
-HARDER = [
-    (checks.check_forget_bias_for_delay, ch13.BIAS_EXERCISE, learner_forget_bias_for_delay),
-    (checks.check_gru_step_backward, ch13.GRU_EXERCISE, learner_gru_step_backward),
-    (checks.check_masked_step_backward, ch14.MASKED_EXERCISE, learner_masked_step_backward),
-]
-
-
-EXERCISES = [
-    (checks.check_cell_state_grad, ch13.CELL_EXERCISE, learner_cell_state_grad),
-    (checks.check_masked_mean_loss, ch14.LOSS_EXERCISE, learner_masked_mean_loss),
-    (checks.check_bidirectional_concat, ch14.CONCAT_EXERCISE, learner_bidirectional_concat),
-    *HARDER,
-]
+EXERCISES = catalogued(
+    cell_state_grad=learner_cell_state_grad,
+    masked_mean_loss=learner_masked_mean_loss,
+    bidirectional_concat=learner_bidirectional_concat,
+    forget_bias_for_delay=learner_forget_bias_for_delay,
+    gru_step_backward=learner_gru_step_backward,
+    masked_step_backward=learner_masked_step_backward,
+)
 
 
 globals().update(exercise_tests(EXERCISES))

@@ -9,10 +9,10 @@ The mistakes are written here the way a learner would write them (one function w
 from __future__ import annotations
 
 import numpy as np
-from checks_harness import delegation_test, exercise_tests
+from checks_harness import catalogued, delegation_test, exercise_tests
 
 from rnn_lab import checks
-from rnn_lab.checks import catalogue, ch15
+from rnn_lab.checks import catalogue
 from rnn_lab.seq2seq.attention import attention, masked_softmax
 from rnn_lab.seq2seq.model import beam_step
 
@@ -60,11 +60,11 @@ def learner_beam_step(scores, log_probs, width, *, bug=None):
     return flat[best], parents, chars
 
 
-EXERCISES = [
-    (checks.check_attention_context, ch15.CONTEXT_EXERCISE, learner_attention_context),
-    (checks.check_masked_softmax, ch15.MASK_EXERCISE, learner_masked_softmax),
-    (checks.check_beam_step, ch15.BEAM_EXERCISE, learner_beam_step),
-]
+EXERCISES = catalogued(
+    attention_context=learner_attention_context,
+    masked_softmax=learner_masked_softmax,
+    beam_step=learner_beam_step,
+)
 
 
 globals().update(exercise_tests(EXERCISES))
