@@ -28,6 +28,20 @@ def catalogued(**learners) -> dict:
     }
 
 
+def answers_to(exercises: dict):
+    """``@answer(name)``: the decorated learner function answers ``check_<name>``; it is
+    added to ``exercises`` as :func:`catalogued` gives it."""
+
+    def answer(name: str):
+        def register(learner):
+            exercises.update(catalogued(**{name: learner}))
+            return learner
+
+        return register
+
+    return answer
+
+
 def assert_reference_passes(checker, answer, capsys) -> None:
     """The reference solution gets ✓ and the printed verdict is the result's message."""
     result = checker(answer)

@@ -7,9 +7,9 @@ Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import BROKEN, assert_mistake_diagnosed, catalogued, exercise_tests
 
 import rnn_lab
 from rnn_lab import checks
@@ -17,6 +17,10 @@ from rnn_lab.checks import ch03, ch04, core
 from rnn_lab.checks.variants import FORWARD_MISTAKES, forward_variant
 
 # --- learner code: correct, and with each mistake -------------------------------------
+
+
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
 
 def _squash(bug):
@@ -27,6 +31,7 @@ def _squash(bug):
     }.get(bug, np.tanh)
 
 
+@answer("forward_from")
 def learner_forward(x, weights, h0=None, *, bug=None, sequences=False):
     """A learner's batched loop; `bug` plants one mistake."""
     Wx, Wh, Bh, Wo, Bo = weights.as_list()
@@ -80,6 +85,7 @@ def learner_forward(x, weights, h0=None, *, bug=None, sequences=False):
     return ys[-1]
 
 
+@answer("step")
 def learner_step(x_t, h_prev, Wx, Wh, Bh, *, bug=None):
     if bug == "wh_transposed":
         Wh = Wh.T
@@ -92,6 +98,7 @@ def learner_step(x_t, h_prev, Wx, Wh, Bh, *, bug=None):
     return _squash(bug)(x_t @ Wx + h_prev @ Wh + Bh)
 
 
+@answer("worst_timestep")
 def learner_worst(keras_y, manual_y, *, bug=None):
     diff = keras_y - manual_y
     if bug == "signed_km":
@@ -113,6 +120,7 @@ def learner_worst(keras_y, manual_y, *, bug=None):
     return int(np.argmax(e_t)) + (0 if bug == "zero_based" else 1)
 
 
+@answer("agree")
 def learner_agree(keras_y, manual_y, *, bug=None):
     difference = keras_y.astype(np.float64) - manual_y
     if bug == "exact_equality":
@@ -134,6 +142,7 @@ def learner_agree(keras_y, manual_y, *, bug=None):
     return bool(np.all(np.abs(difference) <= allowed))
 
 
+@answer("scaled_states")
 def learner_scaled(x, weights, scale, *, bug=None):
     Wx, Wh, Bh, Wo, Bo = weights.as_list()
     if bug != "unscaled" and bug != "scaled_wx":
@@ -158,6 +167,7 @@ def learner_scaled(x, weights, scale, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("count_params")
 def _count(T, D, H, O, bug=None):
     rnn = D * H + (0 if bug == "no_recurrent" else (D * H if bug == "wh_d_by_h" else H * H))
     rnn += 0 if bug in ("forgot_biases", "forgot_Bh") else H
@@ -167,6 +177,7 @@ def _count(T, D, H, O, bug=None):
     return {"only_rnn": rnn, "only_dense": dense}.get(bug, rnn + dense)
 
 
+@answer("output_shape")
 def _output_shape(n, T, D, H, O, return_sequences, bug=None):
     last = H if bug == "hidden_units" else O
     middle = (D,) if bug == "with_dims" else ()
@@ -176,6 +187,7 @@ def _output_shape(n, T, D, H, O, return_sequences, bug=None):
     return (n, T, *middle, last) if seq else (n, *middle, last)
 
 
+@answer("weight_shapes")
 def _weight_shapes(D, H1, H2, O, bug=None):
     layers = []
     for inputs, units in ((D, H1), (H1, H2)):
@@ -192,42 +204,38 @@ def _weight_shapes(D, H1, H2, O, bug=None):
     return [*layers, wo, bo]
 
 
+@answer("forward_batch")
 def _batch(x, weights, bug=None):  # the exercise hands x over time-major, (T, n, D)
     return learner_forward(x.transpose(1, 0, 2), weights, bug=bug)
 
 
+@answer("forward_reversed")
 def _reversed(sample, weights, bug=None):
     if bug == "not_reversed":
         return learner_forward(sample[None], weights)[0]  # reads x_1 first: go_backwards ignored
     return learner_forward(sample[None, ::-1], weights, bug=bug)[0]
 
 
-# name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = catalogued(
-    count_params=_count,
-    output_shape=_output_shape,
-    weight_shapes=_weight_shapes,
-    step=learner_step,
-    step_output=lambda x_t, h_prev, w, bug=None: learner_forward(
-        x_t[:, None, :], w, h_prev, bug=bug
-    ),
-    forward_reversed=_reversed,
-    forward_batch=_batch,
-    forward_sequences=lambda x, w, bug=None: learner_forward(x, w, bug=bug, sequences=True),
-    forward_from=learner_forward,
-    worst_timestep=learner_worst,
-    agree=learner_agree,
-    scaled_states=learner_scaled,
-)
+@answer("step_output")
+def _step_output(x_t, h_prev, w, bug=None):
+    return learner_forward(x_t[:, None, :], w, h_prev, bug=bug)
 
-globals().update(exercise_tests(EXERCISES, by_code_only=("wx_transposed",), broken=BROKEN))
+
+@answer("forward_sequences")
+def _forward_sequences(x, w, bug=None):
+    return learner_forward(x, w, bug=bug, sequences=True)
+
+
+globals().update(
+    harness.exercise_tests(EXERCISES, by_code_only=("wx_transposed",), broken=harness.BROKEN)
+)
 # (a transposed Wx, D ≠ H, is a shape error, and is named as such rather than by title)
 
 
 @pytest.mark.parametrize("letter", ["a", "c", "d"])
 def test_a_wrong_prediction_is_named(letter, capsys):
     spec = ch04._doubled_exercise()
-    assert_mistake_diagnosed(checks.check_doubled_wh, spec, letter, letter, capsys)
+    harness.assert_mistake_diagnosed(checks.check_doubled_wh, spec, letter, letter, capsys)
     assert checks.check_doubled_wh("b").passed
 
 

@@ -8,18 +8,9 @@ Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import (
-    BROKEN,
-    assert_nan_and_in_place_verdicts,
-    broken_code_test,
-    catalogued,
-    delegation_test,
-    exercise_tests,
-    largest_difference,
-    planted,
-)
 
 import rnn_lab
 from rnn_lab import checks
@@ -29,6 +20,11 @@ from rnn_lab.optimizers import SGD, Adam, AdamState, SGDState
 # --- learner code: correct, and with each mistake -----------------------------------------
 
 
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
+
+
+@answer("backward_step")
 def learner_backward_step(g_t, h_t, Wh, *, bug=None):
     slope = {
         "no_slope": 1.0,
@@ -43,6 +39,7 @@ def learner_backward_step(g_t, h_t, Wh, *, bug=None):
     return delta @ (Wh if bug == "no_transpose" else Wh.T)
 
 
+@answer("grad_Wh")
 def learner_grad_Wh(h, delta, h0, *, bug=None):
     n, T, H = h.shape
     dWh = np.zeros((H, H), dtype=h.dtype)
@@ -67,6 +64,7 @@ def learner_grad_Wh(h, delta, h0, *, bug=None):
     return dWh
 
 
+@answer("momentum_step")
 def learner_momentum_step(w, g, m, lr, momentum, *, bug=None):
     if bug == "plain_sgd":
         return w - lr * g
@@ -81,6 +79,7 @@ def learner_momentum_step(w, g, m, lr, momentum, *, bug=None):
     return w - m if bug == "minus_m" else w + m
 
 
+@answer("amsgrad_step")
 def learner_amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon, *, bug=None):
     old_m, old_v = m, v
     m = m + (g - m) * (1 - beta_1)
@@ -104,6 +103,7 @@ def learner_amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon, *, b
     return w + step if bug == "step_uphill" else w - step
 
 
+@answer("rnn_backward")
 def learner_rnn_backward(x, y, weights, h0, *, bug=None):
     Wx, Wh, Bh, Wo, Bo = weights.as_list()
     n, T, _ = x.shape
@@ -137,6 +137,7 @@ def learner_rnn_backward(x, y, weights, h0, *, bug=None):
     return dWx, dWh, dBh, dWo, dBo, dh0
 
 
+@answer("numerical_gradient")
 def learner_numerical_gradient(f, W, eps, *, bug=None):
     if bug == "all_at_once":
         return np.ones_like(W) * (f(W + eps) - f(W - eps)) / (2 * eps)
@@ -157,6 +158,7 @@ def learner_numerical_gradient(f, W, eps, *, bug=None):
     return grad
 
 
+@answer("clip_grads")
 def learner_clip(grads, clip_norm, *, bug=None):
     if bug == "clip_values":
         return [np.clip(g, -clip_norm, clip_norm) for g in grads]
@@ -173,6 +175,7 @@ def learner_clip(grads, clip_norm, *, bug=None):
     return [g * factor for g in grads]
 
 
+@answer("train_sgd")
 def learner_train(x, y, weights, lr, epochs, batch_size, *, bug=None):
     n = len(x)
     losses = []
@@ -201,6 +204,7 @@ def learner_train(x, y, weights, lr, epochs, batch_size, *, bug=None):
     return np.array(losses)
 
 
+@answer("nesterov_step")
 def learner_nesterov(w, g, m, lr, momentum, *, bug=None):
     if bug == "plain_sgd":
         return w - lr * g
@@ -215,24 +219,12 @@ def learner_nesterov(w, g, m, lr, momentum, *, bug=None):
     return w + momentum * m - lr * g
 
 
-# name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = catalogued(
-    backward_step=learner_backward_step,
-    grad_Wh=learner_grad_Wh,
-    rnn_backward=learner_rnn_backward,
-    numerical_gradient=learner_numerical_gradient,
-    momentum_step=learner_momentum_step,
-    amsgrad_step=learner_amsgrad_step,
-    clip_grads=learner_clip,
-    train_sgd=learner_train,
-    nesterov_step=learner_nesterov,
-)
 #: The exercises whose answer is one array (the others return a tuple of them).
 SINGLE_ARRAYS = ("backward_step", "grad_Wh", "momentum_step", "amsgrad_step")
 
-globals().update(exercise_tests(EXERCISES, broken=BROKEN))
+globals().update(harness.exercise_tests(EXERCISES, broken=harness.BROKEN))
 
-test_array_mistakes_get_a_clear_verdict = broken_code_test(
+test_array_mistakes_get_a_clear_verdict = harness.broken_code_test(
     [EXERCISES[name][0] for name in SINGLE_ARRAYS],
     {
         "shape_error": (lambda first, *a: first @ np.ones((9, 9)), core.SHAPE_MIXUP),
@@ -275,7 +267,7 @@ def test_every_variant_differs_from_the_answer_beyond_the_tolerance(name):
     for case in CASES[name]():
         for variant, value in case.variants.items():
             gap = (
-                largest_difference(value, case.expected)
+                harness.largest_difference(value, case.expected)
                 if value.shape == case.expected.shape
                 else 1
             )
@@ -469,7 +461,7 @@ ROUTES = {
 }
 
 
-test_delegation_is_refused = delegation_test(ROUTES)
+test_delegation_is_refused = harness.delegation_test(ROUTES)
 
 
 def test_the_training_loop_may_use_the_handed_out_backward_pass(capsys):
@@ -494,7 +486,7 @@ def test_the_backward_pass_may_use_the_handed_out_forward_pass(capsys):
 @pytest.mark.parametrize("name", SINGLE_ARRAYS)
 def test_wrong_shape_nan_and_lost_precision_are_named(name):
     checker = EXERCISES[name][0]
-    right = planted(EXERCISES[name][2], None)
+    right = harness.planted(EXERCISES[name][2], None)
     assert checker(lambda *a: right(*a)[..., :1]).code == core.WRONG_SHAPE
     assert checker(lambda *a: right(*a) * np.nan).code == core.NOT_FINITE
     assert checker(lambda *a: right(*a).astype(np.float32)).code == core.LOST_PRECISION
@@ -506,13 +498,15 @@ def test_nan_and_an_in_place_change_get_their_own_verdicts(name, capsys):
     checker, _, learner = EXERCISES[name]
     # W is handed over writable on purpose (a fresh copy per call): nudging is the job
     in_place = name != "numerical_gradient"
-    assert_nan_and_in_place_verdicts(checker, planted(learner, None), capsys, in_place=in_place)
+    harness.assert_nan_and_in_place_verdicts(
+        checker, harness.planted(learner, None), capsys, in_place=in_place
+    )
 
 
 @pytest.mark.parametrize("name", ["rnn_backward", "clip_grads"])
 def test_a_tuple_with_a_wrong_part_names_that_part(name, capsys):
     checker, _, answer = EXERCISES[name]
-    right = planted(answer, None)
+    right = harness.planted(answer, None)
 
     def one_part_off(*args):
         parts = list(right(*args))

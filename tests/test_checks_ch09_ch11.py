@@ -7,27 +7,23 @@ Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import (
-    BROKEN,
-    assert_nan_and_in_place_verdicts,
-    catalogued,
-    delegation_test,
-    exercise_tests,
-    largest_difference,
-    planted,
-)
 
 import rnn_lab
 from rnn_lab import checks
 from rnn_lab.checks import ch09, ch10, ch11, core
+
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
 
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+@answer("lstm_forward")
 def learner_lstm(x, weights, *, bug=None):
     kernel, recurrent_kernel, bias = weights.as_list()
     if bug == "no_bias":
@@ -60,6 +56,7 @@ def learner_lstm(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("forget_bias")
 def learner_forget_bias(H, f0, *, bug=None):
     bias = np.zeros((4, H))  # one row per block [i, f, c, o], flattened at the end
     value = np.log(f0) - np.log(1 - f0)
@@ -79,6 +76,7 @@ def learner_forget_bias(H, f0, *, bug=None):
     return bias.reshape(-1).astype(np.float32)
 
 
+@answer("gru_forward")
 def learner_gru(x, weights, *, bug=None):
     kernel, recurrent_kernel, bias = weights.as_list()
     H = weights.hidden_units
@@ -113,6 +111,7 @@ def learner_gru(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("gru_weight_ih")
 def learner_weight_ih(kernel, *, bug=None):
     H = kernel.shape[1] // 3
     if bug == "untouched":
@@ -125,6 +124,7 @@ def learner_weight_ih(kernel, *, bug=None):
     return np.vstack([w[H : 2 * H], w[:H], w[2 * H :]])
 
 
+@answer("lstm_from_torch")
 def learner_lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh, *, bug=None):
     kernel, recurrent_kernel = weight_ih.T, weight_hh.T
     if bug == "not_transposed":
@@ -146,6 +146,7 @@ def learner_lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh, *, bug=None)
     return kernel, recurrent_kernel, bias
 
 
+@answer("gated_params")
 def learner_gated_params(kind, D, H, reset_after, *, bug=None):
     blocks = {"LSTM": 4, "GRU": 3}[kind]
     if bug == "one_block":
@@ -164,6 +165,7 @@ def learner_gated_params(kind, D, H, reset_after, *, bug=None):
     return blocks * (D * H + H * H) + bias_rows * blocks * H
 
 
+@answer("gru_v1_forward")
 def learner_gru_v1(x, weights, *, bug=None):
     kernel, recurrent, bias = weights.as_list()
     if bug == "no_bias":
@@ -196,6 +198,7 @@ def learner_gru_v1(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("lstm_backward_step")
 def learner_lstm_backward(x, h_prev, c_prev, weights, dh, dc, *, bug=None):
     kernel, recurrent_kernel, bias = weights.as_list()
     H = weights.hidden_units
@@ -231,6 +234,7 @@ def learner_lstm_backward(x, h_prev, c_prev, weights, dh, dc, *, bug=None):
     )
 
 
+@answer("gru_bias_from_torch")
 def learner_gru_bias(bias_ih, bias_hh, *, bug=None):
     def keras_order(b):
         H = len(b) // 3
@@ -246,26 +250,13 @@ def learner_gru_bias(bias_ih, bias_hh, *, bug=None):
     return np.stack(rows)
 
 
-# name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = catalogued(
-    lstm_forward=learner_lstm,
-    forget_bias=learner_forget_bias,
-    gated_params=learner_gated_params,
-    lstm_backward_step=learner_lstm_backward,
-    gru_forward=learner_gru,
-    gru_v1_forward=learner_gru_v1,
-    gru_weight_ih=learner_weight_ih,
-    lstm_from_torch=learner_lstm_from_torch,
-    gru_bias_from_torch=learner_gru_bias,
-)
-
-globals().update(exercise_tests(EXERCISES, broken=BROKEN))
+globals().update(harness.exercise_tests(EXERCISES, broken=harness.BROKEN))
 
 
 @pytest.mark.parametrize("name", ["lstm_backward_step", "gru_v1_forward", "gru_bias_from_torch"])
 def test_nan_and_an_in_place_change_get_their_own_verdicts(name, capsys):
     checker, _, learner = EXERCISES[name]
-    assert_nan_and_in_place_verdicts(checker, planted(learner, None), capsys)
+    harness.assert_nan_and_in_place_verdicts(checker, harness.planted(learner, None), capsys)
 
 
 def test_every_mistake_of_the_issue_has_a_planted_test():
@@ -301,7 +292,7 @@ def test_the_variants_differ_from_the_correct_answer_on_every_case():
         for case in cases:
             for name, value in case.variants.items():
                 differs = value.shape != case.expected.shape or (
-                    largest_difference(value, case.expected) > 1e-3
+                    harness.largest_difference(value, case.expected) > 1e-3
                 )
                 assert differs, (name, case.label)
 
@@ -385,7 +376,7 @@ ROUTES = {
 }
 
 
-test_delegation_is_refused = delegation_test(ROUTES)
+test_delegation_is_refused = harness.delegation_test(ROUTES)
 
 
 def test_the_lstm_backward_step_may_recompute_the_forward_step_with_lstm_gates(capsys):

@@ -7,17 +7,9 @@ Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import (
-    BROKEN,
-    broken_code_test,
-    catalogued,
-    delegation_test,
-    exercise_tests,
-    largest_difference,
-    planted,
-)
 
 from rnn_lab import checks, text
 from rnn_lab.checks import ch12, ch12_text, core
@@ -25,6 +17,11 @@ from rnn_lab.checks import ch12, ch12_text, core
 # --- learner code: correct, and with each mistake -----------------------------------------
 
 
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
+
+
+@answer("softmax_ce_grad")
 def learner_softmax_ce_grad(logits, targets, *, bug=None):
     axis = 0 if bug == "wrong_axis" else -1
     shifted = logits - logits.max(axis=axis, keepdims=True)
@@ -40,6 +37,7 @@ def learner_softmax_ce_grad(logits, targets, *, bug=None):
     return grad if bug == "sum" else grad / len(targets)
 
 
+@answer("sample_with_temperature")
 def learner_sample(logits, temperature, rng, *, bug=None):
     if bug == "greedy":
         return int(np.argmax(logits))
@@ -51,6 +49,7 @@ def learner_sample(logits, temperature, rng, *, bug=None):
     return int(rng.choice(len(p), p=p))
 
 
+@answer("perplexity_from_losses")
 def learner_perplexity(losses, *, bug=None):
     if bug == "mean_of_exp":
         return float(np.mean(np.exp(losses)))
@@ -63,6 +62,7 @@ def learner_perplexity(losses, *, bug=None):
     return float(np.exp(np.mean(losses)))
 
 
+@answer("embedding_grad")
 def learner_embedding_grad(ids, dx, V, *, bug=None):
     flat, rows = ids.reshape(-1), dx.reshape(-1, dx.shape[-1])
     dE = np.zeros((V, rows.shape[1]), dtype=dx.dtype)
@@ -82,6 +82,7 @@ def learner_embedding_grad(ids, dx, V, *, bug=None):
     return dE
 
 
+@answer("smoothed_bigram")
 def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
     counts = np.zeros((V, V))
     pairs = (ids[1:], ids[:-1]) if bug == "reversed" else (ids[:-1], ids[1:])
@@ -95,16 +96,7 @@ def learner_smoothed_bigram(ids, V, alpha, *, bug=None):
     return (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
 
 
-# name -> (checker, exercise spec, learner function taking bug=)
-EXERCISES = catalogued(
-    softmax_ce_grad=learner_softmax_ce_grad,
-    sample_with_temperature=learner_sample,
-    perplexity_from_losses=learner_perplexity,
-    embedding_grad=learner_embedding_grad,
-    smoothed_bigram=learner_smoothed_bigram,
-)
-
-globals().update(exercise_tests(EXERCISES))
+globals().update(harness.exercise_tests(EXERCISES))
 
 
 def test_the_issue_mistakes_have_planted_tests():
@@ -129,7 +121,8 @@ def test_the_issue_mistakes_have_planted_tests():
 def test_every_variant_is_far_from_the_answer_on_some_case(name, cases):
     for variant in EXERCISES[name][1].mistakes:
         gaps = [
-            largest_difference(case.variants[variant], case.expected) / max(case.tolerance, 1e-300)
+            harness.largest_difference(case.variants[variant], case.expected)
+            / max(case.tolerance, 1e-300)
             for case in cases()
         ]
         # On at least one case the mistake lands far outside the tolerance: a correct
@@ -174,7 +167,7 @@ def test_the_sampling_check_is_statistical_but_reproducible(capsys):
 # --- bad learner code never crashes a checker ---------------------------------------------
 
 
-test_broken_code_gets_a_clear_verdict = broken_code_test(
+test_broken_code_gets_a_clear_verdict = harness.broken_code_test(
     [
         EXERCISES[name][0]
         for name in ("softmax_ce_grad", "sample_with_temperature", "perplexity_from_losses")
@@ -187,13 +180,13 @@ test_broken_code_gets_a_clear_verdict = broken_code_test(
         ),
         "key_error": (lambda *a: {}["p"], core.RAISED),
         "string": (lambda *a: "p", {core.WRONG_TYPE, core.RAISED}),
-        "too_slow": (BROKEN["too_slow"][0], core.TIMED_OUT),
+        "too_slow": (harness.BROKEN["too_slow"][0], core.TIMED_OUT),
     },
 )
 
 
 def test_wrong_shape_and_nan_gradients_are_named():
-    right = planted(learner_softmax_ce_grad, None)
+    right = harness.planted(learner_softmax_ce_grad, None)
     assert checks.check_softmax_ce_grad(lambda *a: right(*a)[:, :1]).code == core.WRONG_SHAPE
     assert checks.check_softmax_ce_grad(lambda *a: right(*a) * np.nan).code == core.NOT_FINITE
 
@@ -232,4 +225,4 @@ ROUTES = {
         "rnn_lab.text.perplexity",
     ),
 }
-test_each_exercise_refuses_the_library_function_it_asks_for = delegation_test(ROUTES)
+test_each_exercise_refuses_the_library_function_it_asks_for = harness.delegation_test(ROUTES)

@@ -8,13 +8,17 @@ The mistakes are written here the way a learner would write them (one function w
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
-from checks_harness import catalogued, delegation_test, exercise_tests
 
 from rnn_lab import checks, masking
 from rnn_lab.replay import merge_directions
 
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
+
+@answer("cell_state_grad")
 def learner_cell_state_grad(dc, dh, o, c, f, i, *, bug=None):
     slope = 1 - (c * c if bug == "slope_of_c" else np.tanh(c) ** 2)
     through_h = dh * slope * (1 if bug == "no_output_gate" else o)
@@ -24,6 +28,7 @@ def learner_cell_state_grad(dc, dh, o, c, f, i, *, bug=None):
     return k * (i if bug == "input_gate" else f)
 
 
+@answer("masked_mean_loss")
 def learner_masked_mean_loss(y_pred, y_true, mask, *, bug=None):
     squared = (y_pred - y_true) ** 2
     per_step = squared.sum(axis=-1) if bug == "sum_outputs" else squared.mean(axis=-1)
@@ -37,6 +42,7 @@ def learner_masked_mean_loss(y_pred, y_true, mask, *, bug=None):
     return (per_step * m).sum() / m.sum()
 
 
+@answer("bidirectional_concat")
 def learner_bidirectional_concat(forward, backward, *, bug=None):
     back = backward if bug == "not_flipped" else backward[:, ::-1]
     fwd = forward[:, ::-1] if bug == "flipped_forward" else forward
@@ -47,6 +53,7 @@ def learner_bidirectional_concat(forward, backward, *, bug=None):
 # --- the harder exercises: GRU step backward, masked step backward ---------------------------
 
 
+@answer("gru_step_backward")
 def learner_gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh, *, bug=None):
     H = h_prev.shape[1]
     if bug == "swapped_mix":
@@ -64,6 +71,7 @@ def learner_gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh, *, bug=None):
     return direct + a_z @ Wh[:, :H].T + a_r @ Wh[:, H : 2 * H].T + to_recurrent @ Wh[:, 2 * H :].T
 
 
+@answer("masked_step_backward")
 def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
     real = m[:, None].astype(g.dtype)
     every = g * (1 - h_fresh**2)
@@ -77,6 +85,7 @@ def learner_masked_step_backward(g, h_fresh, h_prev, Wh, m, *, bug=None):
     return dh_prev, dWh
 
 
+@answer("forget_bias_for_delay")
 def learner_forget_bias_for_delay(d, *, bug=None):
     if bug == "memory_rule":
         return np.log(d - 1)
@@ -86,17 +95,7 @@ def learner_forget_bias_for_delay(d, *, bug=None):
     return np.log((1 - f) / f) if bug == "inverse_logit" else np.log(f / (1 - f))
 
 
-EXERCISES = catalogued(
-    cell_state_grad=learner_cell_state_grad,
-    masked_mean_loss=learner_masked_mean_loss,
-    bidirectional_concat=learner_bidirectional_concat,
-    forget_bias_for_delay=learner_forget_bias_for_delay,
-    gru_step_backward=learner_gru_step_backward,
-    masked_step_backward=learner_masked_step_backward,
-)
-
-
-globals().update(exercise_tests(EXERCISES))
+globals().update(harness.exercise_tests(EXERCISES))
 
 
 def test_cell_state_reference_is_the_backward_pass():
@@ -165,7 +164,7 @@ ROUTES = {
         "rnn_lab.replay.merge_directions",
     ),
 }
-test_each_exercise_refuses_the_library_function_it_asks_for = delegation_test(ROUTES)
+test_each_exercise_refuses_the_library_function_it_asks_for = harness.delegation_test(ROUTES)
 
 
 def test_harder_references_are_the_package_backward_passes():

@@ -8,13 +8,16 @@ The mistakes are written here the way a learner would write them (one function w
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
-from checks_harness import catalogued, delegation_test, exercise_tests
 
 from rnn_lab import checks
 from rnn_lab.checks import catalogue
 from rnn_lab.seq2seq.attention import attention, masked_softmax
 from rnn_lab.seq2seq.model import beam_step
+
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
 
 def _softmax(e, axis=-1):
@@ -22,6 +25,7 @@ def _softmax(e, axis=-1):
     return z / z.sum(axis=axis, keepdims=True)
 
 
+@answer("attention_context")
 def learner_attention_context(query, keys, values, *, bug=None):
     e = query @ keys.transpose(0, 2, 1)
     if bug == "scaled":
@@ -31,6 +35,7 @@ def learner_attention_context(query, keys, values, *, bug=None):
     return alpha, alpha @ (keys if bug == "context_from_keys" else values)
 
 
+@answer("masked_softmax")
 def learner_masked_softmax(scores, mask, *, bug=None):
     keep = mask[:, None, :]
     if bug == "inverted":
@@ -44,6 +49,7 @@ def learner_masked_softmax(scores, mask, *, bug=None):
     return _softmax(np.where(keep, scores, -np.inf))  # -inf gives the same weights here
 
 
+@answer("beam_step")
 def learner_beam_step(scores, log_probs, width, *, bug=None):
     V = log_probs.shape[1]
     if bug == "best_per_beam":
@@ -60,14 +66,7 @@ def learner_beam_step(scores, log_probs, width, *, bug=None):
     return flat[best], parents, chars
 
 
-EXERCISES = catalogued(
-    attention_context=learner_attention_context,
-    masked_softmax=learner_masked_softmax,
-    beam_step=learner_beam_step,
-)
-
-
-globals().update(exercise_tests(EXERCISES))
+globals().update(harness.exercise_tests(EXERCISES))
 
 
 def _via_attention(query, keys, values):
@@ -88,7 +87,7 @@ ROUTES = {
     ),
     "beam_step-library": (checks.check_beam_step, beam_step, "rnn_lab.seq2seq.model.beam_step"),
 }
-test_delegation_is_refused = delegation_test(ROUTES)
+test_delegation_is_refused = harness.delegation_test(ROUTES)
 
 
 def test_masked_softmax_reference_is_keras_attention():

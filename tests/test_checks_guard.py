@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import sys
 
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import delegation_test
 
 import rnn_lab
 from rnn_lab import checks
@@ -104,7 +104,7 @@ ROUTES = {
 }
 
 
-test_each_delegation_route_is_refused_naming_what_was_called = delegation_test(ROUTES)
+test_each_delegation_route_is_refused_naming_what_was_called = harness.delegation_test(ROUTES)
 
 
 def test_the_verdict_says_what_to_do(capsys):
