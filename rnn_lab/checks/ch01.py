@@ -129,11 +129,7 @@ COUNT_EXERCISE = Exercise(
     ),
     mistakes=COUNT_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.count_parameters",
-            "rnn_lab.count_cell_parameters",
-            "rnn_lab.build_keras_model",
-        ),
+        ("rnn_lab.count_parameters", "rnn_lab.count_cell_parameters", "rnn_lab.build_keras_model"),
         frameworks=True,
         advice="derive the count from the five shapes, without building a model",
     ),
@@ -182,11 +178,7 @@ SHAPE_EXERCISE = Exercise(
     ),
     mistakes=SHAPE_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.build_keras_model",
-            "rnn_lab.keras_reference",
-            "rnn_lab.manual_forward",
-        ),
+        ("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
         frameworks=True,
         advice="work the shape out from n, T, O and the flag, without running a model",
     ),

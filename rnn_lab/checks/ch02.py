@@ -153,9 +153,7 @@ STEP_EXERCISE = Exercise(
     ),
     mistakes={name: MISTAKES[name] for name in STEP_VARIANTS},
     refuses=Refusal(
-        RECURRENCE_ROUTES,
-        frameworks=True,
-        advice="write the step yourself, with NumPy",
+        RECURRENCE_ROUTES, frameworks=True, advice="write the step yourself, with NumPy"
     ),
     card=Card(1, 10, "one step of the recurrence"),
 )

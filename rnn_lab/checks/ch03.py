@@ -52,9 +52,7 @@ def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...],
         verified=verified,
         mistakes=mistakes,
         refuses=Refusal(
-            RECURRENCE_ROUTES,
-            frameworks=True,
-            advice="write the loop yourself, with NumPy",
+            RECURRENCE_ROUTES, frameworks=True, advice="write the loop yourself, with NumPy"
         ),
         **kw,
     )
@@ -464,10 +462,7 @@ AGREE_EXERCISE = Exercise(
         "of float64 results do not."
     ),
     mistakes=AGREE_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.measure_agreement",),
-        advice="write the comparison yourself",
-    ),
+    refuses=Refusal(("rnn_lab.measure_agreement",), advice="write the comparison yourself"),
     card=Card(2, 20, "tolerances per dtype, relative and absolute"),
 )
 

@@ -111,9 +111,7 @@ NUMERICAL_EXERCISE = Exercise(
     ),
     mistakes=NUMERICAL_MISTAKES,
     refuses=Refusal(
-        GRADIENT_ROUTES,
-        frameworks=True,
-        advice="write the loop over the entries yourself",
+        GRADIENT_ROUTES, frameworks=True, advice="write the loop over the entries yourself"
     ),
     card=Card(2, 20, "gradient checking by central differences"),
 )

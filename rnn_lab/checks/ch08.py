@@ -119,11 +119,7 @@ MOMENTUM_EXERCISE = Exercise(
     ),
     mistakes=MOMENTUM_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.optimizers.SGD.step",
-            "rnn_lab.train_manual",
-            "rnn_lab.train_keras",
-        ),
+        ("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
         frameworks=True,
         advice="write the update rule yourself, with NumPy",
     ),
@@ -239,11 +235,7 @@ ADAM_EXERCISE = Exercise(
     ),
     mistakes=ADAM_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.optimizers.Adam.step",
-            "rnn_lab.train_manual",
-            "rnn_lab.train_keras",
-        ),
+        ("rnn_lab.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
         frameworks=True,
         advice="write the update rule yourself, with NumPy",
     ),
@@ -310,11 +302,7 @@ NESTEROV_EXERCISE = Exercise(
     ),
     mistakes=NESTEROV_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.optimizers.SGD.step",
-            "rnn_lab.train_manual",
-            "rnn_lab.train_keras",
-        ),
+        ("rnn_lab.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
         frameworks=True,
         advice="write the update rule yourself, with NumPy",
     ),

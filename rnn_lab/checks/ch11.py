@@ -102,10 +102,7 @@ WEIGHT_IH_EXERCISE = Exercise(
     ),
     mistakes=WEIGHT_IH_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.keras_to_torch",
-            "rnn_lab.torch_to_keras",
-        ),
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
         frameworks=True,
         advice="transpose and reorder the blocks yourself",
     ),
@@ -226,10 +223,7 @@ LSTM_BIAS_EXERCISE = Exercise(
     ),
     mistakes=LSTM_BIAS_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.keras_to_torch",
-            "rnn_lab.torch_to_keras",
-        ),
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
         frameworks=True,
         advice="transpose and combine the arrays yourself",
     ),
@@ -310,10 +304,7 @@ GRU_BIAS_EXERCISE = Exercise(
     ),
     mistakes=GRU_BIAS_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.keras_to_torch",
-            "rnn_lab.torch_to_keras",
-        ),
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
         frameworks=True,
         advice="reorder and stack the biases yourself",
     ),

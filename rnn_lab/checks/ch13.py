@@ -301,9 +301,7 @@ BIAS_EXERCISE = Exercise(
         "of the cell state, and half of the gradient along it, after d steps."
     ),
     mistakes=BIAS_MISTAKES,
-    refuses=Refusal(
-        frameworks=True,
-    ),
+    refuses=Refusal(frameworks=True),
     card=Card(2, 15, "choosing the forget bias for a delay d: σ(b)^d = 1/2"),
 )
 

@@ -101,10 +101,7 @@ CONTEXT_EXERCISE = Exercise(
     ),
     mistakes=CONTEXT_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.seq2seq.attention.attention",
-            "rnn_lab.seq2seq.attention.dot_scores",
-        ),
+        ("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
         frameworks=True,
         advice="score, softmax and average with NumPy yourself",
     ),
@@ -185,10 +182,7 @@ MASK_EXERCISE = Exercise(
     ),
     mistakes=MASK_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.seq2seq.attention.masked_softmax",
-            "rnn_lab.seq2seq.attention.attention",
-        ),
+        ("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
         frameworks=True,
         advice="push the padded scores down and take the softmax with NumPy yourself",
     ),
@@ -285,10 +279,7 @@ BEAM_EXERCISE = Exercise(
     ),
     mistakes=BEAM_MISTAKES,
     refuses=Refusal(
-        (
-            "rnn_lab.seq2seq.model.beam_step",
-            "rnn_lab.seq2seq.model.beam_search",
-        ),
+        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
         frameworks=True,
         advice="add, flatten and pick the best extensions with NumPy yourself",
     ),
