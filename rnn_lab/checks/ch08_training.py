@@ -8,6 +8,8 @@ against Keras's fit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -15,7 +17,7 @@ import numpy as np
 from ..tolerances import tolerance_for
 from .answers import Arrays
 from .core import Card, Exercise, Refusal, checker
-from .verdicts import Case, Mistake
+from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 8.3: clipping by the global norm --------------------------------------------
 
@@ -146,67 +148,90 @@ TRAIN_CASES = (
     (7, 4, 3, 5, 1, "float64", 0.05, 3, 3),
 )
 
-TRAIN_MISTAKES = {
-    "no_update": Mistake(
+
+def _batches(n: int, batch_size: int) -> list[slice]:
+    return [slice(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+
+
+@dataclass(frozen=True)
+class TrainingLoop:
+    """The loss before every update of plain SGD over ``fit``'s batches, written as hooks;
+    ``TrainingLoop()`` is the reference.
+
+        for each epoch: for each batch x[0:b], x[b:2b], ...:  w ← w − η·∇L(batch)
+    """
+
+    epochs: Callable = lambda epochs: epochs
+    batches: Callable = _batches  # (n, batch_size) -> the slices of one epoch
+    epoch_start: Callable = lambda weights, initial: weights  # the weights an epoch starts from
+    sign: int = -1  # descend
+    kept: Callable = lambda new, old: new  # the weights the next step starts from
+
+    def run(self, x, y, weights, lr, epochs, batch_size) -> np.ndarray:
+        from ..backward import manual_backward
+        from ..weights import SimpleRNNWeights
+
+        losses, initial = [], weights
+        for _ in range(self.epochs(epochs)):
+            weights = self.epoch_start(weights, initial)
+            for batch in self.batches(x.shape[0], batch_size):
+                result = manual_backward(x[batch], y[batch], weights)
+                losses.append(result.loss)
+                step = (
+                    w + w.dtype.type(self.sign * lr) * g
+                    for w, g in zip(weights.as_list(), result.grads.as_list(), strict=True)
+                )
+                weights = self.kept(SimpleRNNWeights(*step), weights)
+        return np.array(losses)
+
+
+TRAIN_PLANTED: dict[str, Planted] = {
+    "no_update": planted(
         "weights_not_updated",
         "never carried the updated weights to the next step",
         "Each step must start from the weights the previous step produced: "
         "weights = SimpleRNNWeights(*[w - lr * g ...]) and use that `weights` next.",
+        kept=lambda new, old: old,
     ),
-    "ascent": Mistake(
+    "ascent": planted(
         "wrong_sign",
         "added the gradient, w + η·g (gradient ascent)",
         "Descend: w - lr * g, against the gradient.",
+        sign=1,
     ),
-    "dropped_last_batch": Mistake(
+    "dropped_last_batch": planted(
         "dropped_last_batch",
         "left out the last, shorter batch",
         "Keras cuts x[0:b], x[b:2b], ... and keeps the remainder as a smaller last batch: "
         "for start in range(0, n, batch_size).",
+        batches=lambda n, batch_size: _batches(n - n % batch_size, batch_size),
     ),
-    "full_batch": Mistake(
+    "full_batch": planted(
         "full_batch",
         "took one step per epoch on the whole data set",
         "fit takes one step per batch: ceil(n / batch_size) steps per epoch.",
+        batches=lambda n, batch_size: _batches(n, n),
     ),
-    "one_epoch": Mistake(
+    "one_epoch": planted(
         "one_epoch",
         "ran only one epoch",
         "Loop over the epochs around the loop over the batches.",
+        epochs=lambda epochs: 1,
     ),
-    "restart_each_epoch": Mistake(
+    "restart_each_epoch": planted(
         "restarted_each_epoch",
         "restarted every epoch from the initial weights",
         "Training continues across epochs: set the weights once, before the epoch loop.",
+        epoch_start=lambda weights, initial: initial,
     ),
 }
+TRAIN_MISTAKES = mistakes_of(TRAIN_PLANTED)
 
 
 def train_variant(x, y, weights, lr, epochs, batch_size, mistake: str | None = None) -> np.ndarray:
-    from ..backward import manual_backward
-    from ..weights import SimpleRNNWeights
-
-    n = x.shape[0]
-    stop = n - n % batch_size if mistake == "dropped_last_batch" else n
-    size = n if mistake == "full_batch" else batch_size
-    losses, start_weights = [], weights
-    for _ in range(1 if mistake == "one_epoch" else epochs):
-        if mistake == "restart_each_epoch":
-            weights = start_weights
-        for start in range(0, stop, size):
-            batch = slice(start, min(start + size, n))
-            result = manual_backward(x[batch], y[batch], weights)
-            losses.append(result.loss)
-            sign = 1 if mistake == "ascent" else -1
-            new = SimpleRNNWeights(
-                *(
-                    w + w.dtype.type(sign * lr) * g
-                    for w, g in zip(weights.as_list(), result.grads.as_list(), strict=True)
-                )
-            )
-            if mistake != "no_update":
-                weights = new
-    return np.array(losses)
+    """The losses of the training loop with ``mistake`` planted (``None``: the right ones)."""
+    loop = with_mistake(TrainingLoop(), TRAIN_PLANTED, mistake)
+    return loop.run(x, y, weights, lr, epochs, batch_size)
 
 
 @cache

@@ -12,6 +12,8 @@ answers come from ``rnn_lab.cells``, which the test suite checks against Keras.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -22,7 +24,7 @@ from ..tolerances import FLOAT32_ATOL, tolerance_for
 from .answers import Arrays, Whole
 from .core import Card, Exercise, Refusal, checker
 from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
-from .verdicts import Case, Mistake, mistakes_of
+from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
@@ -294,82 +296,101 @@ LSTM_BACKWARD_CONFIGS = ((3, 2, 4, "float64"), (4, 3, 2, "float32"), (2, 5, 3, "
 #: The six arrays ``lstm_backward_step`` returns, in this order.
 LSTM_BACKWARD_PARTS = ("dx", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
 
+
+@dataclass(frozen=True)
+class LSTMStepBackward:
+    """The six gradients of one LSTM step, in float64, written as hooks;
+    ``LSTMStepBackward()`` is the reference.
+
+        dc_total = dc + dh ⊙ o ⊙ (1 − tanh²(c_t)),   dc_prev = dc_total ⊙ f
+        da = [dc_total ⊙ c̃ ⊙ σ'(i), dc_total ⊙ c_(t-1) ⊙ σ'(f), dc_total ⊙ i ⊙ tanh'(c̃),
+              dh ⊙ tanh(c_t) ⊙ σ'(o)]
+    """
+
+    squash_cell: Callable = lambda c, tanh_c: tanh_c  # what o multiplies in h_t
+    cell_slope: Callable = lambda tanh_c: 1 - tanh_c**2  # from h_t back to c_t
+    from_later: Callable = lambda dc: dc  # the gradient reaching c_t from later steps
+    forgotten: Callable = lambda c, c_prev: c_prev  # what the forget gate multiplies
+    forget: Callable = lambda f: f  # from c_t back to c_(t-1)
+    gate_slope: Callable = lambda s: s * (1 - s)  # σ'
+    order: tuple[int, ...] = (0, 1, 2, 3)  # the blocks i, f, c, o
+
+    def run(self, x, h_prev, c_prev, weights, dh, dc) -> tuple:
+        x, h_prev, c_prev, dh, dc = (np.asarray(a, np.float64) for a in (x, h_prev, c_prev, dh, dc))
+        kernel, recurrent, bias = (np.asarray(a, np.float64) for a in weights.as_list())
+        H = weights.hidden_units
+        a = x @ kernel + h_prev @ recurrent + bias
+        i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+        g = np.tanh(a[:, 2 * H : 3 * H])
+        c = f * c_prev + i * g
+        tc = np.tanh(c)
+        do = dh * self.squash_cell(c, tc)
+        dc_total = self.from_later(dc) + dh * o * self.cell_slope(tc)
+        df = dc_total * self.forgotten(c, c_prev)
+        di, dg = dc_total * g, dc_total * i
+        slope = self.gate_slope
+        blocks = [di * slope(i), df * slope(f), dg * (1 - g**2), do * slope(o)]
+        da = np.concatenate([blocks[k] for k in self.order], axis=1)
+        dc_prev = dc_total * self.forget(f)
+        return da @ kernel.T, da @ recurrent.T, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
 _SLOPES = "σ' = σ(1 − σ) for the gates, tanh' = 1 − tanh² for the candidate and for tanh(c_t)"
-LSTM_BACKWARD_MISTAKES = {
-    "ignored_dc": Mistake(
+LSTM_BACKWARD_PLANTED: dict[str, Planted] = {
+    "ignored_dc": planted(
         "ignored_dc",
         "left out dc, the gradient reaching c_t from later steps",
         "c_t reaches the loss two ways: through h_t = o ⊙ tanh(c_t) and directly through "
         "c_(t+1). dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+        from_later=lambda dc: 0,
     ),
-    "no_tanh_slope_c": Mistake(
+    "no_tanh_slope_c": planted(
         "forgot_tanh_slope",
         "forgot the slope of tanh(c_t) on the way from h_t to c_t",
         "h_t = o ⊙ tanh(c_t): dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+        cell_slope=lambda tanh_c: 1,
     ),
-    "c_t_for_c_prev": Mistake(
+    "c_t_for_c_prev": planted(
         "used_c_t",
         "used c_t instead of c_(t-1) in the forget gate's gradient",
         "c_t = f ⊙ c_(t-1) + i ⊙ c̃: the forget gate multiplies the previous cell state, "
         "so df = dc_total ⊙ c_(t-1).",
+        forgotten=lambda c, c_prev: c,
     ),
-    "dc_prev_unscaled": Mistake(
+    "dc_prev_unscaled": planted(
         "forgot_forget_gate",
         "passed dc_total back to c_(t-1) without the forget gate",
         "c_t = f ⊙ c_(t-1) + ...: dc_prev = dc_total ⊙ f. This product is the LSTM's "
         "gradient highway: it shrinks only as much as f does.",
+        forget=lambda f: 1,
     ),
-    "tanh_slope_for_gates": Mistake(
+    "tanh_slope_for_gates": planted(
         "wrong_sigmoid_slope",
         "used tanh's slope 1 − s² for the sigmoid gates",
         _SLOPES + ".",
+        gate_slope=lambda s: 1 - s**2,
     ),
-    "order_fico": Mistake(
+    "order_fico": planted(
         "gate_order",
         "assembled the gate gradients in the order [f, i, c, o]",
         "The columns of kernel, recurrent_kernel and bias are [i, f, c, o]: concatenate "
         "da_i, da_f, da_c, da_o in that order.",
+        order=(1, 0, 2, 3),
     ),
-    "no_tanh_on_c": Mistake(
+    "no_tanh_on_c": planted(
         "no_tanh_on_cell",
         "took do = dh ⊙ c_t, without the tanh",
         "h_t = o ⊙ tanh(c_t), so do = dh ⊙ tanh(c_t).",
+        squash_cell=lambda c, tanh_c: c,
     ),
 }
+LSTM_BACKWARD_MISTAKES = mistakes_of(LSTM_BACKWARD_PLANTED)
 
 
 def lstm_backward_variant(x, h_prev, c_prev, weights, dh, dc, mistake=None) -> tuple:
     """The six gradients of one LSTM step in float64, one mistake planted."""
-    x, h_prev, c_prev, dh, dc = (np.asarray(a, np.float64) for a in (x, h_prev, c_prev, dh, dc))
-    kernel, recurrent, bias = (np.asarray(a, np.float64) for a in weights.as_list())
-    H = weights.hidden_units
-    a = x @ kernel + h_prev @ recurrent + bias
-    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
-    g = np.tanh(a[:, 2 * H : 3 * H])
-    c = f * c_prev + i * g
-    tc = np.tanh(c)
-    do = dh * (c if mistake == "no_tanh_on_c" else tc)
-    through_h = dh * o if mistake == "no_tanh_slope_c" else dh * o * (1 - tc**2)
-    dc_total = through_h if mistake == "ignored_dc" else dc + through_h
-    df = dc_total * (c if mistake == "c_t_for_c_prev" else c_prev)
-    di, dg = dc_total * g, dc_total * i
-    dc_prev = dc_total if mistake == "dc_prev_unscaled" else dc_total * f
-
-    def gate_slope(s):
-        return 1 - s**2 if mistake == "tanh_slope_for_gates" else s * (1 - s)
-
-    blocks = [di * gate_slope(i), df * gate_slope(f), dg * (1 - g**2), do * gate_slope(o)]
-    if mistake == "order_fico":
-        blocks = [blocks[1], blocks[0], blocks[2], blocks[3]]
-    da = np.concatenate(blocks, axis=1)
-    return (
-        da @ kernel.T,
-        da @ recurrent.T,
-        dc_prev,
-        x.T @ da,
-        h_prev.T @ da,
-        da.sum(axis=0),
-    )
+    step = with_mistake(LSTMStepBackward(), LSTM_BACKWARD_PLANTED, mistake)
+    return step.run(x, h_prev, c_prev, weights, dh, dc)
 
 
 def _keras_lstm_step_gradients(x, h_prev, c_prev, weights, dh, dc) -> tuple:
