@@ -1,25 +1,29 @@
 """The exercise checkers of chapters 9 to 11 (LSTM, GRU, porting): every reference solution
-passes, and every planted mistake is named as that mistake.
+passes, every planted mistake is named as that mistake, the references are what the library
+computes, delegation is refused, and broken learner code gets a verdict, not an exception.
 
-The mistakes are written here the way a learner would write them (one function with a
-`bug` switch), independently of the variants inside the checkers, so a test passes only
-if the checker recognises real code with the mistake.
+Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 """
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 
+import rnn_lab
 from rnn_lab import checks
 from rnn_lab.checks import ch09, ch10, ch11, core
+
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
 
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+@answer("lstm_forward")
 def learner_lstm(x, weights, *, bug=None):
     kernel, recurrent_kernel, bias = weights.as_list()
     if bug == "no_bias":
@@ -52,6 +56,7 @@ def learner_lstm(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("forget_bias")
 def learner_forget_bias(H, f0, *, bug=None):
     bias = np.zeros((4, H))  # one row per block [i, f, c, o], flattened at the end
     value = np.log(f0) - np.log(1 - f0)
@@ -71,6 +76,7 @@ def learner_forget_bias(H, f0, *, bug=None):
     return bias.reshape(-1).astype(np.float32)
 
 
+@answer("gru_forward")
 def learner_gru(x, weights, *, bug=None):
     kernel, recurrent_kernel, bias = weights.as_list()
     H = weights.hidden_units
@@ -105,6 +111,7 @@ def learner_gru(x, weights, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("gru_weight_ih")
 def learner_weight_ih(kernel, *, bug=None):
     H = kernel.shape[1] // 3
     if bug == "untouched":
@@ -117,6 +124,7 @@ def learner_weight_ih(kernel, *, bug=None):
     return np.vstack([w[H : 2 * H], w[:H], w[2 * H :]])
 
 
+@answer("lstm_from_torch")
 def learner_lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh, *, bug=None):
     kernel, recurrent_kernel = weight_ih.T, weight_hh.T
     if bug == "not_transposed":
@@ -138,52 +146,121 @@ def learner_lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh, *, bug=None)
     return kernel, recurrent_kernel, bias
 
 
-# name -> (checker, exercise spec, answer for a bug (None = correct))
-EXERCISES = {
-    "lstm_forward": (
-        checks.check_lstm_forward,
-        ch09.LSTM_FORWARD_EXERCISE,
-        lambda bug: lambda x, w: learner_lstm(x, w, bug=bug),
-    ),
-    "forget_bias_for": (
-        checks.check_forget_bias,
-        ch09.FORGET_EXERCISE,
-        lambda bug: lambda H, f0: learner_forget_bias(H, f0, bug=bug),
-    ),
-    "gru_forward": (
-        checks.check_gru_forward,
-        ch10.GRU_FORWARD_EXERCISE,
-        lambda bug: lambda x, w: learner_gru(x, w, bug=bug),
-    ),
-    "gru_weight_ih": (
-        checks.check_gru_weight_ih,
-        ch11.WEIGHT_IH_EXERCISE,
-        lambda bug: lambda kernel: learner_weight_ih(kernel, bug=bug),
-    ),
-    "lstm_from_torch": (
-        checks.check_lstm_from_torch,
-        ch11.LSTM_BIAS_EXERCISE,
-        lambda bug: lambda *state: learner_lstm_from_torch(*state, bug=bug),
-    ),
-}
-
-PLANTED = [(name, bug) for name, (_, spec, _) in EXERCISES.items() for bug in spec.mistakes]
+@answer("gated_params")
+def learner_gated_params(kind, D, H, reset_after, *, bug=None):
+    blocks = {"LSTM": 4, "GRU": 3}[kind]
+    if bug == "one_block":
+        blocks = 1
+    if bug == "lstm_three" and kind == "LSTM":
+        blocks = 3
+    if bug == "gru_four" and kind == "GRU":
+        blocks = 4
+    bias_rows = 2 if kind == "GRU" and reset_after else 1
+    if bug == "one_bias_row":
+        bias_rows = 1
+    if bug == "two_bias_rows" and kind == "GRU":
+        bias_rows = 2
+    if bug == "no_bias":
+        bias_rows = 0
+    return blocks * (D * H + H * H) + bias_rows * blocks * H
 
 
-@pytest.mark.parametrize("name", EXERCISES)
-def test_reference_solution_passes(name, capsys):
-    checker, _, answer = EXERCISES[name]
-    assert_reference_passes(checker, answer(None), capsys)
+@answer("gru_v1_forward")
+def learner_gru_v1(x, weights, *, bug=None):
+    kernel, recurrent, bias = weights.as_list()
+    if bug == "no_bias":
+        bias = 0 * bias
+    H = weights.hidden_units
+    z_block, r_block = (1, 0) if bug == "torch_order" else (0, 1)
+
+    def cols(k):
+        return slice(k * H, (k + 1) * H)
+
+    h = np.zeros((x.shape[0], H))
+    states = []
+    for t in range(x.shape[1]):
+        h_prev = np.zeros_like(h) if bug == "stale_h" else h
+        a = x[:, t] @ kernel + bias
+        z = _sigmoid(a[:, cols(z_block)] + h_prev @ recurrent[:, cols(z_block)])
+        r = _sigmoid(a[:, cols(r_block)] + h_prev @ recurrent[:, cols(r_block)])
+        if bug == "reset_after":
+            candidate_h = r * (h_prev @ recurrent[:, cols(2)])
+        elif bug == "no_reset":
+            candidate_h = h_prev @ recurrent[:, cols(2)]
+        else:
+            candidate_h = (r * h_prev) @ recurrent[:, cols(2)]
+        candidate = np.tanh(a[:, cols(2)] + candidate_h)
+        if bug == "swapped_update":
+            h = (1 - z) * h_prev + z * candidate
+        else:
+            h = z * h_prev + (1 - z) * candidate
+        states.append(h)
+    return np.stack(states, axis=1)
 
 
-@pytest.mark.parametrize(("name", "bug"), PLANTED, ids=[f"{n}-{b}" for n, b in PLANTED])
-def test_planted_mistake_is_diagnosed_as_that_mistake(name, bug, capsys):
-    checker, spec, answer = EXERCISES[name]
-    assert_mistake_diagnosed(checker, spec, bug, answer(bug), capsys)
+@answer("lstm_backward_step")
+def learner_lstm_backward(x, h_prev, c_prev, weights, dh, dc, *, bug=None):
+    kernel, recurrent_kernel, bias = weights.as_list()
+    H = weights.hidden_units
+    a = x @ kernel + h_prev @ recurrent_kernel + bias
+    gate = [a[:, k * H : (k + 1) * H] for k in range(4)]
+    i, f, o = _sigmoid(gate[0]), _sigmoid(gate[1]), _sigmoid(gate[3])
+    candidate = np.tanh(gate[2])
+    c = f * c_prev + i * candidate
+    d_o = dh * (c if bug == "no_tanh_on_c" else np.tanh(c))
+    if bug == "no_tanh_slope_c":
+        dc_total = dc + dh * o
+    else:
+        dc_total = dh * o * (1 - np.tanh(c) ** 2) + (0 if bug == "ignored_dc" else dc)
+    d_f = dc_total * (c if bug == "c_t_for_c_prev" else c_prev)
+    d_i = dc_total * candidate
+    d_candidate = dc_total * i
+    dc_prev = dc_total if bug == "dc_prev_unscaled" else f * dc_total
+
+    def through_sigmoid(grad, s):
+        return grad * (1 - s * s) if bug == "tanh_slope_for_gates" else grad * s * (1 - s)
+
+    da_i, da_f = through_sigmoid(d_i, i), through_sigmoid(d_f, f)
+    da_c, da_o = d_candidate * (1 - candidate**2), through_sigmoid(d_o, o)
+    order = [da_f, da_i, da_c, da_o] if bug == "order_fico" else [da_i, da_f, da_c, da_o]
+    da = np.hstack(order)
+    return (
+        da @ kernel.T,
+        da @ recurrent_kernel.T,
+        dc_prev,
+        x.T @ da,
+        h_prev.T @ da,
+        da.sum(axis=0),
+    )
+
+
+@answer("gru_bias_from_torch")
+def learner_gru_bias(bias_ih, bias_hh, *, bug=None):
+    def keras_order(b):
+        H = len(b) // 3
+        return b if bug == "not_reordered" else np.concatenate([b[H : 2 * H], b[:H], b[2 * H :]])
+
+    if bug == "summed":
+        return keras_order(bias_ih + bias_hh)
+    rows = [keras_order(bias_ih), keras_order(bias_hh)]
+    if bug == "rows_swapped":
+        rows = rows[::-1]
+    if bug == "concatenated":
+        return np.concatenate(rows)
+    return np.stack(rows)
+
+
+globals().update(harness.exercise_tests(EXERCISES, broken=harness.BROKEN))
+
+
+@pytest.mark.parametrize("name", ["lstm_backward_step", "gru_v1_forward", "gru_bias_from_torch"])
+def test_nan_and_an_in_place_change_get_their_own_verdicts(name, capsys):
+    checker, _, learner = EXERCISES[name]
+    harness.assert_nan_and_in_place_verdicts(checker, harness.planted(learner, None), capsys)
 
 
 def test_every_mistake_of_the_issue_has_a_planted_test():
-    codes = {EXERCISES[name][1].mistakes[bug].code for name, bug in PLANTED}
+    codes = {spec.mistakes[bug].code for _, spec, _ in EXERCISES.values() for bug in spec.mistakes}
     wanted = {
         "gate_order",  # LSTM [i, f, c, o]; GRU [z, r, h] vs PyTorch [r, z, n]
         "dropped_bias_row",  # reset_after=True has two bias rows
@@ -196,22 +273,10 @@ def test_every_mistake_of_the_issue_has_a_planted_test():
     assert wanted <= codes
 
 
-@pytest.mark.parametrize("name", EXERCISES)
-def test_the_starter_placeholder_is_not_yet_solved(name, capsys):
-    checker, _, _ = EXERCISES[name]
-
-    def starter(*args):
-        raise NotImplementedError
-
-    assert checker(starter).code == core.NOT_STARTED
-    assert checker(None).code == core.NOT_STARTED
-    assert "not yet solved" in capsys.readouterr().out
-
-
 @pytest.mark.parametrize("name", ["lstm_forward", "gru_forward"])
 def test_an_unrecognised_mistake_says_where_the_sequence_goes_wrong(name, capsys):
-    checker, _, answer = EXERCISES[name]
-    result = checker(lambda x, w: answer(None)(x, w) * 1.01)
+    checker, _, learner = EXERCISES[name]
+    result = checker(lambda x, w: learner(x, w) * 1.01)
     assert result.code == core.WRONG_VALUES
     assert "first wrong timestep" in capsys.readouterr().out
 
@@ -227,6 +292,100 @@ def test_the_variants_differ_from_the_correct_answer_on_every_case():
         for case in cases:
             for name, value in case.variants.items():
                 differs = value.shape != case.expected.shape or (
-                    np.max(np.abs(value - case.expected)) > 1e-3
+                    harness.largest_difference(value, case.expected) > 1e-3
                 )
                 assert differs, (name, case.label)
+
+
+def test_every_gru_v1_variant_differs_from_the_answer_somewhere():
+    cases = ch10._gru_v1_cases()
+    for variant in ch10.GRU_V1_EXERCISE.mistakes:
+        assert not all(core.close(c.variants[variant], c.expected, c.tolerance) for c in cases), (
+            variant
+        )
+
+
+def test_the_forget_bias_starts_the_forget_gate_at_f0():
+    from rnn_lab.checks import ch09
+
+    for case in ch09._forget_cases():
+        H, f0 = case.args
+        D = 2
+        rng = np.random.default_rng(H)
+        weights = rnn_lab.CellWeights(
+            "LSTM", rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), case.expected
+        )
+        gates = rnn_lab.trace_gates(weights, np.zeros((1, 1, D)))  # zero input, zero state
+        np.testing.assert_allclose(gates["f"][0, 0], f0, rtol=0, atol=1e-12)
+        for other in ("i", "o"):
+            np.testing.assert_allclose(gates[other][0, 0], 0.5, rtol=0, atol=1e-12)
+
+
+# --- delegation ---------------------------------------------------------------------------
+
+
+def _lstm_tape_route(x, h_prev, c_prev, weights, dh, dc):
+    import tensorflow as tf
+
+    tensors = [tf.constant(a) for a in (x, h_prev, c_prev, *weights.as_list())]
+    H = weights.hidden_units
+    with tf.GradientTape() as tape:
+        for tensor in tensors:
+            tape.watch(tensor)
+        x_t, h, c, kernel, recurrent_kernel, bias = tensors
+        a = x_t @ kernel + h @ recurrent_kernel + bias
+        i, f, o = (tf.sigmoid(a[:, k * H : (k + 1) * H]) for k in (0, 1, 3))
+        c_new = f * c + i * tf.tanh(a[:, 2 * H : 3 * H])
+        loss = tf.reduce_sum(dh * o * tf.tanh(c_new)) + tf.reduce_sum(dc * c_new)
+    return [np.asarray(g) for g in tape.gradient(loss, tensors)]
+
+
+ROUTES = {
+    "gated_params-count_cell_parameters": (
+        checks.check_gated_params,
+        lambda kind, D, H, reset_after: rnn_lab.count_cell_parameters(
+            kind, D, H, reset_after=bool(reset_after)
+        ),
+        "rnn_lab.count_cell_parameters",
+    ),
+    "lstm_backward_step-GradientTape": (
+        checks.check_lstm_backward_step,
+        _lstm_tape_route,
+        "tf.GradientTape",
+    ),
+    "gru_v1_forward-trace_gates": (
+        checks.check_gru_v1_forward,
+        lambda x, w: rnn_lab.trace_gates(w, x)["h"],
+        "rnn_lab.trace_gates",
+    ),
+    "gru_bias_from_torch-torch_to_keras": (
+        checks.check_gru_bias_from_torch,
+        lambda b_ih, b_hh: (
+            rnn_lab.torch_to_keras(
+                "GRU",
+                {
+                    "weight_ih_l0": np.zeros((len(b_ih), 1)),
+                    "weight_hh_l0": np.zeros((len(b_ih), len(b_ih) // 3)),
+                    "bias_ih_l0": b_ih,
+                    "bias_hh_l0": b_hh,
+                },
+            ).bias
+        ),
+        "rnn_lab.torch_to_keras",
+    ),
+}
+
+
+test_delegation_is_refused = harness.delegation_test(ROUTES)
+
+
+def test_the_lstm_backward_step_may_recompute_the_forward_step_with_lstm_gates(capsys):
+    from rnn_lab.cells.steps import lstm_gates
+
+    def lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc):
+        gates = lstm_gates(x_t, h_prev, c_prev, weights)  # handed out by the chapter
+        assert gates.c.shape == c_prev.shape
+        return learner_lstm_backward(x_t, h_prev, c_prev, weights, dh, dc)
+
+    assert checks.check_lstm_backward_step(lstm_backward_step).passed
+    capsys.readouterr()

@@ -8,11 +8,16 @@ The mistakes are written here the way a learner would write them (one function w
 
 from __future__ import annotations
 
+import checks_harness as harness
 import numpy as np
-from checks_harness import standard_exercise_tests
 
 from rnn_lab import checks
-from rnn_lab.checks import catalogue, ch15, core
+from rnn_lab.checks import catalogue
+from rnn_lab.seq2seq.attention import attention, masked_softmax
+from rnn_lab.seq2seq.model import beam_step
+
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
 
 def _softmax(e, axis=-1):
@@ -20,6 +25,7 @@ def _softmax(e, axis=-1):
     return z / z.sum(axis=axis, keepdims=True)
 
 
+@answer("attention_context")
 def learner_attention_context(query, keys, values, *, bug=None):
     e = query @ keys.transpose(0, 2, 1)
     if bug == "scaled":
@@ -29,6 +35,7 @@ def learner_attention_context(query, keys, values, *, bug=None):
     return alpha, alpha @ (keys if bug == "context_from_keys" else values)
 
 
+@answer("masked_softmax")
 def learner_masked_softmax(scores, mask, *, bug=None):
     keep = mask[:, None, :]
     if bug == "inverted":
@@ -42,6 +49,7 @@ def learner_masked_softmax(scores, mask, *, bug=None):
     return _softmax(np.where(keep, scores, -np.inf))  # -inf gives the same weights here
 
 
+@answer("beam_step")
 def learner_beam_step(scores, log_probs, width, *, bug=None):
     V = log_probs.shape[1]
     if bug == "best_per_beam":
@@ -58,32 +66,28 @@ def learner_beam_step(scores, log_probs, width, *, bug=None):
     return flat[best], parents, chars
 
 
-EXERCISES = [
-    (checks.check_attention_context, ch15.CONTEXT_EXERCISE, learner_attention_context),
-    (checks.check_masked_softmax, ch15.MASK_EXERCISE, learner_masked_softmax),
-    (checks.check_beam_step, ch15.BEAM_EXERCISE, learner_beam_step),
-]
+globals().update(harness.exercise_tests(EXERCISES))
 
 
-(
-    test_reference_passes,
-    test_planted_mistake_is_named,
-    test_not_started_and_raising_answers,
-) = standard_exercise_tests(EXERCISES)
+def _via_attention(query, keys, values):
+    trace = attention(query, values, keys)
+    return trace.weights, trace.context
 
 
-def test_delegation_is_refused(capsys):
-    from rnn_lab.seq2seq.attention import attention, masked_softmax
-    from rnn_lab.seq2seq.model import beam_step
-
-    def via_attention(query, keys, values):
-        trace = attention(query, values, keys)
-        return trace.weights, trace.context
-
-    assert checks.check_attention_context(via_attention).code == core.DELEGATED
-    assert checks.check_masked_softmax(masked_softmax).code == core.DELEGATED
-    assert checks.check_beam_step(beam_step).code == core.DELEGATED
-    capsys.readouterr()
+ROUTES = {
+    "attention_context-attention": (
+        checks.check_attention_context,
+        _via_attention,
+        "rnn_lab.seq2seq.attention.attention",
+    ),
+    "masked_softmax-library": (
+        checks.check_masked_softmax,
+        masked_softmax,
+        "rnn_lab.seq2seq.attention.masked_softmax",
+    ),
+    "beam_step-library": (checks.check_beam_step, beam_step, "rnn_lab.seq2seq.model.beam_step"),
+}
+test_delegation_is_refused = harness.delegation_test(ROUTES)
 
 
 def test_masked_softmax_reference_is_keras_attention():
@@ -102,4 +106,4 @@ def test_masked_softmax_reference_is_keras_attention():
 def test_the_exercises_are_in_the_catalogue():
     numbers = {entry.number: entry for entry in catalogue.EXERCISES}
     assert {"15.1", "15.2", "15.3"} <= set(numbers)
-    assert max(numbers[n].exercise().difficulty for n in ("15.1", "15.2", "15.3")) == 3
+    assert max(numbers[n].exercise().card.difficulty for n in ("15.1", "15.2", "15.3")) == 3

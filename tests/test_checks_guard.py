@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import sys
 
+import checks_harness as harness
 import numpy as np
 import pytest
 
@@ -103,14 +104,7 @@ ROUTES = {
 }
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_each_delegation_route_is_refused_naming_what_was_called(route, capsys):
-    checker, answer, called = ROUTES[route]
-    result = checker(answer)
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (False, core.DELEGATED), printed
-    assert printed.startswith("✗ your `")
-    assert called in printed.splitlines()[0], printed
+test_each_delegation_route_is_refused_naming_what_was_called = harness.delegation_test(ROUTES)
 
 
 def test_the_verdict_says_what_to_do(capsys):
@@ -220,8 +214,8 @@ def test_every_forbidden_name_resolves_to_code():
 
     for entry in catalogue.EXERCISES:
         spec = entry.exercise()
-        resolved = guard.forbidden_codes(tuple(spec.forbidden))
-        assert set(resolved.values()) == set(spec.forbidden), entry.number
+        resolved = guard.forbidden_codes(tuple(spec.refuses.routes))
+        assert set(resolved.values()) == set(spec.refuses.routes), entry.number
 
 
 # --- bad input: generators, tensors, printing, global NumPy state -------------------------
@@ -298,5 +292,5 @@ def test_every_refused_route_of_every_exercise_names_real_code():
     from rnn_lab.checks import catalogue
 
     for entry in catalogue.EXERCISES:
-        for route in entry.exercise().forbidden:
+        for route in entry.exercise().refuses.routes:
             assert guard.forbidden_codes((route,)), f"{entry.number}: {route} names no code"

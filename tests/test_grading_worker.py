@@ -71,7 +71,7 @@ def test_a_worker_gives_the_notebooks_own_verdict(zygote, label):
 
 
 def test_a_function_argument_is_called_back_in_the_grader(zygote):
-    from rnn_lab.checks.ch07 import NUMERICAL_EXERCISE
+    from rnn_lab.checks.ch07_gradcheck import NUMERICAL_EXERCISE
 
     source = """
 def numerical_gradient(f, W, eps):

@@ -7,10 +7,18 @@ raises because of the learner's code, and refuses answers that delegate the exer
 the library function or framework that does the job (:mod:`.guard`). Every exercise, with
 its difficulty, time and diagnoses, is listed in :mod:`.catalogue`.
 
-One module per chapter (``ch01`` .. ``ch15``) on a shared core (:mod:`.core`: running and
-timing an answer, reporting; :mod:`.recurrence` and :mod:`.variants`: the SimpleRNN cases and
-the recognised mistakes). The checks may import the maths (and :mod:`rnn_lab.plots`, though
-none needs it); nothing else in the package imports them.
+One module per chapter (``ch01`` .. ``ch15``; a chapter with many exercises has a second
+module by idea, e.g. ``ch08_training``) on a shared core: :mod:`.core` declares an exercise
+and runs an answer (:mod:`.timing`: the time limit), :mod:`.answers` says what each kind of
+answer must be, :mod:`.verdicts` holds the codes, records and recognised mistakes. A known
+mistake is declared as data: its verdict and the named hooks of the reference computation
+it replaces (:mod:`.variants`: the SimpleRNN loop; :mod:`.gated`: the LSTM and GRU loops;
+:mod:`.recurrence`: the SimpleRNN hidden cases). Grading where the learner's code cannot
+reach the verdict: :mod:`.isolated` (the grader's side), :mod:`.worker` (the worker's),
+:mod:`.transport` (plain data between them), :mod:`.autograde` (nbgrader's step).
+
+The checks may import the maths (and :mod:`rnn_lab.plots`, though none needs it); nothing
+else in the package imports them.
 """
 
 from __future__ import annotations
@@ -26,19 +34,10 @@ from .ch03 import (
     check_worst_timestep,
 )
 from .ch04 import check_doubled_wh, check_scaled_states
-from .ch07 import (
-    check_backward_step,
-    check_grad_Wh,
-    check_numerical_gradient,
-    check_rnn_backward,
-)
-from .ch08 import (
-    check_amsgrad_step,
-    check_clip_grads,
-    check_momentum_step,
-    check_nesterov_step,
-    check_train_sgd,
-)
+from .ch07 import check_backward_step, check_grad_Wh, check_rnn_backward
+from .ch07_gradcheck import check_numerical_gradient
+from .ch08 import check_amsgrad_step, check_momentum_step, check_nesterov_step
+from .ch08_training import check_clip_grads, check_train_sgd
 from .ch09 import (
     check_forget_bias,
     check_gated_params,
@@ -47,12 +46,11 @@ from .ch09 import (
 )
 from .ch10 import check_gru_forward, check_gru_v1_forward
 from .ch11 import check_gru_bias_from_torch, check_gru_weight_ih, check_lstm_from_torch
-from .ch12 import (
-    check_embedding_grad,
+from .ch12 import check_embedding_grad, check_softmax_ce_grad
+from .ch12_text import (
     check_perplexity_from_losses,
     check_sample_with_temperature,
     check_smoothed_bigram,
-    check_softmax_ce_grad,
 )
 from .ch13 import check_cell_state_grad, check_forget_bias_for_delay, check_gru_step_backward
 from .ch14 import check_bidirectional_concat, check_masked_mean_loss, check_masked_step_backward

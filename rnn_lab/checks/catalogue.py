@@ -96,11 +96,18 @@ EXERCISES = (
     Entry("7.1", "one step backwards", "check_backward_step", "ch07:STEP_EXERCISE"),
     Entry("7.2", "the gradient of Wh", "check_grad_Wh", "ch07:GRAD_WH_EXERCISE"),
     Entry("7.3", "the whole backward pass", "check_rnn_backward", "ch07:BACKWARD_EXERCISE"),
-    Entry("7.4", "a numerical gradient", "check_numerical_gradient", "ch07:NUMERICAL_EXERCISE"),
+    Entry(
+        "7.4",
+        "a numerical gradient",
+        "check_numerical_gradient",
+        "ch07_gradcheck:NUMERICAL_EXERCISE",
+    ),
     Entry("8.1", "SGD with momentum", "check_momentum_step", "ch08:MOMENTUM_EXERCISE"),
     Entry("8.2", "Adam with amsgrad=True", "check_amsgrad_step", "ch08:ADAM_EXERCISE"),
-    Entry("8.3", "clipping by the global norm", "check_clip_grads", "ch08:CLIP_EXERCISE"),
-    Entry("8.4", "the training loop, against fit", "check_train_sgd", "ch08:TRAIN_EXERCISE"),
+    Entry("8.3", "clipping by the global norm", "check_clip_grads", "ch08_training:CLIP_EXERCISE"),
+    Entry(
+        "8.4", "the training loop, against fit", "check_train_sgd", "ch08_training:TRAIN_EXERCISE"
+    ),
     Entry("8.5", "Nesterov momentum", "check_nesterov_step", "ch08:NESTEROV_EXERCISE"),
     Entry("9.1", "the LSTM loop", "check_lstm_forward", "ch09:LSTM_FORWARD_EXERCISE"),
     Entry("9.2", "a forget gate that starts at f0", "check_forget_bias", "ch09:FORGET_EXERCISE"),
@@ -128,22 +135,22 @@ EXERCISES = (
         "12.2",
         "sampling with a temperature",
         "check_sample_with_temperature",
-        "ch12:SAMPLE_EXERCISE",
+        "ch12_text:SAMPLE_EXERCISE",
     ),
     Entry(
-        "12.3", "perplexity from losses", "check_perplexity_from_losses", "ch12:PERPLEXITY_EXERCISE"
+        "12.3",
+        "perplexity from losses",
+        "check_perplexity_from_losses",
+        "ch12_text:PERPLEXITY_EXERCISE",
     ),
     Entry("12.4", "the embedding's backward pass", "check_embedding_grad", "ch12:EMBED_EXERCISE"),
-    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram", "ch12:BIGRAM_EXERCISE"),
+    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram", "ch12_text:BIGRAM_EXERCISE"),
     Entry(
         "13.1", "the gradient along the cell state", "check_cell_state_grad", "ch13:CELL_EXERCISE"
     ),
     Entry("13.2", "one GRU step backwards", "check_gru_step_backward", "ch13:GRU_EXERCISE"),
     Entry(
-        "13.3",
-        "a forget bias for a delay d",
-        "check_forget_bias_for_delay",
-        "ch13:BIAS_EXERCISE",
+        "13.3", "a forget bias for a delay d", "check_forget_bias_for_delay", "ch13:BIAS_EXERCISE"
     ),
     Entry("14.1", "a masked mean loss", "check_masked_mean_loss", "ch14:LOSS_EXERCISE"),
     Entry(
@@ -177,8 +184,8 @@ def _stars(difficulty: int) -> str:
 
 def badge(number: str) -> str:
     """The line shown under an exercise's title: ``Difficulty ★★☆ · about 15 min · skill``."""
-    spec = entry(number).exercise()
-    return f"*Difficulty {_stars(spec.difficulty)} · about {spec.minutes} min · {spec.skill}*"
+    card = entry(number).exercise().card
+    return f"*Difficulty {_stars(card.difficulty)} · about {card.minutes} min · {card.skill}*"
 
 
 def entry(number: str) -> Entry:
@@ -194,10 +201,10 @@ def _diagnoses(spec: Exercise) -> str:
 
 
 def _refuses(spec: Exercise) -> str:
-    names = [f"`{name.removeprefix('rnn_lab.')}`" for name in spec.forbidden]
+    names = [f"`{name.removeprefix('rnn_lab.')}`" for name in spec.refuses.routes]
     if len(names) > SHOWN_ROUTES:
         names = [*names[:SHOWN_ROUTES], f"{len(names) - SHOWN_ROUTES} more"]
-    if spec.frameworks:
+    if spec.refuses.frameworks:
         names.append("Keras/PyTorch")
     return ", ".join(names) if names else "—"
 
@@ -214,10 +221,10 @@ def markdown_table() -> str:
         title, notebook = CHAPTERS[item.chapter]
         lines.append(
             f"| {item.number} {item.title} | [{item.chapter}, {title}]({notebook}) | "
-            f"{spec.skill} | {_stars(spec.difficulty)} | {spec.minutes} min | "
+            f"{spec.card.skill} | {_stars(spec.card.difficulty)} | {spec.card.minutes} min | "
             f"{_diagnoses(spec).replace('|', '/')} | {_refuses(spec)} |"
         )
-    total = sum(item.exercise().minutes for item in EXERCISES)
+    total = sum(item.exercise().card.minutes for item in EXERCISES)
     lines.append("")
     lines.append(f"{len(EXERCISES)} exercises, about {total} minutes in all.")
     return "\n".join(lines)

@@ -7,12 +7,13 @@ output shapes, each checked against models Keras builds on hidden configurations
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from ..keras_side.models import build_keras_model
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .answers import Shapes, Whole
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 #: ``(T, D, H, O)`` of the hidden configurations: every size different from the others,
 #: so that each wrong formula gives a different number.
@@ -119,17 +120,7 @@ def _count_cases() -> tuple[Case, ...]:
 
 COUNT_EXERCISE = Exercise(
     name="count_params",
-    forbidden=(
-        "rnn_lab.count_parameters",
-        "rnn_lab.count_cell_parameters",
-        "rnn_lab.build_keras_model",
-    ),
-    frameworks=True,
-    write_yourself="derive the count from the five shapes, without building a model",
-    difficulty=1,
-    minutes=10,
-    skill="parameters from the shapes of the weights",
-    kind="int",
+    answer=Whole(),
     returns="the total number of parameters (an int)",
     verified=(
         "your count equals Keras's count_params() on "
@@ -137,14 +128,20 @@ COUNT_EXERCISE = Exercise(
         "in T."
     ),
     mistakes=COUNT_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.count_parameters", "rnn_lab.count_cell_parameters", "rnn_lab.build_keras_model"),
+        frameworks=True,
+        advice="derive the count from the five shapes, without building a model",
+    ),
+    card=Card(1, 10, "parameters from the shapes of the weights"),
 )
 
 
-def check_count_params(
-    count_params: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``count_params(T, D, H, O)``: the parameters of ``SimpleRNN(H) -> Dense(O)``."""
-    return run_check(COUNT_EXERCISE, count_params, list(_count_cases()), time_limit=time_limit)
+check_count_params = checker(
+    """Check ``count_params(T, D, H, O)``: the parameters of ``SimpleRNN(H) -> Dense(O)``.""",
+    COUNT_EXERCISE,
+    _count_cases,
+)
 
 
 def _shape_variants(n: int, T: int, D: int, H: int, O: int, seq: bool) -> dict[str, Any]:
@@ -173,24 +170,24 @@ def _shape_cases() -> tuple[Case, ...]:
 
 SHAPE_EXERCISE = Exercise(
     name="output_shape",
-    forbidden=("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
-    frameworks=True,
-    write_yourself="work the shape out from n, T, O and the flag, without running a model",
-    difficulty=1,
-    minutes=5,
-    skill="output shapes and return_sequences",
-    kind="shapes",
+    answer=Shapes(),
     returns="a tuple such as (n, O)",
     verified=(
         f"it gives the shape of Keras's output on {2 * len(COUNT_CONFIGS)} hidden "
         "configurations, with and without return_sequences."
     ),
     mistakes=SHAPE_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
+        frameworks=True,
+        advice="work the shape out from n, T, O and the flag, without running a model",
+    ),
+    card=Card(1, 5, "output shapes and return_sequences"),
 )
 
 
-def check_output_shape(
-    output_shape: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``output_shape(n, T, D, H, O, return_sequences)``: the shape of ``model(x)``."""
-    return run_check(SHAPE_EXERCISE, output_shape, list(_shape_cases()), time_limit=time_limit)
+check_output_shape = checker(
+    """Check ``output_shape(n, T, D, H, O, return_sequences)``: the shape of ``model(x)``.""",
+    SHAPE_EXERCISE,
+    _shape_cases,
+)

@@ -6,12 +6,14 @@ a stacked model, one timestep of the recurrence, and one timestep with its Dense
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 from ..keras_side.models import import_keras
-from .core import SHAPE_MIXUP, TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
-from .recurrence import MISTAKES, RECURRENCE_ROUTES, forward_cases, step_cases
+from .answers import Shapes
+from .core import Card, Exercise, Refusal, checker
+from .recurrence import RECURRENCE_ROUTES, forward_cases, step_cases
+from .variants import MISTAKES
+from .verdicts import SHAPE_MIXUP, Case, Mistake
 
 #: ``(D, H1, H2, O)`` of the hidden stacked models, all four sizes different.
 SHAPE_CONFIGS = ((3, 5, 4, 2), (4, 7, 3, 6), (9, 2, 6, 3))
@@ -103,34 +105,33 @@ def _weight_shape_cases() -> tuple[Case, ...]:
 
 WEIGHT_SHAPES_EXERCISE = Exercise(
     name="weight_shapes",
-    forbidden=(
-        "rnn_lab.build_keras_model",
-        "rnn_lab.random_weights",
-        "rnn_lab.weights_from_keras",
-        "rnn_lab.checks.ch02.stacked_model",
-    ),
-    frameworks=True,
-    write_yourself="work the shapes out from the sizes, without building the layers",
-    difficulty=1,
-    minutes=10,
-    skill="weight layout of stacked layers",
-    kind="shapes",
+    answer=Shapes(),
     returns="a list of 8 shapes: Wx, Wh, Bh of each SimpleRNN, then Wo, Bo",
     verified=(
         f"the eight shapes match Keras's get_weights() on {len(SHAPE_CONFIGS)} hidden stacked "
         "models with D, H1, H2, O all different."
     ),
     mistakes=WEIGHT_SHAPE_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.build_keras_model",
+            "rnn_lab.random_weights",
+            "rnn_lab.weights_from_keras",
+            "rnn_lab.checks.ch02.stacked_model",
+        ),
+        frameworks=True,
+        advice="work the shapes out from the sizes, without building the layers",
+    ),
+    card=Card(1, 10, "weight layout of stacked layers"),
 )
 
 
-def check_weight_shapes(
-    weight_shapes: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_weight_shapes = checker(
     """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
-    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``."""
-    cases = list(_weight_shape_cases())
-    return run_check(WEIGHT_SHAPES_EXERCISE, weight_shapes, cases, time_limit=time_limit)
+    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``.""",
+    WEIGHT_SHAPES_EXERCISE,
+    _weight_shape_cases,
+)
 
 
 STEP_VARIANTS = (
@@ -145,25 +146,24 @@ STEP_VARIANTS = (
 
 STEP_EXERCISE = Exercise(
     name="step",
-    forbidden=RECURRENCE_ROUTES,
-    frameworks=True,
-    write_yourself="write the step yourself, with NumPy",
-    difficulty=1,
-    minutes=10,
-    skill="one step of the recurrence",
-    kind="array",
     returns="h_t, an array of shape (n, H)",
     verified=(
         "h_t matches Keras's SimpleRNN on 4 hidden cases (float32 and float64, random "
         "non-zero h_prev and biases, D ≠ H and D = H)."
     ),
     mistakes={name: MISTAKES[name] for name in STEP_VARIANTS},
+    refuses=Refusal(
+        RECURRENCE_ROUTES, frameworks=True, advice="write the step yourself, with NumPy"
+    ),
+    card=Card(1, 10, "one step of the recurrence"),
 )
 
 
-def check_step(step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``."""
-    return run_check(STEP_EXERCISE, step, list(step_cases(STEP_VARIANTS)), time_limit=time_limit)
+check_step = checker(
+    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``.""",
+    STEP_EXERCISE,
+    lambda: step_cases(STEP_VARIANTS),
+)
 
 
 STEP_OUTPUT_VARIANTS = (
@@ -178,29 +178,26 @@ STEP_OUTPUT_VARIANTS = (
 
 STEP_OUTPUT_EXERCISE = Exercise(
     name="step_output",
-    forbidden=RECURRENCE_ROUTES,
-    frameworks=True,
-    write_yourself="write the step and the Dense layer yourself, with NumPy",
-    difficulty=1,
-    minutes=10,
-    skill="one step and the Dense output",
-    kind="array",
     returns="y_t, an array of shape (n, O)",
     verified=(
         "y_t matches Keras's SimpleRNN → Dense, run for one step from h_prev, on 4 hidden "
         "cases (float32 and float64, H ≠ O and H = O)."
     ),
-    # With one step, a loop that ignores h_0 is a step that leaves out h_prev.
     mistakes={
         name: MISTAKES["ignored_h_prev" if name == "ignored_h0" else name]
         for name in STEP_OUTPUT_VARIANTS
     },
+    refuses=Refusal(
+        RECURRENCE_ROUTES,
+        frameworks=True,
+        advice="write the step and the Dense layer yourself, with NumPy",
+    ),
+    card=Card(1, 10, "one step and the Dense output"),
 )
 
 
-def check_step_output(
-    step_output: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``."""
-    cases = list(forward_cases(STEP_OUTPUT_VARIANTS, steps=1))
-    return run_check(STEP_OUTPUT_EXERCISE, step_output, cases, time_limit=time_limit)
+check_step_output = checker(
+    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``.""",
+    STEP_OUTPUT_EXERCISE,
+    lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
+)

@@ -15,16 +15,11 @@ import numpy as np
 
 from ..tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
 from ..weights import make_sequences, random_weights
-from .core import (
-    TIME_LIMIT_S,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    call_with_time_limit,
-    run_check,
-)
-from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, forward_cases
+from .answers import TrueOrFalse, Whole
+from .core import TIME_LIMIT_S, Card, Exercise, Refusal, call_with_time_limit, checker
+from .recurrence import CONFIGS, RECURRENCE_ROUTES, forward_cases
+from .variants import MISTAKES
+from .verdicts import Case, Mistake
 
 _COMMON = (
     "wh_transposed",
@@ -52,13 +47,12 @@ def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...],
     mistakes = {variant: MISTAKES[variant] for variant in variants}
     return Exercise(
         name=name,
-        kind="array",
         returns=returns,
         verified=verified,
         mistakes=mistakes,
-        forbidden=RECURRENCE_ROUTES,
-        frameworks=True,
-        write_yourself="write the loop yourself, with NumPy",
+        refuses=Refusal(
+            RECURRENCE_ROUTES, frameworks=True, advice="write the loop yourself, with NumPy"
+        ),
         **kw,
     )
 
@@ -74,19 +68,16 @@ FORWARD_ONE_EXERCISE = _exercise(
     "the output after the last step read, an array of shape (O,)",
     f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
     BACKWARDS_VARIANTS,
-    difficulty=2,
-    minutes=15,
-    skill="the loop over time, one sample, read backwards (go_backwards=True)",
+    card=Card(2, 15, "the loop over time, one sample, read backwards (go_backwards=True)"),
 )
 
 
-def check_forward_reversed(
-    forward_reversed: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_forward_reversed = checker(
     """Check ``forward_reversed(sample, weights)``: ``SimpleRNN(go_backwards=True) → Dense``
-    on one ``(T, D)`` sample, ``(O,)``: the recurrence over ``x_T, ..., x_1``."""
-    cases = list(forward_cases(BACKWARDS_VARIANTS, one_sample=True, backwards=True))
-    return run_check(FORWARD_ONE_EXERCISE, forward_reversed, cases, time_limit=time_limit)
+    on one ``(T, D)`` sample, ``(O,)``: the recurrence over ``x_T, ..., x_1``.""",
+    FORWARD_ONE_EXERCISE,
+    lambda: forward_cases(BACKWARDS_VARIANTS, one_sample=True, backwards=True),
+)
 
 
 # --- vectorised over the batch ----------------------------------------------------------
@@ -155,19 +146,16 @@ FORWARD_BATCH_EXERCISE = _exercise(
     "only loop is over time.",
     FORWARD_VARIANTS,
     extra=_loop_over_samples,
-    difficulty=2,
-    minutes=15,
-    skill="the loop vectorised over samples, time-major input (T, n, D)",
+    card=Card(2, 15, "the loop vectorised over samples, time-major input (T, n, D)"),
 )
 
 
-def check_forward_batch(
-    forward_batch: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_forward_batch = checker(
     """Check ``forward_batch(x, weights)`` for a time-major ``x (T, n, D)``: ``y_T (n, O)``,
-    vectorised over the samples."""
-    cases = list(forward_cases(FORWARD_VARIANTS, time_major=True))
-    return run_check(FORWARD_BATCH_EXERCISE, forward_batch, cases, time_limit=time_limit)
+    vectorised over the samples.""",
+    FORWARD_BATCH_EXERCISE,
+    lambda: forward_cases(FORWARD_VARIANTS, time_major=True),
+)
 
 
 SEQUENCES_EXERCISE = _exercise(
@@ -175,18 +163,15 @@ SEQUENCES_EXERCISE = _exercise(
     "every y_t, an array of shape (n, T, O)",
     f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
     SEQUENCE_VARIANTS,
-    difficulty=2,
-    minutes=15,
-    skill="every output, return_sequences=True",
+    card=Card(2, 15, "every output, return_sequences=True"),
 )
 
 
-def check_forward_sequences(
-    forward_sequences: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``forward_sequences(x, weights)``: every ``y_t``, ``(n, T, O)``."""
-    cases = list(forward_cases(SEQUENCE_VARIANTS, return_sequences=True))
-    return run_check(SEQUENCES_EXERCISE, forward_sequences, cases, time_limit=time_limit)
+check_forward_sequences = checker(
+    """Check ``forward_sequences(x, weights)``: every ``y_t``, ``(n, T, O)``.""",
+    SEQUENCES_EXERCISE,
+    lambda: forward_cases(SEQUENCE_VARIANTS, return_sequences=True),
+)
 
 
 FROM_H0_EXERCISE = _exercise(
@@ -194,18 +179,15 @@ FROM_H0_EXERCISE = _exercise(
     "y_T for every sample, an array of shape (n, O)",
     f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0.",
     FROM_H0_VARIANTS,
-    difficulty=1,
-    minutes=10,
-    skill="a given initial state",
+    card=Card(1, 10, "a given initial state"),
 )
 
 
-def check_forward_from(
-    forward_from: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``forward_from(x, weights, h0)``: ``y_T`` ``(n, O)`` starting from ``h0``."""
-    cases = list(forward_cases(FROM_H0_VARIANTS, with_h0=True))
-    return run_check(FROM_H0_EXERCISE, forward_from, cases, time_limit=time_limit)
+check_forward_from = checker(
+    """Check ``forward_from(x, weights, h0)``: ``y_T`` ``(n, O)`` starting from ``h0``.""",
+    FROM_H0_EXERCISE,
+    lambda: forward_cases(FROM_H0_VARIANTS, with_h0=True),
+)
 
 
 # --- where is the error largest? --------------------------------------------------------
@@ -301,28 +283,27 @@ def _worst_cases() -> tuple[Case, ...]:
 
 WORST_EXERCISE = Exercise(
     name="worst_timestep",
-    forbidden=("rnn_lab.error_per_timestep",),
-    frameworks=True,
-    write_yourself="reduce the differences yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="reducing over the right axes",
-    kind="int",
+    answer=Whole(),
     returns="a timestep t between 1 and T",
     verified=(
         f"it finds the timestep of the largest |difference| on {len(WORST_CASES)} hidden "
         "cases built so that every wrong reduction gives another answer."
     ),
     mistakes=WORST_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.error_per_timestep",),
+        frameworks=True,
+        advice="reduce the differences yourself, with NumPy",
+    ),
+    card=Card(2, 15, "reducing over the right axes"),
 )
 
 
-def check_worst_timestep(
-    worst_timestep: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``worst_timestep(keras_y, manual_y)``: the 1-based ``t`` maximising ``e_t``."""
-    cases = list(_worst_cases())
-    return run_check(WORST_EXERCISE, worst_timestep, cases, time_limit=time_limit)
+check_worst_timestep = checker(
+    """Check ``worst_timestep(keras_y, manual_y)``: the 1-based ``t`` maximising ``e_t``.""",
+    WORST_EXERCISE,
+    _worst_cases,
+)
 
 
 # --- do two results agree? ---------------------------------------------------------------
@@ -471,12 +452,7 @@ def _agree_cases() -> tuple[Case, ...]:
 
 AGREE_EXERCISE = Exercise(
     name="agree",
-    forbidden=("rnn_lab.measure_agreement",),
-    write_yourself="write the comparison yourself",
-    difficulty=2,
-    minutes=20,
-    skill="tolerances per dtype, relative and absolute",
-    kind="bool",
+    answer=TrueOrFalse(),
     returns="True or False",
     verified=(
         f"right on {len(AGREE_CASES)} hidden pairs: honest float32 and float64 rounding "
@@ -485,10 +461,14 @@ AGREE_EXERCISE = Exercise(
         "of float64 results do not."
     ),
     mistakes=AGREE_MISTAKES,
+    refuses=Refusal(("rnn_lab.measure_agreement",), advice="write the comparison yourself"),
+    card=Card(2, 20, "tolerances per dtype, relative and absolute"),
 )
 
 
-def check_agree(agree: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+check_agree = checker(
     """Check ``agree(keras_y, manual_y)``: ``|keras_y − manual_y| ≤ tol + tol·|keras_y|``
-    everywhere, ``tol = tolerance_for(dtype)``."""
-    return run_check(AGREE_EXERCISE, agree, list(_agree_cases()), time_limit=time_limit)
+    everywhere, ``tol = tolerance_for(dtype)``.""",
+    AGREE_EXERCISE,
+    _agree_cases,
+)

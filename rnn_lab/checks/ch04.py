@@ -6,7 +6,6 @@ layer whose ``Wh`` is scaled, and a prediction of what doubling ``Wh`` does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,9 +16,11 @@ from ..keras_side.models import keras_reference
 from ..stability import spectral_radius
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, make_sequences, random_weights
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
-from .recurrence import CONFIGS, MISTAKES, RECURRENCE_ROUTES, hidden_only, setting
-from .variants import forward_variant
+from .answers import Letter
+from .core import Card, Exercise, Refusal, checker, run_check
+from .recurrence import CONFIGS, RECURRENCE_ROUTES, hidden_only, setting
+from .variants import MISTAKES, forward_variant
+from .verdicts import Case, CheckResult, Mistake
 
 #: The factors ``s`` the hidden cases scale ``Wh`` by, one per case (cycled).
 SCALES = (2.0, 0.5, 3.0, 2.0)
@@ -100,28 +101,26 @@ def _scaled_cases() -> tuple[Case, ...]:
 
 SCALED_EXERCISE = Exercise(
     name="scaled_states",
-    forbidden=RECURRENCE_ROUTES,
-    frameworks=True,
-    write_yourself=("write the loop yourself (weights.scaled(...) is fine, hidden_states is not)"),
-    difficulty=2,
-    minutes=15,
-    skill="every hidden state with Wh scaled",
-    kind="array",
     returns="every hidden state h_t, an array of shape (n, T, H)",
     verified=(
         f"every h_t matches Keras's SimpleRNN with Wh scaled, on {len(CONFIGS)} hidden cases "
         f"(scales {', '.join(f'{s:g}' for s in SCALES)}; float32 and float64)."
     ),
     mistakes=SCALED_MISTAKES,
+    refuses=Refusal(
+        RECURRENCE_ROUTES,
+        frameworks=True,
+        advice="write the loop yourself (weights.scaled(...) is fine, hidden_states is not)",
+    ),
+    card=Card(2, 15, "every hidden state with Wh scaled"),
 )
 
 
-def check_scaled_states(
-    scaled_states: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``scaled_states(x, weights, scale)``: every ``h_t`` with ``Wh`` → ``scale·Wh``."""
-    cases = list(_scaled_cases())
-    return run_check(SCALED_EXERCISE, scaled_states, cases, time_limit=time_limit)
+check_scaled_states = checker(
+    """Check ``scaled_states(x, weights, scale)``: every ``h_t`` with ``Wh`` → ``scale·Wh``.""",
+    SCALED_EXERCISE,
+    _scaled_cases,
+)
 
 
 # --- predicting what doubling Wh does ---------------------------------------------------
@@ -180,12 +179,8 @@ def _doubled_exercise() -> Exercise:
     )
     return Exercise(
         name="prediction",
-        difficulty=1,
-        minutes=5,
-        skill="predicting what a larger Wh does",
-        kind="letter",
+        answer=Letter(),
         returns="one letter",
-        is_function=False,
         verified="(b). " + evidence,
         mistakes={
             "a": Mistake(
@@ -204,6 +199,8 @@ def _doubled_exercise() -> Exercise:
                 "A larger Wh carries more of h_{t-1} into h_t, not less. " + evidence,
             ),
         },
+        card=Card(1, 5, "predicting what a larger Wh does"),
+        is_function=False,
     )
 
 

@@ -1,5 +1,6 @@
 """Checkers for the exercises of chapter 7, *Backpropagation through time*: one step
-backwards through the recurrence, and the gradient of the shared matrix ``Wh``.
+backwards through the recurrence, the gradient of the shared matrix ``Wh``, and the whole
+backward pass (the numerical gradient: :mod:`.ch07_gradcheck`).
 
     a_t = x_t·Wx + h_{t-1}·Wh + Bh,   h_t = tanh(a_t)
     δ_t = g_t ⊙ (1 - h_t ⊙ h_t),      dL/dh_{t-1} (through this step) = δ_t·Whᵀ
@@ -9,12 +10,15 @@ backwards through the recurrence, and the gradient of the shared matrix ``Wh``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 #: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
 #: symmetric, so a transposed matrix, a sum over the wrong axis or a swapped product
@@ -115,31 +119,30 @@ def _step_cases() -> tuple[Case, ...]:
 
 STEP_EXERCISE = Exercise(
     name="backward_step",
-    forbidden=(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.backward.backpropagate_through_time",
-    ),
-    frameworks=True,
-    write_yourself="write the step backwards yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="one step of BPTT, the tanh slope",
-    kind="array",
     returns="dL/dh_{t-1}, an array of shape (n, H)",
     verified=(
         f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
         "(float32 and float64, non-symmetric Wh)."
     ),
     mistakes=STEP_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.manual_backward",
+            "rnn_lab.keras_gradients",
+            "rnn_lab.backward.backpropagate_through_time",
+        ),
+        frameworks=True,
+        advice="write the step backwards yourself, with NumPy",
+    ),
+    card=Card(2, 15, "one step of BPTT, the tanh slope"),
 )
 
 
-def check_backward_step(
-    backward_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``."""
-    return run_check(STEP_EXERCISE, backward_step, list(_step_cases()), time_limit=time_limit)
+check_backward_step = checker(
+    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
+    STEP_EXERCISE,
+    _step_cases,
+)
 
 
 # --- the gradient of Wh, summed over time ----------------------------------------------
@@ -220,29 +223,30 @@ def _grad_wh_cases() -> tuple[Case, ...]:
 
 GRAD_WH_EXERCISE = Exercise(
     name="grad_Wh",
-    forbidden=(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.backward.backpropagate_through_time",
-    ),
-    frameworks=True,
-    write_yourself="write the sum over time yourself, with NumPy",
-    difficulty=2,
-    minutes=20,
-    skill="a shared weight's gradient, summed over time",
-    kind="array",
     returns="dL/dWh, an array of shape (H, H)",
     verified=(
         f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
         f"{len(CASES)} hidden cases (float32 and float64)."
     ),
     mistakes=GRAD_WH_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.manual_backward",
+            "rnn_lab.keras_gradients",
+            "rnn_lab.backward.backpropagate_through_time",
+        ),
+        frameworks=True,
+        advice="write the sum over time yourself, with NumPy",
+    ),
+    card=Card(2, 20, "a shared weight's gradient, summed over time"),
 )
 
 
-def check_grad_Wh(grad_Wh: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``."""
-    return run_check(GRAD_WH_EXERCISE, grad_Wh, list(_grad_wh_cases()), time_limit=time_limit)
+check_grad_Wh = checker(
+    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
+    GRAD_WH_EXERCISE,
+    _grad_wh_cases,
+)
 
 
 # --- Exercise 7.3: the whole backward pass --------------------------------------------
@@ -269,89 +273,111 @@ GRADIENT_ROUTES = (
     "rnn_lab.tbptt.chunked_backward",
 )
 
-BACKWARD_MISTAKES = {
-    "overwrote_sum": Mistake(
+
+@dataclass(frozen=True)
+class BackwardPass:
+    """``(dWx, dWh, dBh, dWo, dBo, dh0)`` of ``L = mean((y_T − y)²)`` for ``SimpleRNN →
+    Dense`` from ``h0``, in float64, written as hooks; ``BackwardPass()`` is the reference.
+
+        dL/dy = 2 (y_T − y) / N,   δ_t = g_t ⊙ (1 − h_t²),   g_{t-1} = δ_t·Whᵀ
+        dWx = Σ_t x_tᵀ·δ_t,   dWh = Σ_t h_(t-1)ᵀ·δ_t,   dBh = Σ_t Σ_rows δ_t,   dh0 = δ_1·Whᵀ
+    """
+
+    loss_scale: Callable = lambda n, size: 2 / size  # N = n·O squared errors
+    delta: Callable = lambda g, h_t: g * (1 - h_t**2)  # through tanh
+    h_before: Callable = lambda hs, t: hs[t - 1]  # the state Wh multiplies at step t
+    add: Callable = lambda total, term: total + term  # Σ over time
+    back: Callable = lambda Wh: Wh.T  # dL/dh_(t-1) = δ_t·Whᵀ
+    carry: Callable = lambda delta, back: delta @ back  # into the step before
+    to_h0: Callable = lambda delta, back: delta @ back
+
+    def run(self, x, y, weights, h0) -> tuple[np.ndarray, ...]:
+        x, y, h0 = (np.asarray(a, np.float64) for a in (x, y, h0))
+        Wx, Wh, Bh, Wo, Bo = (np.asarray(a, np.float64) for a in weights.as_list())
+        n, T, _ = x.shape
+        hs = [h0]  # hs[t] = h_t
+        for t in range(T):
+            hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + Bh))
+        dy = self.loss_scale(n, y.size) * (hs[T] @ Wo + Bo - y)
+        dWo, dBo = hs[T].T @ dy, dy.sum(axis=0)
+        back = self.back(Wh)
+        g = delta = dy @ Wo.T
+        dWx, dWh, dBh = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(Bh)
+        for t in range(T, 0, -1):
+            delta = self.delta(g, hs[t])
+            dWx = self.add(dWx, x[:, t - 1].T @ delta)
+            dWh = self.add(dWh, self.h_before(hs, t).T @ delta)
+            dBh = self.add(dBh, delta.sum(axis=0))
+            g = self.carry(delta, back)
+        return dWx, dWh, dBh, dWo, dBo, self.to_h0(delta, back)
+
+
+BACKWARD_PLANTED: dict[str, Planted] = {
+    "overwrote_sum": planted(
         "missing_sum_over_time",
         "kept only one timestep's contribution to the weight gradients (assigned instead of "
         "adding, so the t = 1 term is left)",
         "Wx, Wh and Bh act at every step: dWx = Σ_t x_tᵀ·δ_t, dWh = Σ_t h_(t-1)ᵀ·δ_t, "
         "dBh = Σ_t Σ_rows δ_t. Use dWx = dWx + ..., starting from zeros.",
+        add=lambda total, term: term,
     ),
-    "no_tanh_slope": Mistake(
+    "no_tanh_slope": planted(
         "forgot_tanh_slope",
         "forgot the slope of tanh, δ_t = g_t instead of g_t ⊙ (1 − h_t²)",
         "Going back through h_t = tanh(a_t) multiplies by 1 - h_t**2 element by element.",
+        delta=lambda g, h_t: g,
     ),
-    "h_t_for_h_prev": Mistake(
+    "h_t_for_h_prev": planted(
         "used_h_t",
         "used h_t instead of h_(t-1) in dWh",
         "a_t = x_t·Wx + h_(t-1)·Wh + Bh: pair δ_t with the state before step t (h0 at t = 1).",
+        h_before=lambda hs, t: hs[t],
     ),
-    "last_step_only": Mistake(
+    "last_step_only": planted(
         "no_backprop_through_time",
         "let the gradient flow only through the last step (no δ_(t+1)·Whᵀ term)",
         "h_t also influences the loss through h_(t+1): g_t = dy_t·Woᵀ + δ_(t+1)·Whᵀ, "
         "carried backwards from t = T to t = 1.",
+        carry=lambda delta, back: np.zeros_like(delta),  # so δ_1 = 0 and dh0 = 0 when T > 1
     ),
-    "mean_over_samples": Mistake(
+    "mean_over_samples": planted(
         "wrong_normalisation",
         "divided by n instead of N = n·O",
         "Keras's MeanSquaredError averages every squared error: dL/dy = 2 (y - ŷ) / y.size.",
+        loss_scale=lambda n, size: 2 / n,
     ),
-    "no_mean": Mistake(
+    "no_mean": planted(
         "wrong_normalisation",
         "left out the 1/N of the mean",
         "L is a mean over N = n·O squared errors, so dL/dy = 2 (y - ŷ) / N.",
+        loss_scale=lambda n, size: 2.0,
     ),
-    "no_factor_two": Mistake(
+    "no_factor_two": planted(
         "forgot_factor_two",
         "left out the 2 of d(e²)/de",
         "d/dy (y - ŷ)² = 2 (y - ŷ): dL/dy = 2 (y - ŷ) / N.",
+        loss_scale=lambda n, size: 1 / size,
     ),
-    "wh_not_transposed": Mistake(
+    "wh_not_transposed": planted(
         "not_transposed",
         "passed the gradient back through Wh instead of its transpose",
         "For a = h_(t-1)·Wh, dL/dh_(t-1) = δ_t·Whᵀ (delta @ Wh.T).",
+        back=lambda Wh: Wh,
     ),
-    "dh0_is_delta": Mistake(
+    "dh0_is_delta": planted(
         "wrong_dh0",
         "returned δ_1 as dL/dh0",
         "h0 enters step 1 through h0·Wh: dL/dh0 = δ_1·Whᵀ.",
+        to_h0=lambda delta, back: delta,
     ),
 }
+BACKWARD_MISTAKES = mistakes_of(BACKWARD_PLANTED)
 
 
 def backward_variant(x, y, weights, h0, mistake: str | None = None) -> tuple[np.ndarray, ...]:
     """``(dWx, dWh, dBh, dWo, dBo, dh0)`` of the MSE of ``y_T``, in float64, with one
     mistake planted (``None``: the right answer)."""
-    x, y, h0 = (np.asarray(a, np.float64) for a in (x, y, h0))
-    Wx, Wh, Bh, Wo, Bo = (np.asarray(a, np.float64) for a in weights.as_list())
-    n, T, _ = x.shape
-    states, h = [], h0
-    for t in range(T):
-        h = np.tanh(x[:, t] @ Wx + h @ Wh + Bh)
-        states.append(h)
-    hs = [h0, *states]  # hs[t] = h_t
-    scale = {"mean_over_samples": 2 / n, "no_mean": 2.0, "no_factor_two": 1 / y.size}
-    dy = scale.get(mistake, 2 / y.size) * (hs[T] @ Wo + Bo - y)
-    dWo, dBo = hs[T].T @ dy, dy.sum(axis=0)
-    back = Wh if mistake == "wh_not_transposed" else Wh.T
-    g = dy @ Wo.T
-    dWx, dWh, dBh = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(Bh)
-    delta = g
-    for t in range(T, 0, -1):
-        delta = g if mistake == "no_tanh_slope" else g * (1 - hs[t] ** 2)
-        h_before = hs[t] if mistake == "h_t_for_h_prev" else hs[t - 1]
-        terms = (x[:, t - 1].T @ delta, h_before.T @ delta, delta.sum(axis=0))
-        if mistake == "overwrote_sum":
-            dWx, dWh, dBh = terms
-        else:
-            dWx, dWh, dBh = dWx + terms[0], dWh + terms[1], dBh + terms[2]
-        g = np.zeros_like(g) if mistake == "last_step_only" else delta @ back
-    dh0 = delta if mistake == "dh0_is_delta" else delta @ back
-    if mistake == "last_step_only" and T > 1:
-        dh0 = np.zeros_like(dh0)
-    return dWx, dWh, dBh, dWo, dBo, dh0
+    return with_mistake(BackwardPass(), BACKWARD_PLANTED, mistake).run(x, y, weights, h0)
 
 
 @cache
@@ -379,8 +405,7 @@ def _backward_cases() -> tuple[Case, ...]:
 
 BACKWARD_EXERCISE = Exercise(
     name="rnn_backward",
-    kind="arrays",
-    parts=BACKWARD_PARTS,
+    answer=Arrays(BACKWARD_PARTS),
     returns="(dWx, dWh, dBh, dWo, dBo, dh0), six arrays shaped like Wx, Wh, Bh, Wo, Bo, h0",
     verified=(
         "all five weight gradients and dL/dh0 match tf.GradientTape on Keras's SimpleRNN → "
@@ -388,132 +413,18 @@ BACKWARD_EXERCISE = Exercise(
         "float64, non-zero h0, O > 1)."
     ),
     mistakes=BACKWARD_MISTAKES,
-    forbidden=GRADIENT_ROUTES,
-    frameworks=True,
-    write_yourself="write the backward loop yourself (rnn_lab.hidden_states is fine)",
-    difficulty=3,
-    minutes=45,
-    skill="the whole backward pass through time",
+    refuses=Refusal(
+        GRADIENT_ROUTES,
+        frameworks=True,
+        advice="write the backward loop yourself (rnn_lab.hidden_states is fine)",
+    ),
+    card=Card(3, 45, "the whole backward pass through time"),
 )
 
 
-def check_rnn_backward(
-    rnn_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_rnn_backward = checker(
     """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
-    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``."""
-    cases = list(_backward_cases())
-    return run_check(BACKWARD_EXERCISE, rnn_backward, cases, time_limit=time_limit)
-
-
-# --- Exercise 7.4: a numerical gradient -------------------------------------------------
-
-#: Step sizes of the hidden cases; large enough that a one-sided difference is off by
-#: far more than rounding.
-NUMERICAL_STEPS = (1e-4, 1e-3, 1e-5)
-
-NUMERICAL_MISTAKES = {
-    "forward_difference": Mistake(
-        "one_sided_difference",
-        "used the one-sided difference (f(W + ε) − f(W)) / ε",
-        "The central difference (f(W + ε) − f(W − ε)) / (2ε) is accurate to ε² instead of ε.",
-    ),
-    "no_two": Mistake(
-        "forgot_factor_two",
-        "divided by ε instead of 2ε",
-        "W + ε and W − ε are 2ε apart: (f(W + ε) − f(W − ε)) / (2 * eps).",
-    ),
-    "not_restored": Mistake(
-        "not_restored",
-        "did not put each entry back before nudging the next one",
-        "Nudge one entry, evaluate, then restore it (W[idx] = old) before moving on: "
-        "otherwise every later entry is measured at a different W.",
-    ),
-    "all_at_once": Mistake(
-        "all_entries_at_once",
-        "nudged every entry at once, W + ε",
-        "Each entry needs its own pair of evaluations: change W[i, j] alone.",
-    ),
-}
-
-
-def _sequence_loss(x: np.ndarray, y: np.ndarray, weights) -> Callable[[np.ndarray], float]:
-    """``f(Wh)``: the MSE of ``SimpleRNN → Dense`` on ``(x, y)`` as a function of ``Wh``."""
-    Wx, _, Bh, Wo, Bo = weights.as_list()
-
-    def loss(Wh: np.ndarray) -> float:
-        h = np.zeros((x.shape[0], Wx.shape[1]))
-        for t in range(x.shape[1]):
-            h = np.tanh(x[:, t] @ Wx + h @ np.asarray(Wh) + Bh)
-        return float(np.mean((h @ Wo + Bo - y) ** 2))
-
-    return loss
-
-
-def numerical_variant(f, W: np.ndarray, eps: float, mistake: str | None = None) -> np.ndarray:
-    W = np.array(W, dtype=np.float64)
-    grad = np.zeros_like(W)
-    if mistake == "all_at_once":
-        return np.full_like(W, (f(W + eps) - f(W - eps)) / (2 * eps))
-    for idx in np.ndindex(W.shape):
-        old = W[idx]
-        W[idx] = old + eps
-        up = f(W)
-        W[idx] = old - eps if mistake != "not_restored" else W[idx] - 2 * eps
-        down = f(W)
-        if mistake == "forward_difference":
-            W[idx] = old
-            grad[idx] = (up - f(W)) / eps
-        else:
-            grad[idx] = (up - down) / (eps if mistake == "no_two" else 2 * eps)
-        if mistake != "not_restored":
-            W[idx] = old
-    return grad
-
-
-@cache
-def _numerical_cases() -> tuple[Case, ...]:
-    from ..weights import make_sequences, random_weights
-
-    cases = []
-    for index, eps in enumerate(NUMERICAL_STEPS):
-        n, T, D, H, O = 3, 4 + index, 2, 3 + index, 2
-        x = make_sequences(n, T, D, seed=7400 + index, dtype="float64")
-        weights = random_weights(D, H, O, seed=7400 + index, dtype="float64")
-        y = np.random.default_rng(7400 + index).normal(0.0, 1.0, (n, O))
-        f = _sequence_loss(x, y, weights)
-        W = np.array(weights.Wh)
-        expected = numerical_variant(f, W, eps)
-        variants = {name: numerical_variant(f, W, eps, name) for name in NUMERICAL_MISTAKES}
-        # Same evaluations, maybe in another order of operations: a few ulps of f / ε.
-        tolerance = 1e-9
-        label = f"Wh of shape ({H}, {H}), eps = {eps:g}, float64"
-        cases.append(Case((f, W, eps), expected, label, tolerance, variants))
-    return tuple(cases)
-
-
-NUMERICAL_EXERCISE = Exercise(
-    name="numerical_gradient",
-    kind="array",
-    returns="the gradient, an array of the shape of W",
-    verified=(
-        "central differences (f(W + ε·E_ij) − f(W − ε·E_ij)) / (2ε), one entry at a time, "
-        f"on {len(NUMERICAL_STEPS)} hidden losses (a SimpleRNN's MSE as a function of Wh)."
-    ),
-    mistakes=NUMERICAL_MISTAKES,
-    forbidden=GRADIENT_ROUTES,
-    frameworks=True,
-    write_yourself="write the loop over the entries yourself",
-    difficulty=2,
-    minutes=20,
-    skill="gradient checking by central differences",
+    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
+    BACKWARD_EXERCISE,
+    _backward_cases,
 )
-
-
-def check_numerical_gradient(
-    numerical_gradient: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
-    ``W``, entry by entry, shape of ``W``."""
-    cases = list(_numerical_cases())
-    return run_check(NUMERICAL_EXERCISE, numerical_gradient, cases, time_limit=time_limit)

@@ -1,22 +1,23 @@
-"""Checkers for the exercises of chapter 8, *Training side by side*: one update of SGD with
-momentum, one of Adam's AMSGrad variant, clipping by global norm, the training loop against
-``fit``, and Nesterov momentum, all with Keras's exact rules.
+"""Checkers for the exercises of chapter 8, *Training side by side*, on the update rules:
+one update of SGD with momentum, one of Adam's AMSGrad variant, and Nesterov momentum, all
+with Keras's exact rules (clipping and the training loop: :mod:`.ch08_training`).
 
     SGD with momentum:  m ← μ·m - η·g,  w ← w + m
     AMSGrad, update t:  α_t = η·sqrt(1 - β2^t) / (1 - β1^t)
                         m ← m + (g - m)(1 - β1),  v ← v + (g² - v)(1 - β2)
                         v_max ← max(v_max, v),    w ← w - α_t·m / (sqrt(v_max) + ε)
+    Nesterov:           m ← μ·m - η·g,  w ← w + μ·m - η·g
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
 #: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
@@ -92,46 +93,45 @@ def _momentum_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray
     }
 
 
-@cache
-def _momentum_cases() -> tuple[Case, ...]:
+def _velocity_cases(answers, seed_offset: int) -> tuple[Case, ...]:
+    """Cases ``(w, g, m, lr, μ)`` of a momentum rule, with the answer and the mistakes'
+    variants ``answers(w, g, m, lr, μ)`` gives."""
     cases = []
     for index, (shape, dtype, lr, mu) in enumerate(MOMENTUM_CASES):
-        w, g, m, _ = _arrays(index, shape, dtype, 1.0)
-        expected, variants = _momentum_answers(w, g, m, lr, mu)
+        w, g, m, _ = _arrays(seed_offset + index, shape, dtype, 1.0)
+        expected, variants = answers(w, g, m, lr, mu)
         label = f"shape {shape}, {dtype}, lr={lr:g}, momentum={mu:g}"
-        args = (w, g, m, lr, mu)
-        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
+        cases.append(Case((w, g, m, lr, mu), expected, label, tolerance_for(dtype), variants))
     return tuple(cases)
+
+
+@cache
+def _momentum_cases() -> tuple[Case, ...]:
+    return _velocity_cases(_momentum_answers, 0)
 
 
 MOMENTUM_EXERCISE = Exercise(
     name="momentum_step",
-    forbidden=(
-        "rnn_lab.training.optimizers.SGD.step",
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-    ),
-    frameworks=True,
-    write_yourself="write the update rule yourself, with NumPy",
-    difficulty=1,
-    minutes=10,
-    skill="SGD with momentum, Keras's rule",
-    kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
         f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
         "cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=MOMENTUM_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.training.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(1, 10, "SGD with momentum, Keras's rule"),
 )
 
 
-def check_momentum_step(
-    momentum_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``."""
-    cases = list(_momentum_cases())
-    return run_check(MOMENTUM_EXERCISE, momentum_step, cases, time_limit=time_limit)
+check_momentum_step = checker(
+    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
+    MOMENTUM_EXERCISE,
+    _momentum_cases,
+)
 
 
 # --- AMSGrad: Adam with amsgrad=True -------------------------------------------------------
@@ -227,17 +227,6 @@ def _adam_cases() -> tuple[Case, ...]:
 
 ADAM_EXERCISE = Exercise(
     name="amsgrad_step",
-    forbidden=(
-        "rnn_lab.training.optimizers.Adam.step",
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-    ),
-    frameworks=True,
-    write_yourself="write the update rule yourself, with NumPy",
-    difficulty=2,
-    minutes=20,
-    skill="Adam's AMSGrad variant, Keras's exact rule",
-    kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
         "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
@@ -245,267 +234,21 @@ ADAM_EXERCISE = Exercise(
         "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.training.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
+    ),
+    card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
 )
 
 
-def check_amsgrad_step(
-    amsgrad_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_amsgrad_step = checker(
     """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
-    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``."""
-    return run_check(ADAM_EXERCISE, amsgrad_step, list(_adam_cases()), time_limit=time_limit)
-
-
-# --- Exercise 8.3: clipping by the global norm --------------------------------------------
-
-#: The five gradient arrays, in the order of ``model.trainable_variables``.
-GRAD_PARTS = ("dWx", "dWh", "dBh", "dWo", "dBo")
-#: Hidden cases: ``(D, H, O, dtype, gradient scale, clip_norm)``. Some gradients are longer
-#: than ``clip_norm`` (they must shrink), one is shorter (it must stay as it is); the five
-#: arrays have very different norms, so clipping each one separately gives other numbers.
-CLIP_CASES = (
-    (3, 4, 2, "float32", 1.0, 1.0),
-    (2, 5, 3, "float64", 2.0, 3.0),
-    (4, 3, 2, "float64", 0.05, 1.0),
-    (3, 6, 1, "float32", 0.5, 0.25),
+    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
+    ADAM_EXERCISE,
+    _adam_cases,
 )
-
-CLIP_MISTAKES = {
-    "each_separately": Mistake(
-        "clipped_each_array",
-        "clipped each array by its own norm (Keras's clipnorm), not by the global norm",
-        "global_clipnorm scales all five arrays by one factor, clip_norm / max(‖g‖, clip_norm), "
-        "where ‖g‖ = sqrt(Σ over all arrays of Σ g²): the direction of the whole gradient is kept.",
-    ),
-    "always_rescale": Mistake(
-        "always_rescaled",
-        "rescaled to length clip_norm even when the gradient was shorter",
-        "Clipping only ever shrinks: a gradient whose norm is at most clip_norm is unchanged, "
-        "so divide by max(norm, clip_norm).",
-    ),
-    "squared_norm": Mistake(
-        "forgot_sqrt",
-        "used the squared norm Σ g² instead of its square root",
-        "The norm is sqrt(Σ g²) over all five arrays.",
-    ),
-    "inverted": Mistake(
-        "inverted_factor",
-        "multiplied by norm / clip_norm instead of clip_norm / norm",
-        "A long gradient must shrink: the factor is clip_norm / max(norm, clip_norm) ≤ 1.",
-    ),
-    "clip_values": Mistake(
-        "clipped_values",
-        "clipped each entry to [−clip_norm, clip_norm] (np.clip), clipping by value",
-        "Clipping by norm rescales the whole gradient, keeping its direction; np.clip cuts "
-        "entries one by one and changes the direction.",
-    ),
-}
-
-
-def _norm(arrays) -> float:
-    return float(np.sqrt(sum(np.sum(np.square(np.asarray(a, np.float64))) for a in arrays)))
-
-
-def clip_variant(grads, clip_norm: float, mistake: str | None = None) -> tuple:
-    grads = [np.asarray(g, np.float64) for g in grads]
-    norm = _norm(grads)
-    if mistake == "each_separately":
-        return tuple(g * clip_norm / max(_norm([g]), clip_norm) for g in grads)
-    if mistake == "always_rescale":
-        return tuple(g * clip_norm / norm for g in grads)
-    if mistake == "squared_norm":
-        return tuple(g * clip_norm / max(norm**2, clip_norm) for g in grads)
-    if mistake == "inverted":
-        return tuple(g * max(norm, clip_norm) / clip_norm for g in grads)
-    if mistake == "clip_values":
-        return tuple(np.clip(g, -clip_norm, clip_norm) for g in grads)
-    return tuple(g * clip_norm / max(norm, clip_norm) for g in grads)
-
-
-@cache
-def _clip_cases() -> tuple[Case, ...]:
-    import tensorflow as tf
-
-    cases = []
-    for index, (D, H, O, dtype, scale, clip_norm) in enumerate(CLIP_CASES):
-        rng = np.random.default_rng(8300 + index)
-        shapes = ((D, H), (H, H), (H,), (H, O), (O,))
-        sizes = (1.0, 0.3, 2.0, 0.6, 1.5)  # very different norms per array
-        grads = [
-            (rng.normal(0.0, scale * s, shape)).astype(dtype)
-            for shape, s in zip(shapes, sizes, strict=True)
-        ]
-        for g in grads:
-            g.flags.writeable = False
-        clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip_norm)
-        expected = tuple(np.asarray(c) for c in clipped)
-        variants = {name: clip_variant(grads, clip_norm, name) for name in CLIP_MISTAKES}
-        label = f"D={D}, H={H}, O={O}, {dtype}, ‖g‖ = {_norm(grads):.3g}, clip_norm = {clip_norm:g}"
-        cases.append(Case((grads, clip_norm), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
-
-
-CLIP_EXERCISE = Exercise(
-    name="clip_grads",
-    kind="arrays",
-    parts=GRAD_PARTS,
-    returns="the five clipped arrays, in the order they were given",
-    verified=(
-        f"the five arrays match tf.clip_by_global_norm (what Keras's global_clipnorm does) on "
-        f"{len(CLIP_CASES)} hidden cases, gradients longer and shorter than clip_norm "
-        "(float32 and float64)."
-    ),
-    mistakes=CLIP_MISTAKES,
-    forbidden=(
-        "rnn_lab.clip_by_global_norm",
-        "rnn_lab.global_norm",
-        "rnn_lab.training.optimizers.clip_each_by_norm",
-    ),
-    frameworks=True,
-    write_yourself="compute the norm and the factor yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="gradient clipping by global norm",
-)
-
-
-def check_clip_grads(
-    clip_grads: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
-    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together."""
-    return run_check(CLIP_EXERCISE, clip_grads, list(_clip_cases()), time_limit=time_limit)
-
-
-# --- Exercise 8.4: the training loop, against Keras's fit ------------------------------------
-
-#: Hidden runs: ``(n, T, D, H, O, dtype, learning rate, epochs, batch_size)``. ``n`` is never
-#: a multiple of the batch size, so the last, shorter batch has to be there.
-TRAIN_CASES = (
-    (10, 5, 2, 4, 2, "float32", 0.1, 2, 4),
-    (7, 4, 3, 5, 1, "float64", 0.05, 3, 3),
-)
-
-TRAIN_MISTAKES = {
-    "no_update": Mistake(
-        "weights_not_updated",
-        "never carried the updated weights to the next step",
-        "Each step must start from the weights the previous step produced: "
-        "weights = SimpleRNNWeights(*[w - lr * g ...]) and use that `weights` next.",
-    ),
-    "ascent": Mistake(
-        "wrong_sign",
-        "added the gradient, w + η·g (gradient ascent)",
-        "Descend: w - lr * g, against the gradient.",
-    ),
-    "dropped_last_batch": Mistake(
-        "dropped_last_batch",
-        "left out the last, shorter batch",
-        "Keras cuts x[0:b], x[b:2b], ... and keeps the remainder as a smaller last batch: "
-        "for start in range(0, n, batch_size).",
-    ),
-    "full_batch": Mistake(
-        "full_batch",
-        "took one step per epoch on the whole data set",
-        "fit takes one step per batch: ceil(n / batch_size) steps per epoch.",
-    ),
-    "one_epoch": Mistake(
-        "one_epoch",
-        "ran only one epoch",
-        "Loop over the epochs around the loop over the batches.",
-    ),
-    "restart_each_epoch": Mistake(
-        "restarted_each_epoch",
-        "restarted every epoch from the initial weights",
-        "Training continues across epochs: set the weights once, before the epoch loop.",
-    ),
-}
-
-
-def train_variant(x, y, weights, lr, epochs, batch_size, mistake: str | None = None) -> np.ndarray:
-    from ..backward import manual_backward
-    from ..weights import SimpleRNNWeights
-
-    n = x.shape[0]
-    stop = n - n % batch_size if mistake == "dropped_last_batch" else n
-    size = n if mistake == "full_batch" else batch_size
-    losses, start_weights = [], weights
-    for _ in range(1 if mistake == "one_epoch" else epochs):
-        if mistake == "restart_each_epoch":
-            weights = start_weights
-        for start in range(0, stop, size):
-            batch = slice(start, min(start + size, n))
-            result = manual_backward(x[batch], y[batch], weights)
-            losses.append(result.loss)
-            sign = 1 if mistake == "ascent" else -1
-            new = SimpleRNNWeights(
-                *(
-                    w + w.dtype.type(sign * lr) * g
-                    for w, g in zip(weights.as_list(), result.grads.as_list(), strict=True)
-                )
-            )
-            if mistake != "no_update":
-                weights = new
-    return np.array(losses)
-
-
-@cache
-def _train_cases() -> tuple[Case, ...]:
-    from ..training.keras_loops import train_keras
-    from ..training.optimizers import SGD
-    from ..weights import make_sequences, random_weights
-
-    cases = []
-    for index, (n, T, D, H, O, dtype, lr, epochs, batch_size) in enumerate(TRAIN_CASES):
-        seed = 8400 + index
-        x = make_sequences(n, T, D, seed=seed, dtype=dtype)
-        y = np.random.default_rng(seed).normal(0.0, 0.5, (n, O)).astype(dtype)
-        weights = random_weights(D, H, O, seed=seed, dtype=dtype)
-        x.flags.writeable = y.flags.writeable = False
-        fit = train_keras(
-            x, y, weights, SGD(learning_rate=lr), epochs=epochs, batch_size=batch_size
-        )
-        variants = {
-            name: train_variant(x, y, weights, lr, epochs, batch_size, name)
-            for name in TRAIN_MISTAKES
-        }
-        label = (
-            f"n={n}, T={T}, D={D}, H={H}, O={O}, {dtype}, lr={lr:g}, epochs={epochs}, "
-            f"batch_size={batch_size}"
-        )
-        args = (x, y, weights, lr, epochs, batch_size)
-        cases.append(Case(args, fit.losses, label, tolerance_for(dtype), variants))
-    return tuple(cases)
-
-
-TRAIN_EXERCISE = Exercise(
-    name="train_sgd",
-    kind="array",
-    returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
-    verified=(
-        "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
-        f"step, on {len(TRAIN_CASES)} hidden runs (float32 and float64, a shorter last batch, "
-        "several epochs)."
-    ),
-    mistakes=TRAIN_MISTAKES,
-    forbidden=(
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-        "rnn_lab.training.optimizers.SGD.step",
-        "rnn_lab.training.optimizers.Adam.step",
-    ),
-    frameworks=True,
-    write_yourself="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
-    difficulty=2,
-    minutes=25,
-    skill="a training loop: batches, epochs, updates",
-)
-
-
-def check_train_sgd(train_sgd: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
-    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
-    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them."""
-    return run_check(TRAIN_EXERCISE, train_sgd, list(_train_cases()), time_limit=time_limit)
 
 
 # --- Exercise 8.5: Nesterov momentum -----------------------------------------------------------
@@ -547,40 +290,28 @@ def _nesterov_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray
 
 @cache
 def _nesterov_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (shape, dtype, lr, mu) in enumerate(MOMENTUM_CASES):
-        w, g, m, _ = _arrays(50 + index, shape, dtype, 1.0)
-        expected, variants = _nesterov_answers(w, g, m, lr, mu)
-        label = f"shape {shape}, {dtype}, lr={lr:g}, momentum={mu:g}"
-        cases.append(Case((w, g, m, lr, mu), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return _velocity_cases(_nesterov_answers, 50)
 
 
 NESTEROV_EXERCISE = Exercise(
     name="nesterov_step",
-    kind="array",
     returns="the updated weights, an array of the shape of w",
     verified=(
         "w + μ·m − η·g with m = μ·m − η·g, Keras's SGD(momentum=μ, nesterov=True) rule, on "
         f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=NESTEROV_MISTAKES,
-    forbidden=(
-        "rnn_lab.training.optimizers.SGD.step",
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
+    refuses=Refusal(
+        ("rnn_lab.training.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
+        frameworks=True,
+        advice="write the update rule yourself, with NumPy",
     ),
-    frameworks=True,
-    write_yourself="write the update rule yourself, with NumPy",
-    difficulty=2,
-    minutes=15,
-    skill="Nesterov momentum, a rule the chapter did not show",
+    card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),
 )
 
 
-def check_nesterov_step(
-    nesterov_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``."""
-    cases = list(_nesterov_cases())
-    return run_check(NESTEROV_EXERCISE, nesterov_step, cases, time_limit=time_limit)
+check_nesterov_step = checker(
+    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
+    NESTEROV_EXERCISE,
+    _nesterov_cases,
+)

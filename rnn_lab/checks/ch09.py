@@ -13,174 +13,55 @@ answers come from ``rnn_lab.cells``, which the test suite checks against Keras.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from ..cells.steps import trace_gates
-from ..cells.weights import CellWeights, random_cell_weights, sigmoid
+from ..cells.weights import random_cell_weights, sigmoid
 from ..keras_side.models import import_keras
 from ..tolerances import FLOAT32_ATOL, tolerance_for
-from ..weights import make_sequences
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
-
-#: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
-#: a swapped axis changes a shape; float32 and float64.
-SEQUENCE_CONFIGS = (
-    (4, 6, 3, 5, "float32"),
-    (3, 7, 2, 4, "float64"),
-    (2, 5, 4, 3, "float32"),
-)
-
-
-def sequence_cases(
-    kind: str,
-    variant: Callable,
-    names: tuple[str, ...],
-    seed: int,
-    *,
-    reset_after: bool | None = None,
-) -> list[Case]:
-    """One case per config: ``(x, weights)``, every ``h_t`` expected, and each variant's
-    answer. ``x`` and the weights are read-only, so an in-place change is reported."""
-    cases = []
-    for index, (n, T, D, H, dtype) in enumerate(SEQUENCE_CONFIGS):
-        x = make_sequences(n, T, D, seed=seed + index, dtype=dtype)
-        x.flags.writeable = False
-        weights = random_cell_weights(
-            kind, D, H, seed=seed + index, dtype=dtype, reset_after=reset_after
-        )
-        expected = trace_gates(weights, x)["h"]
-        variants = {name: variant(x, weights, name) for name in names}
-        label = f"n={n}, T={T}, D={D}, H={H}, {dtype}"
-        cases.append(Case((x, weights), expected, label, tolerance_for(dtype), variants))
-    return cases
-
+from .answers import Arrays, Whole
+from .core import Card, Exercise, Refusal, checker
+from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
+from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
-#: Gate-block orders a learner may read Keras's ``[i, f, c, o]`` in: the order most papers
-#: list the gates in (forget first), and TensorFlow 1's ``[i, c, f, o]`` (its "j" block).
-WRONG_ORDERS = {"order_fico": (1, 0, 2, 3), "order_icfo": (0, 2, 1, 3), "order_ifoc": (0, 1, 3, 2)}
-
-_ORDER_ADVICE = (
-    "Keras packs the blocks as [i, f, c, o]: i = a[:, :H], f = a[:, H:2H], "
-    "c̃ = tanh(a[:, 2H:3H]), o = a[:, 3H:]."
-)
-LSTM_MISTAKES = {
-    "order_fico": Mistake(
-        "gate_order", "read the gate blocks in the order [f, i, c, o]", _ORDER_ADVICE
-    ),
-    "order_icfo": Mistake(
-        "gate_order",
-        "read the gate blocks in the order [i, c, f, o] (TensorFlow 1's order)",
-        _ORDER_ADVICE,
-    ),
-    "order_ifoc": Mistake(
-        "gate_order", "read the gate blocks in the order [i, f, o, c]", _ORDER_ADVICE
-    ),
-    "no_bias": Mistake(
-        "forgot_bias",
-        "forgot the bias",
-        "a = x_t @ kernel + h @ recurrent_kernel + bias: all four blocks get their bias.",
-    ),
-    "no_tanh_on_c": Mistake(
-        "no_tanh_on_cell",
-        "took h_t = o_t ⊙ c_t, without the tanh",
-        "The cell state is not bounded; the output squashes it first: h = o * np.tanh(c).",
-    ),
-    "stale_c": Mistake(
-        "stale_state",
-        "never fed the new cell state c_t back (every step starts from c_0)",
-        "Assign the new cell state to the variable the next step reads: c = f * c + i * g.",
-    ),
-    "stale_h": Mistake(
-        "stale_state",
-        "never fed the new hidden state h_t back (every step starts from h_0)",
-        "Assign the new h to the variable the next step multiplies by recurrent_kernel.",
-    ),
-    "sigmoid_candidate": Mistake(
-        "wrong_activation",
-        "squashed the candidate c̃_t with a sigmoid",
-        "The three gates use the sigmoid; the candidate, block c, uses np.tanh.",
-    ),
-    "tanh_gates": Mistake(
-        "wrong_activation",
-        "squashed the gates with tanh",
-        "Gates are fractions between 0 and 1: i, f and o use the sigmoid, only c̃ uses tanh.",
-    ),
-    "returns_c": Mistake(
-        "returns_cell_state",
-        "returned the cell states c_t instead of the hidden states h_t",
-        "The layer's output is h_t = o_t ⊙ tanh(c_t); c_t stays inside the cell.",
-    ),
-}
-
-
-def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
-    """Every ``h_t`` (or ``c_t``) ``(n, T, H)`` of the LSTM loop with one mistake planted."""
-    kernel, recurrent, bias = weights.kernel, weights.recurrent_kernel, weights.bias
-    if mistake == "no_bias":
-        bias = np.zeros_like(bias)
-    n, T, _ = x.shape
-    H = weights.hidden_units
-    h0 = np.zeros((n, H), dtype=weights.dtype)
-    h, c = h0, h0
-    order = WRONG_ORDERS.get(mistake, (0, 1, 2, 3))
-    gate = np.tanh if mistake == "tanh_gates" else sigmoid
-    squash_candidate = sigmoid if mistake == "sigmoid_candidate" else np.tanh
-    out = []
-    for t in range(T):
-        a = x[:, t] @ kernel + h @ recurrent + bias
-        blocks = np.split(a, 4, axis=-1)
-        a_i, a_f, a_c, a_o = (blocks[k] for k in order)
-        i, f, o = gate(a_i), gate(a_f), gate(a_o)
-        c_new = f * c + i * squash_candidate(a_c)
-        h_new = o * (c_new if mistake == "no_tanh_on_c" else np.tanh(c_new))
-        # A stale state: the next step reads the zeros it started from.
-        c = h0 if mistake == "stale_c" else c_new
-        h = h0 if mistake == "stale_h" else h_new
-        out.append(c_new if mistake == "returns_c" else h_new)
-    return np.stack(out, axis=1)
-
-
 LSTM_FORWARD_EXERCISE = Exercise(
     name="lstm_forward",
-    forbidden=(
-        "rnn_lab.trace_gates",
-        "rnn_lab.lstm_step",
-        "rnn_lab.cells.steps.lstm_gates",
-        "rnn_lab.numpy_replay",
-        "rnn_lab.replay",
-    ),
-    frameworks=True,
-    write_yourself="write the gates and the loop yourself, with NumPy",
-    difficulty=3,
-    minutes=30,
-    skill="the LSTM loop",
-    kind="array",
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
         f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
         "value in every weight)."
     ),
-    mistakes=LSTM_MISTAKES,
+    mistakes=mistakes_of(LSTM_PLANTED),
+    refuses=Refusal(
+        (
+            "rnn_lab.trace_gates",
+            "rnn_lab.lstm_step",
+            "rnn_lab.cells.steps.lstm_gates",
+            "rnn_lab.numpy_replay",
+            "rnn_lab.replay",
+        ),
+        frameworks=True,
+        advice="write the gates and the loop yourself, with NumPy",
+    ),
+    card=Card(3, 30, "the LSTM loop"),
 )
 
 
 @cache
 def _lstm_cases() -> tuple[Case, ...]:
-    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_MISTAKES), seed=900))
+    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
 
 
-def check_lstm_forward(
-    lstm_forward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``."""
-    return run_check(
-        LSTM_FORWARD_EXERCISE, lstm_forward, list(_lstm_cases()), time_limit=time_limit
-    )
+check_lstm_forward = checker(
+    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
+    LSTM_FORWARD_EXERCISE,
+    _lstm_cases,
+)
 
 
 # --- Exercise 9.2: a bias that starts the forget gate where you want it -----------------------
@@ -259,13 +140,6 @@ def _forget_cases() -> tuple[Case, ...]:
 
 FORGET_EXERCISE = Exercise(
     name="forget_bias_for",
-    forbidden=("rnn_lab.random_cell_weights",),
-    frameworks=True,
-    write_yourself="build the array yourself, without Keras",
-    difficulty=1,
-    minutes=10,
-    skill="the gate layout and unit_forget_bias, the inverse way",
-    kind="array",
     returns="an LSTM bias, an array of shape (4H,)",
     verified=(
         "σ of the forget block is f0 and every other entry is zero on "
@@ -273,15 +147,22 @@ FORGET_EXERCISE = Exercise(
         "unit_forget_bias=False starts with f_1 = f0."
     ),
     mistakes=FORGET_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.random_cell_weights",),
+        frameworks=True,
+        advice="build the array yourself, without Keras",
+    ),
+    card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
 )
 
 
-def check_forget_bias(
-    forget_bias_for: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_forget_bias = checker(
     """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
-    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere)."""
-    return run_check(FORGET_EXERCISE, forget_bias_for, list(_forget_cases()), time_limit=time_limit)
+    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
+    FORGET_EXERCISE,
+    _forget_cases,
+    name="check_forget_bias",
+)
 
 
 # --- Exercise 9.3: parameters of the gated layers ------------------------------------------
@@ -379,34 +260,33 @@ def _gated_count_cases() -> tuple[Case, ...]:
 
 GATED_COUNT_EXERCISE = Exercise(
     name="gated_params",
-    kind="int",
+    answer=Whole(),
     returns="the number of parameters of the layer (an int)",
     verified=(
         f"your count equals Keras's count_params() on {len(GATED_COUNT_CONFIGS)} hidden layers "
         "(LSTM, and GRU with and without reset_after)."
     ),
     mistakes=GATED_COUNT_MISTAKES,
-    forbidden=(
-        "rnn_lab.count_cell_parameters",
-        "rnn_lab.count_parameters",
-        "rnn_lab.keras_side.porting.torch_parameter_count",
-        "rnn_lab.random_cell_weights",
+    refuses=Refusal(
+        (
+            "rnn_lab.count_cell_parameters",
+            "rnn_lab.count_parameters",
+            "rnn_lab.keras_side.porting.torch_parameter_count",
+            "rnn_lab.random_cell_weights",
+        ),
+        frameworks=True,
+        advice="derive the count from the gate blocks, without building a layer",
     ),
-    frameworks=True,
-    write_yourself="derive the count from the gate blocks, without building a layer",
-    difficulty=1,
-    minutes=10,
-    skill="parameters of gated layers, the GRU's two bias rows",
+    card=Card(1, 10, "parameters of gated layers, the GRU's two bias rows"),
 )
 
 
-def check_gated_params(
-    gated_params: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_gated_params = checker(
     """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
-    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``."""
-    cases = list(_gated_count_cases())
-    return run_check(GATED_COUNT_EXERCISE, gated_params, cases, time_limit=time_limit)
+    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
+    GATED_COUNT_EXERCISE,
+    _gated_count_cases,
+)
 
 
 # --- Exercise 9.4: one step backwards through the LSTM ------------------------------------------
@@ -416,82 +296,101 @@ LSTM_BACKWARD_CONFIGS = ((3, 2, 4, "float64"), (4, 3, 2, "float32"), (2, 5, 3, "
 #: The six arrays ``lstm_backward_step`` returns, in this order.
 LSTM_BACKWARD_PARTS = ("dx", "dh_prev", "dc_prev", "dkernel", "drecurrent_kernel", "dbias")
 
+
+@dataclass(frozen=True)
+class LSTMStepBackward:
+    """The six gradients of one LSTM step, in float64, written as hooks;
+    ``LSTMStepBackward()`` is the reference.
+
+        dc_total = dc + dh ⊙ o ⊙ (1 − tanh²(c_t)),   dc_prev = dc_total ⊙ f
+        da = [dc_total ⊙ c̃ ⊙ σ'(i), dc_total ⊙ c_(t-1) ⊙ σ'(f), dc_total ⊙ i ⊙ tanh'(c̃),
+              dh ⊙ tanh(c_t) ⊙ σ'(o)]
+    """
+
+    squash_cell: Callable = lambda c, tanh_c: tanh_c  # what o multiplies in h_t
+    cell_slope: Callable = lambda tanh_c: 1 - tanh_c**2  # from h_t back to c_t
+    from_later: Callable = lambda dc: dc  # the gradient reaching c_t from later steps
+    forgotten: Callable = lambda c, c_prev: c_prev  # what the forget gate multiplies
+    forget: Callable = lambda f: f  # from c_t back to c_(t-1)
+    gate_slope: Callable = lambda s: s * (1 - s)  # σ'
+    order: tuple[int, ...] = (0, 1, 2, 3)  # the blocks i, f, c, o
+
+    def run(self, x, h_prev, c_prev, weights, dh, dc) -> tuple:
+        x, h_prev, c_prev, dh, dc = (np.asarray(a, np.float64) for a in (x, h_prev, c_prev, dh, dc))
+        kernel, recurrent, bias = (np.asarray(a, np.float64) for a in weights.as_list())
+        H = weights.hidden_units
+        a = x @ kernel + h_prev @ recurrent + bias
+        i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+        g = np.tanh(a[:, 2 * H : 3 * H])
+        c = f * c_prev + i * g
+        tc = np.tanh(c)
+        do = dh * self.squash_cell(c, tc)
+        dc_total = self.from_later(dc) + dh * o * self.cell_slope(tc)
+        df = dc_total * self.forgotten(c, c_prev)
+        di, dg = dc_total * g, dc_total * i
+        slope = self.gate_slope
+        blocks = [di * slope(i), df * slope(f), dg * (1 - g**2), do * slope(o)]
+        da = np.concatenate([blocks[k] for k in self.order], axis=1)
+        dc_prev = dc_total * self.forget(f)
+        return da @ kernel.T, da @ recurrent.T, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
 _SLOPES = "σ' = σ(1 − σ) for the gates, tanh' = 1 − tanh² for the candidate and for tanh(c_t)"
-LSTM_BACKWARD_MISTAKES = {
-    "ignored_dc": Mistake(
+LSTM_BACKWARD_PLANTED: dict[str, Planted] = {
+    "ignored_dc": planted(
         "ignored_dc",
         "left out dc, the gradient reaching c_t from later steps",
         "c_t reaches the loss two ways: through h_t = o ⊙ tanh(c_t) and directly through "
         "c_(t+1). dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+        from_later=lambda dc: 0,
     ),
-    "no_tanh_slope_c": Mistake(
+    "no_tanh_slope_c": planted(
         "forgot_tanh_slope",
         "forgot the slope of tanh(c_t) on the way from h_t to c_t",
         "h_t = o ⊙ tanh(c_t): dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
+        cell_slope=lambda tanh_c: 1,
     ),
-    "c_t_for_c_prev": Mistake(
+    "c_t_for_c_prev": planted(
         "used_c_t",
         "used c_t instead of c_(t-1) in the forget gate's gradient",
         "c_t = f ⊙ c_(t-1) + i ⊙ c̃: the forget gate multiplies the previous cell state, "
         "so df = dc_total ⊙ c_(t-1).",
+        forgotten=lambda c, c_prev: c,
     ),
-    "dc_prev_unscaled": Mistake(
+    "dc_prev_unscaled": planted(
         "forgot_forget_gate",
         "passed dc_total back to c_(t-1) without the forget gate",
         "c_t = f ⊙ c_(t-1) + ...: dc_prev = dc_total ⊙ f. This product is the LSTM's "
         "gradient highway: it shrinks only as much as f does.",
+        forget=lambda f: 1,
     ),
-    "tanh_slope_for_gates": Mistake(
+    "tanh_slope_for_gates": planted(
         "wrong_sigmoid_slope",
         "used tanh's slope 1 − s² for the sigmoid gates",
         _SLOPES + ".",
+        gate_slope=lambda s: 1 - s**2,
     ),
-    "order_fico": Mistake(
+    "order_fico": planted(
         "gate_order",
         "assembled the gate gradients in the order [f, i, c, o]",
         "The columns of kernel, recurrent_kernel and bias are [i, f, c, o]: concatenate "
         "da_i, da_f, da_c, da_o in that order.",
+        order=(1, 0, 2, 3),
     ),
-    "no_tanh_on_c": Mistake(
+    "no_tanh_on_c": planted(
         "no_tanh_on_cell",
         "took do = dh ⊙ c_t, without the tanh",
         "h_t = o ⊙ tanh(c_t), so do = dh ⊙ tanh(c_t).",
+        squash_cell=lambda c, tanh_c: c,
     ),
 }
+LSTM_BACKWARD_MISTAKES = mistakes_of(LSTM_BACKWARD_PLANTED)
 
 
 def lstm_backward_variant(x, h_prev, c_prev, weights, dh, dc, mistake=None) -> tuple:
     """The six gradients of one LSTM step in float64, one mistake planted."""
-    x, h_prev, c_prev, dh, dc = (np.asarray(a, np.float64) for a in (x, h_prev, c_prev, dh, dc))
-    kernel, recurrent, bias = (np.asarray(a, np.float64) for a in weights.as_list())
-    H = weights.hidden_units
-    a = x @ kernel + h_prev @ recurrent + bias
-    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
-    g = np.tanh(a[:, 2 * H : 3 * H])
-    c = f * c_prev + i * g
-    tc = np.tanh(c)
-    do = dh * (c if mistake == "no_tanh_on_c" else tc)
-    through_h = dh * o if mistake == "no_tanh_slope_c" else dh * o * (1 - tc**2)
-    dc_total = through_h if mistake == "ignored_dc" else dc + through_h
-    df = dc_total * (c if mistake == "c_t_for_c_prev" else c_prev)
-    di, dg = dc_total * g, dc_total * i
-    dc_prev = dc_total if mistake == "dc_prev_unscaled" else dc_total * f
-
-    def gate_slope(s):
-        return 1 - s**2 if mistake == "tanh_slope_for_gates" else s * (1 - s)
-
-    blocks = [di * gate_slope(i), df * gate_slope(f), dg * (1 - g**2), do * gate_slope(o)]
-    if mistake == "order_fico":
-        blocks = [blocks[1], blocks[0], blocks[2], blocks[3]]
-    da = np.concatenate(blocks, axis=1)
-    return (
-        da @ kernel.T,
-        da @ recurrent.T,
-        dc_prev,
-        x.T @ da,
-        h_prev.T @ da,
-        da.sum(axis=0),
-    )
+    step = with_mistake(LSTMStepBackward(), LSTM_BACKWARD_PLANTED, mistake)
+    return step.run(x, h_prev, c_prev, weights, dh, dc)
 
 
 def _keras_lstm_step_gradients(x, h_prev, c_prev, weights, dh, dc) -> tuple:
@@ -537,8 +436,7 @@ def _lstm_backward_cases() -> tuple[Case, ...]:
 
 LSTM_BACKWARD_EXERCISE = Exercise(
     name="lstm_backward_step",
-    kind="arrays",
-    parts=LSTM_BACKWARD_PARTS,
+    answer=Arrays(LSTM_BACKWARD_PARTS),
     returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
     verified=(
         "all six gradients match tf.GradientTape through Keras's LSTMCell on "
@@ -546,24 +444,23 @@ LSTM_BACKWARD_EXERCISE = Exercise(
         "dh and dc)."
     ),
     mistakes=LSTM_BACKWARD_MISTAKES,
-    forbidden=(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.numerical_gradient",
-        "rnn_lab.numerical_weight_gradients",
+    refuses=Refusal(
+        (
+            "rnn_lab.manual_backward",
+            "rnn_lab.keras_gradients",
+            "rnn_lab.numerical_gradient",
+            "rnn_lab.numerical_weight_gradients",
+        ),
+        frameworks=True,
+        advice="write the step backwards yourself (lstm_gates for the forward step is fine)",
     ),
-    frameworks=True,
-    write_yourself="write the step backwards yourself (lstm_gates for the forward step is fine)",
-    difficulty=3,
-    minutes=40,
-    skill="backpropagation through one LSTM step, the cell state's highway",
+    card=Card(3, 40, "backpropagation through one LSTM step, the cell state's highway"),
 )
 
 
-def check_lstm_backward_step(
-    lstm_backward_step: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_lstm_backward_step = checker(
     """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
-    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps."""
-    cases = list(_lstm_backward_cases())
-    return run_check(LSTM_BACKWARD_EXERCISE, lstm_backward_step, cases, time_limit=time_limit)
+    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
+    LSTM_BACKWARD_EXERCISE,
+    _lstm_backward_cases,
+)

@@ -15,7 +15,6 @@ change the numbers or the shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -23,7 +22,9 @@ import numpy as np
 from ..cells.weights import random_cell_weights
 from ..keras_side.porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
 PORT_CONFIGS = ((2, 4, "float32"), (5, 3, "float64"), (4, 4, "float32"))
@@ -94,28 +95,26 @@ def _weight_ih_cases() -> tuple[Case, ...]:
 
 WEIGHT_IH_EXERCISE = Exercise(
     name="gru_weight_ih",
-    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-    frameworks=True,
-    write_yourself="transpose and reorder the blocks yourself",
-    difficulty=2,
-    minutes=15,
-    skill="porting a GRU kernel to PyTorch",
-    kind="array",
     returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
     verified=(
         f"it equals keras_to_torch(...)['weight_ih_l0'] exactly on {len(PORT_CONFIGS)} hidden "
         "GRU kernels (a different value in every entry)."
     ),
     mistakes=WEIGHT_IH_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+        frameworks=True,
+        advice="transpose and reorder the blocks yourself",
+    ),
+    card=Card(2, 15, "porting a GRU kernel to PyTorch"),
 )
 
 
-def check_gru_weight_ih(
-    gru_weight_ih: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``."""
-    cases = list(_weight_ih_cases())
-    return run_check(WEIGHT_IH_EXERCISE, gru_weight_ih, cases, time_limit=time_limit)
+check_gru_weight_ih = checker(
+    "Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``.",
+    WEIGHT_IH_EXERCISE,
+    _weight_ih_cases,
+)
 
 
 # --- PyTorch's two LSTM biases -> Keras's one -------------------------------------------
@@ -216,30 +215,28 @@ def _lstm_bias_cases() -> tuple[Case, ...]:
 
 LSTM_BIAS_EXERCISE = Exercise(
     name="lstm_from_torch",
-    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-    frameworks=True,
-    write_yourself="transpose and combine the arrays yourself",
-    difficulty=2,
-    minutes=15,
-    skill="porting a whole LSTM from PyTorch, the inverse of 11.1",
-    kind="arrays",
-    parts=LSTM_PARTS,
+    answer=Arrays(LSTM_PARTS),
     returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
     verified=(
         f"all three arrays equal torch_to_keras('LSTM', ...) on {len(PORT_CONFIGS)} hidden "
         "PyTorch LSTMs with random non-zero biases (float32 and float64)."
     ),
     mistakes=LSTM_BIAS_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+        frameworks=True,
+        advice="transpose and combine the arrays yourself",
+    ),
+    card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
 )
 
 
-def check_lstm_from_torch(
-    lstm_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_lstm_from_torch = checker(
     """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
-    ``(kernel, recurrent_kernel, bias)``."""
-    cases = list(_lstm_bias_cases())
-    return run_check(LSTM_BIAS_EXERCISE, lstm_from_torch, cases, time_limit=time_limit)
+    ``(kernel, recurrent_kernel, bias)``.""",
+    LSTM_BIAS_EXERCISE,
+    _lstm_bias_cases,
+)
 
 
 # --- Exercise 11.3: PyTorch's two GRU biases -> Keras's two rows ---------------------------
@@ -300,25 +297,23 @@ def _gru_bias_cases() -> tuple[Case, ...]:
 
 GRU_BIAS_EXERCISE = Exercise(
     name="gru_bias_from_torch",
-    forbidden=("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-    frameworks=True,
-    write_yourself="reorder and stack the biases yourself",
-    difficulty=2,
-    minutes=15,
-    skill="porting GRU biases from PyTorch, why they cannot be summed",
-    kind="array",
     returns="Keras's GRU bias, an array of shape (2, 3H)",
     verified=(
         f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
         "random non-zero biases (float32 and float64)."
     ),
     mistakes=GRU_BIAS_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
+        frameworks=True,
+        advice="reorder and stack the biases yourself",
+    ),
+    card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),
 )
 
 
-def check_gru_bias_from_torch(
-    gru_bias_from_torch: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias."""
-    cases = list(_gru_bias_cases())
-    return run_check(GRU_BIAS_EXERCISE, gru_bias_from_torch, cases, time_limit=time_limit)
+check_gru_bias_from_torch = checker(
+    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
+    GRU_BIAS_EXERCISE,
+    _gru_bias_cases,
+)

@@ -1,24 +1,22 @@
-"""Checkers for the exercises of chapter 12, *A character-level language model*: the gradient
-of softmax cross-entropy, sampling with a temperature (checked statistically, with a fixed
-seed), perplexity from per-character losses, and the embedding's backward pass (a
-scatter-add that repeated ids must not overwrite).
+"""Checkers for the exercises of chapter 12, *A character-level language model*, on its
+gradients: softmax cross-entropy, and the embedding's backward pass (a scatter-add that
+repeated ids must not overwrite). Sampling, perplexity and the bigram baseline:
+:mod:`.ch12_text`.
 
     dL/dy = (softmax(y) - onehot(target)) / N         mean loss over N characters
-    sample c with probability softmax(y / τ)[c]
-    perplexity = exp(mean(losses))
+    dE[v] = Σ of dx over the positions whose id is v
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 import numpy as np
 
 from ..cells.weights import softmax
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
 
@@ -94,252 +92,30 @@ def _grad_cases() -> tuple[Case, ...]:
 
 GRAD_EXERCISE = Exercise(
     name="softmax_ce_grad",
-    forbidden=(
-        "rnn_lab.language.text.softmax_cross_entropy",
-        "rnn_lab.language.model.loss_and_gradients",
-        "rnn_lab.language.keras_lm.keras_lm_gradients",
-    ),
-    frameworks=True,
-    write_yourself="subtract the one-hot targets from the softmax yourself, with NumPy",
-    difficulty=1,
-    minutes=20,
-    skill="the softmax cross-entropy gradient, (p − onehot) / N",
-    kind="array",
     returns="dL/dy, an (N, V) array like logits",
     verified=(
         f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
         "including logits near 1000, where an unshifted exp overflows)."
     ),
     mistakes=GRAD_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.language.text.softmax_cross_entropy",
+            "rnn_lab.language.model.loss_and_gradients",
+            "rnn_lab.language.keras_lm.keras_lm_gradients",
+        ),
+        frameworks=True,
+        advice="subtract the one-hot targets from the softmax yourself, with NumPy",
+    ),
+    card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
 )
 
 
-def check_softmax_ce_grad(
-    softmax_ce_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy."""
-    return run_check(GRAD_EXERCISE, softmax_ce_grad, list(_grad_cases()), time_limit=time_limit)
-
-
-# --- sampling with a temperature ----------------------------------------------------------
-
-#: Draws per hidden case. The frequencies' standard error is at most sqrt(0.25 / DRAWS) =
-#: 0.008; the tolerance is five of them, and every recognised mistake is at least 0.15 away
-#: on some case (on τ = 1, multiplying and ignoring τ are right: other cases tell).
-DRAWS = 4000
-SAMPLE_TOLERANCE = 0.04
-#: Hidden cases: ``(logits, temperature)``.
-SAMPLE_CASES = (
-    ((2.0, 1.0, 0.0, -1.0), 0.5),
-    ((2.0, 1.0, 0.0, -1.0), 1.0),
-    ((1.0, 0.5, 0.0, 0.0, -0.5), 2.0),
+check_softmax_ce_grad = checker(
+    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
+    GRAD_EXERCISE,
+    _grad_cases,
 )
-
-SAMPLE_MISTAKES = {
-    "times": Mistake(
-        "multiplied_by_temperature",
-        "multiplied the logits by the temperature instead of dividing",
-        "softmax(y / τ): a small τ must sharpen the distribution, a large one flatten it.",
-    ),
-    "ignored": Mistake(
-        "ignored_temperature",
-        "sampled from softmax(y), ignoring the temperature",
-        "Divide the logits by τ before the softmax (dividing probabilities by τ and "
-        "renormalising changes nothing).",
-    ),
-    "greedy": Mistake(
-        "greedy_not_sampled",
-        "always returned the most likely character (argmax), never sampling",
-        "Draw from the distribution, e.g. rng.choice(len(p), p=p), or compare "
-        "rng.random() with the cumulative sum of p.",
-    ),
-    "uniform": Mistake(
-        "uniform_sample",
-        "drew every character with the same probability",
-        "The probabilities come from the logits: p = softmax(y / τ), then draw with p.",
-    ),
-}
-
-
-def _sample_answers(logits: np.ndarray, tau: float) -> tuple[np.ndarray, dict]:
-    V = logits.size
-    greedy = np.zeros(V)
-    greedy[int(np.argmax(logits))] = 1.0
-    return softmax(logits / tau), {
-        "times": softmax(logits * tau),
-        "ignored": softmax(logits),
-        "greedy": greedy,
-        "uniform": np.full(V, 1.0 / V),
-    }
-
-
-@cache
-def _sample_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (logits, tau) in enumerate(SAMPLE_CASES):
-        y = np.array(logits)
-        y.flags.writeable = False
-        expected, variants = _sample_answers(y, tau)
-        label = f"logits {list(logits)}, τ={tau:g}"
-        cases.append(Case((y, tau, 12_100 + index), expected, label, SAMPLE_TOLERANCE, variants))
-    return tuple(cases)
-
-
-SAMPLE_EXERCISE = Exercise(
-    name="sample_with_temperature",
-    forbidden=(
-        "rnn_lab.language.text.temperature_probabilities",
-        "rnn_lab.language.text.sample_index",
-        "rnn_lab.language.sampling.generate",
-    ),
-    frameworks=True,
-    write_yourself="divide by the temperature and draw with the generator yourself",
-    difficulty=1,
-    minutes=10,
-    skill="sampling a character at a temperature τ",
-    kind="array",
-    returns="one character id, an int in [0, V)",
-    verified=(
-        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
-        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
-    ),
-    mistakes=SAMPLE_MISTAKES,
-)
-
-
-class _BadDraw(Exception):
-    pass
-
-
-def _frequencies(sample: Callable) -> Callable:
-    """The learner's one-draw function turned into the frequencies of ``DRAWS`` draws."""
-
-    def frequencies(logits: np.ndarray, tau: float, seed: int) -> Any:
-        rng = np.random.default_rng(seed)
-        counts = np.zeros(logits.size)
-        # A function run in a grading worker makes all the draws there in one call (one
-        # round trip, not thousands), and says what it saw called (delegation).
-        repeat = getattr(sample, "repeat", None)
-        if callable(repeat):
-            draws = repeat(DRAWS, logits, tau, rng)
-            frequencies.delegated_to = getattr(sample, "delegated_to", None)
-        else:
-            draws = (sample(logits, tau, rng) for _ in range(DRAWS))
-        for c in draws:
-            if c is None:
-                return None
-            if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):
-                if isinstance(c, np.ndarray) and c.ndim == 0 and c.dtype.kind in "iu":
-                    c = int(c)
-                else:
-                    raise _BadDraw(f"returned {type(c).__name__} {c!r}; expected one int id")
-            if not 0 <= c < logits.size:
-                raise _BadDraw(f"returned {c}, outside [0, {logits.size})")
-            counts[c] += 1
-        return counts / DRAWS
-
-    return frequencies
-
-
-def check_sample_with_temperature(
-    sample_with_temperature: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``sample_with_temperature(logits, temperature, rng)`` statistically: one id
-    drawn from ``softmax(logits / temperature)`` using ``rng``."""
-    answer = sample_with_temperature
-    if callable(answer):
-        answer = _frequencies(answer)
-    return run_check(SAMPLE_EXERCISE, answer, list(_sample_cases()), time_limit=time_limit)
-
-
-# --- perplexity ---------------------------------------------------------------------------
-
-PERPLEXITY_CASES = ((1.2, 0.3, 2.5, 0.9), (2.0, 2.0, 2.0), (0.1, 3.0, 0.7, 1.1, 1.9, 0.2))
-
-PERPLEXITY_MISTAKES = {
-    "mean_of_exp": Mistake(
-        "mean_of_exponentials",
-        "averaged exp(loss) per character instead of exponentiating the mean loss",
-        "Perplexity is exp(mean(losses)): the geometric mean of 1/p, not the arithmetic one.",
-    ),
-    "no_exp": Mistake(
-        "forgot_exp",
-        "returned the mean loss itself (nats), not its exponential",
-        "Perplexity = exp(mean loss): a uniform guess over V characters gives V.",
-    ),
-    "base_2": Mistake(
-        "wrong_base",
-        "used 2^mean(losses), as if the losses were in bits",
-        "Keras's (and this book's) cross-entropy uses the natural log: np.exp(...).",
-    ),
-    "exp_sum": Mistake(
-        "exp_of_sum",
-        "exponentiated the sum of the losses instead of their mean",
-        "Divide by the number of characters first: np.exp(np.mean(losses)).",
-    ),
-}
-
-
-def _perplexity_answers(losses: np.ndarray) -> tuple[np.ndarray, dict]:
-    return np.array(np.exp(losses.mean())), {
-        "mean_of_exp": np.array(np.exp(losses).mean()),
-        "no_exp": np.array(losses.mean()),
-        "base_2": np.array(2.0 ** losses.mean()),
-        "exp_sum": np.array(np.exp(losses.sum())),
-    }
-
-
-@cache
-def _perplexity_cases() -> tuple[Case, ...]:
-    cases = []
-    for values in PERPLEXITY_CASES:
-        losses = np.array(values)
-        losses.flags.writeable = False
-        expected, variants = _perplexity_answers(losses)
-        label = f"losses {list(values)}"
-        cases.append(Case((losses,), expected, label, 1e-9 * float(expected), variants))
-    return tuple(cases)
-
-
-PERPLEXITY_EXERCISE = Exercise(
-    name="perplexity_from_losses",
-    forbidden=("rnn_lab.language.text.perplexity",),
-    frameworks=True,
-    write_yourself="average the losses and exponentiate yourself",
-    difficulty=1,
-    minutes=5,
-    skill="perplexity as the exponential of the mean loss",
-    kind="array",
-    returns="the perplexity, one number",
-    verified=(
-        f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
-        "(including equal losses, where every average agrees)."
-    ),
-    mistakes=PERPLEXITY_MISTAKES,
-)
-
-
-def _as_number_array(perplexity: Callable) -> Callable:
-    def wrapped(losses: np.ndarray) -> Any:
-        value = perplexity(losses)
-        if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
-            return np.array(float(value))
-        if isinstance(value, np.ndarray) and value.size == 1:
-            return value.astype(np.float64).reshape(())
-        return value
-
-    return wrapped
-
-
-def check_perplexity_from_losses(
-    perplexity_from_losses: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``perplexity_from_losses(losses)``: ``exp(mean(losses))`` of per-character
-    cross-entropies in nats."""
-    answer = perplexity_from_losses
-    if callable(answer):
-        answer = _as_number_array(answer)
-    return run_check(PERPLEXITY_EXERCISE, answer, list(_perplexity_cases()), time_limit=time_limit)
 
 
 # --- the embedding's backward pass ---------------------------------------------------------------
@@ -409,13 +185,6 @@ def _embed_cases() -> tuple[Case, ...]:
 
 EMBED_EXERCISE = Exercise(
     name="embedding_grad",
-    forbidden=("rnn_lab.language.model.loss_and_gradients",),
-    frameworks=True,
-    write_yourself="scatter-add the rows of dx into dE yourself",
-    difficulty=2,
-    minutes=20,
-    skill="the embedding's backward pass, a scatter-add over repeated ids",
-    kind="array",
     returns="dL/dE, an array of shape (V, D)",
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
@@ -424,98 +193,17 @@ EMBED_EXERCISE = Exercise(
         "tf.GradientTape)."
     ),
     mistakes=EMBED_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.language.model.loss_and_gradients",),
+        frameworks=True,
+        advice="scatter-add the rows of dx into dE yourself",
+    ),
+    card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
 )
 
 
-def check_embedding_grad(
-    embedding_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position."""
-    return run_check(EMBED_EXERCISE, embedding_grad, list(_embed_cases()), time_limit=time_limit)
-
-
-# --- a smoothed bigram model -------------------------------------------------------------------
-
-#: Hidden cases ``(length, V)``: short texts, so that many pairs are never seen.
-BIGRAM_CASES = ((40, 5), (25, 7), (60, 4))
-
-BIGRAM_MISTAKES = {
-    "unsmoothed": Mistake(
-        "no_smoothing",
-        "left out the smoothing: unseen pairs get probability 0",
-        "Add α to every count and α·V to every row's total: (count(a b) + α) / "
-        "(count(a ·) + α·V). Without it one unseen pair makes the perplexity infinite.",
-    ),
-    "columns": Mistake(
-        "normalised_columns",
-        "normalised the columns: P[a, b] sums to 1 over a, not over the next character b",
-        "Row a is the distribution of the character AFTER a: divide by the row sums, "
-        "counts.sum(axis=1, keepdims=True).",
-    ),
-    "numerator_only": Mistake(
-        "alpha_in_numerator_only",
-        "added α to the counts but not α·V to the totals: the rows do not sum to 1",
-        "Every one of the V entries of a row got α more, so its total grows by α·V.",
-    ),
-    "reversed": Mistake(
-        "reversed_pairs",
-        "counted the pairs the wrong way round, P[b, a] instead of P[a, b]",
-        "Pair t is (ids[t], ids[t+1]): the current character indexes the row.",
-    ),
-}
-
-
-def _bigram_answers(ids, V, alpha) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    counts = np.zeros((V, V))
-    np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
-    rows = counts.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unsmoothed = counts / rows
-    reversed_counts = counts.T
-    return (counts + alpha) / (rows + alpha * V), {
-        "unsmoothed": unsmoothed,
-        "columns": (counts + alpha) / (counts.sum(axis=0, keepdims=True) + alpha * V),
-        "numerator_only": (counts + alpha) / rows.clip(min=1),
-        "reversed": (reversed_counts + alpha)
-        / (reversed_counts.sum(axis=1, keepdims=True) + alpha * V),
-    }
-
-
-@cache
-def _bigram_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (length, V) in enumerate(BIGRAM_CASES):
-        rng = np.random.default_rng(12500 + index)
-        ids = rng.integers(0, V, length)
-        ids.flags.writeable = False
-        alpha = (0.5, 0.1, 1.0)[index]
-        expected, variants = _bigram_answers(ids, V, alpha)
-        label = f"{length} characters, V={V}, alpha={alpha}"
-        cases.append(Case((ids, V, alpha), expected, label, tolerance_for("float64"), variants))
-    return tuple(cases)
-
-
-BIGRAM_EXERCISE = Exercise(
-    name="smoothed_bigram",
-    forbidden=("rnn_lab.language.text.bigram_probabilities",),
-    frameworks=True,
-    write_yourself="count the pairs and smooth them yourself",
-    difficulty=2,
-    minutes=20,
-    skill="a bigram baseline with add-α smoothing, the model without memory",
-    kind="array",
-    returns="the (V, V) table P[a, b] = P(next is b | current is a)",
-    verified=(
-        "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
-        f"{len(BIGRAM_CASES)} hidden texts (short, so that many pairs are unseen), as "
-        "rnn_lab.language.text.bigram_probabilities computes it."
-    ),
-    mistakes=BIGRAM_MISTAKES,
+check_embedding_grad = checker(
+    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
+    EMBED_EXERCISE,
+    _embed_cases,
 )
-
-
-def check_smoothed_bigram(
-    smoothed_bigram: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table."""
-    return run_check(BIGRAM_EXERCISE, smoothed_bigram, list(_bigram_cases()), time_limit=time_limit)

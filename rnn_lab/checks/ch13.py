@@ -8,21 +8,13 @@ the cell state, and one GRU step backwards (``reset_after=True``) to ``dL/dh_{t-
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    accepting_scalars,
-    run_check,
-)
+from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
 CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
@@ -96,18 +88,6 @@ def _cases() -> tuple[Case, ...]:
 
 CELL_EXERCISE = Exercise(
     name="cell_state_grad",
-    forbidden=(
-        "rnn_lab.cells.bptt.lstm_backward",
-        "rnn_lab.cells.bptt.sequence_backward",
-        "rnn_lab.cells.bptt.backward_from_trace",
-        "rnn_lab.keras_side.layers.keras_sequence_gradients",
-    ),
-    frameworks=True,
-    write_yourself="apply the chain rule along the cell state yourself, with NumPy",
-    difficulty=1,
-    minutes=20,
-    skill="the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)",
-    kind="array",
     returns="dL/dc_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
@@ -115,14 +95,25 @@ CELL_EXERCISE = Exercise(
         "applies at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=CELL_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.cells.bptt.lstm_backward",
+            "rnn_lab.cells.bptt.sequence_backward",
+            "rnn_lab.cells.bptt.backward_from_trace",
+            "rnn_lab.keras_side.layers.keras_sequence_gradients",
+        ),
+        frameworks=True,
+        advice="apply the chain rule along the cell state yourself, with NumPy",
+    ),
+    card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
 )
 
 
-def check_cell_state_grad(
-    cell_state_grad: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state."""
-    return run_check(CELL_EXERCISE, cell_state_grad, list(_cases()), time_limit=time_limit)
+check_cell_state_grad = checker(
+    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
+    CELL_EXERCISE,
+    _cases,
+)
 
 
 # --- one GRU step backwards ----------------------------------------------------------------------
@@ -226,18 +217,6 @@ def _gru_cases() -> tuple[Case, ...]:
 
 GRU_EXERCISE = Exercise(
     name="gru_step_backward",
-    forbidden=(
-        "rnn_lab.cells.bptt.gru_backward",
-        "rnn_lab.cells.bptt.sequence_backward",
-        "rnn_lab.cells.bptt.backward_from_trace",
-        "rnn_lab.keras_side.layers.keras_sequence_gradients",
-    ),
-    frameworks=True,
-    write_yourself="apply the chain rule through the three blocks yourself, with NumPy",
-    difficulty=3,
-    minutes=40,
-    skill="one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)",
-    kind="array",
     returns="dL/dh_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
@@ -245,14 +224,25 @@ GRU_EXERCISE = Exercise(
         "computes at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=GRU_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.cells.bptt.gru_backward",
+            "rnn_lab.cells.bptt.sequence_backward",
+            "rnn_lab.cells.bptt.backward_from_trace",
+            "rnn_lab.keras_side.layers.keras_sequence_gradients",
+        ),
+        frameworks=True,
+        advice="apply the chain rule through the three blocks yourself, with NumPy",
+    ),
+    card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),
 )
 
 
-def check_gru_step_backward(
-    gru_step_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``."""
-    return run_check(GRU_EXERCISE, gru_step_backward, list(_gru_cases()), time_limit=time_limit)
+check_gru_step_backward = checker(
+    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
+    GRU_EXERCISE,
+    _gru_cases,
+)
 
 
 # --- a forget bias for a delay -------------------------------------------------------------------
@@ -306,23 +296,20 @@ def _bias_cases() -> tuple[Case, ...]:
 
 BIAS_EXERCISE = Exercise(
     name="forget_bias_for_delay",
-    frameworks=True,
-    difficulty=2,
-    minutes=15,
-    skill="choosing the forget bias for a delay d: σ(b)^d = 1/2",
-    kind="array",
     returns="the bias b, one number",
     verified=(
         f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "
         "of the cell state, and half of the gradient along it, after d steps."
     ),
     mistakes=BIAS_MISTAKES,
+    refuses=Refusal(frameworks=True),
+    card=Card(2, 15, "choosing the forget bias for a delay d: σ(b)^d = 1/2"),
 )
 
 
-def check_forget_bias_for_delay(
-    forget_bias_for_delay: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``."""
-    answer = accepting_scalars(forget_bias_for_delay)
-    return run_check(BIAS_EXERCISE, answer, list(_bias_cases()), time_limit=time_limit)
+check_forget_bias_for_delay = checker(
+    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``.""",
+    BIAS_EXERCISE,
+    _bias_cases,
+    prepare=accepting_scalars,
+)

@@ -9,21 +9,14 @@ SimpleRNN step backwards under a mask.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import (
-    TIME_LIMIT_S,
-    Case,
-    CheckResult,
-    Exercise,
-    Mistake,
-    accepting_scalars,
-    run_check,
-)
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
 CASES = ((3, 5, 2, "float32"), (4, 6, 1, "float64"), (2, 4, 3, "float64"), (5, 3, 2, "float32"))
@@ -102,13 +95,6 @@ def _loss_cases() -> tuple[Case, ...]:
 
 LOSS_EXERCISE = Exercise(
     name="masked_mean_loss",
-    forbidden=("rnn_lab.cells.masking.masked_mse",),
-    frameworks=True,
-    write_yourself="weight each step's loss by the mask and average over the real steps yourself",
-    difficulty=1,
-    minutes=10,
-    skill="a masked mean loss that ignores padded steps",
-    kind="array",
     returns="the loss, one number",
     verified=(
         f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
@@ -116,19 +102,25 @@ LOSS_EXERCISE = Exercise(
         "mean-squared error, as rnn_lab.cells.masking.masked_mse computes it."
     ),
     mistakes=LOSS_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.cells.masking.masked_mse",),
+        frameworks=True,
+        advice="weight each step's loss by the mask and average over the real steps yourself",
+    ),
+    card=Card(1, 10, "a masked mean loss that ignores padded steps"),
 )
 
 
-def check_masked_mean_loss(
-    masked_mean_loss: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_masked_mean_loss = checker(
     """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
 
     A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
     array); anything else goes to the core's verdicts unchanged.
-    """
-    answer = accepting_scalars(masked_mean_loss)
-    return run_check(LOSS_EXERCISE, answer, list(_loss_cases()), time_limit=time_limit)
+    """,
+    LOSS_EXERCISE,
+    _loss_cases,
+    prepare=accepting_scalars,
+)
 
 
 # --- Bidirectional concat order ----------------------------------------------------------------
@@ -192,17 +184,6 @@ def _concat_cases() -> tuple[Case, ...]:
 
 CONCAT_EXERCISE = Exercise(
     name="bidirectional_concat",
-    forbidden=(
-        "rnn_lab.cells.replay.merge_directions",
-        "rnn_lab.cells.replay.run_bidirectional",
-        "rnn_lab.numpy_replay",
-    ),
-    frameworks=True,
-    write_yourself="flip the backward states into time order and concatenate them yourself",
-    difficulty=1,
-    minutes=15,
-    skill="the Bidirectional concat order of a return_sequences output",
-    kind="array",
     returns="the merged sequence, an array of shape (n, T, 2H)",
     verified=(
         f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
@@ -210,17 +191,25 @@ CONCAT_EXERCISE = Exercise(
         "(rnn_lab.cells.replay.merge_directions, checked against Keras)."
     ),
     mistakes=CONCAT_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.cells.replay.merge_directions",
+            "rnn_lab.cells.replay.run_bidirectional",
+            "rnn_lab.numpy_replay",
+        ),
+        frameworks=True,
+        advice="flip the backward states into time order and concatenate them yourself",
+    ),
+    card=Card(1, 15, "the Bidirectional concat order of a return_sequences output"),
 )
 
 
-def check_bidirectional_concat(
-    bidirectional_concat: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
+check_bidirectional_concat = checker(
     """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
-    order, ``backward (n, T, H)`` in the backward layer's processing order."""
-    return run_check(
-        CONCAT_EXERCISE, bidirectional_concat, list(_concat_cases()), time_limit=time_limit
-    )
+    order, ``backward (n, T, H)`` in the backward layer's processing order.""",
+    CONCAT_EXERCISE,
+    _concat_cases,
+)
 
 
 # --- one masked step backwards --------------------------------------------------------------------
@@ -303,19 +292,7 @@ def _masked_cases() -> tuple[Case, ...]:
 
 MASKED_EXERCISE = Exercise(
     name="masked_step_backward",
-    forbidden=(
-        "rnn_lab.cells.bptt.sequence_backward",
-        "rnn_lab.cells.bptt.backward_from_trace",
-        "rnn_lab.training.regressor.masked_sequence_backward",
-        "rnn_lab.manual_backward",
-    ),
-    frameworks=True,
-    write_yourself="write the masked step backwards yourself, with NumPy",
-    difficulty=3,
-    minutes=30,
-    skill="one SimpleRNN step backwards under a mask: the cell's path and the carried state",
-    kind="arrays",
-    parts=MASKED_PARTS,
+    answer=Arrays(MASKED_PARTS),
     returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
     verified=(
         "δ = m ⊙ g ⊙ (1 − h'²), dL/dh_(t-1) = δ·Whᵀ + (1 − m) ⊙ g and dWh = h_(t-1)ᵀ·δ on "
@@ -324,13 +301,24 @@ MASKED_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=MASKED_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.cells.bptt.sequence_backward",
+            "rnn_lab.cells.bptt.backward_from_trace",
+            "rnn_lab.training.regressor.masked_sequence_backward",
+            "rnn_lab.manual_backward",
+        ),
+        frameworks=True,
+        advice="write the masked step backwards yourself, with NumPy",
+    ),
+    card=Card(
+        3, 30, "one SimpleRNN step backwards under a mask: the cell's path and the carried state"
+    ),
 )
 
 
-def check_masked_step_backward(
-    masked_step_backward: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back."""
-    return run_check(
-        MASKED_EXERCISE, masked_step_backward, list(_masked_cases()), time_limit=time_limit
-    )
+check_masked_step_backward = checker(
+    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
+    MASKED_EXERCISE,
+    _masked_cases,
+)

@@ -17,7 +17,9 @@ from ..cells.weights import softmax
 from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
 from ..tolerances import tolerance_for
-from .core import TIME_LIMIT_S, Case, CheckResult, Exercise, Mistake, run_check
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
 #: axis shows, and every sample has a different number of real source positions.
@@ -89,8 +91,7 @@ def _context_cases() -> tuple[Case, ...]:
 
 CONTEXT_EXERCISE = Exercise(
     name="attention_context",
-    kind="arrays",
-    parts=CONTEXT_PARTS,
+    answer=Arrays(CONTEXT_PARTS),
     returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
     verified=(
         f"α = softmax over source positions of Q·Kᵀ and ctx = α·V on {len(CASES)} hidden cases "
@@ -99,22 +100,20 @@ CONTEXT_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=CONTEXT_MISTAKES,
-    forbidden=("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
-    frameworks=True,
-    write_yourself="score, softmax and average with NumPy yourself",
-    difficulty=1,
-    minutes=10,
-    skill="attention weights and the context vector",
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
+        frameworks=True,
+        advice="score, softmax and average with NumPy yourself",
+    ),
+    card=Card(1, 10, "attention weights and the context vector"),
 )
 
 
-def check_attention_context(
-    attention_context: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``."""
-    return run_check(
-        CONTEXT_EXERCISE, attention_context, list(_context_cases()), time_limit=time_limit
-    )
+check_attention_context = checker(
+    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
+    CONTEXT_EXERCISE,
+    _context_cases,
+)
 
 
 # --- the masked softmax ----------------------------------------------------------------------
@@ -174,7 +173,6 @@ def _mask_cases() -> tuple[Case, ...]:
 
 MASK_EXERCISE = Exercise(
     name="masked_softmax",
-    kind="array",
     returns="the weights α, an array of shape (n, T_q, T_x)",
     verified=(
         f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
@@ -183,20 +181,20 @@ MASK_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=MASK_MISTAKES,
-    forbidden=("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
-    frameworks=True,
-    write_yourself="push the padded scores down and take the softmax with NumPy yourself",
-    difficulty=2,
-    minutes=15,
-    skill="the masked softmax over padded source positions",
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
+        frameworks=True,
+        advice="push the padded scores down and take the softmax with NumPy yourself",
+    ),
+    card=Card(2, 15, "the masked softmax over padded source positions"),
 )
 
 
-def check_masked_softmax(
-    masked_softmax: Callable | None, *, time_limit: float = TIME_LIMIT_S
-) -> CheckResult:
-    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``."""
-    return run_check(MASK_EXERCISE, masked_softmax, list(_mask_cases()), time_limit=time_limit)
+check_masked_softmax = checker(
+    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
+    MASK_EXERCISE,
+    _mask_cases,
+)
 
 
 # --- one beam-search step --------------------------------------------------------------------
@@ -271,8 +269,7 @@ def _beam_cases() -> tuple[Case, ...]:
 
 BEAM_EXERCISE = Exercise(
     name="beam_step",
-    kind="arrays",
-    parts=BEAM_PARTS,
+    answer=Arrays(BEAM_PARTS),
     returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
     verified=(
         f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
@@ -281,33 +278,38 @@ BEAM_EXERCISE = Exercise(
         "every two-character output)."
     ),
     mistakes=BEAM_MISTAKES,
-    forbidden=("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
-    frameworks=True,
-    write_yourself="add, flatten and pick the best extensions with NumPy yourself",
-    difficulty=3,
-    minutes=25,
-    skill="one step of beam search",
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
+        frameworks=True,
+        advice="add, flatten and pick the best extensions with NumPy yourself",
+    ),
+    card=Card(3, 25, "one step of beam search"),
 )
 
 
-def check_beam_step(beam_step: Callable | None, *, time_limit: float = TIME_LIMIT_S) -> CheckResult:
+def _parts_as_numbers(beam_step: Callable) -> Callable:
+    """``beam_step`` with integer ``parents`` and ``characters`` (what a solution naturally
+    returns) converted to float64, so that they are compared as numbers by the core."""
+
+    def answer(*args):
+        value = beam_step(*args)
+        if isinstance(value, (tuple, list)) and len(value) == 3:
+            return tuple(
+                np.asarray(part, dtype=np.float64) if np.asarray(part).dtype.kind in "iu" else part
+                for part in value
+            )
+        return value
+
+    answer.__name__ = getattr(beam_step, "__name__", "beam_step")
+    return answer
+
+
+check_beam_step = checker(
     """Check ``beam_step(scores, log_probs, width)`` → ``(new_scores, parents, characters)``.
 
     Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
-    compared as numbers (converted to float64 here, before the core's checks)."""
-    answer = beam_step
-    if callable(beam_step):
-
-        def answer(*args):
-            value = beam_step(*args)
-            if isinstance(value, (tuple, list)) and len(value) == 3:
-                return tuple(
-                    np.asarray(part, dtype=np.float64)
-                    if np.asarray(part).dtype.kind in "iu"
-                    else part
-                    for part in value
-                )
-            return value
-
-        answer.__name__ = getattr(beam_step, "__name__", "beam_step")
-    return run_check(BEAM_EXERCISE, answer, list(_beam_cases()), time_limit=time_limit)
+    compared as numbers (converted to float64 here, before the core's checks).""",
+    BEAM_EXERCISE,
+    _beam_cases,
+    prepare=_parts_as_numbers,
+)

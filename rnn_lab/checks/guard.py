@@ -49,7 +49,7 @@ PRINTED_LINES_SHOWN = 10
 
 def _resolve(dotted: str) -> Any:
     """The object named by ``dotted`` (``"rnn_lab.manual_forward"``,
-    ``"rnn_lab.optimizers.SGD.step"``): attributes first, as ``rnn_lab.replay`` means
+    ``"rnn_lab.training.optimizers.SGD.step"``): attributes first, as ``rnn_lab.replay`` means
     the function the package exports; where that path fails (``rnn_lab.replay`` is a
     function, so ``rnn_lab.replay.merge_directions`` is not its attribute), the longest
     importable module followed by attributes."""

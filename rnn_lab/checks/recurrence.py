@@ -1,5 +1,5 @@
-"""Hidden cases for the exercises built on the recurrence, and the catalogue of its
-known mistakes (title and advice, in the words a checker prints).
+"""Hidden cases for the exercises built on the recurrence (its known mistakes, with the
+words a checker prints, are planted in :mod:`.variants`).
 
     h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh),   y_t = h_t·Wo + Bo
 
@@ -18,8 +18,8 @@ import numpy as np
 from ..keras_side.models import keras_reference
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, make_sequences, random_weights
-from .core import SHAPE_MIXUP, Case, Mistake
 from .variants import forward_variant, step_variant
+from .verdicts import Case
 
 #: ``(n, T, D, H, O, dtype)`` of the hidden cases, in the order they are tried: the
 #: first ones have every size different; the last has ``D = H = O`` so that a
@@ -34,133 +34,6 @@ CONFIGS = (
 #: Initial states are drawn from ``(-H0_RANGE, H0_RANGE)``: inside tanh's range, and
 #: large enough that an ignored ``h0`` changes the result by far more than rounding.
 H0_RANGE = 0.9
-
-MISTAKES = {
-    "wh_transposed": Mistake(
-        "wh_transposed",
-        "used Wh transposed",
-        "The previous state multiplies from the left, with Wh as given: h @ Wh. "
-        "Wh @ h (column-vector textbooks) or h @ Wh.T is its transpose.",
-    ),
-    "wx_transposed": Mistake(
-        SHAPE_MIXUP,
-        "used Wx transposed, (H, D) instead of (D, H)",
-        "Rows are samples: x_t (n, D) @ Wx (D, H) gives (n, H), no transpose needed.",
-    ),
-    "no_bias": Mistake(
-        "forgot_bias",
-        "forgot the hidden bias Bh",
-        "Bh belongs inside the tanh: np.tanh(x_t @ Wx + h @ Wh + Bh).",
-    ),
-    "no_output_bias": Mistake(
-        "forgot_bias",
-        "forgot the output bias Bo",
-        "The Dense layer adds its own bias: y = h @ Wo + Bo.",
-    ),
-    "sigmoid": Mistake(
-        "wrong_activation",
-        "used a sigmoid instead of tanh",
-        "SimpleRNN squashes with np.tanh, into (−1, 1); a sigmoid squashes into (0, 1).",
-    ),
-    "relu": Mistake(
-        "wrong_activation",
-        "used relu instead of tanh",
-        "SimpleRNN squashes with np.tanh, into (−1, 1); relu is not bounded above.",
-    ),
-    "no_activation": Mistake(
-        "wrong_activation",
-        "applied no activation",
-        "Wrap the sum in np.tanh(...): without it every state is a linear function of x.",
-    ),
-    "stale_h": Mistake(
-        "stale_h",
-        "never fed the new hidden state back",
-        "Each step must read the state the previous step wrote: assign the new state to "
-        "the variable the next step reads, h = np.tanh(x_t @ Wx + h @ Wh + Bh).",
-    ),
-    "ignored_h_prev": Mistake(
-        "stale_h",
-        "left out the previous state h_prev",
-        "The recurrent term h_prev @ Wh is what makes the layer recurrent: add it inside the tanh.",
-    ),
-    "h0_ones": Mistake(
-        "wrong_initial_state",
-        "started from h_0 = ones",
-        "Before the first step there is no history: h = np.zeros((n, H)).",
-    ),
-    "h0_first_input": Mistake(
-        "wrong_initial_state",
-        "started from the state after x_1 and then read x_1 again",
-        "Start from h_0 = zeros and let the loop read each x_t exactly once.",
-    ),
-    "ignored_h0": Mistake(
-        "wrong_initial_state",
-        "ignored the given h0 and started from zeros",
-        "Start the loop with h = h0, the argument, instead of np.zeros(...).",
-    ),
-    "h0_as_h1": Mistake(
-        "off_by_one",
-        "used h0 as h_1 and skipped the first input",
-        "h0 is the state *before* the first step: the loop must still read x_1, ..., x_T.",
-    ),
-    "drop_first": Mistake(
-        "off_by_one",
-        "skipped the first timestep",
-        "Loop over all T steps, for t in range(T): Python counts from 0, so x[:, 0, :] is x_1.",
-    ),
-    "drop_last": Mistake(
-        "off_by_one",
-        "stopped one timestep early",
-        "range(T) already ends at the last step, index T − 1; range(T − 1) misses it.",
-    ),
-    "reversed_time": Mistake(
-        "reversed_time",
-        "read the sequence backwards",
-        "The loop runs forward in time, t = 1, ..., T: x[:, 0, :] first.",
-    ),
-    "not_reversed": Mistake(
-        "reversed_time",
-        "read the sequence forwards, x_1 first",
-        "With go_backwards=True the layer reads x_T first and x_1 last: loop over "
-        "sample[::-1], or over t from T - 1 down to 0.",
-    ),
-    "returns_hidden": Mistake(
-        "returns_hidden",
-        "returned the hidden state instead of the Dense output",
-        "Finish with the Dense layer: y = h @ Wo + Bo.",
-    ),
-    "dense_before_activation": Mistake(
-        "dense_before_activation",
-        "applied the Dense layer before the activation",
-        "First h_t = np.tanh(z_t), then y_t = h_t @ Wo + Bo: the Dense layer reads the "
-        "state after the tanh.",
-    ),
-    "activation_on_output": Mistake(
-        "activation_on_output",
-        "applied tanh to the Dense output too",
-        "The Dense layer here has no activation: y = h @ Wo + Bo, with no tanh around it.",
-    ),
-    "only_last": Mistake(
-        "only_last",
-        "returned only the last output y_T",
-        "With return_sequences=True every y_t is kept: shape (n, T, O).",
-    ),
-    "all_outputs": Mistake(
-        "all_outputs",
-        "returned every y_t instead of only the last one",
-        "Without return_sequences the model returns y_T, the output after the last step.",
-    ),
-    "time_first": Mistake(
-        "axis_order",
-        "put time first, (T, n, O)",
-        "Keras keeps samples first, (n, T, O): np.stack(outputs, axis=1), or fill y[:, t, :].",
-    ),
-    "shifted": Mistake(
-        "off_by_one",
-        "stored each output one step late (y_0, ..., y_{T−1})",
-        "Inside the loop, update h first, then compute and store y_t from the new h.",
-    ),
-}
 
 
 def label(n: int, T: int, D: int, H: int, O: int, dtype: str) -> str:

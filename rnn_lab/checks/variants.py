@@ -1,100 +1,266 @@
-"""The forward pass of ``SimpleRNN -> Dense`` done wrong, one known mistake at a time.
+"""The forward pass of ``SimpleRNN -> Dense``, and every known way of getting it wrong.
 
     correct:  h_t = tanh(x_t·Wx + h_{t-1}·Wh + Bh),  y_t = h_t·Wo + Bo,  h_0 = 0
 
-Each name below is one plausible slip; :func:`forward_variant` computes what a loop
-with that slip returns, so a checker can tell which mistake a learner's answer
-reproduces. ``None`` is the correct computation (it equals ``manual_forward``).
+:class:`ForwardLoop` is the reference loop written as named hooks (which weights, which
+activation, where the state starts, which timesteps, what is kept and returned). Each
+known mistake in :data:`PLANTED` is the verdict a checker prints and the one or two hooks
+a loop with that slip replaces; :func:`forward_variant` runs the loop with them, so a
+checker can tell which mistake a learner's answer reproduces. With no mistake the loop
+equals ``manual_forward``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..weights import SimpleRNNWeights
-
-#: Every mistake ``forward_variant`` knows; the exercises pick the ones that apply.
-FORWARD_MISTAKES = (
-    "wh_transposed",  # h_{t-1}·Whᵀ (a column-vector textbook's W_hh h_{t-1})
-    "wx_transposed",  # x_t·Wxᵀ: only computable when D = H, otherwise a shape error
-    "no_bias",  # Bh left out
-    "no_output_bias",  # Bo left out
-    "sigmoid",  # 1 / (1 + e^-z) instead of tanh
-    "relu",  # max(z, 0) instead of tanh
-    "no_activation",  # z itself
-    "stale_h",  # every step reads h_0: the new state is never fed back
-    "h0_ones",  # starts from ones instead of zeros
-    "h0_first_input",  # starts from tanh(x_1·Wx + Bh), then runs all T steps again
-    "ignored_h0",  # a given h_0 replaced by zeros
-    "h0_as_h1",  # the given h_0 taken as h_1: x_1 never read
-    "drop_first",  # steps t = 2..T only
-    "drop_last",  # steps t = 1..T-1 only
-    "reversed_time",  # steps t = T..1
-    "returns_hidden",  # h instead of y = h·Wo + Bo
-    "dense_before_activation",  # y = tanh(z_t·Wo + Bo): the Dense layer on z_t, tanh after it
-    "activation_on_output",  # y = tanh(h_t·Wo + Bo): tanh applied a second time
-    "only_last",  # y_T when every y_t was asked for
-    "all_outputs",  # every y_t when only y_T was asked for
-    "time_first",  # every y_t stacked as (T, n, O)
-    "shifted",  # y_0 .. y_{T-1}: one step late, h_0's output included
-)
+from .verdicts import SHAPE_MIXUP, Planted, mistakes_of, planted, with_mistake
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _activation(mistake: str | None):  # tanh, or the activation the mistake used
-    return {
-        "sigmoid": _sigmoid,
-        "relu": lambda z: np.maximum(z, 0),
-        "no_activation": lambda z: z,
-    }.get(mistake, np.tanh)
+def _start(default: Callable) -> Callable:
+    """An initial-state hook: the given ``h0``, or ``default(x, weights)`` without one."""
+
+    def initial_state(x, weights, h0):
+        if h0 is not None:
+            return np.asarray(h0, dtype=weights.dtype)
+        return default(x, weights)
+
+    return initial_state
 
 
-def preactivation(
-    x_t: np.ndarray, h_prev: np.ndarray, weights: SimpleRNNWeights, mistake: str | None = None
-) -> np.ndarray:
-    """``z_t = x_t·Wx + h_{t-1}·Wh + Bh``, or the same sum with ``mistake``
-    (``"ignored_h_prev"`` drops the recurrent term)."""
-    Wx, Wh, Bh = weights.Wx, weights.Wh, weights.Bh
-    if mistake == "wh_transposed":
-        Wh = Wh.T
-    if mistake == "wx_transposed":
-        Wx = Wx.T
-    if mistake == "no_bias":
-        Bh = np.zeros_like(Bh)
-    if mistake == "ignored_h_prev":
-        h_prev = np.zeros_like(h_prev)
-    return x_t @ Wx + h_prev @ Wh + Bh
+def _zeros(x, weights):
+    return np.zeros((x.shape[0], weights.hidden_units), dtype=weights.dtype)
+
+
+_from_zeros = _start(_zeros)
+
+
+def _sequences(out: np.ndarray, return_sequences: bool) -> np.ndarray:
+    return out if return_sequences else out[:, -1, :]
+
+
+@dataclass(frozen=True)
+class ForwardLoop:
+    """The loop with its hooks; ``ForwardLoop()`` is the reference, and
+    ``replace(ForwardLoop(), **changes)`` the loop with a mistake planted."""
+
+    Wx: Callable = lambda w: w.Wx
+    Wh: Callable = lambda w: w.Wh
+    Bh: Callable = lambda w: w.Bh
+    Bo: Callable = lambda w: w.Bo
+    activation: Callable = np.tanh
+    initial_state: Callable = _from_zeros
+    timesteps: Callable = lambda T, h0_given: list(range(T))
+    previous: Callable = lambda h, start: h  # the state step t reads: h_{t-1}
+    kept: Callable = lambda start, states: states  # the states the outputs are made of
+    output: Callable = lambda hs, zs, Wo, Bo: hs @ Wo + Bo
+    layout: Callable = _sequences
+
+    def preactivation(self, x_t, h_prev, weights: SimpleRNNWeights) -> np.ndarray:
+        """``z_t = x_t·Wx + h_{t-1}·Wh + Bh``."""
+        return x_t @ self.Wx(weights) + h_prev @ self.Wh(weights) + self.Bh(weights)
+
+    def step(self, x_t, h_prev, weights: SimpleRNNWeights) -> np.ndarray:
+        """``h_t = tanh(z_t)``, ``h_prev`` read through :attr:`previous` (from zeros)."""
+        h_prev = self.previous(h_prev, np.zeros_like(h_prev))
+        return self.activation(self.preactivation(x_t, h_prev, weights))
+
+    def run(self, x, weights: SimpleRNNWeights, h0, return_sequences: bool) -> np.ndarray:
+        """``y_T`` ``(n, O)``, or every ``y_t`` ``(n, T, O)`` with ``return_sequences``."""
+        x = np.asarray(x, dtype=weights.dtype)
+        h = start = self.initial_state(x, weights, h0)
+        states, preactivations = [], []
+        for t in self.timesteps(x.shape[1], h0 is not None):
+            z = self.preactivation(x[:, t, :], self.previous(h, start), weights)
+            h = self.activation(z)
+            states.append(h)
+            preactivations.append(z)
+        hs = np.stack(self.kept(start, states), axis=1)  # (n, T', H)
+        zs = np.stack(preactivations, axis=1)
+        out = self.output(hs, zs, weights.Wo, self.Bo(weights)).astype(weights.dtype, copy=False)
+        return self.layout(out, return_sequences)
+
+
+REFERENCE = ForwardLoop()
+
+#: Every known mistake of the step and the loop: its verdict, and the hooks it changes.
+PLANTED: dict[str, Planted] = {
+    "wh_transposed": planted(
+        "wh_transposed",
+        "used Wh transposed",
+        "The previous state multiplies from the left, with Wh as given: h @ Wh. "
+        "Wh @ h (column-vector textbooks) or h @ Wh.T is its transpose.",
+        Wh=lambda w: w.Wh.T,  # a column-vector textbook's W_hh h_{t-1}
+    ),
+    "wx_transposed": planted(
+        SHAPE_MIXUP,
+        "used Wx transposed, (H, D) instead of (D, H)",
+        "Rows are samples: x_t (n, D) @ Wx (D, H) gives (n, H), no transpose needed.",
+        Wx=lambda w: w.Wx.T,  # only computable when D = H, otherwise a shape error
+    ),
+    "no_bias": planted(
+        "forgot_bias",
+        "forgot the hidden bias Bh",
+        "Bh belongs inside the tanh: np.tanh(x_t @ Wx + h @ Wh + Bh).",
+        Bh=lambda w: np.zeros_like(w.Bh),
+    ),
+    "no_output_bias": planted(
+        "forgot_bias",
+        "forgot the output bias Bo",
+        "The Dense layer adds its own bias: y = h @ Wo + Bo.",
+        Bo=lambda w: np.zeros_like(w.Bo),
+    ),
+    "sigmoid": planted(
+        "wrong_activation",
+        "used a sigmoid instead of tanh",
+        "SimpleRNN squashes with np.tanh, into (−1, 1); a sigmoid squashes into (0, 1).",
+        activation=_sigmoid,
+    ),
+    "relu": planted(
+        "wrong_activation",
+        "used relu instead of tanh",
+        "SimpleRNN squashes with np.tanh, into (−1, 1); relu is not bounded above.",
+        activation=lambda z: np.maximum(z, 0),
+    ),
+    "no_activation": planted(
+        "wrong_activation",
+        "applied no activation",
+        "Wrap the sum in np.tanh(...): without it every state is a linear function of x.",
+        activation=lambda z: z,
+    ),
+    "stale_h": planted(
+        "stale_h",
+        "never fed the new hidden state back",
+        "Each step must read the state the previous step wrote: assign the new state to "
+        "the variable the next step reads, h = np.tanh(x_t @ Wx + h @ Wh + Bh).",
+        previous=lambda h, start: start,  # every step reads h_0
+    ),
+    "ignored_h_prev": planted(
+        "stale_h",
+        "left out the previous state h_prev",
+        "The recurrent term h_prev @ Wh is what makes the layer recurrent: add it inside the tanh.",
+        previous=lambda h, start: start,  # one step: the recurrent term from zeros
+    ),
+    "h0_ones": planted(
+        "wrong_initial_state",
+        "started from h_0 = ones",
+        "Before the first step there is no history: h = np.zeros((n, H)).",
+        initial_state=_start(lambda x, w: np.ones((x.shape[0], w.hidden_units), dtype=w.dtype)),
+    ),
+    "h0_first_input": planted(
+        "wrong_initial_state",
+        "started from the state after x_1 and then read x_1 again",
+        "Start from h_0 = zeros and let the loop read each x_t exactly once.",
+        initial_state=_start(lambda x, w: np.tanh(x[:, 0, :] @ w.Wx + w.Bh)),
+    ),
+    "ignored_h0": planted(
+        "wrong_initial_state",
+        "ignored the given h0 and started from zeros",
+        "Start the loop with h = h0, the argument, instead of np.zeros(...).",
+        initial_state=lambda x, w, h0: _zeros(x, w),
+    ),
+    "h0_as_h1": planted(
+        "off_by_one",
+        "used h0 as h_1 and skipped the first input",
+        "h0 is the state *before* the first step: the loop must still read x_1, ..., x_T.",
+        timesteps=lambda T, h0_given: list(range(1 if h0_given else 0, T)),
+    ),
+    "drop_first": planted(
+        "off_by_one",
+        "skipped the first timestep",
+        "Loop over all T steps, for t in range(T): Python counts from 0, so x[:, 0, :] is x_1.",
+        timesteps=lambda T, h0_given: list(range(1, T)),
+    ),
+    "drop_last": planted(
+        "off_by_one",
+        "stopped one timestep early",
+        "range(T) already ends at the last step, index T − 1; range(T − 1) misses it.",
+        timesteps=lambda T, h0_given: list(range(T - 1)),
+    ),
+    "reversed_time": planted(
+        "reversed_time",
+        "read the sequence backwards",
+        "The loop runs forward in time, t = 1, ..., T: x[:, 0, :] first.",
+        timesteps=lambda T, h0_given: list(range(T - 1, -1, -1)),
+    ),
+    # Not a variant of this loop: the reference run on x in time order, where the layer
+    # (go_backwards=True) reads it backwards (see recurrence.forward_cases).
+    "not_reversed": planted(
+        "reversed_time",
+        "read the sequence forwards, x_1 first",
+        "With go_backwards=True the layer reads x_T first and x_1 last: loop over "
+        "sample[::-1], or over t from T - 1 down to 0.",
+    ),
+    "returns_hidden": planted(
+        "returns_hidden",
+        "returned the hidden state instead of the Dense output",
+        "Finish with the Dense layer: y = h @ Wo + Bo.",
+        output=lambda hs, zs, Wo, Bo: hs,
+    ),
+    "dense_before_activation": planted(
+        "dense_before_activation",
+        "applied the Dense layer before the activation",
+        "First h_t = np.tanh(z_t), then y_t = h_t @ Wo + Bo: the Dense layer reads the "
+        "state after the tanh.",
+        output=lambda hs, zs, Wo, Bo: np.tanh(zs @ Wo + Bo),
+    ),
+    "activation_on_output": planted(
+        "activation_on_output",
+        "applied tanh to the Dense output too",
+        "The Dense layer here has no activation: y = h @ Wo + Bo, with no tanh around it.",
+        output=lambda hs, zs, Wo, Bo: np.tanh(hs @ Wo + Bo),
+    ),
+    "only_last": planted(
+        "only_last",
+        "returned only the last output y_T",
+        "With return_sequences=True every y_t is kept: shape (n, T, O).",
+        layout=lambda out, return_sequences: out[:, -1, :],
+    ),
+    "all_outputs": planted(
+        "all_outputs",
+        "returned every y_t instead of only the last one",
+        "Without return_sequences the model returns y_T, the output after the last step.",
+        layout=lambda out, return_sequences: out,
+    ),
+    "time_first": planted(
+        "axis_order",
+        "put time first, (T, n, O)",
+        "Keras keeps samples first, (n, T, O): np.stack(outputs, axis=1), or fill y[:, t, :].",
+        layout=lambda out, return_sequences: np.swapaxes(out, 0, 1),
+    ),
+    "shifted": planted(
+        "off_by_one",
+        "stored each output one step late (y_0, ..., y_{T−1})",
+        "Inside the loop, update h first, then compute and store y_t from the new h.",
+        kept=lambda start, states: [start, *states[:-1]],  # h_0's output included
+    ),
+}
+#: The verdicts, by name; the exercises pick the ones that apply.
+MISTAKES = mistakes_of(PLANTED)
+#: Every mistake ``forward_variant`` can plant.
+FORWARD_MISTAKES = tuple(name for name, entry in PLANTED.items() if entry.changes)
+
+
+def loop_with(mistake: str | None) -> ForwardLoop:
+    """The reference loop, or the loop with ``mistake`` planted."""
+    if mistake is not None and mistake not in FORWARD_MISTAKES:
+        raise ValueError(f"unknown mistake {mistake!r}; known: {', '.join(FORWARD_MISTAKES)}")
+    return with_mistake(REFERENCE, PLANTED, mistake)
 
 
 def step_variant(
     x_t: np.ndarray, h_prev: np.ndarray, weights: SimpleRNNWeights, mistake: str | None = None
 ) -> np.ndarray:
     """``h_t = tanh(z_t)``, or the same step with ``mistake``."""
-    return _activation(mistake)(preactivation(x_t, h_prev, weights, mistake))
-
-
-def _initial_state(x, weights, mistake, h0):
-    n, H = x.shape[0], weights.hidden_units
-    if h0 is not None and mistake != "ignored_h0":
-        return np.asarray(h0, dtype=weights.dtype)
-    if mistake == "h0_ones":
-        return np.ones((n, H), dtype=weights.dtype)
-    if mistake == "h0_first_input":
-        return np.tanh(x[:, 0, :] @ weights.Wx + weights.Bh)
-    return np.zeros((n, H), dtype=weights.dtype)
-
-
-def _timesteps(T: int, mistake: str | None, h0_given: bool) -> list[int]:
-    if mistake == "drop_first" or (mistake == "h0_as_h1" and h0_given):
-        return list(range(1, T))
-    if mistake == "drop_last":
-        return list(range(T - 1))
-    if mistake == "reversed_time":
-        return list(range(T - 1, -1, -1))
-    return list(range(T))
+    return loop_with(mistake).step(x_t, h_prev, weights)
 
 
 def forward_variant(
@@ -107,35 +273,4 @@ def forward_variant(
 ) -> np.ndarray:
     """What a loop with ``mistake`` returns for ``x`` ``(n, T, D)``: ``y_T`` ``(n, O)``,
     or every ``y_t`` ``(n, T, O)`` with ``return_sequences=True``."""
-    if mistake is not None and mistake not in FORWARD_MISTAKES:
-        raise ValueError(f"unknown mistake {mistake!r}; known: {', '.join(FORWARD_MISTAKES)}")
-    x = np.asarray(x, dtype=weights.dtype)
-    Wo, Bo = weights.Wo, weights.Bo
-    if mistake == "no_output_bias":
-        Bo = np.zeros_like(Bo)
-    h = start = _initial_state(x, weights, mistake, h0)
-    activation = _activation(mistake)
-    states, preactivations = [], []
-    for t in _timesteps(x.shape[1], mistake, h0 is not None):
-        h_prev = start if mistake == "stale_h" else h
-        z = preactivation(x[:, t, :], h_prev, weights, mistake)
-        h = activation(z)
-        states.append(h)
-        preactivations.append(z)
-    if mistake == "shifted":
-        states = [start, *states[:-1]]
-    hs = np.stack(states, axis=1)  # (n, T', H)
-    zs = np.stack(preactivations, axis=1)
-    if mistake == "returns_hidden":
-        out = hs
-    elif mistake == "dense_before_activation":
-        out = np.tanh(zs @ Wo + Bo)
-    elif mistake == "activation_on_output":
-        out = np.tanh(hs @ Wo + Bo)
-    else:
-        out = hs @ Wo + Bo
-    out = out.astype(weights.dtype, copy=False)
-    if mistake == "time_first":
-        return np.swapaxes(out, 0, 1)
-    sequences = (return_sequences and mistake != "only_last") or mistake == "all_outputs"
-    return out if sequences else out[:, -1, :]
+    return loop_with(mistake).run(x, weights, h0, return_sequences)

@@ -1,27 +1,26 @@
-"""The exercise checkers: every reference solution passes, every planted mistake is named
-as that mistake, and no kind of broken learner code makes a checker raise.
+"""The checkers of chapters 1 to 4 (the Keras model, one step, the manual loop, the hidden
+state): every reference solution passes, every planted mistake is named as that mistake, and
+the planted variants are what a loop with that slip computes.
 
-The planted mistakes are written here the way a learner would write them (one loop with a
-`bug` switch), independently of `rnn_lab.checks.variants`, so a test passes only if the
-checker recognises real code with the mistake, not its own model of it.
+Learner code with each mistake planted (a `bug` switch): see `checks_harness`.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
-import time
-
+import checks_harness as harness
 import numpy as np
 import pytest
-from checks_harness import assert_mistake_diagnosed, assert_reference_passes
 
 import rnn_lab
 from rnn_lab import checks
-from rnn_lab.checks import ch01, ch02, ch03, ch04, core
+from rnn_lab.checks import ch03, ch04, core
 from rnn_lab.checks.variants import FORWARD_MISTAKES, forward_variant
 
 # --- learner code: correct, and with each mistake -------------------------------------
+
+
+EXERCISES: dict = {}  # name -> (checker, record, learner taking bug=), filled by @answer
+answer = harness.answers_to(EXERCISES)
 
 
 def _squash(bug):
@@ -32,6 +31,7 @@ def _squash(bug):
     }.get(bug, np.tanh)
 
 
+@answer("forward_from")
 def learner_forward(x, weights, h0=None, *, bug=None, sequences=False):
     """A learner's batched loop; `bug` plants one mistake."""
     Wx, Wh, Bh, Wo, Bo = weights.as_list()
@@ -85,6 +85,7 @@ def learner_forward(x, weights, h0=None, *, bug=None, sequences=False):
     return ys[-1]
 
 
+@answer("step")
 def learner_step(x_t, h_prev, Wx, Wh, Bh, *, bug=None):
     if bug == "wh_transposed":
         Wh = Wh.T
@@ -97,6 +98,7 @@ def learner_step(x_t, h_prev, Wx, Wh, Bh, *, bug=None):
     return _squash(bug)(x_t @ Wx + h_prev @ Wh + Bh)
 
 
+@answer("worst_timestep")
 def learner_worst(keras_y, manual_y, *, bug=None):
     diff = keras_y - manual_y
     if bug == "signed_km":
@@ -118,6 +120,7 @@ def learner_worst(keras_y, manual_y, *, bug=None):
     return int(np.argmax(e_t)) + (0 if bug == "zero_based" else 1)
 
 
+@answer("agree")
 def learner_agree(keras_y, manual_y, *, bug=None):
     difference = keras_y.astype(np.float64) - manual_y
     if bug == "exact_equality":
@@ -139,6 +142,7 @@ def learner_agree(keras_y, manual_y, *, bug=None):
     return bool(np.all(np.abs(difference) <= allowed))
 
 
+@answer("scaled_states")
 def learner_scaled(x, weights, scale, *, bug=None):
     Wx, Wh, Bh, Wo, Bo = weights.as_list()
     if bug != "unscaled" and bug != "scaled_wx":
@@ -163,6 +167,7 @@ def learner_scaled(x, weights, scale, *, bug=None):
     return np.stack(states, axis=1)
 
 
+@answer("count_params")
 def _count(T, D, H, O, bug=None):
     rnn = D * H + (0 if bug == "no_recurrent" else (D * H if bug == "wh_d_by_h" else H * H))
     rnn += 0 if bug in ("forgot_biases", "forgot_Bh") else H
@@ -172,6 +177,7 @@ def _count(T, D, H, O, bug=None):
     return {"only_rnn": rnn, "only_dense": dense}.get(bug, rnn + dense)
 
 
+@answer("output_shape")
 def _output_shape(n, T, D, H, O, return_sequences, bug=None):
     last = H if bug == "hidden_units" else O
     middle = (D,) if bug == "with_dims" else ()
@@ -181,6 +187,7 @@ def _output_shape(n, T, D, H, O, return_sequences, bug=None):
     return (n, T, *middle, last) if seq else (n, *middle, last)
 
 
+@answer("weight_shapes")
 def _weight_shapes(D, H1, H2, O, bug=None):
     layers = []
     for inputs, units in ((D, H1), (H1, H2)):
@@ -197,96 +204,44 @@ def _weight_shapes(D, H1, H2, O, bug=None):
     return [*layers, wo, bo]
 
 
-def _batch(bug):  # the exercise hands x over time-major, (T, n, D)
-    return lambda x, weights: learner_forward(x.transpose(1, 0, 2), weights, bug=bug)
+@answer("forward_batch")
+def _batch(x, weights, bug=None):  # the exercise hands x over time-major, (T, n, D)
+    return learner_forward(x.transpose(1, 0, 2), weights, bug=bug)
 
 
-# name -> (checker, exercise spec, answer for a bug (None = correct))
-EXERCISES = {
-    "count_params": (
-        checks.check_count_params,
-        ch01.COUNT_EXERCISE,
-        lambda bug: lambda T, D, H, O: _count(T, D, H, O, bug),
-    ),
-    "output_shape": (
-        checks.check_output_shape,
-        ch01.SHAPE_EXERCISE,
-        lambda bug: lambda n, T, D, H, O, seq: _output_shape(n, T, D, H, O, seq, bug),
-    ),
-    "weight_shapes": (
-        checks.check_weight_shapes,
-        ch02.WEIGHT_SHAPES_EXERCISE,
-        lambda bug: lambda D, H1, H2, O: _weight_shapes(D, H1, H2, O, bug),
-    ),
-    "step": (
-        checks.check_step,
-        ch02.STEP_EXERCISE,
-        lambda bug: lambda *args: learner_step(*args, bug=bug),
-    ),
-    "step_output": (
-        checks.check_step_output,
-        ch02.STEP_OUTPUT_EXERCISE,
-        lambda bug: lambda x_t, h_prev, w: learner_forward(x_t[:, None, :], w, h_prev, bug=bug),
-    ),
-    "forward_reversed": (
-        checks.check_forward_reversed,
-        ch03.FORWARD_ONE_EXERCISE,
-        lambda bug: (
-            lambda sample, w: (
-                learner_forward(sample[None], w)[0]  # reads x_1 first: go_backwards ignored
-                if bug == "not_reversed"
-                else learner_forward(sample[None, ::-1], w, bug=bug)[0]
-            )
-        ),
-    ),
-    "forward_batch": (checks.check_forward_batch, ch03.FORWARD_BATCH_EXERCISE, _batch),
-    "forward_sequences": (
-        checks.check_forward_sequences,
-        ch03.SEQUENCES_EXERCISE,
-        lambda bug: lambda x, w: learner_forward(x, w, bug=bug, sequences=True),
-    ),
-    "forward_from": (
-        checks.check_forward_from,
-        ch03.FROM_H0_EXERCISE,
-        lambda bug: lambda x, w, h0: learner_forward(x, w, h0, bug=bug),
-    ),
-    "worst_timestep": (
-        checks.check_worst_timestep,
-        ch03.WORST_EXERCISE,
-        lambda bug: lambda a, b: learner_worst(a, b, bug=bug),
-    ),
-    "agree": (
-        checks.check_agree,
-        ch03.AGREE_EXERCISE,
-        lambda bug: lambda a, b: learner_agree(a, b, bug=bug),
-    ),
-    "scaled_states": (
-        checks.check_scaled_states,
-        ch04.SCALED_EXERCISE,
-        lambda bug: lambda x, w, s: learner_scaled(x, w, s, bug=bug),
-    ),
-    "doubled_wh": (checks.check_doubled_wh, ch04._doubled_exercise(), lambda bug: bug or "b"),
-}
-
-PLANTED = [(name, bug) for name, (_, spec, _) in EXERCISES.items() for bug in spec.mistakes]
+@answer("forward_reversed")
+def _reversed(sample, weights, bug=None):
+    if bug == "not_reversed":
+        return learner_forward(sample[None], weights)[0]  # reads x_1 first: go_backwards ignored
+    return learner_forward(sample[None, ::-1], weights, bug=bug)[0]
 
 
-@pytest.mark.parametrize("name", EXERCISES)
-def test_reference_solution_passes(name, capsys):
-    checker, _, answer = EXERCISES[name]
-    assert_reference_passes(checker, answer(None), capsys)
+@answer("step_output")
+def _step_output(x_t, h_prev, w, bug=None):
+    return learner_forward(x_t[:, None, :], w, h_prev, bug=bug)
 
 
-@pytest.mark.parametrize(("name", "bug"), PLANTED, ids=[f"{n}-{b}" for n, b in PLANTED])
-def test_planted_mistake_is_diagnosed_as_that_mistake(name, bug, capsys):
-    checker, spec, answer = EXERCISES[name]
-    # a transposed Wx (D ≠ H) is a shape error, and is named as such rather than by title
-    named = bug != "wx_transposed"
-    assert_mistake_diagnosed(checker, spec, bug, answer(bug), capsys, named=named)
+@answer("forward_sequences")
+def _forward_sequences(x, w, bug=None):
+    return learner_forward(x, w, bug=bug, sequences=True)
+
+
+globals().update(
+    harness.exercise_tests(EXERCISES, by_code_only=("wx_transposed",), broken=harness.BROKEN)
+)
+# (a transposed Wx, D ≠ H, is a shape error, and is named as such rather than by title)
+
+
+@pytest.mark.parametrize("letter", ["a", "c", "d"])
+def test_a_wrong_prediction_is_named(letter, capsys):
+    spec = ch04._doubled_exercise()
+    harness.assert_mistake_diagnosed(checks.check_doubled_wh, spec, letter, letter, capsys)
+    assert checks.check_doubled_wh("b").passed
 
 
 def test_every_issue_mistake_has_a_planted_test():
-    codes = {spec.mistakes[bug].code for name, bug in PLANTED for spec in [EXERCISES[name][1]]}
+    specs = [spec for _, spec, _ in EXERCISES.values()]
+    codes = {spec.mistakes[bug].code for spec in specs for bug in spec.mistakes}
     wanted = {
         "wh_transposed",
         "forgot_bias",
@@ -310,7 +265,7 @@ def test_a_loop_over_samples_is_caught_in_the_vectorised_exercise(capsys):
         lambda x, w: np.stack([one(x[:, i], w) for i in range(x.shape[1])])
     )
     assert (result.passed, result.code) == (False, "loops_over_samples")
-    assert ch03.single_sample_visits(_batch(None)) < ch03.LOOP_PROBE_N
+    assert ch03.single_sample_visits(_batch) < ch03.LOOP_PROBE_N
 
 
 @pytest.mark.parametrize("mistake", FORWARD_MISTAKES)
@@ -340,46 +295,21 @@ def test_the_correct_variant_is_the_manual_forward_pass():
         forward_variant(x, weights, "typo")
 
 
-# --- bad learner code never crashes a checker -----------------------------------------
+def test_the_backwards_reference_is_keras_go_backwards():
+    keras = rnn_lab.import_keras()
+    from rnn_lab.checks import ch03
 
-
-def _raises(*args):
-    return np.tanh(args[0] @ np.ones((7, 7)))
-
-
-def _slow(*args):
-    while True:
-        pass
-
-
-BROKEN = {
-    "exception": (_raises, core.SHAPE_MIXUP),
-    "key_error": (lambda *a: {}["h"], core.RAISED),
-    "none": (lambda *a: None, core.NOT_STARTED),
-    "not_implemented": (lambda *a: (_ for _ in ()).throw(NotImplementedError), core.NOT_STARTED),
-    "wrong_shape": (lambda x, w: np.zeros((len(x), 7)), core.WRONG_SHAPE),
-    "nan": (lambda x, w: _batch(None)(x, w) * np.nan, core.NOT_FINITE),
-    "list": (lambda x, w: _batch(None)(x, w).tolist(), core.LIST),
-    "string": (lambda x, w: "y", core.WRONG_TYPE),
-    "int_array": (lambda x, w: _batch(None)(x, w).astype(int), core.WRONG_TYPE),
-    "in_place": (lambda x, w: w.Wh.__iadd__(1), core.RAISED),
-    "float32_on_float64": (
-        lambda x, w: _batch(None)(x, w).astype(np.float32),
-        core.LOST_PRECISION,
-    ),
-    "too_slow": (_slow, core.TIMED_OUT),
-}
-
-
-@pytest.mark.parametrize("case", BROKEN)
-def test_broken_code_gets_a_clear_verdict_not_an_exception(case, capsys):
-    answer, code = BROKEN[case]
-    result = checks.check_forward_batch(answer, time_limit=0.3)
-    printed = capsys.readouterr().out
-    assert (result.passed, result.code) == (False, code), printed
-    assert printed.strip() == result.message
-    if code == core.NOT_STARTED:
-        assert "not yet solved" in printed
+    for case in ch03.forward_cases(ch03.BACKWARDS_VARIANTS, one_sample=True, backwards=True):
+        sample, weights = case.args
+        dtype = weights.dtype.name
+        layer = keras.layers.SimpleRNN(weights.hidden_units, go_backwards=True, dtype=dtype)
+        dense = keras.layers.Dense(weights.outputs, dtype=dtype)
+        layer.build((None, None, weights.dims))
+        dense.build((None, weights.hidden_units))
+        layer.set_weights(weights.as_list()[:3])
+        dense.set_weights(weights.as_list()[3:])
+        keras_y = np.asarray(dense(layer(sample[None])))[0]
+        np.testing.assert_allclose(keras_y, case.expected, rtol=0, atol=case.tolerance)
 
 
 def test_a_value_exercise_that_is_still_none_is_not_yet_solved(capsys):
@@ -387,10 +317,6 @@ def test_a_value_exercise_that_is_still_none_is_not_yet_solved(capsys):
     assert result.code == core.NOT_STARTED and "not yet solved" in capsys.readouterr().out
     assert checks.check_doubled_wh("e").code == core.WRONG_TYPE
     assert checks.check_doubled_wh(" B ").passed
-
-
-def test_a_non_function_answer_to_a_function_exercise():
-    assert checks.check_step(np.zeros(3)).code == core.WRONG_TYPE
 
 
 def test_a_list_with_the_right_numbers_is_told_how_to_convert(capsys):
@@ -401,62 +327,6 @@ def test_a_list_with_the_right_numbers_is_told_how_to_convert(capsys):
     assert "np.stack(items, axis=1) is right" in capsys.readouterr().out
 
 
-def test_a_time_out_restores_the_signal_handler_and_timers():
-    before = signal.getsignal(signal.SIGALRM)
-    result = checks.check_forward_batch(_slow, time_limit=0.2)
-    assert result.code == core.TIMED_OUT
-    assert signal.getsignal(signal.SIGALRM) is before
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-
-
-def test_someone_elses_timer_keeps_running():
-    fired = []
-    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(True))
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 30.0)
-        assert checks.check_step(EXERCISES["step"][2](None)).passed
-        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
-        assert 0 < remaining <= 30.0
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    assert not fired
-
-
-def test_outside_the_main_thread_a_slow_answer_is_stopped_too():
-    results, before = [], threading.active_count()
-    worker = threading.Thread(
-        target=lambda: results.append(checks.check_forward_batch(_slow, time_limit=0.3))
-    )
-    worker.start()
-    worker.join(20)
-    assert results and results[0].code == core.TIMED_OUT
-    deadline = time.monotonic() + 5
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.05)  # the endless loop was interrupted, so its thread ends
-    assert threading.active_count() == before
-
-
-def test_a_keyboard_interrupt_is_not_swallowed():
-    def interrupted(*args):
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        checks.check_step(interrupted)
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-
-
-def test_time_limit_must_be_positive():
-    with pytest.raises(ValueError, match="positive"):
-        core.call_with_time_limit(print, (), 0)
-
-
-def test_the_result_is_not_displayed_twice_in_a_notebook():
-    result = core.CheckResult("step", True, core.PASSED, "✓ ...")
-    assert result._ipython_display_() is None
-    assert repr(result) == "CheckResult(exercise='step', passed=True, code='ok')"
-
-
 def test_the_doubled_wh_answer_is_what_the_measurement_shows():
     m = ch04.measure_doubled_wh()
     assert m.radius[0] < 1 < m.radius[1]  # the regime the exercise is about
@@ -464,14 +334,3 @@ def test_the_doubled_wh_answer_is_what_the_measurement_shows():
     assert m.mean_abs[1] > m.mean_abs[0]  # (b): closer to ±1 ...
     assert m.memory[0] is not None  # ... and remembering its start longer
     assert m.memory[1] is None or m.memory[1] > m.memory[0]
-
-
-def _typo(x, weights):
-    return x @ weights.Wx + undefined_name  # noqa: F821 - the learner's typo
-
-
-def test_an_exception_names_the_learners_line(capsys):
-    result = checks.check_forward_batch(_typo)
-    printed = capsys.readouterr().out
-    assert result.code == core.RAISED
-    assert "NameError" in printed and "`return x @ weights.Wx + undefined_name" in printed

@@ -1,0 +1,294 @@
+"""Checkers for the exercises of chapter 8, *Training side by side*, on the training loop
+itself: clipping the gradient by its global norm, and the loop over epochs and batches
+against Keras's fit.
+
+    clip:  g ← g · clip_norm / max(‖g‖, clip_norm),   ‖g‖ over all the arrays together
+    loop:  for each epoch, for each batch x[0:b], x[b:2b], ...:  w ← w − η·∇L(batch)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from ..tolerances import tolerance_for
+from .answers import Arrays
+from .core import Card, Exercise, Refusal, checker
+from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
+
+# --- Exercise 8.3: clipping by the global norm --------------------------------------------
+
+#: The five gradient arrays, in the order of ``model.trainable_variables``.
+GRAD_PARTS = ("dWx", "dWh", "dBh", "dWo", "dBo")
+#: Hidden cases: ``(D, H, O, dtype, gradient scale, clip_norm)``. Some gradients are longer
+#: than ``clip_norm`` (they must shrink), one is shorter (it must stay as it is); the five
+#: arrays have very different norms, so clipping each one separately gives other numbers.
+CLIP_CASES = (
+    (3, 4, 2, "float32", 1.0, 1.0),
+    (2, 5, 3, "float64", 2.0, 3.0),
+    (4, 3, 2, "float64", 0.05, 1.0),
+    (3, 6, 1, "float32", 0.5, 0.25),
+)
+
+CLIP_MISTAKES = {
+    "each_separately": Mistake(
+        "clipped_each_array",
+        "clipped each array by its own norm (Keras's clipnorm), not by the global norm",
+        "global_clipnorm scales all five arrays by one factor, clip_norm / max(‖g‖, clip_norm), "
+        "where ‖g‖ = sqrt(Σ over all arrays of Σ g²): the direction of the whole gradient is kept.",
+    ),
+    "always_rescale": Mistake(
+        "always_rescaled",
+        "rescaled to length clip_norm even when the gradient was shorter",
+        "Clipping only ever shrinks: a gradient whose norm is at most clip_norm is unchanged, "
+        "so divide by max(norm, clip_norm).",
+    ),
+    "squared_norm": Mistake(
+        "forgot_sqrt",
+        "used the squared norm Σ g² instead of its square root",
+        "The norm is sqrt(Σ g²) over all five arrays.",
+    ),
+    "inverted": Mistake(
+        "inverted_factor",
+        "multiplied by norm / clip_norm instead of clip_norm / norm",
+        "A long gradient must shrink: the factor is clip_norm / max(norm, clip_norm) ≤ 1.",
+    ),
+    "clip_values": Mistake(
+        "clipped_values",
+        "clipped each entry to [−clip_norm, clip_norm] (np.clip), clipping by value",
+        "Clipping by norm rescales the whole gradient, keeping its direction; np.clip cuts "
+        "entries one by one and changes the direction.",
+    ),
+}
+
+
+def _norm(arrays) -> float:
+    return float(np.sqrt(sum(np.sum(np.square(np.asarray(a, np.float64))) for a in arrays)))
+
+
+def clip_variant(grads, clip_norm: float, mistake: str | None = None) -> tuple:
+    grads = [np.asarray(g, np.float64) for g in grads]
+    norm = _norm(grads)
+    if mistake == "each_separately":
+        return tuple(g * clip_norm / max(_norm([g]), clip_norm) for g in grads)
+    if mistake == "always_rescale":
+        return tuple(g * clip_norm / norm for g in grads)
+    if mistake == "squared_norm":
+        return tuple(g * clip_norm / max(norm**2, clip_norm) for g in grads)
+    if mistake == "inverted":
+        return tuple(g * max(norm, clip_norm) / clip_norm for g in grads)
+    if mistake == "clip_values":
+        return tuple(np.clip(g, -clip_norm, clip_norm) for g in grads)
+    return tuple(g * clip_norm / max(norm, clip_norm) for g in grads)
+
+
+@cache
+def _clip_cases() -> tuple[Case, ...]:
+    import tensorflow as tf
+
+    cases = []
+    for index, (D, H, O, dtype, scale, clip_norm) in enumerate(CLIP_CASES):
+        rng = np.random.default_rng(8300 + index)
+        shapes = ((D, H), (H, H), (H,), (H, O), (O,))
+        sizes = (1.0, 0.3, 2.0, 0.6, 1.5)  # very different norms per array
+        grads = [
+            (rng.normal(0.0, scale * s, shape)).astype(dtype)
+            for shape, s in zip(shapes, sizes, strict=True)
+        ]
+        for g in grads:
+            g.flags.writeable = False
+        clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip_norm)
+        expected = tuple(np.asarray(c) for c in clipped)
+        variants = {name: clip_variant(grads, clip_norm, name) for name in CLIP_MISTAKES}
+        label = f"D={D}, H={H}, O={O}, {dtype}, ‖g‖ = {_norm(grads):.3g}, clip_norm = {clip_norm:g}"
+        cases.append(Case((grads, clip_norm), expected, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+CLIP_EXERCISE = Exercise(
+    name="clip_grads",
+    answer=Arrays(GRAD_PARTS),
+    returns="the five clipped arrays, in the order they were given",
+    verified=(
+        f"the five arrays match tf.clip_by_global_norm (what Keras's global_clipnorm does) on "
+        f"{len(CLIP_CASES)} hidden cases, gradients longer and shorter than clip_norm "
+        "(float32 and float64)."
+    ),
+    mistakes=CLIP_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.clip_by_global_norm",
+            "rnn_lab.global_norm",
+            "rnn_lab.training.optimizers.clip_each_by_norm",
+        ),
+        frameworks=True,
+        advice="compute the norm and the factor yourself, with NumPy",
+    ),
+    card=Card(2, 15, "gradient clipping by global norm"),
+)
+
+
+check_clip_grads = checker(
+    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
+    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together.""",
+    CLIP_EXERCISE,
+    _clip_cases,
+)
+
+
+# --- Exercise 8.4: the training loop, against Keras's fit ------------------------------------
+
+#: Hidden runs: ``(n, T, D, H, O, dtype, learning rate, epochs, batch_size)``. ``n`` is never
+#: a multiple of the batch size, so the last, shorter batch has to be there.
+TRAIN_CASES = (
+    (10, 5, 2, 4, 2, "float32", 0.1, 2, 4),
+    (7, 4, 3, 5, 1, "float64", 0.05, 3, 3),
+)
+
+
+def _batches(n: int, batch_size: int) -> list[slice]:
+    return [slice(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+
+
+@dataclass(frozen=True)
+class TrainingLoop:
+    """The loss before every update of plain SGD over ``fit``'s batches, written as hooks;
+    ``TrainingLoop()`` is the reference.
+
+        for each epoch: for each batch x[0:b], x[b:2b], ...:  w ← w − η·∇L(batch)
+    """
+
+    epochs: Callable = lambda epochs: epochs
+    batches: Callable = _batches  # (n, batch_size) -> the slices of one epoch
+    epoch_start: Callable = lambda weights, initial: weights  # the weights an epoch starts from
+    sign: int = -1  # descend
+    kept: Callable = lambda new, old: new  # the weights the next step starts from
+
+    def run(self, x, y, weights, lr, epochs, batch_size) -> np.ndarray:
+        from ..backward import manual_backward
+        from ..weights import SimpleRNNWeights
+
+        losses, initial = [], weights
+        for _ in range(self.epochs(epochs)):
+            weights = self.epoch_start(weights, initial)
+            for batch in self.batches(x.shape[0], batch_size):
+                result = manual_backward(x[batch], y[batch], weights)
+                losses.append(result.loss)
+                step = (
+                    w + w.dtype.type(self.sign * lr) * g
+                    for w, g in zip(weights.as_list(), result.grads.as_list(), strict=True)
+                )
+                weights = self.kept(SimpleRNNWeights(*step), weights)
+        return np.array(losses)
+
+
+TRAIN_PLANTED: dict[str, Planted] = {
+    "no_update": planted(
+        "weights_not_updated",
+        "never carried the updated weights to the next step",
+        "Each step must start from the weights the previous step produced: "
+        "weights = SimpleRNNWeights(*[w - lr * g ...]) and use that `weights` next.",
+        kept=lambda new, old: old,
+    ),
+    "ascent": planted(
+        "wrong_sign",
+        "added the gradient, w + η·g (gradient ascent)",
+        "Descend: w - lr * g, against the gradient.",
+        sign=1,
+    ),
+    "dropped_last_batch": planted(
+        "dropped_last_batch",
+        "left out the last, shorter batch",
+        "Keras cuts x[0:b], x[b:2b], ... and keeps the remainder as a smaller last batch: "
+        "for start in range(0, n, batch_size).",
+        batches=lambda n, batch_size: _batches(n - n % batch_size, batch_size),
+    ),
+    "full_batch": planted(
+        "full_batch",
+        "took one step per epoch on the whole data set",
+        "fit takes one step per batch: ceil(n / batch_size) steps per epoch.",
+        batches=lambda n, batch_size: _batches(n, n),
+    ),
+    "one_epoch": planted(
+        "one_epoch",
+        "ran only one epoch",
+        "Loop over the epochs around the loop over the batches.",
+        epochs=lambda epochs: 1,
+    ),
+    "restart_each_epoch": planted(
+        "restarted_each_epoch",
+        "restarted every epoch from the initial weights",
+        "Training continues across epochs: set the weights once, before the epoch loop.",
+        epoch_start=lambda weights, initial: initial,
+    ),
+}
+TRAIN_MISTAKES = mistakes_of(TRAIN_PLANTED)
+
+
+def train_variant(x, y, weights, lr, epochs, batch_size, mistake: str | None = None) -> np.ndarray:
+    """The losses of the training loop with ``mistake`` planted (``None``: the right ones)."""
+    loop = with_mistake(TrainingLoop(), TRAIN_PLANTED, mistake)
+    return loop.run(x, y, weights, lr, epochs, batch_size)
+
+
+@cache
+def _train_cases() -> tuple[Case, ...]:
+    from ..training.keras_loops import train_keras
+    from ..training.optimizers import SGD
+    from ..weights import make_sequences, random_weights
+
+    cases = []
+    for index, (n, T, D, H, O, dtype, lr, epochs, batch_size) in enumerate(TRAIN_CASES):
+        seed = 8400 + index
+        x = make_sequences(n, T, D, seed=seed, dtype=dtype)
+        y = np.random.default_rng(seed).normal(0.0, 0.5, (n, O)).astype(dtype)
+        weights = random_weights(D, H, O, seed=seed, dtype=dtype)
+        x.flags.writeable = y.flags.writeable = False
+        fit = train_keras(
+            x, y, weights, SGD(learning_rate=lr), epochs=epochs, batch_size=batch_size
+        )
+        variants = {
+            name: train_variant(x, y, weights, lr, epochs, batch_size, name)
+            for name in TRAIN_MISTAKES
+        }
+        label = (
+            f"n={n}, T={T}, D={D}, H={H}, O={O}, {dtype}, lr={lr:g}, epochs={epochs}, "
+            f"batch_size={batch_size}"
+        )
+        args = (x, y, weights, lr, epochs, batch_size)
+        cases.append(Case(args, fit.losses, label, tolerance_for(dtype), variants))
+    return tuple(cases)
+
+
+TRAIN_EXERCISE = Exercise(
+    name="train_sgd",
+    returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
+    verified=(
+        "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
+        f"step, on {len(TRAIN_CASES)} hidden runs (float32 and float64, a shorter last batch, "
+        "several epochs)."
+    ),
+    mistakes=TRAIN_MISTAKES,
+    refuses=Refusal(
+        (
+            "rnn_lab.train_manual",
+            "rnn_lab.train_keras",
+            "rnn_lab.training.optimizers.SGD.step",
+            "rnn_lab.training.optimizers.Adam.step",
+        ),
+        frameworks=True,
+        advice="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
+    ),
+    card=Card(2, 25, "a training loop: batches, epochs, updates"),
+)
+
+
+check_train_sgd = checker(
+    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
+    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them.""",
+    TRAIN_EXERCISE,
+    _train_cases,
+)

@@ -1,0 +1,316 @@
+"""The loops of the gated layers (Keras's LSTM, and its GRU with ``reset_after`` True or
+False) written as named hooks, every known way of getting them wrong, and their hidden
+cases.
+
+    LSTM:  a_t = x_t·Wx + h_{t-1}·Wh + B, blocks [i, f, c, o]
+           c_t = σ(a_f) ⊙ c_{t-1} + σ(a_i) ⊙ tanh(a_c),   h_t = σ(a_o) ⊙ tanh(c_t)
+    GRU:   z_t, r_t = σ(x_t·Wx_{z,r} + Bx + h_{t-1}·Wh_{z,r} + Bhh), blocks [z, r, h]
+           h̃_t = tanh(x_t·Wx_h + Bx_h + r_t ⊙ (h_{t-1}·Wh_h + Bhh_h))     (reset_after=True)
+           h̃_t = tanh(x_t·Wx_h + B_h + (r_t ⊙ h_{t-1})·Wh_h)              (reset_after=False)
+           h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
+
+Each planted mistake is its verdict and the hooks it replaces (:class:`.verdicts.Planted`).
+Hidden cases use ``random_cell_weights`` (a different non-zero value in every entry), so a
+swapped gate block or a forgotten bias changes the numbers instead of hiding; expected
+answers come from ``rnn_lab.cells``, which the test suite checks against Keras.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cells.steps import trace_gates
+from ..cells.weights import CellWeights, random_cell_weights, sigmoid
+from ..tolerances import tolerance_for
+from ..weights import make_sequences
+from .verdicts import Case, Planted, planted, with_mistake
+
+#: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
+#: a swapped axis changes a shape; float32 and float64.
+SEQUENCE_CONFIGS = (
+    (4, 6, 3, 5, "float32"),
+    (3, 7, 2, 4, "float64"),
+    (2, 5, 4, 3, "float32"),
+)
+
+
+def sequence_cases(
+    kind: str,
+    variant: Callable,
+    names: tuple[str, ...],
+    seed: int,
+    *,
+    reset_after: bool | None = None,
+) -> list[Case]:
+    """One case per config: ``(x, weights)``, every ``h_t`` expected, and each variant's
+    answer. ``x`` and the weights are read-only, so an in-place change is reported."""
+    cases = []
+    for index, (n, T, D, H, dtype) in enumerate(SEQUENCE_CONFIGS):
+        x = make_sequences(n, T, D, seed=seed + index, dtype=dtype)
+        x.flags.writeable = False
+        weights = random_cell_weights(
+            kind, D, H, seed=seed + index, dtype=dtype, reset_after=reset_after
+        )
+        expected = trace_gates(weights, x)["h"]
+        variants = {name: variant(x, weights, name) for name in names}
+        label = f"n={n}, T={T}, D={D}, H={H}, {dtype}"
+        cases.append(Case((x, weights), expected, label, tolerance_for(dtype), variants))
+    return cases
+
+
+def _fed_back(new: np.ndarray, start: np.ndarray) -> np.ndarray:
+    return new  # the state the next step reads is the one this step wrote
+
+
+def _stale(new: np.ndarray, start: np.ndarray) -> np.ndarray:
+    return start  # ... or the zeros the loop started from
+
+
+# --- the LSTM -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LSTMLoop:
+    """Every ``h_t`` ``(n, T, H)`` of Keras's LSTM from ``h_0 = c_0 = 0``, as hooks."""
+
+    bias: Callable = lambda weights: weights.bias
+    order: tuple[int, ...] = (0, 1, 2, 3)  # where blocks i, f, c, o are read from
+    gate: Callable = sigmoid
+    candidate: Callable = np.tanh
+    squash_cell: Callable = np.tanh
+    next_c: Callable = _fed_back
+    next_h: Callable = _fed_back
+    returns_cell: bool = False
+
+    def run(self, x: np.ndarray, weights: CellWeights) -> np.ndarray:
+        kernel, recurrent, bias = weights.kernel, weights.recurrent_kernel, self.bias(weights)
+        n, T, _ = x.shape
+        h0 = np.zeros((n, weights.hidden_units), dtype=weights.dtype)
+        h, c, out = h0, h0, []
+        for t in range(T):
+            blocks = np.split(x[:, t] @ kernel + h @ recurrent + bias, 4, axis=-1)
+            a_i, a_f, a_c, a_o = (blocks[k] for k in self.order)
+            i, f, o = self.gate(a_i), self.gate(a_f), self.gate(a_o)
+            c_new = f * c + i * self.candidate(a_c)
+            h_new = o * self.squash_cell(c_new)
+            c, h = self.next_c(c_new, h0), self.next_h(h_new, h0)
+            out.append(c_new if self.returns_cell else h_new)
+        return np.stack(out, axis=1)
+
+
+_ORDER_ADVICE = (
+    "Keras packs the blocks as [i, f, c, o]: i = a[:, :H], f = a[:, H:2H], "
+    "c̃ = tanh(a[:, 2H:3H]), o = a[:, 3H:]."
+)
+#: The LSTM loop's known mistakes. The gate orders are those a learner may read Keras's
+#: ``[i, f, c, o]`` in: most papers' (forget first), and TensorFlow 1's ``[i, c, f, o]``.
+LSTM_PLANTED: dict[str, Planted] = {
+    "order_fico": planted(
+        "gate_order",
+        "read the gate blocks in the order [f, i, c, o]",
+        _ORDER_ADVICE,
+        order=(1, 0, 2, 3),
+    ),
+    "order_icfo": planted(
+        "gate_order",
+        "read the gate blocks in the order [i, c, f, o] (TensorFlow 1's order)",
+        _ORDER_ADVICE,
+        order=(0, 2, 1, 3),
+    ),
+    "order_ifoc": planted(
+        "gate_order",
+        "read the gate blocks in the order [i, f, o, c]",
+        _ORDER_ADVICE,
+        order=(0, 1, 3, 2),
+    ),
+    "no_bias": planted(
+        "forgot_bias",
+        "forgot the bias",
+        "a = x_t @ kernel + h @ recurrent_kernel + bias: all four blocks get their bias.",
+        bias=lambda weights: np.zeros_like(weights.bias),
+    ),
+    "no_tanh_on_c": planted(
+        "no_tanh_on_cell",
+        "took h_t = o_t ⊙ c_t, without the tanh",
+        "The cell state is not bounded; the output squashes it first: h = o * np.tanh(c).",
+        squash_cell=lambda c: c,
+    ),
+    "stale_c": planted(
+        "stale_state",
+        "never fed the new cell state c_t back (every step starts from c_0)",
+        "Assign the new cell state to the variable the next step reads: c = f * c + i * g.",
+        next_c=_stale,
+    ),
+    "stale_h": planted(
+        "stale_state",
+        "never fed the new hidden state h_t back (every step starts from h_0)",
+        "Assign the new h to the variable the next step multiplies by recurrent_kernel.",
+        next_h=_stale,
+    ),
+    "sigmoid_candidate": planted(
+        "wrong_activation",
+        "squashed the candidate c̃_t with a sigmoid",
+        "The three gates use the sigmoid; the candidate, block c, uses np.tanh.",
+        candidate=sigmoid,
+    ),
+    "tanh_gates": planted(
+        "wrong_activation",
+        "squashed the gates with tanh",
+        "Gates are fractions between 0 and 1: i, f and o use the sigmoid, only c̃ uses tanh.",
+        gate=np.tanh,
+    ),
+    "returns_c": planted(
+        "returns_cell_state",
+        "returned the cell states c_t instead of the hidden states h_t",
+        "The layer's output is h_t = o_t ⊙ tanh(c_t); c_t stays inside the cell.",
+        returns_cell=True,
+    ),
+}
+
+
+def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
+    """Every ``h_t`` (or ``c_t``) ``(n, T, H)`` of the LSTM loop with one mistake planted."""
+    return with_mistake(LSTMLoop(), LSTM_PLANTED, mistake).run(x, weights)
+
+
+# --- the GRU, both variants -------------------------------------------------------------
+
+
+def _reset_after(r, h, Wh_h, Bhh_h, from_h):
+    return r * from_h[:, -Wh_h.shape[1] :]  # reset_after=True: r ⊙ (h·Wh_h + Bhh_h)
+
+
+def _reset_before(r, h, Wh_h, Bhh_h, from_h):
+    return (r * h) @ Wh_h + Bhh_h  # reset_after=False: the state reset first
+
+
+def _keras_update(z, h_prev, h_tilde):
+    return z * h_prev + (1 - z) * h_tilde  # z is the share of the old state kept
+
+
+@dataclass(frozen=True)
+class GRULoop:
+    """Every ``h_t`` ``(n, T, H)`` of Keras's GRU from ``h_0 = 0``, as hooks.
+    ``bias_rows`` gives the bias added to ``x_t·Wx`` and the one added to ``h_{t-1}·Wh``:
+    the two rows of a ``reset_after=True`` bias ``(2, 3H)``; for ``reset_after=False`` the
+    one row, and zeros."""
+
+    bias_rows: Callable = lambda bias: (bias[0], bias[1])
+    gate_columns: Callable = lambda H: (slice(0, H), slice(H, 2 * H))  # z, r
+    candidate: Callable = _reset_after  # the recurrent term inside the candidate's tanh
+    update: Callable = _keras_update
+    next_h: Callable = _fed_back
+
+    def run(self, x: np.ndarray, weights: CellWeights) -> np.ndarray:
+        H = weights.hidden_units
+        kernel, recurrent = weights.kernel, weights.recurrent_kernel
+        b_x, b_h = self.bias_rows(weights.bias)
+        z_cols, r_cols = self.gate_columns(H)
+        h0 = np.zeros((x.shape[0], H), dtype=weights.dtype)
+        h, out = h0, []
+        for t in range(x.shape[1]):
+            from_x = x[:, t] @ kernel + b_x
+            from_h = h @ recurrent + b_h
+            z = sigmoid(from_x[:, z_cols] + from_h[:, z_cols])
+            r = sigmoid(from_x[:, r_cols] + from_h[:, r_cols])
+            recurrent_h = self.candidate(r, h, recurrent[:, 2 * H :], b_h[2 * H :], from_h)
+            h_new = self.update(z, h, np.tanh(from_x[:, 2 * H :] + recurrent_h))
+            h = self.next_h(h_new, h0)
+            out.append(h_new)
+        return np.stack(out, axis=1)
+
+
+GRU = GRULoop()
+GRU_V1 = GRULoop(bias_rows=lambda bias: (bias, np.zeros_like(bias)), candidate=_reset_before)
+
+_ROWS_ADVICE = (
+    "bias has two rows: bias[0] goes with x_t @ kernel, bias[1] with h @ recurrent_kernel; "
+    "both are needed."
+)
+_TORCH_ORDER = planted(
+    "gate_order",
+    "read the gate blocks in PyTorch's order [r, z, n]",
+    "Keras packs the blocks as [z, r, h]: z = columns 0:H, r = H:2H, candidate = 2H:3H.",
+    gate_columns=lambda H: (slice(H, 2 * H), slice(0, H)),
+)
+_SWAPPED_UPDATE = planted(
+    "swapped_update",
+    "mixed the update the other way round, h_t = (1 − z) ⊙ h_{t-1} + z ⊙ h̃_t",
+    "In Keras z_t is the share of the OLD state kept: h = z * h + (1 - z) * h_tilde.",
+    update=lambda z, h_prev, h_tilde: (1 - z) * h_prev + z * h_tilde,
+)
+_STALE_H = planted(
+    "stale_state",
+    "never fed the new hidden state back (every step starts from h_0)",
+    "Assign the new h to the variable the next step reads.",
+    next_h=_stale,
+)
+#: The known mistakes of the ``reset_after=True`` loop (exercise 10.1).
+GRU_PLANTED: dict[str, Planted] = {
+    "torch_order": _TORCH_ORDER,
+    "bias0_only": planted(
+        "dropped_bias_row",
+        "used only bias[0], the input bias row",
+        _ROWS_ADVICE,
+        bias_rows=lambda bias: (bias[0], np.zeros_like(bias[1])),
+    ),
+    "bias1_only": planted(
+        "dropped_bias_row",
+        "used only bias[1], the recurrent bias row",
+        _ROWS_ADVICE,
+        bias_rows=lambda bias: (np.zeros_like(bias[0]), bias[1]),
+    ),
+    "reset_before": planted(
+        "reset_before",
+        "applied the reset gate before the recurrent product, (r ⊙ h)·Wh_h (reset_after=False)",
+        "With reset_after=True the product comes first: r * (h @ Wh_h + Bhh_h).",
+        candidate=_reset_before,
+    ),
+    "bias_outside_reset": planted(
+        "reset_bias_outside",
+        "left the recurrent bias Bhh_h outside the reset gate, r ⊙ (h·Wh_h) + Bhh_h",
+        "The reset gate scales the whole recurrent term, bias included: r * (h @ Wh_h + Bhh_h).",
+        candidate=lambda r, h, Wh_h, Bhh_h, from_h: r * (h @ Wh_h) + Bhh_h,
+    ),
+    "swapped_update": _SWAPPED_UPDATE,
+    "stale_h": _STALE_H,
+}
+#: The known mistakes of the ``reset_after=False`` loop (exercise 10.2).
+GRU_V1_PLANTED: dict[str, Planted] = {
+    "reset_after": planted(
+        "reset_after",
+        "applied the reset gate after the recurrent product, r ⊙ (h·Wh_h) (reset_after=True)",
+        "With reset_after=False the reset gate scales the state before the product: "
+        "(r * h) @ recurrent_kernel[:, 2H:].",
+        candidate=_reset_after,
+    ),
+    "no_reset": planted(
+        "no_reset",
+        "left the reset gate out of the candidate",
+        "h̃_t = tanh(x_t·Wx_h + (r_t ⊙ h_(t-1))·Wh_h + B_h): the reset gate decides how much "
+        "of the old state the candidate sees.",
+        candidate=lambda r, h, Wh_h, Bhh_h, from_h: h @ Wh_h + Bhh_h,
+    ),
+    "torch_order": _TORCH_ORDER,
+    "swapped_update": _SWAPPED_UPDATE,
+    "stale_h": _STALE_H,
+    "no_bias": planted(
+        "forgot_bias",
+        "forgot the bias",
+        "bias is one row (3H,) here, added to x_t @ kernel: all three blocks get it.",
+        bias_rows=lambda bias: (np.zeros_like(bias), np.zeros_like(bias)),
+    ),
+}
+
+
+def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
+    """Every ``h_t`` ``(n, T, H)`` of the ``reset_after=True`` GRU with one mistake planted."""
+    return with_mistake(GRU, GRU_PLANTED, mistake).run(x, weights)
+
+
+def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
+    """Every ``h_t`` ``(n, T, H)`` of the ``reset_after=False`` GRU, one mistake planted."""
+    return with_mistake(GRU_V1, GRU_V1_PLANTED, mistake).run(x, weights)
