@@ -18,8 +18,9 @@ from sphinx.application import Sphinx
 
 
 def join_stream_pieces(outputs: list) -> list:
-    """Every piece of a stream (stdout, stderr) appended, as it is, to the stream's first piece
-    (in place, as myst-nb merges: the executed notebook is saved merged); other outputs kept."""
+    """Every piece of a stream (stdout, stderr) appended, as it is, to the stream's first piece,
+    and the other pieces dropped; other outputs kept. In place (and returned): the executed
+    notebook the build saves is then the merged one, each line once."""
     first: dict = {}
     kept = []
     for output in outputs:
@@ -30,7 +31,8 @@ def join_stream_pieces(outputs: list) -> list:
                 continue
             first[name] = output
         kept.append(output)
-    return kept
+    outputs[:] = kept
+    return outputs
 
 
 def merge_streams(outputs: list) -> list:
