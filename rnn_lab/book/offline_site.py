@@ -45,14 +45,59 @@ code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
    WCAG's 4.5:1; the text colour, underlined, reads in light and dark mode. */
 .footer-item .extra_footer a { color: var(--pst-color-text-base); text-decoration: underline; }
 """
-# Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's
-# search shows a summary under each result (an uncaught error per result); there the
-# results list the pages without summaries. Served over HTTP, nothing changes.
+# The site's own script (deferred, like every head script: it runs once the page is parsed).
+# 1. Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's
+#    search shows a summary under each result (an uncaught error per result); there the
+#    results list the pages without summaries. Served over HTTP, nothing changes.
+# 2. A code cell or output that scrolls sideways must take keyboard focus (WCAG 2.1.1). The
+#    theme decides that once, on "load", from the layout of that moment; but fonts arrive
+#    later, and sections off screen (`content-visibility: auto`) are laid out when they come
+#    into view, so a region can become scrollable after the theme looked. Here each region is
+#    decided again whenever its layout may have changed: its box resized (ResizeObserver), a
+#    font loaded, its section rendered. Tab stops are only added (never taken away), so the
+#    order in which this and the theme run does not matter; sections still skipped are left
+#    alone (no forced layout of the whole page), they are decided when they are rendered.
+#    `window.rnnLabTabStops()` decides every region now (the browser tests call it after
+#    laying out every section themselves).
 SITE_JS_NAME = "rnn-lab-offline.js"
 SITE_JS = """\
 if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
   DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
 }
+(() => {
+  // the theme's list (pydata-sphinx-theme, addTabStopsToScrollableElements)
+  const REGIONS = "pre, .nboutput > .output_area, .cell_output > .output, "
+    + ".jp-RenderedHTMLCommon, .pst-scrollable-table-container";
+  const laidOut = (el) =>
+    !el.checkVisibility || el.checkVisibility({ contentVisibilityAuto: true });
+  const scrolls = (el) =>
+    el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight;
+  const decide = (regions, all) => {
+    for (const el of regions) {
+      if (el.tabIndex < 0 && (all || laidOut(el)) && scrolls(el)) el.tabIndex = 0;
+    }
+  };
+  const regionsIn = (root) => root.querySelectorAll(REGIONS);
+  const start = () => {
+    const observer = new ResizeObserver((entries) => decide(entries.map((e) => e.target)));
+    regionsIn(document).forEach((el) => observer.observe(el));
+    document.fonts.addEventListener("loadingdone", () => decide(regionsIn(document)));
+    document.fonts.ready.then(() => decide(regionsIn(document)));
+    window.addEventListener("load", () => decide(regionsIn(document)));
+    document.addEventListener("contentvisibilityautostatechange", (event) => {
+      if (!event.skipped) decide(regionsIn(event.target));
+    }, true);
+  };
+  window.rnnLabTabStops = async () => {
+    await document.fonts.ready;
+    decide(regionsIn(document), true);
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
 """
 
 

@@ -107,8 +107,14 @@ def open_page(context, url: str) -> Visit:
 
 def render_everything(tab) -> None:
     """Lay out every section, also those off screen (the site's CSS lets the browser skip
-    them with `content-visibility: auto`), so that widths and axe see the whole page."""
+    them with `content-visibility: auto`), so that widths and axe see the whole page.
+
+    A reader brings sections into view one by one, and the site's script decides each one's
+    tab stops as it is rendered; this style tag renders them all at once, which no event
+    announces, so the site's script is asked to decide them all, on the final layout (web
+    fonts loaded). A page without that script fails here."""
     tab.add_style_tag(content="section { content-visibility: visible !important; }")
+    tab.evaluate("() => window.rnnLabTabStops()")
 
 
 def normalise(text: str) -> str:
