@@ -24,7 +24,7 @@ from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
 
 from .icon_fonts import subset_icon_fonts
 from .node_tools import NodeToolsError, ensure_installed
-from .page_assets import lighten_site
+from .page_assets import ThemeChangedError, lighten_site, write_favicon
 from .prerender_math import MATHJAX_PACKAGE, RENDERER, MathError, prerender_site
 
 # The book's own CSS, written to `_static/` and linked from every page.
@@ -44,6 +44,9 @@ code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
 /* The footer's licence links: the theme's link blue on the footer's grey is 4.3:1, below
    WCAG's 4.5:1; the text colour, underlined, reads in light and dark mode. */
 .footer-item .extra_footer a { color: var(--pst-color-text-base); text-decoration: underline; }
+/* Text coloured by activation (rnn_lab.plots.text): black on its light-to-strong colours
+   (5.2:1 on the strongest blue, 6:1 on the strongest red), never the theme's text colour. */
+.rnn-lab-activations, .rnn-lab-activations * { color: #000 !important; }
 """
 # The site's own script (deferred, like every head script: it runs once the page is parsed).
 # 1. Opened from a copied folder (file://), the browser refuses the fetch() with which Sphinx's
@@ -58,7 +61,11 @@ code.literal span.pre { white-space: normal; overflow-wrap: anywhere; }
 #    order in which this and the theme run does not matter; sections still skipped are left
 #    alone (no forced layout of the whole page), they are decided when they are rendered.
 #    `window.rnnLabTabStops()` decides every region now (the browser tests call it after
-#    laying out every section themselves).
+#    laying out every section themselves). The theme's own pass (on load, resize and changes
+#    of the page) calls this one instead (`page_assets.delegate_theme_tab_stops`): it wrote a
+#    tab stop after reading each region's size, a full layout of the page per region (1.7 s
+#    of a throttled phone's main thread on a long chapter), and laid out the off-screen
+#    sections `content-visibility` exists to skip.
 SITE_JS_NAME = "rnn-lab-offline.js"
 SITE_JS = """\
 if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
@@ -72,10 +79,11 @@ if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "un
     !el.checkVisibility || el.checkVisibility({ contentVisibilityAuto: true });
   const scrolls = (el) =>
     el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight;
+  // All reads, then all writes: a tab stop written between two reads would make the
+  // browser lay the page out again for the next read (the theme's loop did, once per region).
   const decide = (regions, all) => {
-    for (const el of regions) {
-      if (el.tabIndex < 0 && (all || laidOut(el)) && scrolls(el)) el.tabIndex = 0;
-    }
+    const open = Array.from(regions).filter((el) => el.tabIndex < 0 && (all || laidOut(el)));
+    open.filter(scrolls).forEach((el) => { el.tabIndex = 0; });
   };
   const regionsIn = (root) => root.querySelectorAll(REGIONS);
   const start = () => {
@@ -88,6 +96,8 @@ if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "un
       if (!event.skipped) decide(regionsIn(event.target));
     }, true);
   };
+  // what the theme's own tab-stop pass calls instead (rnn_lab.book.page_assets)
+  window.rnnLabDecideTabStops = () => decide(regionsIn(document));
   window.rnnLabTabStops = async () => {
     await document.fonts.ready;
     decide(regionsIn(document), true);
@@ -113,6 +123,10 @@ def _check_config(app: Sphinx, config) -> None:
     except NodeToolsError as error:
         raise ExtensionError(str(error)) from error
     _drop_thebe_scripts(app)
+    # The theme reads the reader's colour mode from localStorage, else from `default_mode`,
+    # which Jupyter Book leaves empty: on a first visit the theme then logs "Got invalid theme
+    # mode" (a console error on every page) before falling back to "auto", which is set here.
+    config.html_context.setdefault("default_mode", "auto")
 
 
 def _drop_thebe_scripts(app: Sphinx) -> None:
@@ -135,11 +149,12 @@ def _finish_site(app: Sphinx, exception: Exception | None) -> None:
     static = site / "_static"
     (static / SITE_CSS_NAME).write_text(SITE_CSS, encoding="utf-8")
     (static / SITE_JS_NAME).write_text(SITE_JS, encoding="utf-8")
-    lighten_site(site)
-    subset_icon_fonts(site)
+    write_favicon(site)
     try:
+        lighten_site(site)
+        subset_icon_fonts(site)
         prerender_site(site)
-    except (MathError, NodeToolsError) as error:
+    except (MathError, NodeToolsError, ThemeChangedError) as error:
         raise ExtensionError(str(error)) from error
 
 

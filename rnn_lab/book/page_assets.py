@@ -17,7 +17,9 @@ before its first paint. After Sphinx has written the site, `lighten_site` moves:
 - a style sheet's `@import` of another replaced by that sheet's text (`flatten_css_imports`:
   the theme's `theme.css` imports `basic.css`, one more round trip before the first paint);
 - the head's scripts deferred (`defer_head_scripts`): Sphinx and its extensions (search
-  index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint.
+  index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint;
+- a `favicon.ico` at the site's root, linked from every page (`write_favicon`): without one a
+  browser asks for `/favicon.ico` anyway and logs the 404 as an error.
 """
 
 from __future__ import annotations
@@ -165,9 +167,38 @@ def name_toggles_by_their_text(page: str) -> str:
     return page.replace(UNSPOKEN_TOGGLE_LABEL, "<summary>")
 
 
+FAVICON = "favicon.ico"
+#: The icon's colours: the theme's primary teal, a white ring (a recurrent loop).
+_FAVICON_COLOURS = ("#0a7d91", "#ffffff")
+
+
+def write_favicon(site: Path) -> Path:
+    """The site's icon, drawn here (a loop on the theme's teal): `favicon.ico` at the root."""
+    from PIL import ImageDraw
+
+    size = 64
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    background, ring = _FAVICON_COLOURS
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=12, fill=background)
+    draw.arc((14, 14, 50, 50), start=40, end=340, fill=ring, width=7)
+    draw.polygon([(52, 22), (52, 38), (40, 30)], fill=ring)  # the loop's arrow head
+    path = Path(site) / FAVICON
+    image.save(path, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    return path
+
+
+def link_favicon(page: str, relative: Path) -> str:
+    link = f'<link rel="icon" href="{_prefix(relative)}{FAVICON}" sizes="any" />'
+    if 'rel="icon"' in page or "</head>" not in page:
+        return page
+    return page.replace("</head>", f"    {link}\n  </head>", 1)
+
+
 def lighten_page(page: str, site: Path, relative: Path) -> str:
     page = move_explorer_data(page, site, relative)
     page = move_images(page, site, relative)
+    page = link_favicon(page, relative)
     return name_toggles_by_their_text(defer_head_scripts(drop_fontawesome_script(page)))
 
 
@@ -210,6 +241,47 @@ def flatten_css_imports(site: Path) -> list[str]:
     return changed
 
 
+THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"
+# The theme's tab-stop pass (pydata-sphinx-theme 0.15/0.16, minified): for every region,
+# read its scroll size, then write its tabIndex.
+THEME_TAB_STOP_LOOP = re.compile(
+    r'document\.querySelectorAll\(\["pre",[^\]]*\]\.join\(", "\)\)\.forEach\((?P<v>\w+)=>\{'
+    r"(?P=v)\.tabIndex=(?P=v)\.scrollWidth>(?P=v)\.clientWidth\|\|"
+    r"(?P=v)\.scrollHeight>(?P=v)\.clientHeight\?0:-1\}\)"
+)
+#: What the theme's pass becomes: the site's own decision (rnn_lab.book.offline_site SITE_JS).
+DELEGATED_TAB_STOPS = "window.rnnLabDecideTabStops&&window.rnnLabDecideTabStops()"
+
+
+class ThemeChangedError(RuntimeError):
+    """The theme's script no longer has the code `delegate_theme_tab_stops` replaces."""
+
+
+def delegate_theme_tab_stops(site: Path) -> bool:
+    """The theme's tab-stop pass handed to the site's script; True if the file changed.
+
+    The theme reads every scrollable region's size and writes its `tabIndex` in one loop:
+    each write invalidates the layout the next read needs, so the page is laid out once per
+    region, off-screen sections included, a long task of seconds on a phone. The site's
+    script decides the same thing lazily and in one layout (see `offline_site.SITE_JS`).
+    A theme whose script no longer matches fails the build instead of going slow unseen.
+    """
+    script = Path(site) / THEME_SCRIPT
+    if not script.is_file():
+        return False
+    text = script.read_text(encoding="utf-8")
+    if DELEGATED_TAB_STOPS in text:
+        return False
+    patched, count = THEME_TAB_STOP_LOOP.subn(DELEGATED_TAB_STOPS, text)
+    if count != 1:
+        raise ThemeChangedError(
+            f"{THEME_SCRIPT}: the theme's tab-stop loop was not found ({count} matches);"
+            " update rnn_lab.book.page_assets.THEME_TAB_STOP_LOOP for this theme version"
+        )
+    script.write_text(patched, encoding="utf-8")
+    return True
+
+
 def lighten_site(site: Path) -> list[str]:
     """Apply `lighten_page` to every page under `site`, in place; the pages changed."""
     site = Path(site)
@@ -221,4 +293,6 @@ def lighten_site(site: Path) -> list[str]:
         if lighter != text:
             path.write_text(lighter, encoding="utf-8")
             changed.append(relative.as_posix())
+    if delegate_theme_tab_stops(site):
+        changed.append(THEME_SCRIPT)
     return changed + flatten_css_imports(site)

@@ -24,6 +24,11 @@ PAGE_WEIGHT_BUDGET = 250_000
 #: Budget of a page's own HTML (bytes, gzip): the chapters' is 5-41 KB, formulas included.
 #: An image or the explorer's numbers back inline (0.7 MB of JSON) would break it.
 PAGE_HTML_BUDGET = 80_000
+#: Budget of a page's elements (start tags in its HTML, the hidden glyph shapes included).
+#: A phone styles and lays out each one: the longest chapters hold 9,000-11,500, two thirds of
+#: them their formulas' SVG and MathML (about 40 per formula). A page far over this needs
+#: splitting, or its formulas or outputs drawn with fewer elements.
+PAGE_ELEMENT_BUDGET = 13_000
 #: A link's `rel` values that make the browser fetch it at once.
 _FETCHED_RELS = {"stylesheet", "preload", "icon", "modulepreload"}
 
@@ -58,6 +63,25 @@ class _RefParser(HTMLParser):
         self.refs.all_urls.append(url)
         if eager:
             self.refs.eager.append(url)
+
+
+class _ElementCounter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.count = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.count += 1
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.count += 1
+
+
+def element_count(html: str) -> int:
+    """How many elements a page's HTML makes (what Lighthouse's DOM size counts, near enough)."""
+    counter = _ElementCounter()
+    counter.feed(html)
+    return counter.count
 
 
 def page_refs(html: str) -> PageRefs:
