@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,10 +34,12 @@ from rnn_lab.book.page_assets import (
     INLINE_IMAGE,
     THEME_SCRIPT,
     ThemeChangedError,
+    bundle_style_sheets,
     defer_head_scripts,
     delegate_theme_tab_stops,
     drop_fontawesome_script,
     flatten_css_imports,
+    label_row_headers,
     lighten_page,
     link_favicon,
     write_favicon,
@@ -292,3 +295,35 @@ def test_the_favicon_is_an_icon_linked_from_every_depth(tmp_path):
     assert 'href="favicon.ico"' in link_favicon(page, Path("index.html"))
     linked = link_favicon(page, Path("index.html"))
     assert link_favicon(linked, Path("index.html")) == linked
+
+
+def test_a_tables_row_labels_become_row_headers_when_its_corner_is_empty():
+    table = (
+        '<table class="table"><thead><tr class="row-odd"><th class="head"><p></p></th>'
+        '<th class="head"><p>f64</p></th></tr></thead><tbody>'
+        '<tr class="row-even"><td><p>dL/dWx</p></td><td><p>1e-16</p></td></tr></tbody></table>'
+    )
+    labelled = label_row_headers(table)
+    assert '<th scope="row"><p>dL/dWx</p></th><td><p>1e-16</p></td>' in labelled
+    assert label_row_headers(labelled) == labelled
+    named = table.replace('<th class="head"><p></p></th>', '<th class="head"><p>x</p></th>')
+    assert label_row_headers(named) == named  # a named first column is data
+
+
+def test_a_pages_style_sheets_become_one_in_their_order(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "styles" / "theme.css").write_text('a{color:red}b{background:url("../img/x.png")}')
+    (static / "site.css").write_text("a{color:blue}")
+    page = (
+        "<html><head>"
+        '<link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/site.css?v=2" />\n'
+        "</head><body></body></html>"
+    )
+    bundled = bundle_style_sheets(page, tmp_path, Path("book/page.html"))
+    links = re.findall(r'<link rel="stylesheet" type="text/css" href="([^"]+)"', bundled)
+    assert len(links) == 1 and links[0].startswith("../_static/styles-")
+    text = (tmp_path / "book" / links[0]).resolve().read_text()
+    assert text.index("color:red") < text.index("color:blue")  # the cascade's order
+    assert 'url("img/x.png")' in text  # relative to the bundle, still _static/img/x.png

@@ -3,7 +3,7 @@
 A page's *weight* is the gzip size (as a static host serves it) of its HTML plus every
 file the HTML makes the browser load right away: style sheets, scripts, preloads, icons and
 images not marked `loading="lazy"`. What a page loads only on demand (lazy images, the
-explorer's numbers, a font for a glyph on screen) is not counted. `tests/test_light_pages.py`
+explorer's numbers, an icon font) is not counted. `tests/test_light_pages.py`
 holds every page under `PAGE_WEIGHT_BUDGET`; `benchmarks/lighthouse.py` measures the real
 transfer.
 """
