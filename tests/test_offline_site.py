@@ -57,6 +57,7 @@ from rnn_lab.book.prerender_math import (
     prerender_site,
     render_formulas,
     render_pages,
+    slim_svg,
 )
 
 # What sphinx.ext.mathjax's visitors write (the renderer reuses them).
@@ -327,3 +328,21 @@ def test_a_pages_style_sheets_become_one_in_their_order(tmp_path):
     text = (tmp_path / "book" / links[0]).resolve().read_text()
     assert text.index("color:red") < text.index("color:blue")  # the cascade's order
     assert 'url("img/x.png")' in text  # relative to the bundle, still _static/img/x.png
+
+
+def test_a_slimmed_formula_draws_the_same_glyphs_with_fewer_elements():
+    rendered, _ = render_formulas(
+        [
+            Formula("h_t = \\tanh(x_t W_x + h_{t-1} W_h)", False),
+            Formula("\\begin{array}{|c|}a\\end{array}", False),
+        ]
+    )
+    for formula in rendered.values():
+        slim = slim_svg(formula)
+        glyphs = re.findall(r'href="#(MJX-[^"]+)"', formula)
+        assert re.findall(r' href="#(MJX-[^"]+)"', slim) == [g for g in glyphs]  # same glyphs
+        assert slim.count("<") < formula.count("<") and "data-c=" not in slim
+        assert slim.count("<g") == slim.count("</g>")  # still well nested
+        assert "<math" in slim  # the MathML for screen readers is untouched
+    table = slim_svg(rendered[Formula("\\begin{array}{|c|}a\\end{array}", False)])
+    assert 'data-mml-node="mtable"' in table  # its lines are styled by that name

@@ -116,6 +116,39 @@ def render_formulas(formulas: list[Formula]) -> tuple[dict[Formula, str], str]:
     return pages[0].formulas, css
 
 
+#: Node kinds whose `<g>` the SVG style sheet selects (errors, table lines): kept named.
+_STYLED_NODES = ("merror", "mtable")
+_SVG_TAG = re.compile(r"<(?P<end>/?)g\b(?P<attributes>[^>]*)>")
+_UNSTYLED_NODE = re.compile(
+    rf'\s(?:data-mml-node="(?!(?:{"|".join(_STYLED_NODES)})")[^"]*"|data-mjx-texclass="[^"]*")'
+)
+
+
+def slim_svg(container: str) -> str:
+    """A rendered formula with what only MathJax's own menu and explorer read taken out.
+
+    Each MathML node is a `<g data-mml-node=…>` around its glyphs (`<use data-c=…>`); once the
+    node names are gone (the assistive MathML beside the picture says what it is), a `<g>`
+    with no attribute does nothing to the drawing and is unwrapped: about a third fewer
+    elements for a phone to style, and a smaller page. The SVG's namespaces are implied in
+    HTML, and `href` is SVG 2's `xlink:href`.
+    """
+    container = re.sub(r'\sdata-c="[^"]*"', "", container)
+    container = container.replace(' xmlns="http://www.w3.org/2000/svg"', "")
+    container = container.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+    container = container.replace(' xlink:href="#', ' href="#')
+    unwrapped = []  # for each open <g>, whether its tags were dropped
+
+    def one(match: re.Match) -> str:
+        if match["end"]:
+            return "" if unwrapped.pop() else match[0]
+        attributes = _UNSTYLED_NODE.sub("", match["attributes"]).strip()
+        unwrapped.append(not attributes)
+        return "" if not attributes else f"<g {attributes}>"
+
+    return _SVG_TAG.sub(one, container)
+
+
 def _scrollable(container: str) -> str:
     """A display formula reachable by keyboard: on a phone a wide one scrolls sideways in its
     box (the theme's `overflow: auto`), and a scrollable region must take focus (WCAG 2.1.1;
@@ -127,11 +160,12 @@ def replace_formulas(page: str, rendered: dict[Formula, str]) -> str:
     """`page` with every formula's TeX replaced by its rendering."""
 
     def inline(match: re.Match) -> str:
-        return match["open"] + rendered[Formula(html.unescape(match["tex"]), False)] + "</span>"
+        formula = rendered[Formula(html.unescape(match["tex"]), False)]
+        return match["open"] + slim_svg(formula) + "</span>"
 
     def display(match: re.Match) -> str:
         formula = rendered[Formula(_display_tex(match["tex"]), True)]
-        return match["open"] + _scrollable(formula) + "</div>"
+        return match["open"] + _scrollable(slim_svg(formula)) + "</div>"
 
     return _DISPLAY.sub(display, _INLINE.sub(inline, page))
 
