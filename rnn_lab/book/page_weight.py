@@ -17,16 +17,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 #: Budget of one page's weight (bytes, gzip). The issue's slowest page sent 2.4 MB; after it
-#: the chapters weigh 150-210 KB, 110-130 KB of which is the theme's CSS and scripts every
+#: the chapters weigh 165-225 KB, 110-130 KB of which is the theme's CSS and scripts every
 #: page shares (cached after the first page). Under this, a page arrives in about 1.2 s on
 #: Lighthouse's simulated slow 4G (1.6 Mbit/s).
 PAGE_WEIGHT_BUDGET = 250_000
-#: Budget of a page's own HTML (bytes, gzip): the chapters' is 5-41 KB, formulas included.
+#: Budget of a page's own HTML (bytes, gzip): the chapters' is 6-61 KB, formulas (as SVG,
+#: with their MathML and the page's glyph shapes) included.
 #: An image or the explorer's numbers back inline (0.7 MB of JSON) would break it.
 PAGE_HTML_BUDGET = 80_000
 #: Budget of a page's elements (start tags in its HTML, the hidden glyph shapes included).
-#: A phone styles and lays out each one: the longest chapters hold 9,000-11,500, two thirds of
-#: them their formulas' SVG and MathML (about 40 per formula). A page far over this needs
+#: A phone styles and lays out each one: the longest chapters hold 9,000-10,500, over half of
+#: them their formulas' SVG and MathML (about 35 per formula). A page far over this needs
 #: splitting, or its formulas or outputs drawn with fewer elements.
 PAGE_ELEMENT_BUDGET = 13_000
 #: A link's `rel` values that make the browser fetch it at once.
