@@ -6,11 +6,14 @@ file a page loads must be inside the site. Many learners read on a phone: a page
 not make it typeset maths or download what the reader may never look at. So:
 
 - formulas are typeset when the book is built (`rnn_lab.book.prerender_math`: MathJax in
-  Node, with MathML for screen readers): the pages carry no MathJax script;
+  Node, as SVG with MathML for screen readers): the pages carry no MathJax script;
 - what notebook outputs carry inline (figures, the static explorer's numbers) becomes files
   the page loads when it needs them, and the theme's 1.4 MB icon script is left out
   (`rnn_lab.book.page_assets`): its style sheet draws the icons from FontAwesome's fonts,
   cut down to the icons the site shows (`rnn_lab.book.icon_fonts`);
+- a page's style sheets arrive as one file, the theme's tab-stop pass no longer lays the
+  page out once per code cell, and the site has a favicon and a colour mode for a first
+  visit (`rnn_lab.book.page_assets`, `_check_config`);
 - sphinx-thebe's scripts stay out of the pages (see `_drop_thebe_scripts`).
 """
 
