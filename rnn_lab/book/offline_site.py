@@ -71,9 +71,10 @@ html[data-theme="light"] { --pst-color-primary: #1463d4; }
 #    later, and sections off screen (`content-visibility: auto`) are laid out when they come
 #    into view, so a region can become scrollable after the theme looked. Here each region is
 #    decided again whenever its layout may have changed: its box resized (ResizeObserver), a
-#    font loaded, its section rendered. Tab stops are only added (never taken away), so the
-#    order in which this and the theme run does not matter; sections still skipped are left
-#    alone (no forced layout of the whole page), they are decided when they are rendered.
+#    font loaded, its section rendered, its folded cell opened. Tab stops are only added
+#    (never taken away), so the order in which this and the theme run does not matter;
+#    sections still skipped and folded cells are left alone (no forced layout of the whole
+#    page), they are decided when they are rendered or opened.
 #    `window.rnnLabTabStops()` decides every region now (the browser tests call it after
 #    laying out every section themselves). The theme's own pass (on load, resize and changes
 #    of the page) calls this one instead (`page_assets.delegate_theme_tab_stops`): it wrote a
@@ -106,8 +107,14 @@ if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "un
     document.fonts.addEventListener("loadingdone", () => decide(regionsIn(document)));
     document.fonts.ready.then(() => decide(regionsIn(document)));
     window.addEventListener("load", () => decide(regionsIn(document)));
+    // fired as the section starts to render, while it still counts as skipped: its
+    // regions are decided on the layout it is about to have
     document.addEventListener("contentvisibilityautostatechange", (event) => {
-      if (!event.skipped) decide(regionsIn(event.target));
+      if (!event.skipped) decide(regionsIn(event.target), true);
+    }, true);
+    // a folded cell opened ("Show code cell source"): its code was not rendered until now
+    document.addEventListener("toggle", (event) => {
+      if (event.target.open) decide(regionsIn(event.target), true);
     }, true);
   };
   // what the theme's own tab-stop pass calls instead (rnn_lab.book.page_assets)

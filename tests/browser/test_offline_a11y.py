@@ -194,8 +194,9 @@ def test_page_offline_accessible_and_rendered(toc_page, viewport, site_url, offl
 
 
 # A reader's way through a page: every region the theme may make scrollable is brought into
-# view in turn (its section rendered as a reader's scrolling renders it), then, on the final
-# layout, each region that scrolls must be a tab stop. Returns the ones that are not.
+# view in turn (its section rendered as a reader's scrolling renders it) and every folded
+# cell is opened; then, on the final layout, each region that scrolls must be a tab stop.
+# Returns the ones that are not.
 _SCROLL_THROUGH_JS = """async (selector) => {
     const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
     const regions = Array.from(document.querySelectorAll(selector));
@@ -204,6 +205,10 @@ _SCROLL_THROUGH_JS = """async (selector) => {
         await frame();
         await frame();
     }
+    // then every folded cell opened, as a reader opens "Show code cell source"
+    document.querySelectorAll("details:not([open])").forEach((d) => { d.open = true; });
+    await frame();
+    await frame();
     await document.fonts.ready;
     await frame();
     await frame();
