@@ -2,8 +2,10 @@
 
 The causes of a slow page on a phone, checked on every page the build wrote (whatever the
 table of contents holds): no image inline, no maths typeset in the browser (every formula
-arrives as HTML with MathML for screen readers), nothing asked of another host, and a
-compressed weight under `PAGE_WEIGHT_BUDGET`. `make lighthouse` measures the effect.
+arrives as SVG with MathML for screen readers, not as web-font text to lay out), nothing
+asked of another host, a compressed weight under `PAGE_WEIGHT_BUDGET`, elements under
+`PAGE_ELEMENT_BUDGET`, and the theme's script not laying the page out once per scrollable
+region. `make lighthouse` measures the effect.
 """
 
 from __future__ import annotations
@@ -12,23 +14,33 @@ import re
 
 import pytest
 
-from rnn_lab.book.page_assets import EXPLORER_DATA_DIR, INLINE_IMAGE, UNSPOKEN_TOGGLE_LABEL
+from rnn_lab.book.page_assets import (
+    DELEGATED_TAB_STOPS,
+    EXPLORER_DATA_DIR,
+    FAVICON,
+    INLINE_IMAGE,
+    THEME_SCRIPT,
+    THEME_TAB_STOP_LOOP,
+    UNSPOKEN_TOGGLE_LABEL,
+)
 from rnn_lab.book.page_weight import (
+    PAGE_ELEMENT_BUDGET,
     PAGE_HTML_BUDGET,
     PAGE_WEIGHT_BUDGET,
+    element_count,
     is_external,
     local_file,
     page_refs,
     page_weight,
     site_pages,
 )
-from rnn_lab.book.prerender_math import CSS_NAME, STATIC_SUBDIR, UNRENDERED
+from rnn_lab.book.prerender_math import CSS_NAME, GLYPHS_ID, STATIC_SUBDIR, UNRENDERED
 
 # A script that typesets maths in the browser, by file name or by its configuration.
 CLIENT_MATH = re.compile(
     r'<script\b[^>]*\bsrc="[^"]*(mathjax|katex)|<script\b[^>]*>[^<]*\b(MathJax|katex)\b', re.I
 )
-_MJX = re.compile(r"<mjx-container\b")
+_MJX = re.compile(r'<mjx-container\b[^>]*\bjax="SVG"')
 _MATHML = re.compile(r"<mjx-assistive-mml\b[^>]*><math\b")
 _IMG = re.compile(r"<img\b[^>]*>")
 
@@ -62,13 +74,40 @@ def test_no_page_typesets_maths_in_the_browser(pages, built_book):
             continue
         with_maths += 1
         assert len(_MATHML.findall(html)) == formulas, f"{page}: a formula without MathML"
-        assert f"_static/{STATIC_SUBDIR}/{CSS_NAME}" in html, f"{page}: no maths style sheet"
-        assert "mjx-merror" not in html, f"{page}: a TeX error"
+        sheets = [u for u in page_refs(html).eager if u.split("?")[0].endswith(".css")]
+        styles = "".join(local_file(built_book, page, u).read_text() for u in sheets)
+        assert 'mjx-container[jax="SVG"]' in styles, f"{page}: no maths style sheet"
+        assert 'data-mml-node="merror"' not in html, f"{page}: a TeX error"
+        assert html.count(f'id="{GLYPHS_ID}"') == 1, f"{page}: its glyph shapes, once"
+        assert 'jax="CHTML"' not in html, f"{page}: formulas as web-font text to lay out"
     assert with_maths >= 5, "the chapters' formulas are missing"
-    fonts = built_book / "_static" / STATIC_SUBDIR / "woff-v2"
     css = (built_book / "_static" / STATIC_SUBDIR / CSS_NAME).read_text()
-    named = set(re.findall(r'url\("woff-v2/([^"]+)"\)', css))
-    assert named and all((fonts / name).is_file() for name in named)
+    assert "@font-face" not in css, "the formulas' style sheet loads web fonts"
+
+
+def test_every_page_is_under_its_element_budget(pages):
+    counts = {page.as_posix(): element_count(html) for page, html in pages.items()}
+    large = {page: n for page, n in counts.items() if n > PAGE_ELEMENT_BUDGET}
+    assert not large, f"pages over {PAGE_ELEMENT_BUDGET} elements: {large}"
+    assert max(counts.values()) > 1_000, "element counts this low mean nothing was counted"
+
+
+def test_the_theme_lays_out_the_page_once_for_its_tab_stops(built_book):
+    script = (built_book / THEME_SCRIPT).read_text(encoding="utf-8")
+    assert DELEGATED_TAB_STOPS in script
+    assert not THEME_TAB_STOP_LOOP.search(script), "the theme's read-write loop is back"
+
+
+def test_a_favicon_and_a_colour_mode_for_a_first_visit(pages, built_book):
+    from PIL import Image
+
+    with Image.open(built_book / FAVICON) as icon:
+        assert icon.format == "ICO"
+    for page, html in pages.items():
+        if "</head>" not in html:  # the root's redirect to the first page
+            continue
+        assert re.search(r'<link rel="icon" href="(\.\./)*favicon\.ico"', html), page
+        assert '|| "";' not in html, f"{page}: an empty colour mode (the theme logs an error)"
 
 
 def test_every_image_is_a_sized_file_and_all_but_the_first_load_lazily(pages, built_book):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -31,14 +32,22 @@ from rnn_lab.book.page_assets import (
     EXPLORER_DATA_DIR,
     IMAGES_DIR,
     INLINE_IMAGE,
+    THEME_SCRIPT,
+    ThemeChangedError,
+    bundle_style_sheets,
     defer_head_scripts,
+    delegate_theme_tab_stops,
     drop_fontawesome_script,
     flatten_css_imports,
+    label_row_headers,
     lighten_page,
+    link_favicon,
+    write_favicon,
 )
 from rnn_lab.book.page_weight import is_external, page_refs, page_weight
 from rnn_lab.book.prerender_math import (
     CSS_NAME,
+    GLYPHS_ID,
     RENDERER,
     STATIC_SUBDIR,
     UNRENDERED,
@@ -47,6 +56,8 @@ from rnn_lab.book.prerender_math import (
     formulas_in,
     prerender_site,
     render_formulas,
+    render_pages,
+    slim_svg,
 )
 
 # What sphinx.ext.mathjax's visitors write (the renderer reuses them).
@@ -71,14 +82,24 @@ def test_formulas_are_found_as_sphinx_writes_them():
     assert len(found) == 3  # the <pre> is not maths
 
 
-def test_mathjax_renders_commonhtml_with_mathml_for_screen_readers():
+def test_mathjax_renders_svg_with_mathml_for_screen_readers():
     rendered, css = render_formulas([Formula("x^2", True), Formula("a < b", False)])
     display = rendered[Formula("x^2", True)]
-    assert display.startswith('<mjx-container class="MathJax" jax="CHTML" display="true"')
+    assert display.startswith('<mjx-container class="MathJax" jax="SVG" display="true"')
     assert "<mjx-assistive-mml" in display
     assert "<msup><mi>x</mi><mn>2</mn></msup>" in display
     assert "<mo>&lt;</mo>" in rendered[Formula("a < b", False)]
-    assert "@font-face" in css and "woff-v2/MathJax_Main-Regular.woff" in css
+    # drawn in the text's colour (dark mode), glyphs used from the page's cache, no web font
+    assert 'fill="currentColor"' in display and 'xlink:href="#MJX-TEX-I-1D465"' in display
+    assert "@font-face" not in css and 'mjx-container[jax="SVG"]' in css
+
+
+def test_each_page_carries_the_glyphs_it_draws_and_no_more():
+    pages, _ = render_pages([[Formula("x^2", False)], [Formula("y", False)]])
+    assert 'id="MJX-TEX-I-1D465"' in pages[0].glyphs  # x
+    assert 'id="MJX-TEX-I-1D466"' not in pages[0].glyphs  # y: only on the other page
+    assert 'id="MJX-TEX-I-1D466"' in pages[1].glyphs and "1D465" not in pages[1].glyphs
+    assert pages[0].glyphs.startswith(f'<svg style="display: none;" id="{GLYPHS_ID}"')
 
 
 def test_an_undefined_macro_fails_instead_of_showing_red():
@@ -95,14 +116,14 @@ def test_prerender_site_replaces_the_tex_and_links_the_style_sheet(tmp_path):
     page = (tmp_path / "book" / "page.html").read_text(encoding="utf-8")
     assert not UNRENDERED.search(page)
     assert page.count("<mjx-container") == 3 and page.count("<mjx-assistive-mml") == 3
+    assert page.count(f'id="{GLYPHS_ID}"') == 1  # the glyphs once, for every formula
     assert f'href="../_static/{STATIC_SUBDIR}/{CSS_NAME}"' in page
     assert '<span class="eqno">(1)' in page  # the equation's number and link stay
     assert page.count('<mjx-container tabindex="0"') == 1  # the display formula: it may scroll
     assert "a literal \\(not maths\\)" in page
-    assert "chtml.css" not in (tmp_path / "index.html").read_text()
+    assert CSS_NAME not in (tmp_path / "index.html").read_text()
     static = tmp_path / "_static" / STATIC_SUBDIR
     assert (static / CSS_NAME).is_file()
-    assert (static / "woff-v2" / "MathJax_Main-Regular.woff").is_file()
     before = page
     prerender_site(tmp_path)  # nothing left to render: the page stays as it is
     assert (tmp_path / "book" / "page.html").read_text(encoding="utf-8") == before
@@ -160,7 +181,10 @@ def test_only_the_build_time_renderer_is_accepted():
     app = SimpleNamespace(events=SimpleNamespace(listeners={}))
     with pytest.raises(ExtensionError, match="no page runs MathJax"):
         _check_config(app, SimpleNamespace(html_math_renderer="mathjax"))
-    _check_config(app, SimpleNamespace(html_math_renderer=RENDERER))
+    config = SimpleNamespace(html_math_renderer=RENDERER, html_context={})
+    _check_config(app, config)
+    # a first visit's colour mode: not empty, which the theme logs as an error on every page
+    assert config.html_context["default_mode"] == "auto"
 
 
 def test_icon_fonts_keep_only_the_icons_the_pages_use(tmp_path):
@@ -248,3 +272,77 @@ def test_a_pages_weight_counts_what_it_loads_at_once(tmp_path):
     (tmp_path / "book" / "p.html").write_text(html)
     weights = page_weight(tmp_path, Path("book/p.html"))
     assert set(weights) == {"book/p.html", "_static/a.css", "_static/s.js", "_images/first.png"}
+
+
+def test_the_themes_tab_stop_loop_is_handed_to_the_sites_script(tmp_path):
+    pydata = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    script = tmp_path / THEME_SCRIPT
+    script.parent.mkdir(parents=True)
+    shutil.copy(pydata / "static/scripts/pydata-sphinx-theme.js", script)
+    assert delegate_theme_tab_stops(tmp_path)
+    text = script.read_text()
+    assert "window.rnnLabDecideTabStops()" in text and "e.tabIndex=e.scrollWidth" not in text
+    assert not delegate_theme_tab_stops(tmp_path)  # once only
+    script.write_text("function other(){}")  # a theme whose loop moved: the build says so
+    with pytest.raises(ThemeChangedError, match="tab-stop loop"):
+        delegate_theme_tab_stops(tmp_path)
+
+
+def test_the_favicon_is_an_icon_linked_from_every_depth(tmp_path):
+    with Image.open(write_favicon(tmp_path)) as icon:
+        assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
+    page = "<html><head><title>t</title></head><body></body></html>"
+    assert 'href="../favicon.ico"' in link_favicon(page, Path("book/a.html"))
+    assert 'href="favicon.ico"' in link_favicon(page, Path("index.html"))
+    linked = link_favicon(page, Path("index.html"))
+    assert link_favicon(linked, Path("index.html")) == linked
+
+
+def test_a_tables_row_labels_become_row_headers_when_its_corner_is_empty():
+    table = (
+        '<table class="table"><thead><tr class="row-odd"><th class="head"><p></p></th>'
+        '<th class="head"><p>f64</p></th></tr></thead><tbody>'
+        '<tr class="row-even"><td><p>dL/dWx</p></td><td><p>1e-16</p></td></tr></tbody></table>'
+    )
+    labelled = label_row_headers(table)
+    assert '<th scope="row"><p>dL/dWx</p></th><td><p>1e-16</p></td>' in labelled
+    assert label_row_headers(labelled) == labelled
+    named = table.replace('<th class="head"><p></p></th>', '<th class="head"><p>x</p></th>')
+    assert label_row_headers(named) == named  # a named first column is data
+
+
+def test_a_pages_style_sheets_become_one_in_their_order(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "styles" / "theme.css").write_text('a{color:red}b{background:url("../img/x.png")}')
+    (static / "site.css").write_text("a{color:blue}")
+    page = (
+        "<html><head>"
+        '<link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/site.css?v=2" />\n'
+        "</head><body></body></html>"
+    )
+    bundled = bundle_style_sheets(page, tmp_path, Path("book/page.html"))
+    links = re.findall(r'<link rel="stylesheet" type="text/css" href="([^"]+)"', bundled)
+    assert len(links) == 1 and links[0].startswith("../_static/styles-")
+    text = (tmp_path / "book" / links[0]).resolve().read_text()
+    assert text.index("color:red") < text.index("color:blue")  # the cascade's order
+    assert 'url("img/x.png")' in text  # relative to the bundle, still _static/img/x.png
+
+
+def test_a_slimmed_formula_draws_the_same_glyphs_with_fewer_elements():
+    rendered, _ = render_formulas(
+        [
+            Formula("h_t = \\tanh(x_t W_x + h_{t-1} W_h)", False),
+            Formula("\\begin{array}{|c|}a\\end{array}", False),
+        ]
+    )
+    for formula in rendered.values():
+        slim = slim_svg(formula)
+        glyphs = re.findall(r'href="#(MJX-[^"]+)"', formula)
+        assert re.findall(r' href="#(MJX-[^"]+)"', slim) == [g for g in glyphs]  # same glyphs
+        assert slim.count("<") < formula.count("<") and "data-c=" not in slim
+        assert slim.count("<g") == slim.count("</g>")  # still well nested
+        assert "<math" in slim  # the MathML for screen readers is untouched
+    table = slim_svg(rendered[Formula("\\begin{array}{|c|}a\\end{array}", False)])
+    assert 'data-mml-node="mtable"' in table  # its lines are styled by that name

@@ -17,7 +17,9 @@ before its first paint. After Sphinx has written the site, `lighten_site` moves:
 - a style sheet's `@import` of another replaced by that sheet's text (`flatten_css_imports`:
   the theme's `theme.css` imports `basic.css`, one more round trip before the first paint);
 - the head's scripts deferred (`defer_head_scripts`): Sphinx and its extensions (search
-  index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint.
+  index, copy and toggle buttons…) add them as classic scripts, each blocking the first paint;
+- a `favicon.ico` at the site's root, linked from every page (`write_favicon`): without one a
+  browser asks for `/favicon.ico` anyway and logs the 404 as an error.
 """
 
 from __future__ import annotations
@@ -165,9 +167,59 @@ def name_toggles_by_their_text(page: str) -> str:
     return page.replace(UNSPOKEN_TOGGLE_LABEL, "<summary>")
 
 
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_EMPTY_CORNER = re.compile(r"<thead>\s*<tr\b[^>]*>\s*<th\b[^>]*>\s*(?:<p>\s*</p>)?\s*</th>")
+_FIRST_CELL = re.compile(r"(<tr\b[^>]*>\s*)<td\b([^>]*)>(.*?)</td>", re.S)
+
+
+def label_row_headers(page: str) -> str:
+    """In a table whose top-left header is empty, the first cell of each row is its row's
+    header (`<th scope="row">`), as a reader sees it: without it a screen reader gives
+    the row labels no header, and axe reports every cell of that column."""
+
+    def one(match: re.Match) -> str:
+        table = match[0]
+        head_end = table.find("</thead>")
+        if head_end < 0 or not _EMPTY_CORNER.search(table[:head_end]):
+            return table
+        body = _FIRST_CELL.sub(r'\1<th scope="row"\2>\3</th>', table[head_end:])
+        return table[:head_end] + body
+
+    return _TABLE.sub(one, page)
+
+
+FAVICON = "favicon.ico"
+#: The icon's colours: the theme's primary teal, a white ring (a recurrent loop).
+_FAVICON_COLOURS = ("#0a7d91", "#ffffff")
+
+
+def write_favicon(site: Path) -> Path:
+    """The site's icon, drawn here (a loop on the theme's teal): `favicon.ico` at the root."""
+    from PIL import ImageDraw
+
+    size = 64
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    background, ring = _FAVICON_COLOURS
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=12, fill=background)
+    draw.arc((14, 14, 50, 50), start=40, end=340, fill=ring, width=7)
+    draw.polygon([(52, 22), (52, 38), (40, 30)], fill=ring)  # the loop's arrow head
+    path = Path(site) / FAVICON
+    image.save(path, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    return path
+
+
+def link_favicon(page: str, relative: Path) -> str:
+    link = f'<link rel="icon" href="{_prefix(relative)}{FAVICON}" sizes="any" />'
+    if 'rel="icon"' in page or "</head>" not in page:
+        return page
+    return page.replace("</head>", f"    {link}\n  </head>", 1)
+
+
 def lighten_page(page: str, site: Path, relative: Path) -> str:
     page = move_explorer_data(page, site, relative)
     page = move_images(page, site, relative)
+    page = label_row_headers(link_favicon(page, relative))
     return name_toggles_by_their_text(defer_head_scripts(drop_fontawesome_script(page)))
 
 
@@ -210,6 +262,120 @@ def flatten_css_imports(site: Path) -> list[str]:
     return changed
 
 
+_STYLESHEET_LINK = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*>\s*")
+BUNDLE_PREFIX = "_static/styles-"
+
+
+def _sheet_path(site: Path, relative: Path, href: str) -> Path | None:
+    """The local file a page's stylesheet `href` names, or None (another host, no file)."""
+    if re.match(r"([a-z]+:|//)", href):
+        return None
+    path = ((site / relative).parent / href.split("?", 1)[0]).resolve()
+    return path if path.is_file() else None
+
+
+def _bundle_text(site: Path, sheets: list[Path], bundle: Path) -> str:
+    """The sheets one after the other, their relative `url()`s rewritten for `bundle`."""
+    parts = []
+    for sheet in sheets:
+
+        def moved(found: re.Match, sheet: Path = sheet) -> str:
+            inner = found["url"]
+            if re.match(r"(data:|[a-z]+://|#|/)", inner):
+                return found[0]
+            new = os.path.relpath(sheet.parent / inner, bundle.parent.resolve())
+            return f'url("{Path(new).as_posix()}")'
+
+        text = _CSS_URL.sub(moved, sheet.read_text(encoding="utf-8"))
+        parts.append(f"/* {sheet.relative_to(site.resolve()).as_posix()} */\n{text}\n")
+    return "".join(parts)
+
+
+def bundle_style_sheets(page: str, site: Path, relative: Path) -> str:
+    """A page's style sheets as one file, in their order (the cascade is unchanged).
+
+    Sphinx, the theme and each extension link their own sheet: eleven render-blocking
+    requests, most a few hundred bytes, each one more round trip before the first paint on
+    a phone's connection. The bundle is named by its content, so pages linking the same
+    sheets share one cached file.
+    """
+    head_end = page.find("</head>")
+    links = list(_STYLESHEET_LINK.finditer(page, 0, head_end if head_end > 0 else 0))
+    hrefs = [re.search(r'href="([^"]+)"', link[0]) for link in links]
+    sheets = [_sheet_path(site, relative, href[1]) if href else None for href in hrefs]
+    if (
+        len(links) < 2
+        or any(sheet is None for sheet in sheets)
+        or "media=" in "".join(link[0] for link in links)
+    ):
+        return page
+    site = Path(site)
+    key = hashlib.sha256("\n".join(str(s) for s in sheets).encode()).hexdigest()[:8]
+    probe = site / f"{BUNDLE_PREFIX}{key}.css"
+    text = _bundle_text(site, sheets, probe)
+    name = f"{BUNDLE_PREFIX}{hashlib.sha256(text.encode()).hexdigest()[:16]}.css"
+    _write_once(site / name, text.encode())
+    link = f'<link rel="stylesheet" type="text/css" href="{_prefix(relative)}{name}" />\n'
+    first, rest = links[0], links[1:]
+    for match in reversed(rest):
+        page = page[: match.start()] + page[match.end() :]
+    return page[: first.start()] + link + page[first.end() :]
+
+
+def bundle_site_style_sheets(site: Path) -> list[str]:
+    """`bundle_style_sheets` on every page of `site` (after every sheet is linked)."""
+    site = Path(site)
+    changed = []
+    for path in sorted(site.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        bundled = bundle_style_sheets(text, site, path.relative_to(site))
+        if bundled != text:
+            path.write_text(bundled, encoding="utf-8")
+            changed.append(path.relative_to(site).as_posix())
+    return changed
+
+
+THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"
+# The theme's tab-stop pass (pydata-sphinx-theme 0.15/0.16, minified): for every region,
+# read its scroll size, then write its tabIndex.
+THEME_TAB_STOP_LOOP = re.compile(
+    r'document\.querySelectorAll\(\["pre",[^\]]*\]\.join\(", "\)\)\.forEach\((?P<v>\w+)=>\{'
+    r"(?P=v)\.tabIndex=(?P=v)\.scrollWidth>(?P=v)\.clientWidth\|\|"
+    r"(?P=v)\.scrollHeight>(?P=v)\.clientHeight\?0:-1\}\)"
+)
+#: What the theme's pass becomes: the site's own decision (rnn_lab.book.offline_site SITE_JS).
+DELEGATED_TAB_STOPS = "window.rnnLabDecideTabStops&&window.rnnLabDecideTabStops()"
+
+
+class ThemeChangedError(RuntimeError):
+    """The theme's script no longer has the code `delegate_theme_tab_stops` replaces."""
+
+
+def delegate_theme_tab_stops(site: Path) -> bool:
+    """The theme's tab-stop pass handed to the site's script; True if the file changed.
+
+    The theme reads every scrollable region's size and writes its `tabIndex` in one loop:
+    each write invalidates the layout the next read needs, so the page is laid out once per
+    region, off-screen sections included, a long task of seconds on a phone. The site's
+    script decides the same thing lazily and in one layout (see `offline_site.SITE_JS`).
+    A theme whose script no longer matches fails the build instead of going slow unseen.
+    """
+    script = Path(site) / THEME_SCRIPT
+    if not script.is_file():
+        return False
+    text = script.read_text(encoding="utf-8")
+    if DELEGATED_TAB_STOPS in text:
+        return False
+    patched, count = THEME_TAB_STOP_LOOP.subn(DELEGATED_TAB_STOPS, text)
+    if count != 1:
+        raise ThemeChangedError(
+            f"{THEME_SCRIPT}: the theme's tab-stop loop was not found ({count} matches);"
+            " update rnn_lab.book.page_assets.THEME_TAB_STOP_LOOP for this theme version"
+        )
+    script.write_text(patched, encoding="utf-8")
+    return True
+
+
 def lighten_site(site: Path) -> list[str]:
     """Apply `lighten_page` to every page under `site`, in place; the pages changed."""
     site = Path(site)
@@ -221,4 +387,6 @@ def lighten_site(site: Path) -> list[str]:
         if lighter != text:
             path.write_text(lighter, encoding="utf-8")
             changed.append(relative.as_posix())
+    if delegate_theme_tab_stops(site):
+        changed.append(THEME_SCRIPT)
     return changed + flatten_css_imports(site)

@@ -3,7 +3,7 @@
 A page's *weight* is the gzip size (as a static host serves it) of its HTML plus every
 file the HTML makes the browser load right away: style sheets, scripts, preloads, icons and
 images not marked `loading="lazy"`. What a page loads only on demand (lazy images, the
-explorer's numbers, a font for a glyph on screen) is not counted. `tests/test_light_pages.py`
+explorer's numbers, an icon font) is not counted. `tests/test_light_pages.py`
 holds every page under `PAGE_WEIGHT_BUDGET`; `benchmarks/lighthouse.py` measures the real
 transfer.
 """
@@ -17,13 +17,19 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 #: Budget of one page's weight (bytes, gzip). The issue's slowest page sent 2.4 MB; after it
-#: the chapters weigh 150-210 KB, 110-130 KB of which is the theme's CSS and scripts every
+#: the chapters weigh 165-225 KB, 110-130 KB of which is the theme's CSS and scripts every
 #: page shares (cached after the first page). Under this, a page arrives in about 1.2 s on
 #: Lighthouse's simulated slow 4G (1.6 Mbit/s).
 PAGE_WEIGHT_BUDGET = 250_000
-#: Budget of a page's own HTML (bytes, gzip): the chapters' is 5-41 KB, formulas included.
+#: Budget of a page's own HTML (bytes, gzip): the chapters' is 6-61 KB, formulas (as SVG,
+#: with their MathML and the page's glyph shapes) included.
 #: An image or the explorer's numbers back inline (0.7 MB of JSON) would break it.
 PAGE_HTML_BUDGET = 80_000
+#: Budget of a page's elements (start tags in its HTML, the hidden glyph shapes included).
+#: A phone styles and lays out each one: the longest chapters hold 9,000-10,500, over half of
+#: them their formulas' SVG and MathML (about 35 per formula). A page far over this needs
+#: splitting, or its formulas or outputs drawn with fewer elements.
+PAGE_ELEMENT_BUDGET = 13_000
 #: A link's `rel` values that make the browser fetch it at once.
 _FETCHED_RELS = {"stylesheet", "preload", "icon", "modulepreload"}
 
@@ -58,6 +64,25 @@ class _RefParser(HTMLParser):
         self.refs.all_urls.append(url)
         if eager:
             self.refs.eager.append(url)
+
+
+class _ElementCounter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.count = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.count += 1
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.count += 1
+
+
+def element_count(html: str) -> int:
+    """How many elements a page's HTML makes (what Lighthouse's DOM size counts, near enough)."""
+    counter = _ElementCounter()
+    counter.feed(html)
+    return counter.count
 
 
 def page_refs(html: str) -> PageRefs:

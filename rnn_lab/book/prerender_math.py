@@ -2,11 +2,15 @@
 
 Typesetting 50–200 formulas in the browser kept a phone's main thread busy for seconds
 after each page loaded. Here MathJax 3 (npm `mathjax-full`, pinned in `package-lock.json`)
-does it once, at build time, in Node (`prerender_math.cjs`): each formula becomes the
-CommonHTML that MathJax would have put in the page, with its MathML beside it
-(`<mjx-assistive-mml>`, what a screen reader reads), and one style sheet serves every page
-(`_static/mathjax/chtml.css`, its fonts in `_static/mathjax/woff-v2/`, loaded only when a
-glyph needs them).
+does it once, at build time, in Node (`prerender_math.cjs`): each formula becomes the SVG
+that MathJax would have put in the page, with its MathML beside it (`<mjx-assistive-mml>`,
+what a screen reader reads). Each page carries the shapes of the glyphs it draws once
+(MathJax's global font cache, a hidden `<svg>` at the top of the body, which every formula
+draws from with `<use>`), and one small style sheet serves every page
+(`_static/mathjax/svg.css`). SVG rather than MathJax's CommonHTML: a CommonHTML formula is
+text in MathJax's web fonts, laid out box by box, then laid out again when a font arrives;
+on a long chapter that doubled the time a phone spent styling and laying out the page. The
+shapes are drawn in `currentColor`, so formulas follow the text colour (dark mode too).
 
 The pages are written by Sphinx exactly as for MathJax (`html_visit_math` and
 `html_visit_displaymath` of `sphinx.ext.mathjax`: `\\(…\\)` in `<span class="math">`,
@@ -30,8 +34,9 @@ from .node_tools import ensure_installed, run_node
 RENDERER = "rnn_lab_prerendered"
 #: Under the site's `_static/`: the style sheet and the fonts it names.
 STATIC_SUBDIR = "mathjax"
-CSS_NAME = "chtml.css"
-FONTS_SUBDIR = "woff-v2"
+CSS_NAME = "svg.css"
+#: The hidden `<svg>` holding a page's glyph shapes (MathJax's SVG.FONTCACHEID).
+GLYPHS_ID = "MJX-SVG-global-cache"
 NODE_SCRIPT = Path(__file__).with_name("prerender_math.cjs")
 MATHJAX_PACKAGE = "mathjax-full"
 
@@ -75,22 +80,73 @@ def formulas_in(page: str) -> list[Formula]:
     return found
 
 
-def render_formulas(formulas: list[Formula], font_url: str = FONTS_SUBDIR) -> tuple[dict, str]:
-    """Each distinct formula as CommonHTML with assistive MathML, and the style sheet for all.
+@dataclass
+class RenderedPage:
+    """One page's formulas as SVG (by formula) and the glyph shapes they draw with."""
 
-    Raises MathError listing every formula MathJax refused.
+    formulas: dict[Formula, str]
+    glyphs: str
+
+
+def render_pages(pages: list[list[Formula]]) -> tuple[list[RenderedPage], str]:
+    """Each page's distinct formulas as SVG with assistive MathML, and the style sheet for all.
+
+    Raises MathError listing every formula MathJax refused (with the index of its page).
     """
-    distinct = list(dict.fromkeys(formulas))
+    distinct = [list(dict.fromkeys(formulas)) for formulas in pages]
     ensure_installed(MATHJAX_PACKAGE)
-    request = {
-        "formulas": [{"tex": f.tex, "display": f.display} for f in distinct],
-        "fontURL": font_url,
-    }
+    request = {"pages": [[{"tex": f.tex, "display": f.display} for f in page] for page in distinct]}
     answer = json.loads(run_node(NODE_SCRIPT, json.dumps(request)))
     if answer["errors"]:
-        lines = [f"  {distinct[e['index']].tex!r}: {e['message']}" for e in answer["errors"]]
+        lines = [
+            f"  {distinct[e['page']][e['index']].tex!r} (page {e['page']}): {e['message']}"
+            for e in answer["errors"]
+        ]
         raise MathError("MathJax cannot typeset:\n" + "\n".join(lines))
-    return dict(zip(distinct, answer["html"], strict=True)), answer["css"]
+    rendered = [
+        RenderedPage(dict(zip(formulas, page["html"], strict=True)), page["glyphs"])
+        for formulas, page in zip(distinct, answer["pages"], strict=True)
+    ]
+    return rendered, answer["css"]
+
+
+def render_formulas(formulas: list[Formula]) -> tuple[dict[Formula, str], str]:
+    """The formulas of one page as SVG; see `render_pages`."""
+    pages, css = render_pages([formulas])
+    return pages[0].formulas, css
+
+
+#: Node kinds whose `<g>` the SVG style sheet selects (errors, table lines): kept named.
+_STYLED_NODES = ("merror", "mtable")
+_SVG_TAG = re.compile(r"<(?P<end>/?)g\b(?P<attributes>[^>]*)>")
+_UNSTYLED_NODE = re.compile(
+    rf'\s(?:data-mml-node="(?!(?:{"|".join(_STYLED_NODES)})")[^"]*"|data-mjx-texclass="[^"]*")'
+)
+
+
+def slim_svg(container: str) -> str:
+    """A rendered formula with what only MathJax's own menu and explorer read taken out.
+
+    Each MathML node is a `<g data-mml-node=…>` around its glyphs (`<use data-c=…>`); once the
+    node names are gone (the assistive MathML beside the picture says what it is), a `<g>`
+    with no attribute does nothing to the drawing and is unwrapped: about a third fewer
+    elements for a phone to style, and a smaller page. The SVG's namespaces are implied in
+    HTML, and `href` is SVG 2's `xlink:href`.
+    """
+    container = re.sub(r'\sdata-c="[^"]*"', "", container)
+    container = container.replace(' xmlns="http://www.w3.org/2000/svg"', "")
+    container = container.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+    container = container.replace(' xlink:href="#', ' href="#')
+    unwrapped = []  # for each open <g>, whether its tags were dropped
+
+    def one(match: re.Match) -> str:
+        if match["end"]:
+            return "" if unwrapped.pop() else match[0]
+        attributes = _UNSTYLED_NODE.sub("", match["attributes"]).strip()
+        unwrapped.append(not attributes)
+        return "" if not attributes else f"<g {attributes}>"
+
+    return _SVG_TAG.sub(one, container)
 
 
 def _scrollable(container: str) -> str:
@@ -104,13 +160,21 @@ def replace_formulas(page: str, rendered: dict[Formula, str]) -> str:
     """`page` with every formula's TeX replaced by its rendering."""
 
     def inline(match: re.Match) -> str:
-        return match["open"] + rendered[Formula(html.unescape(match["tex"]), False)] + "</span>"
+        formula = rendered[Formula(html.unescape(match["tex"]), False)]
+        return match["open"] + slim_svg(formula) + "</span>"
 
     def display(match: re.Match) -> str:
         formula = rendered[Formula(_display_tex(match["tex"]), True)]
-        return match["open"] + _scrollable(formula) + "</div>"
+        return match["open"] + _scrollable(slim_svg(formula)) + "</div>"
 
     return _DISPLAY.sub(display, _INLINE.sub(inline, page))
+
+
+def add_glyphs(page: str, glyphs: str) -> str:
+    """`page` with the hidden `<svg>` of its glyph shapes first in its body."""
+    if GLYPHS_ID in page:
+        return page
+    return re.sub(r"(<body\b[^>]*>)", lambda m: m[1] + glyphs, page, count=1)
 
 
 def link_style_sheet(page: str, relative: Path) -> str:
@@ -122,43 +186,37 @@ def link_style_sheet(page: str, relative: Path) -> str:
     return page.replace("</head>", f"    {link}\n  </head>", 1)
 
 
-def mathjax_fonts_dir() -> Path:
-    return ensure_installed(MATHJAX_PACKAGE) / "es5" / "output" / "chtml" / "fonts" / FONTS_SUBDIR
-
-
 def prerender_site(site: Path) -> dict[str, int]:
     """Typeset the formulas of every page under `site` in place; formulas per page.
 
-    Writes `_static/mathjax/chtml.css` and its fonts. Pages already rendered are left as
-    they are (nothing to find), so running it twice changes nothing.
+    Writes `_static/mathjax/svg.css`. Pages already rendered are left as they are (nothing to
+    find), so running it twice changes nothing.
     """
     site = Path(site)
     pages = {path: path.read_text(encoding="utf-8") for path in sorted(site.rglob("*.html"))}
-    per_page = {path: formulas_in(text) for path, text in pages.items()}
-    everything = [formula for found in per_page.values() for formula in found]
-    if not everything:
+    per_page = {path: found for path, text in pages.items() if (found := formulas_in(text))}
+    if not per_page:
         return {}
+    paths = list(per_page)
     try:
-        rendered, css = render_formulas(everything)
+        rendered, css = render_pages([per_page[path] for path in paths])
     except MathError as error:
         where = [
-            str(path.relative_to(site))
-            for path, found in per_page.items()
-            if any(f.tex in str(error) for f in found)
+            f"page {index}: {path.relative_to(site)}"
+            for index, path in enumerate(paths)
+            if f"(page {index})" in str(error)
         ]
-        raise MathError(f"{error}\n(on {', '.join(where) or 'the site'})") from error
+        raise MathError(f"{error}\n({'; '.join(where) or 'the site'})") from error
     counts = {}
-    for path, found in per_page.items():
-        if not found:
-            continue
-        text = link_style_sheet(replace_formulas(pages[path], rendered), path.relative_to(site))
+    for path, page in zip(paths, rendered, strict=True):
+        text = replace_formulas(pages[path], page.formulas)
+        text = link_style_sheet(add_glyphs(text, page.glyphs), path.relative_to(site))
         if UNRENDERED.search(text):
             raise MathError(f"{path.relative_to(site)}: a formula was left for the browser")
         path.write_text(text, encoding="utf-8")
-        counts[str(path.relative_to(site))] = len(found)
+        counts[str(path.relative_to(site))] = len(per_page[path])
     target = site / "_static" / STATIC_SUBDIR
     shutil.rmtree(target, ignore_errors=True)  # ours: nothing an older build left may linger
     target.mkdir(parents=True)
     (target / CSS_NAME).write_text(css, encoding="utf-8")
-    shutil.copytree(mathjax_fonts_dir(), target / FONTS_SUBDIR, dirs_exist_ok=True)
     return counts

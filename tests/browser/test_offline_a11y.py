@@ -193,6 +193,46 @@ def test_page_offline_accessible_and_rendered(toc_page, viewport, site_url, offl
     assert not unreadable, f"figures not on an opaque white background in dark mode: {unreadable}"
 
 
+# A reader's way through a page: every region the theme may make scrollable is brought into
+# view in turn (its section rendered as a reader's scrolling renders it) and every folded
+# cell is opened; then, on the final layout, each region that scrolls must be a tab stop.
+# Returns the ones that are not.
+_SCROLL_THROUGH_JS = """async (selector) => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    const regions = Array.from(document.querySelectorAll(selector));
+    for (const el of regions) {
+        el.scrollIntoView({block: "center"});
+        await frame();
+        await frame();
+    }
+    // then every folded cell opened, as a reader opens "Show code cell source"
+    document.querySelectorAll("details:not([open])").forEach((d) => { d.open = true; });
+    await frame();
+    await frame();
+    await document.fonts.ready;
+    await frame();
+    await frame();
+    return regions
+        .filter((el) => el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight)
+        .map((el) => ({
+            region: (el.closest("[id]") || el).id + " " + el.tagName.toLowerCase(),
+            tabIndex: el.tabIndex,
+        }));
+}"""
+SCROLLABLE_REGIONS = "pre, .cell_output > .output, .pst-scrollable-table-container"
+
+
+def test_scrollable_regions_take_focus_as_a_reader_scrolls(toc_page, site_url, offline_context):
+    """No forced layout here: sections render as they come into view, web fonts arrive when
+    they do, and the site's own script must make each region that scrolls a tab stop."""
+    context = offline_context(site_url, viewport=VIEWPORTS["phone"])
+    visit = open_page(context, urljoin(site_url, f"{toc_page}.html"))
+    scrollable = visit.tab.evaluate(_SCROLL_THROUGH_JS, SCROLLABLE_REGIONS)
+    unreachable = [region for region in scrollable if region["tabIndex"] < 0]
+    assert not unreachable, f"scrollable regions a keyboard cannot reach: {unreachable}"
+    visit.assert_clean()
+
+
 @pytest.mark.parametrize(
     ("prose", "expected"),
     [
