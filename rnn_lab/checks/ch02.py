@@ -10,7 +10,7 @@ from functools import cache
 
 from ..keras_side.models import import_keras
 from .answers import Shapes
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .recurrence import RECURRENCE_ROUTES, forward_cases, step_cases
 from .variants import MISTAKES
 from .verdicts import SHAPE_MIXUP, Case, Mistake
@@ -103,8 +103,10 @@ def _weight_shape_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-WEIGHT_SHAPES_EXERCISE = Exercise(
-    name="weight_shapes",
+check_weight_shapes = exercise(
+    """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
+    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``.""",
+    _weight_shape_cases,
     answer=Shapes(),
     returns="a list of 8 shapes: Wx, Wh, Bh of each SimpleRNN, then Wo, Bo",
     verified=(
@@ -126,14 +128,6 @@ WEIGHT_SHAPES_EXERCISE = Exercise(
 )
 
 
-check_weight_shapes = checker(
-    """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
-    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``.""",
-    WEIGHT_SHAPES_EXERCISE,
-    _weight_shape_cases,
-)
-
-
 STEP_VARIANTS = (
     "wh_transposed",
     "wx_transposed",
@@ -144,8 +138,10 @@ STEP_VARIANTS = (
     "ignored_h_prev",
 )
 
-STEP_EXERCISE = Exercise(
-    name="step",
+
+check_step = exercise(
+    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``.""",
+    lambda: step_cases(STEP_VARIANTS),
     returns="h_t, an array of shape (n, H)",
     verified=(
         "h_t matches Keras's SimpleRNN on 4 hidden cases (float32 and float64, random "
@@ -159,13 +155,6 @@ STEP_EXERCISE = Exercise(
 )
 
 
-check_step = checker(
-    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``.""",
-    STEP_EXERCISE,
-    lambda: step_cases(STEP_VARIANTS),
-)
-
-
 STEP_OUTPUT_VARIANTS = (
     "returns_hidden",
     "dense_before_activation",
@@ -176,8 +165,10 @@ STEP_OUTPUT_VARIANTS = (
     "ignored_h0",
 )
 
-STEP_OUTPUT_EXERCISE = Exercise(
-    name="step_output",
+
+check_step_output = exercise(
+    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``.""",
+    lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
     returns="y_t, an array of shape (n, O)",
     verified=(
         "y_t matches Keras's SimpleRNN → Dense, run for one step from h_prev, on 4 hidden "
@@ -193,11 +184,4 @@ STEP_OUTPUT_EXERCISE = Exercise(
         advice="write the step and the Dense layer yourself, with NumPy",
     ),
     card=Card(1, 10, "one step and the Dense output"),
-)
-
-
-check_step_output = checker(
-    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``.""",
-    STEP_OUTPUT_EXERCISE,
-    lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
 )

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 #: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
@@ -117,8 +117,9 @@ def _step_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-STEP_EXERCISE = Exercise(
-    name="backward_step",
+check_backward_step = exercise(
+    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
+    _step_cases,
     returns="dL/dh_{t-1}, an array of shape (n, H)",
     verified=(
         f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
@@ -135,13 +136,6 @@ STEP_EXERCISE = Exercise(
         advice="write the step backwards yourself, with NumPy",
     ),
     card=Card(2, 15, "one step of BPTT, the tanh slope"),
-)
-
-
-check_backward_step = checker(
-    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
-    STEP_EXERCISE,
-    _step_cases,
 )
 
 
@@ -221,8 +215,9 @@ def _grad_wh_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GRAD_WH_EXERCISE = Exercise(
-    name="grad_Wh",
+check_grad_Wh = exercise(
+    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
+    _grad_wh_cases,
     returns="dL/dWh, an array of shape (H, H)",
     verified=(
         f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
@@ -239,13 +234,6 @@ GRAD_WH_EXERCISE = Exercise(
         advice="write the sum over time yourself, with NumPy",
     ),
     card=Card(2, 20, "a shared weight's gradient, summed over time"),
-)
-
-
-check_grad_Wh = checker(
-    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
-    GRAD_WH_EXERCISE,
-    _grad_wh_cases,
 )
 
 
@@ -403,8 +391,10 @@ def _backward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-BACKWARD_EXERCISE = Exercise(
-    name="rnn_backward",
+check_rnn_backward = exercise(
+    """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
+    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
+    _backward_cases,
     answer=Arrays(BACKWARD_PARTS),
     returns="(dWx, dWh, dBh, dWo, dBo, dh0), six arrays shaped like Wx, Wh, Bh, Wo, Bo, h0",
     verified=(
@@ -419,12 +409,4 @@ BACKWARD_EXERCISE = Exercise(
         advice="write the backward loop yourself (rnn_lab.hidden_states is fine)",
     ),
     card=Card(3, 45, "the whole backward pass through time"),
-)
-
-
-check_rnn_backward = checker(
-    """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
-    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
-    BACKWARD_EXERCISE,
-    _backward_cases,
 )

@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 
 from .ch07 import GRADIENT_ROUTES
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 # --- Exercise 7.4: a numerical gradient -------------------------------------------------
@@ -101,8 +101,10 @@ def _numerical_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-NUMERICAL_EXERCISE = Exercise(
-    name="numerical_gradient",
+check_numerical_gradient = exercise(
+    """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
+    ``W``, entry by entry, shape of ``W``.""",
+    _numerical_cases,
     returns="the gradient, an array of the shape of W",
     verified=(
         "central differences (f(W + ε·E_ij) − f(W − ε·E_ij)) / (2ε), one entry at a time, "
@@ -114,11 +116,4 @@ NUMERICAL_EXERCISE = Exercise(
     ),
     card=Card(2, 20, "gradient checking by central differences"),
 )
-
-
-check_numerical_gradient = checker(
-    """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
-    ``W``, entry by entry, shape of ``W``.""",
-    NUMERICAL_EXERCISE,
-    _numerical_cases,
-)
+NUMERICAL_EXERCISE = check_numerical_gradient.exercise

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 #: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
@@ -110,8 +110,9 @@ def _momentum_cases() -> tuple[Case, ...]:
     return _velocity_cases(_momentum_answers, 0)
 
 
-MOMENTUM_EXERCISE = Exercise(
-    name="momentum_step",
+check_momentum_step = exercise(
+    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
+    _momentum_cases,
     returns="the updated weights, an array of the shape of w",
     verified=(
         f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
@@ -124,13 +125,6 @@ MOMENTUM_EXERCISE = Exercise(
         advice="write the update rule yourself, with NumPy",
     ),
     card=Card(1, 10, "SGD with momentum, Keras's rule"),
-)
-
-
-check_momentum_step = checker(
-    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
-    MOMENTUM_EXERCISE,
-    _momentum_cases,
 )
 
 
@@ -225,8 +219,10 @@ def _adam_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-ADAM_EXERCISE = Exercise(
-    name="amsgrad_step",
+check_amsgrad_step = exercise(
+    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
+    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
+    _adam_cases,
     returns="the updated weights, an array of the shape of w",
     verified=(
         "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
@@ -240,14 +236,6 @@ ADAM_EXERCISE = Exercise(
         advice="write the update rule yourself, with NumPy",
     ),
     card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
-)
-
-
-check_amsgrad_step = checker(
-    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
-    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
-    ADAM_EXERCISE,
-    _adam_cases,
 )
 
 
@@ -293,8 +281,9 @@ def _nesterov_cases() -> tuple[Case, ...]:
     return _velocity_cases(_nesterov_answers, 50)
 
 
-NESTEROV_EXERCISE = Exercise(
-    name="nesterov_step",
+check_nesterov_step = exercise(
+    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
+    _nesterov_cases,
     returns="the updated weights, an array of the shape of w",
     verified=(
         "w + μ·m − η·g with m = μ·m − η·g, Keras's SGD(momentum=μ, nesterov=True) rule, on "
@@ -307,11 +296,4 @@ NESTEROV_EXERCISE = Exercise(
         advice="write the update rule yourself, with NumPy",
     ),
     card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),
-)
-
-
-check_nesterov_step = checker(
-    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
-    NESTEROV_EXERCISE,
-    _nesterov_cases,
 )

@@ -22,14 +22,21 @@ from ..cells.weights import random_cell_weights, sigmoid
 from ..keras_side.models import import_keras
 from ..tolerances import FLOAT32_ATOL, tolerance_for
 from .answers import Arrays, Whole
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
-LSTM_FORWARD_EXERCISE = Exercise(
-    name="lstm_forward",
+
+@cache
+def _lstm_cases() -> tuple[Case, ...]:
+    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
+
+
+check_lstm_forward = exercise(
+    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
+    _lstm_cases,
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
@@ -49,18 +56,6 @@ LSTM_FORWARD_EXERCISE = Exercise(
         advice="write the gates and the loop yourself, with NumPy",
     ),
     card=Card(3, 30, "the LSTM loop"),
-)
-
-
-@cache
-def _lstm_cases() -> tuple[Case, ...]:
-    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
-
-
-check_lstm_forward = checker(
-    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
-    LSTM_FORWARD_EXERCISE,
-    _lstm_cases,
 )
 
 
@@ -138,8 +133,11 @@ def _forget_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-FORGET_EXERCISE = Exercise(
-    name="forget_bias_for",
+check_forget_bias = exercise(
+    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
+    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
+    _forget_cases,
+    checker_name="check_forget_bias",
     returns="an LSTM bias, an array of shape (4H,)",
     verified=(
         "σ of the forget block is f0 and every other entry is zero on "
@@ -153,15 +151,6 @@ FORGET_EXERCISE = Exercise(
         advice="build the array yourself, without Keras",
     ),
     card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
-)
-
-
-check_forget_bias = checker(
-    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
-    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
-    FORGET_EXERCISE,
-    _forget_cases,
-    name="check_forget_bias",
 )
 
 
@@ -258,8 +247,10 @@ def _gated_count_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GATED_COUNT_EXERCISE = Exercise(
-    name="gated_params",
+check_gated_params = exercise(
+    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
+    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
+    _gated_count_cases,
     answer=Whole(),
     returns="the number of parameters of the layer (an int)",
     verified=(
@@ -278,14 +269,6 @@ GATED_COUNT_EXERCISE = Exercise(
         advice="derive the count from the gate blocks, without building a layer",
     ),
     card=Card(1, 10, "parameters of gated layers, the GRU's two bias rows"),
-)
-
-
-check_gated_params = checker(
-    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
-    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
-    GATED_COUNT_EXERCISE,
-    _gated_count_cases,
 )
 
 
@@ -434,8 +417,10 @@ def _lstm_backward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-LSTM_BACKWARD_EXERCISE = Exercise(
-    name="lstm_backward_step",
+check_lstm_backward_step = exercise(
+    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
+    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
+    _lstm_backward_cases,
     answer=Arrays(LSTM_BACKWARD_PARTS),
     returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
     verified=(
@@ -455,12 +440,4 @@ LSTM_BACKWARD_EXERCISE = Exercise(
         advice="write the step backwards yourself (lstm_gates for the forward step is fine)",
     ),
     card=Card(3, 40, "backpropagation through one LSTM step, the cell state's highway"),
-)
-
-
-check_lstm_backward_step = checker(
-    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
-    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
-    LSTM_BACKWARD_EXERCISE,
-    _lstm_backward_cases,
 )

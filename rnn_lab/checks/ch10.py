@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .gated import (
     GRU_PLANTED,
     GRU_V1_PLANTED,
@@ -35,8 +35,15 @@ GRU_REFUSAL = Refusal(
     advice="write the gates and the loop yourself, with NumPy",
 )
 
-GRU_FORWARD_EXERCISE = Exercise(
-    name="gru_forward",
+
+@cache
+def _gru_cases() -> tuple[Case, ...]:
+    return tuple(sequence_cases("GRU", gru_variant, tuple(GRU_PLANTED), seed=1000))
+
+
+check_gru_forward = exercise(
+    """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``.""",
+    _gru_cases,
     returns="every h_t, an array of shape (n, T, H)",
     verified=(
         "every h_t matches the reset_after=True GRU of rnn_lab.cells (itself checked against "
@@ -49,32 +56,7 @@ GRU_FORWARD_EXERCISE = Exercise(
 )
 
 
-@cache
-def _gru_cases() -> tuple[Case, ...]:
-    return tuple(sequence_cases("GRU", gru_variant, tuple(GRU_PLANTED), seed=1000))
-
-
-check_gru_forward = checker(
-    """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``.""",
-    GRU_FORWARD_EXERCISE,
-    _gru_cases,
-)
-
-
 # --- Exercise 10.2: the GRU of the original paper, reset_after=False ------------------------
-
-GRU_V1_EXERCISE = Exercise(
-    name="gru_v1_forward",
-    returns="every h_t, an array of shape (n, T, H)",
-    verified=(
-        "every h_t matches the reset_after=False GRU of rnn_lab.cells (itself checked against "
-        f"keras.layers.GRU(reset_after=False)) on {len(SEQUENCE_CONFIGS)} hidden cases "
-        "(float32 and float64, a different non-zero value in every weight)."
-    ),
-    mistakes=mistakes_of(GRU_V1_PLANTED),
-    refuses=GRU_REFUSAL,
-    card=Card(3, 30, "the GRU variant the chapter did not write, reset_after=False"),
-)
 
 
 @cache
@@ -85,9 +67,17 @@ def _gru_v1_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-check_gru_v1_forward = checker(
+check_gru_v1_forward = exercise(
     """Check ``gru_v1_forward(x, weights)``: every ``h_t`` of a ``reset_after=False`` GRU.""",
-    GRU_V1_EXERCISE,
     _gru_v1_cases,
-    name="check_gru_v1_forward",
+    returns="every h_t, an array of shape (n, T, H)",
+    verified=(
+        "every h_t matches the reset_after=False GRU of rnn_lab.cells (itself checked against "
+        f"keras.layers.GRU(reset_after=False)) on {len(SEQUENCE_CONFIGS)} hidden cases "
+        "(float32 and float64, a different non-zero value in every weight)."
+    ),
+    mistakes=mistakes_of(GRU_V1_PLANTED),
+    refuses=GRU_REFUSAL,
+    card=Card(3, 30, "the GRU variant the chapter did not write, reset_after=False"),
 )
+GRU_V1_EXERCISE = check_gru_v1_forward.exercise

@@ -23,7 +23,7 @@ from ..cells.weights import random_cell_weights
 from ..keras_side.porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
@@ -93,8 +93,9 @@ def _weight_ih_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-WEIGHT_IH_EXERCISE = Exercise(
-    name="gru_weight_ih",
+check_gru_weight_ih = exercise(
+    "Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``.",
+    _weight_ih_cases,
     returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
     verified=(
         f"it equals keras_to_torch(...)['weight_ih_l0'] exactly on {len(PORT_CONFIGS)} hidden "
@@ -107,13 +108,6 @@ WEIGHT_IH_EXERCISE = Exercise(
         advice="transpose and reorder the blocks yourself",
     ),
     card=Card(2, 15, "porting a GRU kernel to PyTorch"),
-)
-
-
-check_gru_weight_ih = checker(
-    "Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``.",
-    WEIGHT_IH_EXERCISE,
-    _weight_ih_cases,
 )
 
 
@@ -213,8 +207,10 @@ def _lstm_bias_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-LSTM_BIAS_EXERCISE = Exercise(
-    name="lstm_from_torch",
+check_lstm_from_torch = exercise(
+    """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
+    ``(kernel, recurrent_kernel, bias)``.""",
+    _lstm_bias_cases,
     answer=Arrays(LSTM_PARTS),
     returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
     verified=(
@@ -228,14 +224,6 @@ LSTM_BIAS_EXERCISE = Exercise(
         advice="transpose and combine the arrays yourself",
     ),
     card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
-)
-
-
-check_lstm_from_torch = checker(
-    """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
-    ``(kernel, recurrent_kernel, bias)``.""",
-    LSTM_BIAS_EXERCISE,
-    _lstm_bias_cases,
 )
 
 
@@ -295,8 +283,9 @@ def _gru_bias_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GRU_BIAS_EXERCISE = Exercise(
-    name="gru_bias_from_torch",
+check_gru_bias_from_torch = exercise(
+    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
+    _gru_bias_cases,
     returns="Keras's GRU bias, an array of shape (2, 3H)",
     verified=(
         f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
@@ -309,11 +298,4 @@ GRU_BIAS_EXERCISE = Exercise(
         advice="reorder and stack the biases yourself",
     ),
     card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),
-)
-
-
-check_gru_bias_from_torch = checker(
-    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
-    GRU_BIAS_EXERCISE,
-    _gru_bias_cases,
 )

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..cells.weights import softmax
 from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
@@ -90,8 +90,9 @@ def _grad_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GRAD_EXERCISE = Exercise(
-    name="softmax_ce_grad",
+check_softmax_ce_grad = exercise(
+    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
+    _grad_cases,
     returns="dL/dy, an (N, V) array like logits",
     verified=(
         f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
@@ -108,13 +109,6 @@ GRAD_EXERCISE = Exercise(
         advice="subtract the one-hot targets from the softmax yourself, with NumPy",
     ),
     card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
-)
-
-
-check_softmax_ce_grad = checker(
-    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
-    GRAD_EXERCISE,
-    _grad_cases,
 )
 
 
@@ -183,8 +177,9 @@ def _embed_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-EMBED_EXERCISE = Exercise(
-    name="embedding_grad",
+check_embedding_grad = exercise(
+    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
+    _embed_cases,
     returns="dL/dE, an array of shape (V, D)",
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
@@ -199,11 +194,4 @@ EMBED_EXERCISE = Exercise(
         advice="scatter-add the rows of dx into dE yourself",
     ),
     card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
-)
-
-
-check_embedding_grad = checker(
-    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
-    EMBED_EXERCISE,
-    _embed_cases,
 )

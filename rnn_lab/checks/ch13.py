@@ -13,7 +13,7 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .core import Card, Refusal, accepting_scalars, exercise
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
@@ -86,8 +86,9 @@ def _cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-CELL_EXERCISE = Exercise(
-    name="cell_state_grad",
+check_cell_state_grad = exercise(
+    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
+    _cases,
     returns="dL/dc_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
@@ -106,13 +107,6 @@ CELL_EXERCISE = Exercise(
         advice="apply the chain rule along the cell state yourself, with NumPy",
     ),
     card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
-)
-
-
-check_cell_state_grad = checker(
-    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
-    CELL_EXERCISE,
-    _cases,
 )
 
 
@@ -215,8 +209,9 @@ def _gru_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GRU_EXERCISE = Exercise(
-    name="gru_step_backward",
+check_gru_step_backward = exercise(
+    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
+    _gru_cases,
     returns="dL/dh_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
@@ -235,13 +230,6 @@ GRU_EXERCISE = Exercise(
         advice="apply the chain rule through the three blocks yourself, with NumPy",
     ),
     card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),
-)
-
-
-check_gru_step_backward = checker(
-    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
-    GRU_EXERCISE,
-    _gru_cases,
 )
 
 
@@ -294,8 +282,10 @@ def _bias_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-BIAS_EXERCISE = Exercise(
-    name="forget_bias_for_delay",
+check_forget_bias_for_delay = exercise(
+    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``.""",
+    _bias_cases,
+    prepare=accepting_scalars,
     returns="the bias b, one number",
     verified=(
         f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "
@@ -304,12 +294,4 @@ BIAS_EXERCISE = Exercise(
     mistakes=BIAS_MISTAKES,
     refuses=Refusal(frameworks=True),
     card=Card(2, 15, "choosing the forget bias for a delay d: σ(b)^d = 1/2"),
-)
-
-
-check_forget_bias_for_delay = checker(
-    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``.""",
-    BIAS_EXERCISE,
-    _bias_cases,
-    prepare=accepting_scalars,
 )

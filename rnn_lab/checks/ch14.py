@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .core import Card, Refusal, accepting_scalars, exercise
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
@@ -93,8 +93,14 @@ def _loss_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-LOSS_EXERCISE = Exercise(
-    name="masked_mean_loss",
+check_masked_mean_loss = exercise(
+    """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
+
+    A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
+    array); anything else goes to the core's verdicts unchanged.
+    """,
+    _loss_cases,
+    prepare=accepting_scalars,
     returns="the loss, one number",
     verified=(
         f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
@@ -108,18 +114,6 @@ LOSS_EXERCISE = Exercise(
         advice="weight each step's loss by the mask and average over the real steps yourself",
     ),
     card=Card(1, 10, "a masked mean loss that ignores padded steps"),
-)
-
-
-check_masked_mean_loss = checker(
-    """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
-
-    A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
-    array); anything else goes to the core's verdicts unchanged.
-    """,
-    LOSS_EXERCISE,
-    _loss_cases,
-    prepare=accepting_scalars,
 )
 
 
@@ -182,8 +176,10 @@ def _concat_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-CONCAT_EXERCISE = Exercise(
-    name="bidirectional_concat",
+check_bidirectional_concat = exercise(
+    """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
+    order, ``backward (n, T, H)`` in the backward layer's processing order.""",
+    _concat_cases,
     returns="the merged sequence, an array of shape (n, T, 2H)",
     verified=(
         f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
@@ -201,14 +197,6 @@ CONCAT_EXERCISE = Exercise(
         advice="flip the backward states into time order and concatenate them yourself",
     ),
     card=Card(1, 15, "the Bidirectional concat order of a return_sequences output"),
-)
-
-
-check_bidirectional_concat = checker(
-    """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
-    order, ``backward (n, T, H)`` in the backward layer's processing order.""",
-    CONCAT_EXERCISE,
-    _concat_cases,
 )
 
 
@@ -290,8 +278,9 @@ def _masked_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-MASKED_EXERCISE = Exercise(
-    name="masked_step_backward",
+check_masked_step_backward = exercise(
+    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
+    _masked_cases,
     answer=Arrays(MASKED_PARTS),
     returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
     verified=(
@@ -314,11 +303,4 @@ MASKED_EXERCISE = Exercise(
     card=Card(
         3, 30, "one SimpleRNN step backwards under a mask: the cell's path and the carried state"
     ),
-)
-
-
-check_masked_step_backward = checker(
-    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
-    MASKED_EXERCISE,
-    _masked_cases,
 )

@@ -18,7 +18,7 @@ from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
@@ -89,8 +89,9 @@ def _context_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-CONTEXT_EXERCISE = Exercise(
-    name="attention_context",
+check_attention_context = exercise(
+    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
+    _context_cases,
     answer=Arrays(CONTEXT_PARTS),
     returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
     verified=(
@@ -106,13 +107,6 @@ CONTEXT_EXERCISE = Exercise(
         advice="score, softmax and average with NumPy yourself",
     ),
     card=Card(1, 10, "attention weights and the context vector"),
-)
-
-
-check_attention_context = checker(
-    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
-    CONTEXT_EXERCISE,
-    _context_cases,
 )
 
 
@@ -171,8 +165,9 @@ def _mask_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-MASK_EXERCISE = Exercise(
-    name="masked_softmax",
+check_masked_softmax = exercise(
+    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
+    _mask_cases,
     returns="the weights α, an array of shape (n, T_q, T_x)",
     verified=(
         f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
@@ -187,13 +182,6 @@ MASK_EXERCISE = Exercise(
         advice="push the padded scores down and take the softmax with NumPy yourself",
     ),
     card=Card(2, 15, "the masked softmax over padded source positions"),
-)
-
-
-check_masked_softmax = checker(
-    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
-    MASK_EXERCISE,
-    _mask_cases,
 )
 
 
@@ -267,26 +255,6 @@ def _beam_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-BEAM_EXERCISE = Exercise(
-    name="beam_step",
-    answer=Arrays(BEAM_PARTS),
-    returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
-    verified=(
-        f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
-        f"{len(BEAM_CASES)} hidden cases, best first with their parent beam and character: "
-        "rnn_lab.seq2seq.model.beam_step, which beam search uses (tested exact against "
-        "every two-character output)."
-    ),
-    mistakes=BEAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
-        frameworks=True,
-        advice="add, flatten and pick the best extensions with NumPy yourself",
-    ),
-    card=Card(3, 25, "one step of beam search"),
-)
-
-
 def _parts_as_numbers(beam_step: Callable) -> Callable:
     """``beam_step`` with integer ``parents`` and ``characters`` (what a solution naturally
     returns) converted to float64, so that they are compared as numbers by the core."""
@@ -304,12 +272,26 @@ def _parts_as_numbers(beam_step: Callable) -> Callable:
     return answer
 
 
-check_beam_step = checker(
+check_beam_step = exercise(
     """Check ``beam_step(scores, log_probs, width)`` → ``(new_scores, parents, characters)``.
 
     Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
     compared as numbers (converted to float64 here, before the core's checks).""",
-    BEAM_EXERCISE,
     _beam_cases,
     prepare=_parts_as_numbers,
+    answer=Arrays(BEAM_PARTS),
+    returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
+    verified=(
+        f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
+        f"{len(BEAM_CASES)} hidden cases, best first with their parent beam and character: "
+        "rnn_lab.seq2seq.model.beam_step, which beam search uses (tested exact against "
+        "every two-character output)."
+    ),
+    mistakes=BEAM_MISTAKES,
+    refuses=Refusal(
+        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
+        frameworks=True,
+        advice="add, flatten and pick the best extensions with NumPy yourself",
+    ),
+    card=Card(3, 25, "one step of beam search"),
 )

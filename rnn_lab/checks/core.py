@@ -83,12 +83,14 @@ __all__ = [
     "call_with_time_limit",
     "checker",
     "close",
+    "exercise",
     "run_check",
 ]
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 # Frames from these are library code; the learner's own line is the innermost other one.
 _LIBRARY_MARKERS = ("site-packages", "dist-packages")
+_CHECKED_NAME = re.compile(r"Check ``(\w+)\(")
 _SHAPE_ERROR = re.compile(
     r"mismatch in its core dimension|not aligned|could not be broadcast|"
     r"size \d+ is different from|Incompatible shapes|matmul"
@@ -282,6 +284,31 @@ def checker(
 
     check.__name__ = check.__qualname__ = name or f"check_{exercise.name}"
     check.__doc__ = doc
+    return check
+
+
+def exercise(
+    doc: str,
+    cases: Callable[[], Sequence[Case]],
+    *,
+    checker_name: str | None = None,
+    prepare: Callable[[Callable], Callable] | None = None,
+    **fields: Any,
+) -> Callable[..., CheckResult]:
+    """Declare an exercise and build its public checker in one statement.
+
+    ``doc`` is the checker's docstring and names the learner's function the way a reader
+    sees it, ``Check ``name(args)``...``: the exercise's ``name`` is read from it (pass
+    ``name=`` for an answer that is not a function). ``cases`` makes the hidden cases,
+    ``prepare`` (optional) adapts the learner's function before it runs, and the other
+    keywords are the :class:`Exercise` fields (``verified``, ``mistakes``, ``returns``,
+    ``refuses``, ``card``, ...). The record is kept as the checker's ``exercise``
+    attribute, where the catalogue and the grading worker read it."""
+    if "name" not in fields:
+        fields["name"] = _CHECKED_NAME.match(doc).group(1)
+    spec = Exercise(**fields)
+    check = checker(doc, spec, cases, name=checker_name, prepare=prepare)
+    check.exercise = spec
     return check
 
 
