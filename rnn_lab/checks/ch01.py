@@ -129,9 +129,10 @@ check_count_params = exercise(
         "in T."
     ),
     mistakes=COUNT_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.count_parameters", "rnn_lab.count_cell_parameters", "rnn_lab.build_keras_model"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.count_parameters",
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.build_keras_model",
         advice="derive the count from the five shapes, without building a model",
     ),
     card=Card(1, 10, "parameters from the shapes of the weights"),
@@ -172,9 +173,10 @@ check_output_shape = exercise(
         "configurations, with and without return_sequences."
     ),
     mistakes=SHAPE_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.build_keras_model",
+        "rnn_lab.keras_reference",
+        "rnn_lab.manual_forward",
         advice="work the shape out from n, T, O and the flag, without running a model",
     ),
     card=Card(1, 5, "output shapes and return_sequences"),

@@ -114,14 +114,11 @@ check_weight_shapes = exercise(
         "models with D, H1, H2, O all different."
     ),
     mistakes=WEIGHT_SHAPE_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.build_keras_model",
-            "rnn_lab.random_weights",
-            "rnn_lab.weights_from_keras",
-            "rnn_lab.checks.ch02.stacked_model",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.build_keras_model",
+        "rnn_lab.random_weights",
+        "rnn_lab.weights_from_keras",
+        "rnn_lab.checks.ch02.stacked_model",
         advice="work the shapes out from the sizes, without building the layers",
     ),
     card=Card(1, 10, "weight layout of stacked layers"),
@@ -148,9 +145,7 @@ check_step = exercise(
         "non-zero h_prev and biases, D ≠ H and D = H)."
     ),
     mistakes={name: MISTAKES[name] for name in STEP_VARIANTS},
-    refuses=Refusal(
-        RECURRENCE_ROUTES, frameworks=True, advice="write the step yourself, with NumPy"
-    ),
+    refuses=Refusal.of(*RECURRENCE_ROUTES, advice="write the step yourself, with NumPy"),
     card=Card(1, 10, "one step of the recurrence"),
 )
 
@@ -178,10 +173,8 @@ check_step_output = exercise(
         name: MISTAKES["ignored_h_prev" if name == "ignored_h0" else name]
         for name in STEP_OUTPUT_VARIANTS
     },
-    refuses=Refusal(
-        RECURRENCE_ROUTES,
-        frameworks=True,
-        advice="write the step and the Dense layer yourself, with NumPy",
+    refuses=Refusal.of(
+        *RECURRENCE_ROUTES, advice="write the step and the Dense layer yourself, with NumPy"
     ),
     card=Card(1, 10, "one step and the Dense output"),
 )

@@ -50,9 +50,7 @@ def _loop_exercise(doc: str, variants: tuple[str, ...], cases: dict, **fields):
         doc,
         lambda: forward_cases(variants, **cases),
         mistakes={variant: MISTAKES[variant] for variant in variants},
-        refuses=Refusal(
-            RECURRENCE_ROUTES, frameworks=True, advice="write the loop yourself, with NumPy"
-        ),
+        refuses=Refusal.of(*RECURRENCE_ROUTES, advice="write the loop yourself, with NumPy"),
         **fields,
     )
 
@@ -271,10 +269,8 @@ check_worst_timestep = exercise(
         "cases built so that every wrong reduction gives another answer."
     ),
     mistakes=WORST_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.error_per_timestep",),
-        frameworks=True,
-        advice="reduce the differences yourself, with NumPy",
+    refuses=Refusal.of(
+        "rnn_lab.error_per_timestep", advice="reduce the differences yourself, with NumPy"
     ),
     card=Card(2, 15, "reducing over the right axes"),
 )

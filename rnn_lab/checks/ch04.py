@@ -108,9 +108,8 @@ check_scaled_states = exercise(
         f"(scales {', '.join(f'{s:g}' for s in SCALES)}; float32 and float64)."
     ),
     mistakes=SCALED_MISTAKES,
-    refuses=Refusal(
-        RECURRENCE_ROUTES,
-        frameworks=True,
+    refuses=Refusal.of(
+        *RECURRENCE_ROUTES,
         advice="write the loop yourself (weights.scaled(...) is fine, hidden_states is not)",
     ),
     card=Card(2, 15, "every hidden state with Wh scaled"),

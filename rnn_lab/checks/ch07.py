@@ -126,13 +126,10 @@ check_backward_step = exercise(
         "(float32 and float64, non-symmetric Wh)."
     ),
     mistakes=STEP_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.manual_backward",
-            "rnn_lab.keras_gradients",
-            "rnn_lab.backward.backpropagate_through_time",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.manual_backward",
+        "rnn_lab.keras_gradients",
+        "rnn_lab.backward.backpropagate_through_time",
         advice="write the step backwards yourself, with NumPy",
     ),
     card=Card(2, 15, "one step of BPTT, the tanh slope"),
@@ -224,13 +221,10 @@ check_grad_Wh = exercise(
         f"{len(CASES)} hidden cases (float32 and float64)."
     ),
     mistakes=GRAD_WH_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.manual_backward",
-            "rnn_lab.keras_gradients",
-            "rnn_lab.backward.backpropagate_through_time",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.manual_backward",
+        "rnn_lab.keras_gradients",
+        "rnn_lab.backward.backpropagate_through_time",
         advice="write the sum over time yourself, with NumPy",
     ),
     card=Card(2, 20, "a shared weight's gradient, summed over time"),
@@ -403,10 +397,8 @@ check_rnn_backward = exercise(
         "float64, non-zero h0, O > 1)."
     ),
     mistakes=BACKWARD_MISTAKES,
-    refuses=Refusal(
-        GRADIENT_ROUTES,
-        frameworks=True,
-        advice="write the backward loop yourself (rnn_lab.hidden_states is fine)",
+    refuses=Refusal.of(
+        *GRADIENT_ROUTES, advice="write the backward loop yourself (rnn_lab.hidden_states is fine)"
     ),
     card=Card(3, 45, "the whole backward pass through time"),
 )

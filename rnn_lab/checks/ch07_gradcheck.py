@@ -111,9 +111,7 @@ check_numerical_gradient = exercise(
         f"on {len(NUMERICAL_STEPS)} hidden losses (a SimpleRNN's MSE as a function of Wh)."
     ),
     mistakes=NUMERICAL_MISTAKES,
-    refuses=Refusal(
-        GRADIENT_ROUTES, frameworks=True, advice="write the loop over the entries yourself"
-    ),
+    refuses=Refusal.of(*GRADIENT_ROUTES, advice="write the loop over the entries yourself"),
     card=Card(2, 20, "gradient checking by central differences"),
 )
 NUMERICAL_EXERCISE = check_numerical_gradient.exercise

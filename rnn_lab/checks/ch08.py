@@ -119,9 +119,10 @@ check_momentum_step = exercise(
         "cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=MOMENTUM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.training.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
         advice="write the update rule yourself, with NumPy",
     ),
     card=Card(1, 10, "SGD with momentum, Keras's rule"),
@@ -230,9 +231,10 @@ check_amsgrad_step = exercise(
         "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.training.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.training.optimizers.Adam.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
         advice="write the update rule yourself, with NumPy",
     ),
     card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
@@ -290,9 +292,10 @@ check_nesterov_step = exercise(
         f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=NESTEROV_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.training.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
         advice="write the update rule yourself, with NumPy",
     ),
     card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),

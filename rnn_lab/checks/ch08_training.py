@@ -120,13 +120,10 @@ check_clip_grads = exercise(
         "(float32 and float64)."
     ),
     mistakes=CLIP_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.clip_by_global_norm",
-            "rnn_lab.global_norm",
-            "rnn_lab.training.optimizers.clip_each_by_norm",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.clip_by_global_norm",
+        "rnn_lab.global_norm",
+        "rnn_lab.training.optimizers.clip_each_by_norm",
         advice="compute the norm and the factor yourself, with NumPy",
     ),
     card=Card(2, 15, "gradient clipping by global norm"),
@@ -268,14 +265,11 @@ check_train_sgd = exercise(
         "several epochs)."
     ),
     mistakes=TRAIN_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.train_manual",
-            "rnn_lab.train_keras",
-            "rnn_lab.training.optimizers.SGD.step",
-            "rnn_lab.training.optimizers.Adam.step",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.training.optimizers.Adam.step",
         advice="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
     ),
     card=Card(2, 25, "a training loop: batches, epochs, updates"),

@@ -44,15 +44,12 @@ check_lstm_forward = exercise(
         "value in every weight)."
     ),
     mistakes=mistakes_of(LSTM_PLANTED),
-    refuses=Refusal(
-        (
-            "rnn_lab.trace_gates",
-            "rnn_lab.lstm_step",
-            "rnn_lab.cells.steps.lstm_gates",
-            "rnn_lab.numpy_replay",
-            "rnn_lab.replay",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.trace_gates",
+        "rnn_lab.lstm_step",
+        "rnn_lab.cells.steps.lstm_gates",
+        "rnn_lab.numpy_replay",
+        "rnn_lab.replay",
         advice="write the gates and the loop yourself, with NumPy",
     ),
     card=Card(3, 30, "the LSTM loop"),
@@ -145,10 +142,8 @@ check_forget_bias = exercise(
         "unit_forget_bias=False starts with f_1 = f0."
     ),
     mistakes=FORGET_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.random_cell_weights",),
-        frameworks=True,
-        advice="build the array yourself, without Keras",
+    refuses=Refusal.of(
+        "rnn_lab.random_cell_weights", advice="build the array yourself, without Keras"
     ),
     card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
 )
@@ -258,14 +253,11 @@ check_gated_params = exercise(
         "(LSTM, and GRU with and without reset_after)."
     ),
     mistakes=GATED_COUNT_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.count_cell_parameters",
-            "rnn_lab.count_parameters",
-            "rnn_lab.keras_side.porting.torch_parameter_count",
-            "rnn_lab.random_cell_weights",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.count_parameters",
+        "rnn_lab.keras_side.porting.torch_parameter_count",
+        "rnn_lab.random_cell_weights",
         advice="derive the count from the gate blocks, without building a layer",
     ),
     card=Card(1, 10, "parameters of gated layers, the GRU's two bias rows"),
@@ -429,14 +421,11 @@ check_lstm_backward_step = exercise(
         "dh and dc)."
     ),
     mistakes=LSTM_BACKWARD_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.manual_backward",
-            "rnn_lab.keras_gradients",
-            "rnn_lab.numerical_gradient",
-            "rnn_lab.numerical_weight_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.manual_backward",
+        "rnn_lab.keras_gradients",
+        "rnn_lab.numerical_gradient",
+        "rnn_lab.numerical_weight_gradients",
         advice="write the step backwards yourself (lstm_gates for the forward step is fine)",
     ),
     card=Card(3, 40, "backpropagation through one LSTM step, the cell state's highway"),

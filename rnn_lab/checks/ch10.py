@@ -23,15 +23,12 @@ from .gated import (
 from .verdicts import Case, mistakes_of
 
 #: What both GRU exercises refuse: the library's GRU and the frameworks.
-GRU_REFUSAL = Refusal(
-    (
-        "rnn_lab.trace_gates",
-        "rnn_lab.gru_step",
-        "rnn_lab.cells.steps.gru_gates",
-        "rnn_lab.numpy_replay",
-        "rnn_lab.replay",
-    ),
-    frameworks=True,
+GRU_REFUSAL = Refusal.of(
+    "rnn_lab.trace_gates",
+    "rnn_lab.gru_step",
+    "rnn_lab.cells.steps.gru_gates",
+    "rnn_lab.numpy_replay",
+    "rnn_lab.replay",
     advice="write the gates and the loop yourself, with NumPy",
 )
 

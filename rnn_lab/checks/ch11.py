@@ -102,9 +102,9 @@ check_gru_weight_ih = exercise(
         "GRU kernels (a different value in every entry)."
     ),
     mistakes=WEIGHT_IH_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.keras_to_torch",
+        "rnn_lab.torch_to_keras",
         advice="transpose and reorder the blocks yourself",
     ),
     card=Card(2, 15, "porting a GRU kernel to PyTorch"),
@@ -218,9 +218,9 @@ check_lstm_from_torch = exercise(
         "PyTorch LSTMs with random non-zero biases (float32 and float64)."
     ),
     mistakes=LSTM_BIAS_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.keras_to_torch",
+        "rnn_lab.torch_to_keras",
         advice="transpose and combine the arrays yourself",
     ),
     card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
@@ -292,9 +292,9 @@ check_gru_bias_from_torch = exercise(
         "random non-zero biases (float32 and float64)."
     ),
     mistakes=GRU_BIAS_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.keras_to_torch",
+        "rnn_lab.torch_to_keras",
         advice="reorder and stack the biases yourself",
     ),
     card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),

@@ -99,13 +99,10 @@ check_softmax_ce_grad = exercise(
         "including logits near 1000, where an unshifted exp overflows)."
     ),
     mistakes=GRAD_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.language.text.softmax_cross_entropy",
-            "rnn_lab.language.model.loss_and_gradients",
-            "rnn_lab.language.keras_lm.keras_lm_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.softmax_cross_entropy",
+        "rnn_lab.language.model.loss_and_gradients",
+        "rnn_lab.language.keras_lm.keras_lm_gradients",
         advice="subtract the one-hot targets from the softmax yourself, with NumPy",
     ),
     card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
@@ -188,9 +185,8 @@ check_embedding_grad = exercise(
         "tf.GradientTape)."
     ),
     mistakes=EMBED_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.language.model.loss_and_gradients",),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.model.loss_and_gradients",
         advice="scatter-add the rows of dx into dE yourself",
     ),
     card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),

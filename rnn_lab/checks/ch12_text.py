@@ -129,13 +129,10 @@ check_sample_with_temperature = exercise(
         f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
     ),
     mistakes=SAMPLE_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.language.text.temperature_probabilities",
-            "rnn_lab.language.text.sample_index",
-            "rnn_lab.language.sampling.generate",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.temperature_probabilities",
+        "rnn_lab.language.text.sample_index",
+        "rnn_lab.language.sampling.generate",
         advice="divide by the temperature and draw with the generator yourself",
     ),
     card=Card(1, 10, "sampling a character at a temperature τ"),
@@ -214,10 +211,8 @@ check_perplexity_from_losses = exercise(
         "(including equal losses, where every average agrees)."
     ),
     mistakes=PERPLEXITY_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.language.text.perplexity",),
-        frameworks=True,
-        advice="average the losses and exponentiate yourself",
+    refuses=Refusal.of(
+        "rnn_lab.language.text.perplexity", advice="average the losses and exponentiate yourself"
     ),
     card=Card(1, 5, "perplexity as the exponential of the mean loss"),
 )
@@ -294,9 +289,8 @@ check_smoothed_bigram = exercise(
         "rnn_lab.language.text.bigram_probabilities computes it."
     ),
     mistakes=BIGRAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.language.text.bigram_probabilities",),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.bigram_probabilities",
         advice="count the pairs and smooth them yourself",
     ),
     card=Card(2, 20, "a bigram baseline with add-α smoothing, the model without memory"),

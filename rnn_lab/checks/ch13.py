@@ -96,14 +96,11 @@ check_cell_state_grad = exercise(
         "applies at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=CELL_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.bptt.lstm_backward",
-            "rnn_lab.cells.bptt.sequence_backward",
-            "rnn_lab.cells.bptt.backward_from_trace",
-            "rnn_lab.keras_side.layers.keras_sequence_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.bptt.lstm_backward",
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.keras_side.layers.keras_sequence_gradients",
         advice="apply the chain rule along the cell state yourself, with NumPy",
     ),
     card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
@@ -219,14 +216,11 @@ check_gru_step_backward = exercise(
         "computes at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=GRU_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.bptt.gru_backward",
-            "rnn_lab.cells.bptt.sequence_backward",
-            "rnn_lab.cells.bptt.backward_from_trace",
-            "rnn_lab.keras_side.layers.keras_sequence_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.bptt.gru_backward",
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.keras_side.layers.keras_sequence_gradients",
         advice="apply the chain rule through the three blocks yourself, with NumPy",
     ),
     card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),

@@ -108,9 +108,8 @@ check_masked_mean_loss = exercise(
         "mean-squared error, as rnn_lab.cells.masking.masked_mse computes it."
     ),
     mistakes=LOSS_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.cells.masking.masked_mse",),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.masking.masked_mse",
         advice="weight each step's loss by the mask and average over the real steps yourself",
     ),
     card=Card(1, 10, "a masked mean loss that ignores padded steps"),
@@ -187,13 +186,10 @@ check_bidirectional_concat = exercise(
         "(rnn_lab.cells.replay.merge_directions, checked against Keras)."
     ),
     mistakes=CONCAT_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.replay.merge_directions",
-            "rnn_lab.cells.replay.run_bidirectional",
-            "rnn_lab.numpy_replay",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.replay.merge_directions",
+        "rnn_lab.cells.replay.run_bidirectional",
+        "rnn_lab.numpy_replay",
         advice="flip the backward states into time order and concatenate them yourself",
     ),
     card=Card(1, 15, "the Bidirectional concat order of a return_sequences output"),
@@ -290,14 +286,11 @@ check_masked_step_backward = exercise(
         "against Keras)."
     ),
     mistakes=MASKED_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.bptt.sequence_backward",
-            "rnn_lab.cells.bptt.backward_from_trace",
-            "rnn_lab.training.regressor.masked_sequence_backward",
-            "rnn_lab.manual_backward",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.training.regressor.masked_sequence_backward",
+        "rnn_lab.manual_backward",
         advice="write the masked step backwards yourself, with NumPy",
     ),
     card=Card(

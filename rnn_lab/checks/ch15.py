@@ -101,9 +101,9 @@ check_attention_context = exercise(
         "against Keras)."
     ),
     mistakes=CONTEXT_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.seq2seq.attention.attention",
+        "rnn_lab.seq2seq.attention.dot_scores",
         advice="score, softmax and average with NumPy yourself",
     ),
     card=Card(1, 10, "attention weights and the context vector"),
@@ -176,9 +176,9 @@ check_masked_softmax = exercise(
         "against Keras)."
     ),
     mistakes=MASK_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.seq2seq.attention.masked_softmax",
+        "rnn_lab.seq2seq.attention.attention",
         advice="push the padded scores down and take the softmax with NumPy yourself",
     ),
     card=Card(2, 15, "the masked softmax over padded source positions"),
@@ -288,9 +288,9 @@ check_beam_step = exercise(
         "every two-character output)."
     ),
     mistakes=BEAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.seq2seq.model.beam_step",
+        "rnn_lab.seq2seq.model.beam_search",
         advice="add, flatten and pick the best extensions with NumPy yourself",
     ),
     card=Card(3, 25, "one step of beam search"),

@@ -107,6 +107,11 @@ class Refusal:
     frameworks: bool = False
     advice: str = "write it yourself"
 
+    @classmethod
+    def of(cls, *routes: str, advice: str) -> Refusal:
+        """What most exercises refuse: the reference ``routes`` and any framework code."""
+        return cls(routes, frameworks=True, advice=advice)
+
 
 @dataclass(frozen=True)
 class Card:
