@@ -54,6 +54,13 @@ def _label(index: int) -> str:
     return f"n={n}, T={T}, H={H}, {dtype}"
 
 
+#: What the one-step exercises refuse: the backward passes that contain the step.
+STEP_ROUTES = (
+    "rnn_lab.manual_backward",
+    "rnn_lab.keras_gradients",
+    "rnn_lab.backward.backpropagate_through_time",
+)
+
 # --- one step backwards ---------------------------------------------------------------
 
 STEP_MISTAKES = {
@@ -126,12 +133,7 @@ check_backward_step = exercise(
         "(float32 and float64, non-symmetric Wh)."
     ),
     mistakes=STEP_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.backward.backpropagate_through_time",
-        advice="write the step backwards yourself, with NumPy",
-    ),
+    refuses=Refusal.of(*STEP_ROUTES, advice="write the step backwards yourself, with NumPy"),
     card=Card(2, 15, "one step of BPTT, the tanh slope"),
 )
 
@@ -221,12 +223,7 @@ check_grad_Wh = exercise(
         f"{len(CASES)} hidden cases (float32 and float64)."
     ),
     mistakes=GRAD_WH_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.manual_backward",
-        "rnn_lab.keras_gradients",
-        "rnn_lab.backward.backpropagate_through_time",
-        advice="write the sum over time yourself, with NumPy",
-    ),
+    refuses=Refusal.of(*STEP_ROUTES, advice="write the sum over time yourself, with NumPy"),
     card=Card(2, 20, "a shared weight's gradient, summed over time"),
 )
 

@@ -50,6 +50,17 @@ def _arrays(index: int, shape: tuple[int, ...], dtype: str, scale: float) -> tup
     return out
 
 
+def _refusing(optimizer: str) -> Refusal:
+    """What an update-rule exercise refuses: the optimizer's own step and the training
+    loops that call it."""
+    return Refusal.of(
+        f"rnn_lab.training.optimizers.{optimizer}.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+        advice="write the update rule yourself, with NumPy",
+    )
+
+
 # --- SGD with momentum -------------------------------------------------------------------
 
 MOMENTUM_MISTAKES = {
@@ -119,12 +130,7 @@ check_momentum_step = exercise(
         "cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=MOMENTUM_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.training.optimizers.SGD.step",
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-        advice="write the update rule yourself, with NumPy",
-    ),
+    refuses=_refusing("SGD"),
     card=Card(1, 10, "SGD with momentum, Keras's rule"),
 )
 
@@ -231,12 +237,7 @@ check_amsgrad_step = exercise(
         "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.training.optimizers.Adam.step",
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-        advice="write the update rule yourself, with NumPy",
-    ),
+    refuses=_refusing("Adam"),
     card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
 )
 
@@ -292,11 +293,6 @@ check_nesterov_step = exercise(
         f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=NESTEROV_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.training.optimizers.SGD.step",
-        "rnn_lab.train_manual",
-        "rnn_lab.train_keras",
-        advice="write the update rule yourself, with NumPy",
-    ),
+    refuses=_refusing("SGD"),
     card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),
 )

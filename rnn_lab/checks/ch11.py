@@ -37,6 +37,8 @@ _ORDER_ADVICE = (
     "PyTorch's GRU blocks are [r, z, n], Keras's [z, r, h]: swap the first two blocks of H "
     "rows after transposing."
 )
+#: What every porting exercise refuses: the converters that do the whole job.
+PORTING_ROUTES = ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras")
 WEIGHT_IH_MISTAKES = {
     "not_transposed": Mistake(
         "not_transposed", "reordered the blocks but kept Keras's (D, 3H) layout", _TRANSPOSE_ADVICE
@@ -102,11 +104,7 @@ check_gru_weight_ih = exercise(
         "GRU kernels (a different value in every entry)."
     ),
     mistakes=WEIGHT_IH_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.keras_to_torch",
-        "rnn_lab.torch_to_keras",
-        advice="transpose and reorder the blocks yourself",
-    ),
+    refuses=Refusal.of(*PORTING_ROUTES, advice="transpose and reorder the blocks yourself"),
     card=Card(2, 15, "porting a GRU kernel to PyTorch"),
 )
 
@@ -218,11 +216,7 @@ check_lstm_from_torch = exercise(
         "PyTorch LSTMs with random non-zero biases (float32 and float64)."
     ),
     mistakes=LSTM_BIAS_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.keras_to_torch",
-        "rnn_lab.torch_to_keras",
-        advice="transpose and combine the arrays yourself",
-    ),
+    refuses=Refusal.of(*PORTING_ROUTES, advice="transpose and combine the arrays yourself"),
     card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
 )
 
@@ -292,10 +286,6 @@ check_gru_bias_from_torch = exercise(
         "random non-zero biases (float32 and float64)."
     ),
     mistakes=GRU_BIAS_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.keras_to_torch",
-        "rnn_lab.torch_to_keras",
-        advice="reorder and stack the biases yourself",
-    ),
+    refuses=Refusal.of(*PORTING_ROUTES, advice="reorder and stack the biases yourself"),
     card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),
 )

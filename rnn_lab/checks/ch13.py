@@ -19,6 +19,14 @@ from .verdicts import Case, Mistake
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
 CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
 
+#: What both step-backwards exercises refuse besides the cell's own backward pass: the
+#: sequence backward passes and Keras's gradients, which contain the step.
+SEQUENCE_BACKWARD_ROUTES = (
+    "rnn_lab.cells.bptt.sequence_backward",
+    "rnn_lab.cells.bptt.backward_from_trace",
+    "rnn_lab.keras_side.layers.keras_sequence_gradients",
+)
+
 CELL_MISTAKES = {
     "no_h_path": Mistake(
         "forgot_h_path",
@@ -98,9 +106,7 @@ check_cell_state_grad = exercise(
     mistakes=CELL_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.lstm_backward",
-        "rnn_lab.cells.bptt.sequence_backward",
-        "rnn_lab.cells.bptt.backward_from_trace",
-        "rnn_lab.keras_side.layers.keras_sequence_gradients",
+        *SEQUENCE_BACKWARD_ROUTES,
         advice="apply the chain rule along the cell state yourself, with NumPy",
     ),
     card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
@@ -218,9 +224,7 @@ check_gru_step_backward = exercise(
     mistakes=GRU_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.gru_backward",
-        "rnn_lab.cells.bptt.sequence_backward",
-        "rnn_lab.cells.bptt.backward_from_trace",
-        "rnn_lab.keras_side.layers.keras_sequence_gradients",
+        *SEQUENCE_BACKWARD_ROUTES,
         advice="apply the chain rule through the three blocks yourself, with NumPy",
     ),
     card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),
