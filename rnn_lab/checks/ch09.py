@@ -20,10 +20,11 @@ import numpy as np
 
 from ..cells.weights import random_cell_weights, sigmoid
 from ..keras_side.models import import_keras
-from ..tolerances import FLOAT32_ATOL, tolerance_for
+from ..tolerances import FLOAT32_ATOL
 from .answers import Arrays, Whole
 from .core import Card, Refusal, exercise
 from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
@@ -388,25 +389,23 @@ def _keras_lstm_step_gradients(x, h_prev, c_prev, weights, dh, dc) -> tuple:
     return tuple(np.asarray(g) for g in grads)
 
 
+def _lstm_backward_answers(*args) -> tuple[tuple, dict[str, tuple]]:
+    variants = {name: lstm_backward_variant(*args, name) for name in LSTM_BACKWARD_MISTAKES}
+    return _keras_lstm_step_gradients(*args), variants
+
+
+def _lstm_backward_case(rng, n, D, H, dtype, *, seed: int) -> Case:
+    weights = random_cell_weights("LSTM", D, H, seed=seed, dtype=dtype)
+    x, dh, dc = (rng.normal(0.0, 1.0, shape).astype(dtype) for shape in ((n, D), (n, H), (n, H)))
+    h_prev = np.tanh(rng.normal(0.0, 1.0, (n, H))).astype(dtype)
+    c_prev = rng.normal(0.0, 1.0, (n, H)).astype(dtype)
+    args = (x, h_prev, c_prev, weights, dh, dc)
+    return drawn_case(args, _lstm_backward_answers, f"n={n}, D={D}, H={H}, {dtype}", dtype)
+
+
 @cache
 def _lstm_backward_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, D, H, dtype) in enumerate(LSTM_BACKWARD_CONFIGS):
-        rng = np.random.default_rng(9400 + index)
-        weights = random_cell_weights("LSTM", D, H, seed=9400 + index, dtype=dtype)
-        x, dh, dc = (
-            rng.normal(0.0, 1.0, shape).astype(dtype) for shape in ((n, D), (n, H), (n, H))
-        )
-        h_prev = np.tanh(rng.normal(0.0, 1.0, (n, H))).astype(dtype)
-        c_prev = rng.normal(0.0, 1.0, (n, H)).astype(dtype)
-        args = (x, h_prev, c_prev, weights, dh, dc)
-        for array in (x, h_prev, c_prev, dh, dc):
-            array.flags.writeable = False
-        expected = _keras_lstm_step_gradients(*args)
-        variants = {name: lstm_backward_variant(*args, name) for name in LSTM_BACKWARD_MISTAKES}
-        label = f"n={n}, D={D}, H={H}, {dtype}"
-        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return seeded_cases(LSTM_BACKWARD_CONFIGS, 9400, _lstm_backward_case, pass_seed=True)
 
 
 check_lstm_backward_step = exercise(

@@ -21,9 +21,9 @@ import numpy as np
 
 from ..cells.weights import random_cell_weights
 from ..keras_side.porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
-from ..tolerances import tolerance_for
 from .answers import Arrays
 from .core import Card, Refusal, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
@@ -185,24 +185,22 @@ def lstm_from_torch_variant(w_ih, w_hh, b_ih, b_hh, mistake: str | None = None) 
     return kernel, recurrent, bias
 
 
+def _lstm_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
+    state = keras_to_torch(random_cell_weights("LSTM", D, H, seed=seed, dtype=dtype))
+    b_ih, b_hh = (rng.uniform(-0.5, 0.5, 4 * H).astype(dtype) for _ in range(2))
+    state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
+    args = tuple(state[key] for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
+
+    def answers(*args):
+        expected = tuple(torch_to_keras("LSTM", state).as_list())
+        return expected, {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_MISTAKES}
+
+    return drawn_case(args, answers, f"D={D}, H={H}, {dtype}", dtype)
+
+
 @cache
 def _lstm_bias_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
-        rng = np.random.default_rng(1150 + index)
-        state = keras_to_torch(random_cell_weights("LSTM", D, H, seed=1150 + index, dtype=dtype))
-        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 4 * H).astype(dtype) for _ in range(2))
-        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
-        args = tuple(
-            state[key] for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-        )
-        for array in args:
-            array.flags.writeable = False
-        expected = tuple(torch_to_keras("LSTM", state).as_list())
-        variants = {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_MISTAKES}
-        label = f"D={D}, H={H}, {dtype}"
-        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return seeded_cases(PORT_CONFIGS, 1150, _lstm_bias_case, pass_seed=True)
 
 
 check_lstm_from_torch = exercise(
@@ -253,18 +251,13 @@ def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:
     return np.concatenate([z, r, n])
 
 
-@cache
-def _gru_bias_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
-        rng = np.random.default_rng(1160 + index)
-        state = keras_to_torch(random_cell_weights("GRU", D, H, seed=1160 + index, dtype=dtype))
-        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 3 * H).astype(dtype) for _ in range(2))
-        for bias in (b_ih, b_hh):
-            bias.flags.writeable = False
-        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
-        expected = torch_to_keras("GRU", state).bias
-        variants = {
+def _gru_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
+    state = keras_to_torch(random_cell_weights("GRU", D, H, seed=seed, dtype=dtype))
+    b_ih, b_hh = (rng.uniform(-0.5, 0.5, 3 * H).astype(dtype) for _ in range(2))
+
+    def answers(b_ih, b_hh):
+        expected = torch_to_keras("GRU", dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)).bias
+        return expected, {
             "summed": _torch_to_keras_blocks(b_ih + b_hh),
             "not_reordered": np.stack([b_ih, b_hh]),
             "rows_swapped": np.stack([_torch_to_keras_blocks(b_hh), _torch_to_keras_blocks(b_ih)]),
@@ -272,9 +265,13 @@ def _gru_bias_cases() -> tuple[Case, ...]:
                 [_torch_to_keras_blocks(b_ih), _torch_to_keras_blocks(b_hh)]
             ),
         }
-        label = f"H={H}, {dtype}"
-        cases.append(Case((b_ih, b_hh), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+
+    return drawn_case((b_ih, b_hh), answers, f"H={H}, {dtype}", dtype)
+
+
+@cache
+def _gru_bias_cases() -> tuple[Case, ...]:
+    return seeded_cases(PORT_CONFIGS, 1160, _gru_bias_case, pass_seed=True)
 
 
 check_gru_bias_from_torch = exercise(

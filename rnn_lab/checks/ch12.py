@@ -14,8 +14,8 @@ from functools import cache
 import numpy as np
 
 from ..cells.weights import softmax
-from ..tolerances import tolerance_for
 from .core import Card, Refusal, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
@@ -73,21 +73,18 @@ def _grad_answers(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, 
     }
 
 
+def _grad_case(rng, N, V, dtype, scale) -> Case:
+    logits = (rng.normal(0.0, 1.0, (N, V)) * (1.0 if scale < 100 else 3.0)).astype(dtype)
+    if scale >= 100:
+        logits = logits + np.dtype(dtype).type(scale)
+    targets = rng.integers(0, V, N)
+    label = f"N={N}, V={V}, {dtype}" + (", logits near 1000" if scale >= 100 else "")
+    return drawn_case((logits, targets), _grad_answers, label, dtype)
+
+
 @cache
 def _grad_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (N, V, dtype, scale) in enumerate(GRAD_CASES):
-        rng = np.random.default_rng(12_000 + index)
-        logits = (rng.normal(0.0, 1.0, (N, V)) * (1.0 if scale < 100 else 3.0)).astype(dtype)
-        if scale >= 100:
-            logits = logits + np.dtype(dtype).type(scale)
-        targets = rng.integers(0, V, N)
-        for a in (logits, targets):
-            a.flags.writeable = False
-        expected, variants = _grad_answers(logits, targets)
-        label = f"N={N}, V={V}, {dtype}" + (", logits near 1000" if scale >= 100 else "")
-        cases.append(Case((logits, targets), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return seeded_cases(GRAD_CASES, 12_000, _grad_case)
 
 
 check_softmax_ce_grad = exercise(
@@ -152,26 +149,16 @@ def _embed_answers(ids, dx, V) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     }
 
 
+def _embed_case(rng, n, T, V, D, dtype) -> Case:
+    ids = rng.integers(0, V - 1, (n, T))  # the last id never occurs: its row stays 0
+    dx = rng.normal(size=(n, T, D)).astype(dtype)
+    label = f"n={n}, T={T}, V={V}, D={D}, {dtype}"
+    return drawn_case((ids, dx, V), _embed_answers, label, dtype, cast=True)
+
+
 @cache
 def _embed_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T, V, D, dtype) in enumerate(EMBED_CASES):
-        rng = np.random.default_rng(12400 + index)
-        ids = rng.integers(0, V - 1, (n, T))  # the last id never occurs: its row stays 0
-        dx = rng.normal(size=(n, T, D)).astype(dtype)
-        for value in (ids, dx):
-            value.flags.writeable = False
-        expected, variants = _embed_answers(ids, dx, V)
-        cases.append(
-            Case(
-                (ids, dx, V),
-                expected.astype(dtype),
-                f"n={n}, T={T}, V={V}, D={D}, {dtype}",
-                tolerance_for(dtype),
-                {k: v.astype(dtype) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+    return seeded_cases(EMBED_CASES, 12400, _embed_case)
 
 
 check_embedding_grad = exercise(

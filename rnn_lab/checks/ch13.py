@@ -12,8 +12,8 @@ from functools import cache
 
 import numpy as np
 
-from ..tolerances import tolerance_for
 from .core import Card, Refusal, accepting_scalars, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
@@ -71,27 +71,17 @@ def _answers(dc, dh, o, c, f, i) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     }
 
 
+def _cell_case(rng, n, H, dtype) -> Case:
+    o, f, i = 1 / (1 + np.exp(-rng.normal(0, 1.5, (3, n, H))))
+    dc, dh = rng.normal(size=(n, H)), rng.normal(size=(n, H))
+    c = rng.normal(0, 1.2, (n, H))
+    args = tuple(value.astype(dtype) for value in (dc, dh, o, c, f, i))
+    return drawn_case(args, _answers, f"n={n}, H={H}, {dtype}", dtype)
+
+
 @cache
 def _cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, H, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(13000 + index)
-        o, f, i = 1 / (1 + np.exp(-rng.normal(0, 1.5, (3, n, H))))
-        arrays = {
-            "dc": rng.normal(size=(n, H)),
-            "dh": rng.normal(size=(n, H)),
-            "o": o,
-            "c": rng.normal(0, 1.2, (n, H)),
-            "f": f,
-            "i": i,
-        }
-        arrays = {k: v.astype(dtype) for k, v in arrays.items()}
-        for value in arrays.values():
-            value.flags.writeable = False
-        expected, variants = _answers(*arrays.values())
-        args = (arrays["dc"], arrays["dh"], arrays["o"], arrays["c"], arrays["f"], arrays["i"])
-        cases.append(Case(args, expected, f"n={n}, H={H}, {dtype}", tolerance_for(dtype), variants))
-    return tuple(cases)
+    return seeded_cases(CASES, 13000, _cell_case)
 
 
 check_cell_state_grad = exercise(
@@ -178,38 +168,25 @@ def _gru_answers(g, h_prev, z, r, h_tilde, hh, Wh) -> tuple[np.ndarray, dict[str
     }
 
 
-@cache
-def _gru_cases() -> tuple[Case, ...]:
+def _gru_case(rng, n, H, dtype, *, seed: int) -> Case:
     from ..cells.steps import gru_gates
     from ..cells.weights import random_cell_weights
 
-    cases = []
-    for index, (n, H, dtype) in enumerate(GRU_CASES):
-        rng = np.random.default_rng(13200 + index)
-        weights = random_cell_weights(
-            "GRU", 2, H, reset_after=True, seed=13200 + index, dtype=dtype
-        )
-        x = rng.uniform(-1, 1, (n, 2)).astype(dtype)
-        h_prev = rng.uniform(-1, 1, (n, H)).astype(dtype)
-        g = rng.normal(size=(n, H)).astype(dtype)
-        step = gru_gates(x, h_prev, weights)
-        Wh = weights.recurrent_kernel
-        hh = (h_prev @ Wh[:, 2 * H :] + weights.bias[1, 2 * H :]).astype(dtype)
-        args = (g, h_prev, step.z, step.r, step.h_tilde, hh, Wh)
-        args = tuple(np.array(a, dtype=dtype) for a in args)
-        for value in args:
-            value.flags.writeable = False
-        expected, variants = _gru_answers(*args)
-        cases.append(
-            Case(
-                args,
-                expected.astype(dtype),
-                f"n={n}, H={H}, {dtype}",
-                tolerance_for(dtype),
-                {k: v.astype(dtype) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+    weights = random_cell_weights("GRU", 2, H, reset_after=True, seed=seed, dtype=dtype)
+    x = rng.uniform(-1, 1, (n, 2)).astype(dtype)
+    h_prev = rng.uniform(-1, 1, (n, H)).astype(dtype)
+    g = rng.normal(size=(n, H)).astype(dtype)
+    step = gru_gates(x, h_prev, weights)
+    Wh = weights.recurrent_kernel
+    hh = (h_prev @ Wh[:, 2 * H :] + weights.bias[1, 2 * H :]).astype(dtype)
+    args = (g, h_prev, step.z, step.r, step.h_tilde, hh, Wh)
+    args = tuple(np.array(a, dtype=dtype) for a in args)
+    return drawn_case(args, _gru_answers, f"n={n}, H={H}, {dtype}", dtype, cast=True)
+
+
+@cache
+def _gru_cases() -> tuple[Case, ...]:
+    return seeded_cases(GRU_CASES, 13200, _gru_case, pass_seed=True)
 
 
 check_gru_step_backward = exercise(

@@ -13,9 +13,9 @@ from functools import cache
 
 import numpy as np
 
-from ..tolerances import tolerance_for
 from .answers import Arrays
 from .core import Card, Refusal, accepting_scalars, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
@@ -69,28 +69,18 @@ def _loss_answers(y_pred, y_true, mask) -> tuple[float, dict[str, float]]:
     }
 
 
+def _loss_case(rng, n, T, O, dtype) -> Case:
+    mask = _mask(rng, n, T)
+    y_pred = rng.normal(size=(n, T, O)).astype(dtype)
+    y_true = rng.normal(size=(n, T, O)).astype(dtype)
+    y_pred[~mask] += 3  # padded steps with large errors: counting them shows
+    label = f"n={n}, T={T}, O={O}, {dtype}"
+    return drawn_case((y_pred, y_true, mask), _loss_answers, label, dtype, cast=True)
+
+
 @cache
 def _loss_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T, O, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(14000 + index)
-        mask = _mask(rng, n, T)
-        y_pred = rng.normal(size=(n, T, O)).astype(dtype)
-        y_true = rng.normal(size=(n, T, O)).astype(dtype)
-        y_pred[~mask] += 3  # padded steps with large errors: counting them shows
-        for value in (y_pred, y_true, mask):
-            value.flags.writeable = False
-        expected, variants = _loss_answers(y_pred, y_true, mask)
-        cases.append(
-            Case(
-                (y_pred, y_true, mask),
-                np.asarray(expected, dtype=dtype),
-                f"n={n}, T={T}, O={O}, {dtype}",
-                tolerance_for(dtype),
-                {k: np.asarray(v, dtype=dtype) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+    return seeded_cases(CASES, 14000, _loss_case)
 
 
 check_masked_mean_loss = exercise(
@@ -153,26 +143,16 @@ def _concat_answers(forward, backward) -> tuple[np.ndarray, dict[str, np.ndarray
     }
 
 
+def _concat_case(rng, n, T, H, dtype) -> Case:
+    forward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
+    backward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
+    label = f"n={n}, T={T}, H={H + 1}, {dtype}"
+    return drawn_case((forward, backward), _concat_answers, label, dtype)
+
+
 @cache
 def _concat_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T, H, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(14100 + index)
-        forward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
-        backward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
-        for value in (forward, backward):
-            value.flags.writeable = False
-        expected, variants = _concat_answers(forward, backward)
-        cases.append(
-            Case(
-                (forward, backward),
-                expected,
-                f"n={n}, T={T}, H={H + 1}, {dtype}",
-                tolerance_for(dtype),
-                variants,
-            )
-        )
-    return tuple(cases)
+    return seeded_cases(CASES, 14100, _concat_case)
 
 
 check_bidirectional_concat = exercise(
@@ -244,34 +224,19 @@ def _masked_answers(g, h_fresh, h_prev, Wh, m) -> tuple[tuple, dict[str, tuple]]
     }
 
 
+def _masked_case(rng, n, H, dtype) -> Case:
+    m = np.arange(n) % 2 == 0  # real and masked samples alternate
+    g = rng.normal(size=(n, H)).astype(dtype)
+    h_fresh = np.tanh(rng.normal(size=(n, H))).astype(dtype)
+    h_prev = np.tanh(rng.normal(size=(n, H))).astype(dtype)
+    Wh = rng.normal(0, 0.5, (H, H)).astype(dtype)
+    args = (g, h_fresh, h_prev, Wh, m)
+    return drawn_case(args, _masked_answers, f"n={n}, H={H}, {dtype}", dtype, cast=True)
+
+
 @cache
 def _masked_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, H, dtype) in enumerate(MASKED_CASES):
-        rng = np.random.default_rng(14300 + index)
-        m = np.arange(n) % 2 == 0  # real and masked samples alternate
-        g = rng.normal(size=(n, H)).astype(dtype)
-        h_fresh = np.tanh(rng.normal(size=(n, H))).astype(dtype)
-        h_prev = np.tanh(rng.normal(size=(n, H))).astype(dtype)
-        Wh = rng.normal(0, 0.5, (H, H)).astype(dtype)
-        args = (g, h_fresh, h_prev, Wh, m)
-        for value in args:
-            value.flags.writeable = False
-        expected, variants = _masked_answers(*args)
-
-        def cast(pair, dtype=dtype):
-            return tuple(a.astype(dtype) for a in pair)
-
-        cases.append(
-            Case(
-                args,
-                cast(expected),
-                f"n={n}, H={H}, {dtype}",
-                tolerance_for(dtype),
-                {k: cast(v) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+    return seeded_cases(MASKED_CASES, 14300, _masked_case)
 
 
 check_masked_step_backward = exercise(

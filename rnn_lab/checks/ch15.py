@@ -19,6 +19,7 @@ from ..seq2seq.model import beam_step
 from ..tolerances import tolerance_for
 from .answers import Arrays
 from .core import Card, Refusal, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
@@ -69,24 +70,18 @@ def _context_answers(query, keys, values):
     return (alpha, alpha @ values), variants
 
 
-def _freeze(*arrays):
-    for array in arrays:
-        array.flags.writeable = False
+def _context_case(rng, n, T_q, T_x, d, dtype) -> Case:
+    query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_x, T_x))
+    label = f"n={n}, T_q={T_q}, T_x={T_x}, d={d}, {dtype}"
+    case = drawn_case((query, keys, values), _context_answers, label, dtype)
+    reference = attention(query, values, keys)
+    assert np.allclose(case.expected[1], reference.context, atol=tolerance_for(dtype))
+    return case
 
 
 @cache
 def _context_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T_q, T_x, d, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(15000 + index)
-        query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_x, T_x))
-        _freeze(query, keys, values)
-        expected, variants = _context_answers(query, keys, values)
-        reference = attention(query, values, keys)
-        assert np.allclose(expected[1], reference.context, atol=tolerance_for(dtype))
-        label = f"n={n}, T_q={T_q}, T_x={T_x}, d={d}, {dtype}"
-        cases.append(Case((query, keys, values), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return seeded_cases(CASES, 15000, _context_case)
 
 
 check_attention_context = exercise(
@@ -150,19 +145,16 @@ def _mask_answers(scores, mask):
     }
 
 
+def _mask_case(rng, n, T_q, T_x, _, dtype) -> Case:
+    scores = rng.normal(0, 2, size=(n, T_q, T_x)).astype(dtype)
+    lengths = rng.permutation(np.resize(np.arange(1, T_x), n))  # never the full length
+    mask = np.arange(T_x)[None, :] < lengths[:, None]
+    return drawn_case((scores, mask), _mask_answers, f"n={n}, T_q={T_q}, T_x={T_x}, {dtype}", dtype)
+
+
 @cache
 def _mask_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T_q, T_x, _, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(15100 + index)
-        scores = rng.normal(0, 2, size=(n, T_q, T_x)).astype(dtype)
-        lengths = rng.permutation(np.resize(np.arange(1, T_x), n))  # never the full length
-        mask = np.arange(T_x)[None, :] < lengths[:, None]
-        _freeze(scores, mask)
-        expected, variants = _mask_answers(scores, mask)
-        label = f"n={n}, T_q={T_q}, T_x={T_x}, {dtype}"
-        cases.append(Case((scores, mask), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+    return seeded_cases(CASES, 15100, _mask_case)
 
 
 check_masked_softmax = exercise(
@@ -238,21 +230,17 @@ def _beam_answers(scores, log_probs, width):
     }
 
 
+def _beam_case(rng, b, V, width) -> Case:
+    scores = np.sort(rng.normal(-3, 1.5, size=b))[::-1].copy()
+    logits = rng.normal(0, 2, size=(b, V))
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    label = f"b={b}, V={V}, width={width}"
+    return drawn_case((scores, log_probs, width), _beam_answers, label, "float64")
+
+
 @cache
 def _beam_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (b, V, width) in enumerate(BEAM_CASES):
-        rng = np.random.default_rng(15200 + index)
-        scores = np.sort(rng.normal(-3, 1.5, size=b))[::-1].copy()
-        logits = rng.normal(0, 2, size=(b, V))
-        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        _freeze(scores, log_probs)
-        expected, variants = _beam_answers(scores, log_probs, width)
-        label = f"b={b}, V={V}, width={width}"
-        cases.append(
-            Case((scores, log_probs, width), expected, label, tolerance_for("float64"), variants)
-        )
-    return tuple(cases)
+    return seeded_cases(BEAM_CASES, 15200, _beam_case)
 
 
 def _parts_as_numbers(beam_step: Callable) -> Callable:
