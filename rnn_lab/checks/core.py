@@ -7,7 +7,8 @@ whose ``code`` names the situation and whose ``message`` says what to look at. T
 message is printed (to stdout, so a notebook shows it as ordinary output) and the
 result is returned, so tests can assert on ``passed`` and ``code``.
 
-What the answer must be is the exercise's :mod:`.answers` kind; the words of the verdicts
+An exercise is declared, and its public ``check_*`` built, by one :func:`exercise`
+statement. What the answer must be is the exercise's :mod:`.answers` kind; the words of the verdicts
 and the recognition of known mistakes (each a planted variant evaluated on the same hidden
 cases) are in :mod:`.verdicts`; the time limit in :mod:`.timing`.
 """
