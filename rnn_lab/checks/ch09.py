@@ -23,35 +23,23 @@ from ..keras_side.models import import_keras
 from ..tolerances import FLOAT32_ATOL
 from .answers import Arrays, Whole
 from .core import Card, Refusal, exercise
-from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
+from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, loop_exercise, lstm_variant
 from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
 
-@cache
-def _lstm_cases() -> tuple[Case, ...]:
-    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
-
-
-check_lstm_forward = exercise(
+check_lstm_forward = loop_exercise(
     """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
-    _lstm_cases,
-    returns="every h_t, an array of shape (n, T, H)",
+    "LSTM",
+    lstm_variant,
+    LSTM_PLANTED,
+    seed=900,
     verified=(
         f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
         f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
         "value in every weight)."
-    ),
-    mistakes=mistakes_of(LSTM_PLANTED),
-    refuses=Refusal.of(
-        "rnn_lab.trace_gates",
-        "rnn_lab.lstm_step",
-        "rnn_lab.cells.steps.lstm_gates",
-        "rnn_lab.numpy_replay",
-        "rnn_lab.replay",
-        advice="write the gates and the loop yourself, with NumPy",
     ),
     card=Card(3, 30, "the LSTM loop"),
 )

@@ -308,13 +308,14 @@ def exercise(
     ``name=`` for an answer that is not a function). ``cases`` makes the hidden cases,
     ``prepare`` (optional) adapts the learner's function before it runs, and the other
     keywords are the :class:`Exercise` fields (``verified``, ``mistakes``, ``returns``,
-    ``refuses``, ``card``, ...). The record is kept as the checker's ``exercise``
-    attribute, where the catalogue and the grading worker read it."""
+    ``refuses``, ``card``, ...). The record and the cases are kept as the checker's
+    ``exercise`` and ``cases`` attributes (the catalogue and the grading worker read the
+    record)."""
     if "name" not in fields:
         fields["name"] = _CHECKED_NAME.match(doc).group(1)
     spec = Exercise(**fields)
     check = checker(doc, spec, cases, name=checker_name, prepare=prepare)
-    check.exercise = spec
+    check.exercise, check.cases = spec, cases
     return check
 
 
