@@ -27,13 +27,13 @@ Adding an exercise, in its chapter's module:
    hooks, :func:`.verdicts.planted`);
 2. its hidden cases: a function ``draw(rng, *config)`` that draws one case's arrays and
    returns ``drawn_case(args, answers, label, dtype)``, where ``answers(*args)`` gives the
-   expected answer and each variant's; then ``seeded_cases(CONFIGS, seed, draw)`` under
-   ``@cache`` (:mod:`.hidden`);
+   expected answer and each variant's; ``seeded_cases(CONFIGS, seed, draw)`` then draws
+   one case per configuration, once (:mod:`.hidden`);
 3. one statement declares it and builds its checker::
 
        check_name = exercise(
            "Check ``name(args)``: what it computes.",  # the docstring names the function
-           _name_cases,
+           seeded_cases(NAME_CONFIGS, seed, _name_case),
            returns="what the function returns, e.g. an array of shape (n, H)",
            verified="what a pass proves, on how many hidden cases",
            mistakes=NAME_MISTAKES,

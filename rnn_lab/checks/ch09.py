@@ -391,15 +391,10 @@ def _lstm_backward_case(rng, n, D, H, dtype, *, seed: int) -> Case:
     return drawn_case(args, _lstm_backward_answers, f"n={n}, D={D}, H={H}, {dtype}", dtype)
 
 
-@cache
-def _lstm_backward_cases() -> tuple[Case, ...]:
-    return seeded_cases(LSTM_BACKWARD_CONFIGS, 9400, _lstm_backward_case, pass_seed=True)
-
-
 check_lstm_backward_step = exercise(
     """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
     of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
-    _lstm_backward_cases,
+    seeded_cases(LSTM_BACKWARD_CONFIGS, 9400, _lstm_backward_case, pass_seed=True),
     answer=Arrays(LSTM_BACKWARD_PARTS),
     returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
     verified=(

@@ -198,15 +198,10 @@ def _lstm_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
     return drawn_case(args, answers, f"D={D}, H={H}, {dtype}", dtype)
 
 
-@cache
-def _lstm_bias_cases() -> tuple[Case, ...]:
-    return seeded_cases(PORT_CONFIGS, 1150, _lstm_bias_case, pass_seed=True)
-
-
 check_lstm_from_torch = exercise(
     """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
     ``(kernel, recurrent_kernel, bias)``.""",
-    _lstm_bias_cases,
+    seeded_cases(PORT_CONFIGS, 1150, _lstm_bias_case, pass_seed=True),
     answer=Arrays(LSTM_PARTS),
     returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
     verified=(
@@ -269,14 +264,9 @@ def _gru_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
     return drawn_case((b_ih, b_hh), answers, f"H={H}, {dtype}", dtype)
 
 
-@cache
-def _gru_bias_cases() -> tuple[Case, ...]:
-    return seeded_cases(PORT_CONFIGS, 1160, _gru_bias_case, pass_seed=True)
-
-
 check_gru_bias_from_torch = exercise(
     """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
-    _gru_bias_cases,
+    seeded_cases(PORT_CONFIGS, 1160, _gru_bias_case, pass_seed=True),
     returns="Keras's GRU bias, an array of shape (2, 3H)",
     verified=(
         f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "

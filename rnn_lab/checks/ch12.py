@@ -9,8 +9,6 @@ repeated ids must not overwrite). Sampling, perplexity and the bigram baseline:
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from ..cells.weights import softmax
@@ -82,14 +80,9 @@ def _grad_case(rng, N, V, dtype, scale) -> Case:
     return drawn_case((logits, targets), _grad_answers, label, dtype)
 
 
-@cache
-def _grad_cases() -> tuple[Case, ...]:
-    return seeded_cases(GRAD_CASES, 12_000, _grad_case)
-
-
 check_softmax_ce_grad = exercise(
     """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
-    _grad_cases,
+    seeded_cases(GRAD_CASES, 12_000, _grad_case),
     returns="dL/dy, an (N, V) array like logits",
     verified=(
         f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
@@ -156,14 +149,9 @@ def _embed_case(rng, n, T, V, D, dtype) -> Case:
     return drawn_case((ids, dx, V), _embed_answers, label, dtype, cast=True)
 
 
-@cache
-def _embed_cases() -> tuple[Case, ...]:
-    return seeded_cases(EMBED_CASES, 12400, _embed_case)
-
-
 check_embedding_grad = exercise(
     """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
-    _embed_cases,
+    seeded_cases(EMBED_CASES, 12400, _embed_case),
     returns="dL/dE, an array of shape (V, D)",
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "

@@ -79,14 +79,9 @@ def _cell_case(rng, n, H, dtype) -> Case:
     return drawn_case(args, _answers, f"n={n}, H={H}, {dtype}", dtype)
 
 
-@cache
-def _cases() -> tuple[Case, ...]:
-    return seeded_cases(CASES, 13000, _cell_case)
-
-
 check_cell_state_grad = exercise(
     """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
-    _cases,
+    seeded_cases(CASES, 13000, _cell_case),
     returns="dL/dc_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
@@ -184,14 +179,9 @@ def _gru_case(rng, n, H, dtype, *, seed: int) -> Case:
     return drawn_case(args, _gru_answers, f"n={n}, H={H}, {dtype}", dtype, cast=True)
 
 
-@cache
-def _gru_cases() -> tuple[Case, ...]:
-    return seeded_cases(GRU_CASES, 13200, _gru_case, pass_seed=True)
-
-
 check_gru_step_backward = exercise(
     """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
-    _gru_cases,
+    seeded_cases(GRU_CASES, 13200, _gru_case, pass_seed=True),
     returns="dL/dh_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "

@@ -9,8 +9,6 @@ SimpleRNN step backwards under a mask.
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from .answers import Arrays
@@ -78,18 +76,13 @@ def _loss_case(rng, n, T, O, dtype) -> Case:
     return drawn_case((y_pred, y_true, mask), _loss_answers, label, dtype, cast=True)
 
 
-@cache
-def _loss_cases() -> tuple[Case, ...]:
-    return seeded_cases(CASES, 14000, _loss_case)
-
-
 check_masked_mean_loss = exercise(
     """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
 
     A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
     array); anything else goes to the core's verdicts unchanged.
     """,
-    _loss_cases,
+    seeded_cases(CASES, 14000, _loss_case),
     prepare=accepting_scalars,
     returns="the loss, one number",
     verified=(
@@ -150,15 +143,10 @@ def _concat_case(rng, n, T, H, dtype) -> Case:
     return drawn_case((forward, backward), _concat_answers, label, dtype)
 
 
-@cache
-def _concat_cases() -> tuple[Case, ...]:
-    return seeded_cases(CASES, 14100, _concat_case)
-
-
 check_bidirectional_concat = exercise(
     """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
     order, ``backward (n, T, H)`` in the backward layer's processing order.""",
-    _concat_cases,
+    seeded_cases(CASES, 14100, _concat_case),
     returns="the merged sequence, an array of shape (n, T, 2H)",
     verified=(
         f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
@@ -234,14 +222,9 @@ def _masked_case(rng, n, H, dtype) -> Case:
     return drawn_case(args, _masked_answers, f"n={n}, H={H}, {dtype}", dtype, cast=True)
 
 
-@cache
-def _masked_cases() -> tuple[Case, ...]:
-    return seeded_cases(MASKED_CASES, 14300, _masked_case)
-
-
 check_masked_step_backward = exercise(
     """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
-    _masked_cases,
+    seeded_cases(MASKED_CASES, 14300, _masked_case),
     answer=Arrays(MASKED_PARTS),
     returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
     verified=(

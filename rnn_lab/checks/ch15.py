@@ -9,7 +9,6 @@ weights and the context vector, the masked softmax over padded sources, one beam
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 
@@ -79,14 +78,9 @@ def _context_case(rng, n, T_q, T_x, d, dtype) -> Case:
     return case
 
 
-@cache
-def _context_cases() -> tuple[Case, ...]:
-    return seeded_cases(CASES, 15000, _context_case)
-
-
 check_attention_context = exercise(
     """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
-    _context_cases,
+    seeded_cases(CASES, 15000, _context_case),
     answer=Arrays(CONTEXT_PARTS),
     returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
     verified=(
@@ -152,14 +146,9 @@ def _mask_case(rng, n, T_q, T_x, _, dtype) -> Case:
     return drawn_case((scores, mask), _mask_answers, f"n={n}, T_q={T_q}, T_x={T_x}, {dtype}", dtype)
 
 
-@cache
-def _mask_cases() -> tuple[Case, ...]:
-    return seeded_cases(CASES, 15100, _mask_case)
-
-
 check_masked_softmax = exercise(
     """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
-    _mask_cases,
+    seeded_cases(CASES, 15100, _mask_case),
     returns="the weights α, an array of shape (n, T_q, T_x)",
     verified=(
         f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
@@ -238,11 +227,6 @@ def _beam_case(rng, b, V, width) -> Case:
     return drawn_case((scores, log_probs, width), _beam_answers, label, "float64")
 
 
-@cache
-def _beam_cases() -> tuple[Case, ...]:
-    return seeded_cases(BEAM_CASES, 15200, _beam_case)
-
-
 def _parts_as_numbers(beam_step: Callable) -> Callable:
     """``beam_step`` with integer ``parents`` and ``characters`` (what a solution naturally
     returns) converted to float64, so that they are compared as numbers by the core."""
@@ -265,7 +249,7 @@ check_beam_step = exercise(
 
     Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
     compared as numbers (converted to float64 here, before the core's checks).""",
-    _beam_cases,
+    seeded_cases(BEAM_CASES, 15200, _beam_case),
     prepare=_parts_as_numbers,
     answer=Arrays(BEAM_PARTS),
     returns="(new_scores, parents, characters), three arrays of shape (width,), best first",

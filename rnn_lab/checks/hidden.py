@@ -10,6 +10,7 @@ An exercise's cases are then ``seeded_cases(CONFIGS, seed, draw)``, where ``draw
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -20,14 +21,20 @@ from .verdicts import Case
 
 def seeded_cases(
     configs: Iterable[tuple], seed: int, draw: Callable[..., Case], *, pass_seed: bool = False
-) -> tuple[Case, ...]:
-    """``draw(np.random.default_rng(seed + index), *config)`` for every ``config``; with
+) -> Callable[[], tuple[Case, ...]]:
+    """The hidden cases, drawn when first asked for and kept: ``draw(rng, *config)`` for
+    every ``config``, with ``rng = np.random.default_rng(seed + index)``; with
     ``pass_seed``, also ``seed=seed + index``, for random weights drawn with the same seed."""
-    cases = []
-    for index, config in enumerate(configs):
-        extra = {"seed": seed + index} if pass_seed else {}
-        cases.append(draw(np.random.default_rng(seed + index), *config, **extra))
-    return tuple(cases)
+
+    @cache
+    def cases() -> tuple[Case, ...]:
+        drawn = []
+        for index, config in enumerate(configs):
+            extra = {"seed": seed + index} if pass_seed else {}
+            drawn.append(draw(np.random.default_rng(seed + index), *config, **extra))
+        return tuple(drawn)
+
+    return cases
 
 
 def read_only(*arrays: Any) -> None:
