@@ -288,7 +288,11 @@ def test_the_weights_given_to_the_learner_are_read_only(capsys):
 
 def test_the_variants_differ_from_the_correct_answer_on_every_case():
     # A variant equal to the answer on some case could only be recognised by luck.
-    for cases in (ch09._lstm_cases(), ch10._gru_cases(), ch11._weight_ih_cases()):
+    for cases in (
+        ch09.check_lstm_forward.cases(),
+        ch10.check_gru_forward.cases(),
+        ch11._weight_ih_cases(),
+    ):
         for case in cases:
             for name, value in case.variants.items():
                 differs = value.shape != case.expected.shape or (
@@ -298,7 +302,7 @@ def test_the_variants_differ_from_the_correct_answer_on_every_case():
 
 
 def test_every_gru_v1_variant_differs_from_the_answer_somewhere():
-    cases = ch10._gru_v1_cases()
+    cases = ch10.check_gru_v1_forward.cases()
     for variant in ch10.GRU_V1_EXERCISE.mistakes:
         assert not all(core.close(c.variants[variant], c.expected, c.tolerance) for c in cases), (
             variant

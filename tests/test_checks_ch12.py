@@ -114,7 +114,7 @@ def test_the_issue_mistakes_have_planted_tests():
 @pytest.mark.parametrize(
     ("name", "cases"),
     [
-        ("softmax_ce_grad", ch12._grad_cases),
+        ("softmax_ce_grad", ch12.check_softmax_ce_grad.cases),
         ("sample_with_temperature", ch12_text._sample_cases),
         ("perplexity_from_losses", ch12_text._perplexity_cases),
     ],
@@ -132,7 +132,7 @@ def test_every_variant_is_far_from_the_answer_on_some_case(name, cases):
 
 
 def test_the_references_agree_with_rnn_lab_text():
-    for case in ch12._grad_cases():
+    for case in ch12.check_softmax_ce_grad.cases():
         logits, targets = case.args
         _, grad = text.softmax_cross_entropy(logits.astype(np.float64), targets)
         np.testing.assert_allclose(case.expected, grad, rtol=0, atol=1e-15)

@@ -10,15 +10,40 @@ its difficulty, time and diagnoses, is listed in :mod:`.catalogue`.
 One module per chapter (``ch01`` .. ``ch15``; a chapter with many exercises has a second
 module by idea, e.g. ``ch08_training``) on a shared core: :mod:`.core` declares an exercise
 and runs an answer (:mod:`.timing`: the time limit), :mod:`.answers` says what each kind of
-answer must be, :mod:`.verdicts` holds the codes, records and recognised mistakes. A known
-mistake is declared as data: its verdict and the named hooks of the reference computation
-it replaces (:mod:`.variants`: the SimpleRNN loop; :mod:`.gated`: the LSTM and GRU loops;
-:mod:`.recurrence`: the SimpleRNN hidden cases). Grading where the learner's code cannot
-reach the verdict: :mod:`.isolated` (the grader's side), :mod:`.worker` (the worker's),
-:mod:`.transport` (plain data between them), :mod:`.autograde` (nbgrader's step).
+answer must be, :mod:`.verdicts` holds the codes, records and recognised mistakes,
+:mod:`.hidden` draws hidden cases. A known mistake is declared as data: its verdict and the
+named hooks of the reference computation it replaces (:mod:`.variants`: the SimpleRNN loop;
+:mod:`.gated`: the LSTM and GRU loops; :mod:`.recurrence`: the SimpleRNN hidden cases).
+Grading where the learner's code cannot reach the verdict: :mod:`.isolated` (the grader's
+side), :mod:`.worker` (the worker's), :mod:`.transport` (plain data between them),
+:mod:`.autograde` (nbgrader's step).
 
 The checks may import the maths (and :mod:`rnn_lab.plots`, though none needs it); nothing
 else in the package imports them.
+
+Adding an exercise, in its chapter's module:
+
+1. the mistakes it recognises, ``{"variant": Mistake(code, title, advice)}`` (or planted
+   hooks, :func:`.verdicts.planted`);
+2. its hidden cases: a function ``draw(rng, *config)`` that draws one case's arrays and
+   returns ``drawn_case(args, answers, label, dtype)``, where ``answers(*args)`` gives the
+   expected answer and each variant's; ``seeded_cases(CONFIGS, seed, draw)`` then draws
+   one case per configuration, once (:mod:`.hidden`);
+3. one statement declares it and builds its checker::
+
+       check_name = exercise(
+           "Check ``name(args)``: what it computes.",  # the docstring names the function
+           seeded_cases(NAME_CONFIGS, seed, _name_case),
+           returns="what the function returns, e.g. an array of shape (n, H)",
+           verified="what a pass proves, on how many hidden cases",
+           mistakes=NAME_MISTAKES,
+           refuses=Refusal.of("rnn_lab.the_function_it_rebuilds", advice="write it yourself"),
+           card=Card(difficulty, minutes, "the skill"),
+       )
+
+4. its line in :data:`.catalogue.EXERCISES` (number, title, checker) and its name in
+   ``__all__`` below; ``python -m rnn_lab.checks.catalogue --write book/for_teachers.md``
+   regenerates the teachers' table.
 """
 
 from __future__ import annotations

@@ -48,133 +48,69 @@ CHAPTERS = {
 
 @dataclass(frozen=True)
 class Entry:
-    """One exercise: ``number`` ("3.2"), ``title``, the checker's name in
-    ``rnn_lab.checks``, and where its :class:`Exercise` record lives
-    (``"ch03:FORWARD_BATCH_EXERCISE"``, or a function of no arguments that returns it)."""
+    """One exercise: ``number`` ("3.2"), ``title`` and the checker's name in
+    ``rnn_lab.checks``; the checker carries the exercise's :class:`Exercise` record (or,
+    where it is measured when first needed, a function of no arguments that returns it)."""
 
     number: str
     title: str
     checker: str
-    spec: str
 
     @property
     def chapter(self) -> int:
         return int(self.number.split(".")[0])
 
     def exercise(self) -> Exercise:
-        module, name = self.spec.split(":")
-        found = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        found = getattr(importlib.import_module(__package__), self.checker).exercise
         return found() if isinstance(found, Callable) and not isinstance(found, Exercise) else found
 
 
 EXERCISES = (
-    Entry("1.1", "count the parameters", "check_count_params", "ch01:COUNT_EXERCISE"),
-    Entry("1.2", "predict the output shape", "check_output_shape", "ch01:SHAPE_EXERCISE"),
-    Entry(
-        "2.1", "the shapes of a stacked model", "check_weight_shapes", "ch02:WEIGHT_SHAPES_EXERCISE"
-    ),
-    Entry("2.2", "one timestep", "check_step", "ch02:STEP_EXERCISE"),
-    Entry("2.3", "one timestep and its output", "check_step_output", "ch02:STEP_OUTPUT_EXERCISE"),
-    Entry(
-        "3.1",
-        "the loop for one sample, backwards",
-        "check_forward_reversed",
-        "ch03:FORWARD_ONE_EXERCISE",
-    ),
-    Entry(
-        "3.2",
-        "the whole batch at once, time first",
-        "check_forward_batch",
-        "ch03:FORWARD_BATCH_EXERCISE",
-    ),
-    Entry("3.3", "every timestep", "check_forward_sequences", "ch03:SEQUENCES_EXERCISE"),
-    Entry("3.4", "start from a given state", "check_forward_from", "ch03:FROM_H0_EXERCISE"),
-    Entry("3.5", "where is the error largest", "check_worst_timestep", "ch03:WORST_EXERCISE"),
-    Entry("3.6", "when do two results agree", "check_agree", "ch03:AGREE_EXERCISE"),
-    Entry("4.1", "predict what doubling Wh does", "check_doubled_wh", "ch04:_doubled_exercise"),
-    Entry("4.2", "measure it", "check_scaled_states", "ch04:SCALED_EXERCISE"),
-    Entry("7.1", "one step backwards", "check_backward_step", "ch07:STEP_EXERCISE"),
-    Entry("7.2", "the gradient of Wh", "check_grad_Wh", "ch07:GRAD_WH_EXERCISE"),
-    Entry("7.3", "the whole backward pass", "check_rnn_backward", "ch07:BACKWARD_EXERCISE"),
-    Entry(
-        "7.4",
-        "a numerical gradient",
-        "check_numerical_gradient",
-        "ch07_gradcheck:NUMERICAL_EXERCISE",
-    ),
-    Entry("8.1", "SGD with momentum", "check_momentum_step", "ch08:MOMENTUM_EXERCISE"),
-    Entry("8.2", "Adam with amsgrad=True", "check_amsgrad_step", "ch08:ADAM_EXERCISE"),
-    Entry("8.3", "clipping by the global norm", "check_clip_grads", "ch08_training:CLIP_EXERCISE"),
-    Entry(
-        "8.4", "the training loop, against fit", "check_train_sgd", "ch08_training:TRAIN_EXERCISE"
-    ),
-    Entry("8.5", "Nesterov momentum", "check_nesterov_step", "ch08:NESTEROV_EXERCISE"),
-    Entry("9.1", "the LSTM loop", "check_lstm_forward", "ch09:LSTM_FORWARD_EXERCISE"),
-    Entry("9.2", "a forget gate that starts at f0", "check_forget_bias", "ch09:FORGET_EXERCISE"),
-    Entry(
-        "9.3", "parameters of the gated layers", "check_gated_params", "ch09:GATED_COUNT_EXERCISE"
-    ),
-    Entry(
-        "9.4",
-        "one step backwards through the LSTM",
-        "check_lstm_backward_step",
-        "ch09:LSTM_BACKWARD_EXERCISE",
-    ),
-    Entry("10.1", "the GRU loop", "check_gru_forward", "ch10:GRU_FORWARD_EXERCISE"),
-    Entry("10.2", "the GRU with reset_after=False", "check_gru_v1_forward", "ch10:GRU_V1_EXERCISE"),
-    Entry("11.1", "a GRU kernel for PyTorch", "check_gru_weight_ih", "ch11:WEIGHT_IH_EXERCISE"),
-    Entry("11.2", "a whole LSTM from PyTorch", "check_lstm_from_torch", "ch11:LSTM_BIAS_EXERCISE"),
-    Entry("11.3", "PyTorch's GRU biases", "check_gru_bias_from_torch", "ch11:GRU_BIAS_EXERCISE"),
-    Entry(
-        "12.1",
-        "the gradient of softmax cross-entropy",
-        "check_softmax_ce_grad",
-        "ch12:GRAD_EXERCISE",
-    ),
-    Entry(
-        "12.2",
-        "sampling with a temperature",
-        "check_sample_with_temperature",
-        "ch12_text:SAMPLE_EXERCISE",
-    ),
-    Entry(
-        "12.3",
-        "perplexity from losses",
-        "check_perplexity_from_losses",
-        "ch12_text:PERPLEXITY_EXERCISE",
-    ),
-    Entry("12.4", "the embedding's backward pass", "check_embedding_grad", "ch12:EMBED_EXERCISE"),
-    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram", "ch12_text:BIGRAM_EXERCISE"),
-    Entry(
-        "13.1", "the gradient along the cell state", "check_cell_state_grad", "ch13:CELL_EXERCISE"
-    ),
-    Entry("13.2", "one GRU step backwards", "check_gru_step_backward", "ch13:GRU_EXERCISE"),
-    Entry(
-        "13.3", "a forget bias for a delay d", "check_forget_bias_for_delay", "ch13:BIAS_EXERCISE"
-    ),
-    Entry("14.1", "a masked mean loss", "check_masked_mean_loss", "ch14:LOSS_EXERCISE"),
-    Entry(
-        "14.2",
-        "the concat order of a bidirectional sequence",
-        "check_bidirectional_concat",
-        "ch14:CONCAT_EXERCISE",
-    ),
-    Entry(
-        "14.3", "one masked step backwards", "check_masked_step_backward", "ch14:MASKED_EXERCISE"
-    ),
-    Entry(
-        "15.1",
-        "attention weights and the context vector",
-        "check_attention_context",
-        "ch15:CONTEXT_EXERCISE",
-    ),
-    Entry(
-        "15.2",
-        "the masked softmax over padded sources",
-        "check_masked_softmax",
-        "ch15:MASK_EXERCISE",
-    ),
-    Entry("15.3", "one step of beam search", "check_beam_step", "ch15:BEAM_EXERCISE"),
+    Entry("1.1", "count the parameters", "check_count_params"),
+    Entry("1.2", "predict the output shape", "check_output_shape"),
+    Entry("2.1", "the shapes of a stacked model", "check_weight_shapes"),
+    Entry("2.2", "one timestep", "check_step"),
+    Entry("2.3", "one timestep and its output", "check_step_output"),
+    Entry("3.1", "the loop for one sample, backwards", "check_forward_reversed"),
+    Entry("3.2", "the whole batch at once, time first", "check_forward_batch"),
+    Entry("3.3", "every timestep", "check_forward_sequences"),
+    Entry("3.4", "start from a given state", "check_forward_from"),
+    Entry("3.5", "where is the error largest", "check_worst_timestep"),
+    Entry("3.6", "when do two results agree", "check_agree"),
+    Entry("4.1", "predict what doubling Wh does", "check_doubled_wh"),
+    Entry("4.2", "measure it", "check_scaled_states"),
+    Entry("7.1", "one step backwards", "check_backward_step"),
+    Entry("7.2", "the gradient of Wh", "check_grad_Wh"),
+    Entry("7.3", "the whole backward pass", "check_rnn_backward"),
+    Entry("7.4", "a numerical gradient", "check_numerical_gradient"),
+    Entry("8.1", "SGD with momentum", "check_momentum_step"),
+    Entry("8.2", "Adam with amsgrad=True", "check_amsgrad_step"),
+    Entry("8.3", "clipping by the global norm", "check_clip_grads"),
+    Entry("8.4", "the training loop, against fit", "check_train_sgd"),
+    Entry("8.5", "Nesterov momentum", "check_nesterov_step"),
+    Entry("9.1", "the LSTM loop", "check_lstm_forward"),
+    Entry("9.2", "a forget gate that starts at f0", "check_forget_bias"),
+    Entry("9.3", "parameters of the gated layers", "check_gated_params"),
+    Entry("9.4", "one step backwards through the LSTM", "check_lstm_backward_step"),
+    Entry("10.1", "the GRU loop", "check_gru_forward"),
+    Entry("10.2", "the GRU with reset_after=False", "check_gru_v1_forward"),
+    Entry("11.1", "a GRU kernel for PyTorch", "check_gru_weight_ih"),
+    Entry("11.2", "a whole LSTM from PyTorch", "check_lstm_from_torch"),
+    Entry("11.3", "PyTorch's GRU biases", "check_gru_bias_from_torch"),
+    Entry("12.1", "the gradient of softmax cross-entropy", "check_softmax_ce_grad"),
+    Entry("12.2", "sampling with a temperature", "check_sample_with_temperature"),
+    Entry("12.3", "perplexity from losses", "check_perplexity_from_losses"),
+    Entry("12.4", "the embedding's backward pass", "check_embedding_grad"),
+    Entry("12.5", "a smoothed bigram model", "check_smoothed_bigram"),
+    Entry("13.1", "the gradient along the cell state", "check_cell_state_grad"),
+    Entry("13.2", "one GRU step backwards", "check_gru_step_backward"),
+    Entry("13.3", "a forget bias for a delay d", "check_forget_bias_for_delay"),
+    Entry("14.1", "a masked mean loss", "check_masked_mean_loss"),
+    Entry("14.2", "the concat order of a bidirectional sequence", "check_bidirectional_concat"),
+    Entry("14.3", "one masked step backwards", "check_masked_step_backward"),
+    Entry("15.1", "attention weights and the context vector", "check_attention_context"),
+    Entry("15.2", "the masked softmax over padded sources", "check_masked_softmax"),
+    Entry("15.3", "one step of beam search", "check_beam_step"),
 )
 
 

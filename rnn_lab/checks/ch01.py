@@ -12,7 +12,7 @@ from typing import Any
 
 from ..keras_side.models import build_keras_model
 from .answers import Shapes, Whole
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 #: ``(T, D, H, O)`` of the hidden configurations: every size different from the others,
@@ -118,8 +118,9 @@ def _count_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-COUNT_EXERCISE = Exercise(
-    name="count_params",
+check_count_params = exercise(
+    """Check ``count_params(T, D, H, O)``: the parameters of ``SimpleRNN(H) -> Dense(O)``.""",
+    _count_cases,
     answer=Whole(),
     returns="the total number of parameters (an int)",
     verified=(
@@ -128,19 +129,13 @@ COUNT_EXERCISE = Exercise(
         "in T."
     ),
     mistakes=COUNT_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.count_parameters", "rnn_lab.count_cell_parameters", "rnn_lab.build_keras_model"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.count_parameters",
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.build_keras_model",
         advice="derive the count from the five shapes, without building a model",
     ),
     card=Card(1, 10, "parameters from the shapes of the weights"),
-)
-
-
-check_count_params = checker(
-    """Check ``count_params(T, D, H, O)``: the parameters of ``SimpleRNN(H) -> Dense(O)``.""",
-    COUNT_EXERCISE,
-    _count_cases,
 )
 
 
@@ -168,8 +163,9 @@ def _shape_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-SHAPE_EXERCISE = Exercise(
-    name="output_shape",
+check_output_shape = exercise(
+    """Check ``output_shape(n, T, D, H, O, return_sequences)``: the shape of ``model(x)``.""",
+    _shape_cases,
     answer=Shapes(),
     returns="a tuple such as (n, O)",
     verified=(
@@ -177,17 +173,11 @@ SHAPE_EXERCISE = Exercise(
         "configurations, with and without return_sequences."
     ),
     mistakes=SHAPE_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.build_keras_model", "rnn_lab.keras_reference", "rnn_lab.manual_forward"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.build_keras_model",
+        "rnn_lab.keras_reference",
+        "rnn_lab.manual_forward",
         advice="work the shape out from n, T, O and the flag, without running a model",
     ),
     card=Card(1, 5, "output shapes and return_sequences"),
-)
-
-
-check_output_shape = checker(
-    """Check ``output_shape(n, T, D, H, O, return_sequences)``: the shape of ``model(x)``.""",
-    SHAPE_EXERCISE,
-    _shape_cases,
 )

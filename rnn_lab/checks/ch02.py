@@ -10,7 +10,7 @@ from functools import cache
 
 from ..keras_side.models import import_keras
 from .answers import Shapes
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .recurrence import RECURRENCE_ROUTES, forward_cases, step_cases
 from .variants import MISTAKES
 from .verdicts import SHAPE_MIXUP, Case, Mistake
@@ -103,8 +103,10 @@ def _weight_shape_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-WEIGHT_SHAPES_EXERCISE = Exercise(
-    name="weight_shapes",
+check_weight_shapes = exercise(
+    """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
+    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``.""",
+    _weight_shape_cases,
     answer=Shapes(),
     returns="a list of 8 shapes: Wx, Wh, Bh of each SimpleRNN, then Wo, Bo",
     verified=(
@@ -112,25 +114,14 @@ WEIGHT_SHAPES_EXERCISE = Exercise(
         "models with D, H1, H2, O all different."
     ),
     mistakes=WEIGHT_SHAPE_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.build_keras_model",
-            "rnn_lab.random_weights",
-            "rnn_lab.weights_from_keras",
-            "rnn_lab.checks.ch02.stacked_model",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.build_keras_model",
+        "rnn_lab.random_weights",
+        "rnn_lab.weights_from_keras",
+        "rnn_lab.checks.ch02.stacked_model",
         advice="work the shapes out from the sizes, without building the layers",
     ),
     card=Card(1, 10, "weight layout of stacked layers"),
-)
-
-
-check_weight_shapes = checker(
-    """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
-    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``.""",
-    WEIGHT_SHAPES_EXERCISE,
-    _weight_shape_cases,
 )
 
 
@@ -144,25 +135,18 @@ STEP_VARIANTS = (
     "ignored_h_prev",
 )
 
-STEP_EXERCISE = Exercise(
-    name="step",
+
+check_step = exercise(
+    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``.""",
+    lambda: step_cases(STEP_VARIANTS),
     returns="h_t, an array of shape (n, H)",
     verified=(
         "h_t matches Keras's SimpleRNN on 4 hidden cases (float32 and float64, random "
         "non-zero h_prev and biases, D ≠ H and D = H)."
     ),
     mistakes={name: MISTAKES[name] for name in STEP_VARIANTS},
-    refuses=Refusal(
-        RECURRENCE_ROUTES, frameworks=True, advice="write the step yourself, with NumPy"
-    ),
+    refuses=Refusal.of(*RECURRENCE_ROUTES, advice="write the step yourself, with NumPy"),
     card=Card(1, 10, "one step of the recurrence"),
-)
-
-
-check_step = checker(
-    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``.""",
-    STEP_EXERCISE,
-    lambda: step_cases(STEP_VARIANTS),
 )
 
 
@@ -176,8 +160,10 @@ STEP_OUTPUT_VARIANTS = (
     "ignored_h0",
 )
 
-STEP_OUTPUT_EXERCISE = Exercise(
-    name="step_output",
+
+check_step_output = exercise(
+    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``.""",
+    lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
     returns="y_t, an array of shape (n, O)",
     verified=(
         "y_t matches Keras's SimpleRNN → Dense, run for one step from h_prev, on 4 hidden "
@@ -187,17 +173,8 @@ STEP_OUTPUT_EXERCISE = Exercise(
         name: MISTAKES["ignored_h_prev" if name == "ignored_h0" else name]
         for name in STEP_OUTPUT_VARIANTS
     },
-    refuses=Refusal(
-        RECURRENCE_ROUTES,
-        frameworks=True,
-        advice="write the step and the Dense layer yourself, with NumPy",
+    refuses=Refusal.of(
+        *RECURRENCE_ROUTES, advice="write the step and the Dense layer yourself, with NumPy"
     ),
     card=Card(1, 10, "one step and the Dense output"),
-)
-
-
-check_step_output = checker(
-    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``.""",
-    STEP_OUTPUT_EXERCISE,
-    lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
 )

@@ -16,7 +16,7 @@ import numpy as np
 from ..tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
 from ..weights import make_sequences, random_weights
 from .answers import TrueOrFalse, Whole
-from .core import TIME_LIMIT_S, Card, Exercise, Refusal, call_with_time_limit, checker
+from .core import TIME_LIMIT_S, Card, Refusal, call_with_time_limit, exercise
 from .recurrence import CONFIGS, RECURRENCE_ROUTES, forward_cases
 from .variants import MISTAKES
 from .verdicts import Case, Mistake
@@ -43,17 +43,15 @@ FROM_H0_VARIANTS = (*_COMMON, "ignored_h0", "h0_as_h1")
 _CASES_TEXT = f"{len(CONFIGS)} hidden cases (float32 and float64, random non-zero biases)"
 
 
-def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...], **kw) -> Exercise:
-    mistakes = {variant: MISTAKES[variant] for variant in variants}
-    return Exercise(
-        name=name,
-        returns=returns,
-        verified=verified,
-        mistakes=mistakes,
-        refuses=Refusal(
-            RECURRENCE_ROUTES, frameworks=True, advice="write the loop yourself, with NumPy"
-        ),
-        **kw,
+def _loop_exercise(doc: str, variants: tuple[str, ...], cases: dict, **fields):
+    """An exercise on the loop over time: its hidden cases are ``forward_cases(variants,
+    **cases)`` and it recognises the forward loop's ``variants``."""
+    return exercise(
+        doc,
+        lambda: forward_cases(variants, **cases),
+        mistakes={variant: MISTAKES[variant] for variant in variants},
+        refuses=Refusal.of(*RECURRENCE_ROUTES, advice="write the loop yourself, with NumPy"),
+        **fields,
     )
 
 
@@ -63,20 +61,14 @@ def _exercise(name: str, returns: str, verified: str, variants: tuple[str, ...],
 _NOT_BACKWARDS = ("reversed_time", "h0_first_input")
 BACKWARDS_VARIANTS = (*(v for v in FORWARD_VARIANTS if v not in _NOT_BACKWARDS), "not_reversed")
 
-FORWARD_ONE_EXERCISE = _exercise(
-    "forward_reversed",
-    "the output after the last step read, an array of shape (O,)",
-    f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
-    BACKWARDS_VARIANTS,
-    card=Card(2, 15, "the loop over time, one sample, read backwards (go_backwards=True)"),
-)
-
-
-check_forward_reversed = checker(
+check_forward_reversed = _loop_exercise(
     """Check ``forward_reversed(sample, weights)``: ``SimpleRNN(go_backwards=True) → Dense``
     on one ``(T, D)`` sample, ``(O,)``: the recurrence over ``x_T, ..., x_1``.""",
-    FORWARD_ONE_EXERCISE,
-    lambda: forward_cases(BACKWARDS_VARIANTS, one_sample=True, backwards=True),
+    BACKWARDS_VARIANTS,
+    dict(one_sample=True, backwards=True),
+    returns="the output after the last step read, an array of shape (O,)",
+    verified=f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
+    card=Card(2, 15, "the loop over time, one sample, read backwards (go_backwards=True)"),
 )
 
 
@@ -139,54 +131,40 @@ def _loop_over_samples(forward_batch: Callable) -> tuple[str, str] | None:
     )
 
 
-FORWARD_BATCH_EXERCISE = _exercise(
-    "forward_batch",
-    "y_T for every sample, an array of shape (n, O)",
-    f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, given time-major, and the "
-    "only loop is over time.",
+check_forward_batch = _loop_exercise(
+    """Check ``forward_batch(x, weights)`` for a time-major ``x (T, n, D)``: ``y_T (n, O)``,
+    vectorised over the samples.""",
     FORWARD_VARIANTS,
+    dict(time_major=True),
+    returns="y_T for every sample, an array of shape (n, O)",
+    verified=(
+        f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, given time-major, and the "
+        "only loop is over time."
+    ),
     extra=_loop_over_samples,
     card=Card(2, 15, "the loop vectorised over samples, time-major input (T, n, D)"),
 )
 
 
-check_forward_batch = checker(
-    """Check ``forward_batch(x, weights)`` for a time-major ``x (T, n, D)``: ``y_T (n, O)``,
-    vectorised over the samples.""",
-    FORWARD_BATCH_EXERCISE,
-    lambda: forward_cases(FORWARD_VARIANTS, time_major=True),
-)
-
-
-SEQUENCES_EXERCISE = _exercise(
-    "forward_sequences",
-    "every y_t, an array of shape (n, T, O)",
-    f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
+check_forward_sequences = _loop_exercise(
+    """Check ``forward_sequences(x, weights)``: every ``y_t``, ``(n, T, O)``.""",
     SEQUENCE_VARIANTS,
+    dict(return_sequences=True),
+    returns="every y_t, an array of shape (n, T, O)",
+    verified=f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
     card=Card(2, 15, "every output, return_sequences=True"),
 )
 
 
-check_forward_sequences = checker(
-    """Check ``forward_sequences(x, weights)``: every ``y_t``, ``(n, T, O)``.""",
-    SEQUENCES_EXERCISE,
-    lambda: forward_cases(SEQUENCE_VARIANTS, return_sequences=True),
-)
-
-
-FROM_H0_EXERCISE = _exercise(
-    "forward_from",
-    "y_T for every sample, an array of shape (n, O)",
-    f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0.",
-    FROM_H0_VARIANTS,
-    card=Card(1, 10, "a given initial state"),
-)
-
-
-check_forward_from = checker(
+check_forward_from = _loop_exercise(
     """Check ``forward_from(x, weights, h0)``: ``y_T`` ``(n, O)`` starting from ``h0``.""",
-    FROM_H0_EXERCISE,
-    lambda: forward_cases(FROM_H0_VARIANTS, with_h0=True),
+    FROM_H0_VARIANTS,
+    dict(with_h0=True),
+    returns="y_T for every sample, an array of shape (n, O)",
+    verified=(
+        f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0."
+    ),
+    card=Card(1, 10, "a given initial state"),
 )
 
 
@@ -281,8 +259,9 @@ def _worst_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-WORST_EXERCISE = Exercise(
-    name="worst_timestep",
+check_worst_timestep = exercise(
+    """Check ``worst_timestep(keras_y, manual_y)``: the 1-based ``t`` maximising ``e_t``.""",
+    _worst_cases,
     answer=Whole(),
     returns="a timestep t between 1 and T",
     verified=(
@@ -290,20 +269,12 @@ WORST_EXERCISE = Exercise(
         "cases built so that every wrong reduction gives another answer."
     ),
     mistakes=WORST_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.error_per_timestep",),
-        frameworks=True,
-        advice="reduce the differences yourself, with NumPy",
+    refuses=Refusal.of(
+        "rnn_lab.error_per_timestep", advice="reduce the differences yourself, with NumPy"
     ),
     card=Card(2, 15, "reducing over the right axes"),
 )
-
-
-check_worst_timestep = checker(
-    """Check ``worst_timestep(keras_y, manual_y)``: the 1-based ``t`` maximising ``e_t``.""",
-    WORST_EXERCISE,
-    _worst_cases,
-)
+WORST_EXERCISE = check_worst_timestep.exercise
 
 
 # --- do two results agree? ---------------------------------------------------------------
@@ -450,8 +421,10 @@ def _agree_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-AGREE_EXERCISE = Exercise(
-    name="agree",
+check_agree = exercise(
+    """Check ``agree(keras_y, manual_y)``: ``|keras_y − manual_y| ≤ tol + tol·|keras_y|``
+    everywhere, ``tol = tolerance_for(dtype)``.""",
+    _agree_cases,
     answer=TrueOrFalse(),
     returns="True or False",
     verified=(
@@ -464,11 +437,4 @@ AGREE_EXERCISE = Exercise(
     refuses=Refusal(("rnn_lab.measure_agreement",), advice="write the comparison yourself"),
     card=Card(2, 20, "tolerances per dtype, relative and absolute"),
 )
-
-
-check_agree = checker(
-    """Check ``agree(keras_y, manual_y)``: ``|keras_y − manual_y| ≤ tol + tol·|keras_y|``
-    everywhere, ``tol = tolerance_for(dtype)``.""",
-    AGREE_EXERCISE,
-    _agree_cases,
-)
+AGREE_EXERCISE = check_agree.exercise

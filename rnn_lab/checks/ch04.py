@@ -17,7 +17,7 @@ from ..stability import spectral_radius
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, make_sequences, random_weights
 from .answers import Letter
-from .core import Card, Exercise, Refusal, checker, run_check
+from .core import Card, Exercise, Refusal, exercise, run_check
 from .recurrence import CONFIGS, RECURRENCE_ROUTES, hidden_only, setting
 from .variants import MISTAKES, forward_variant
 from .verdicts import Case, CheckResult, Mistake
@@ -99,27 +99,20 @@ def _scaled_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-SCALED_EXERCISE = Exercise(
-    name="scaled_states",
+check_scaled_states = exercise(
+    """Check ``scaled_states(x, weights, scale)``: every ``h_t`` with ``Wh`` → ``scale·Wh``.""",
+    _scaled_cases,
     returns="every hidden state h_t, an array of shape (n, T, H)",
     verified=(
         f"every h_t matches Keras's SimpleRNN with Wh scaled, on {len(CONFIGS)} hidden cases "
         f"(scales {', '.join(f'{s:g}' for s in SCALES)}; float32 and float64)."
     ),
     mistakes=SCALED_MISTAKES,
-    refuses=Refusal(
-        RECURRENCE_ROUTES,
-        frameworks=True,
+    refuses=Refusal.of(
+        *RECURRENCE_ROUTES,
         advice="write the loop yourself (weights.scaled(...) is fine, hidden_states is not)",
     ),
     card=Card(2, 15, "every hidden state with Wh scaled"),
-)
-
-
-check_scaled_states = checker(
-    """Check ``scaled_states(x, weights, scale)``: every ``h_t`` with ``Wh`` → ``scale·Wh``.""",
-    SCALED_EXERCISE,
-    _scaled_cases,
 )
 
 
@@ -210,3 +203,6 @@ def check_doubled_wh(answer: str | None) -> CheckResult:
     variants = {letter: letter for letter in exercise.mistakes}
     case = Case((), "b", "the multiple choice", 0.0, variants)
     return run_check(exercise, answer, [case])
+
+
+check_doubled_wh.exercise = _doubled_exercise  # measured when the catalogue first asks

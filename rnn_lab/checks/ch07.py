@@ -17,7 +17,7 @@ import numpy as np
 
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 #: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
@@ -53,6 +53,13 @@ def _label(index: int) -> str:
     n, T, H, dtype = CASES[index]
     return f"n={n}, T={T}, H={H}, {dtype}"
 
+
+#: What the one-step exercises refuse: the backward passes that contain the step.
+STEP_ROUTES = (
+    "rnn_lab.manual_backward",
+    "rnn_lab.keras_gradients",
+    "rnn_lab.backward.backpropagate_through_time",
+)
 
 # --- one step backwards ---------------------------------------------------------------
 
@@ -117,31 +124,17 @@ def _step_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-STEP_EXERCISE = Exercise(
-    name="backward_step",
+check_backward_step = exercise(
+    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
+    _step_cases,
     returns="dL/dh_{t-1}, an array of shape (n, H)",
     verified=(
         f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
         "(float32 and float64, non-symmetric Wh)."
     ),
     mistakes=STEP_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.manual_backward",
-            "rnn_lab.keras_gradients",
-            "rnn_lab.backward.backpropagate_through_time",
-        ),
-        frameworks=True,
-        advice="write the step backwards yourself, with NumPy",
-    ),
+    refuses=Refusal.of(*STEP_ROUTES, advice="write the step backwards yourself, with NumPy"),
     card=Card(2, 15, "one step of BPTT, the tanh slope"),
-)
-
-
-check_backward_step = checker(
-    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
-    STEP_EXERCISE,
-    _step_cases,
 )
 
 
@@ -221,31 +214,17 @@ def _grad_wh_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GRAD_WH_EXERCISE = Exercise(
-    name="grad_Wh",
+check_grad_Wh = exercise(
+    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
+    _grad_wh_cases,
     returns="dL/dWh, an array of shape (H, H)",
     verified=(
         f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
         f"{len(CASES)} hidden cases (float32 and float64)."
     ),
     mistakes=GRAD_WH_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.manual_backward",
-            "rnn_lab.keras_gradients",
-            "rnn_lab.backward.backpropagate_through_time",
-        ),
-        frameworks=True,
-        advice="write the sum over time yourself, with NumPy",
-    ),
+    refuses=Refusal.of(*STEP_ROUTES, advice="write the sum over time yourself, with NumPy"),
     card=Card(2, 20, "a shared weight's gradient, summed over time"),
-)
-
-
-check_grad_Wh = checker(
-    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
-    GRAD_WH_EXERCISE,
-    _grad_wh_cases,
 )
 
 
@@ -403,8 +382,10 @@ def _backward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-BACKWARD_EXERCISE = Exercise(
-    name="rnn_backward",
+check_rnn_backward = exercise(
+    """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
+    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
+    _backward_cases,
     answer=Arrays(BACKWARD_PARTS),
     returns="(dWx, dWh, dBh, dWo, dBo, dh0), six arrays shaped like Wx, Wh, Bh, Wo, Bo, h0",
     verified=(
@@ -413,18 +394,8 @@ BACKWARD_EXERCISE = Exercise(
         "float64, non-zero h0, O > 1)."
     ),
     mistakes=BACKWARD_MISTAKES,
-    refuses=Refusal(
-        GRADIENT_ROUTES,
-        frameworks=True,
-        advice="write the backward loop yourself (rnn_lab.hidden_states is fine)",
+    refuses=Refusal.of(
+        *GRADIENT_ROUTES, advice="write the backward loop yourself (rnn_lab.hidden_states is fine)"
     ),
     card=Card(3, 45, "the whole backward pass through time"),
-)
-
-
-check_rnn_backward = checker(
-    """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
-    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
-    BACKWARD_EXERCISE,
-    _backward_cases,
 )

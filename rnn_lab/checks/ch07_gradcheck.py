@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 
 from .ch07 import GRADIENT_ROUTES
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 # --- Exercise 7.4: a numerical gradient -------------------------------------------------
@@ -101,24 +101,17 @@ def _numerical_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-NUMERICAL_EXERCISE = Exercise(
-    name="numerical_gradient",
+check_numerical_gradient = exercise(
+    """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
+    ``W``, entry by entry, shape of ``W``.""",
+    _numerical_cases,
     returns="the gradient, an array of the shape of W",
     verified=(
         "central differences (f(W + ε·E_ij) − f(W − ε·E_ij)) / (2ε), one entry at a time, "
         f"on {len(NUMERICAL_STEPS)} hidden losses (a SimpleRNN's MSE as a function of Wh)."
     ),
     mistakes=NUMERICAL_MISTAKES,
-    refuses=Refusal(
-        GRADIENT_ROUTES, frameworks=True, advice="write the loop over the entries yourself"
-    ),
+    refuses=Refusal.of(*GRADIENT_ROUTES, advice="write the loop over the entries yourself"),
     card=Card(2, 20, "gradient checking by central differences"),
 )
-
-
-check_numerical_gradient = checker(
-    """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
-    ``W``, entry by entry, shape of ``W``.""",
-    NUMERICAL_EXERCISE,
-    _numerical_cases,
-)
+NUMERICAL_EXERCISE = check_numerical_gradient.exercise

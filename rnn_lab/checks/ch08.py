@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 #: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
@@ -48,6 +48,17 @@ def _arrays(index: int, shape: tuple[int, ...], dtype: str, scale: float) -> tup
     for a in out:
         a.flags.writeable = False
     return out
+
+
+def _refusing(optimizer: str) -> Refusal:
+    """What an update-rule exercise refuses: the optimizer's own step and the training
+    loops that call it."""
+    return Refusal.of(
+        f"rnn_lab.training.optimizers.{optimizer}.step",
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+        advice="write the update rule yourself, with NumPy",
+    )
 
 
 # --- SGD with momentum -------------------------------------------------------------------
@@ -110,27 +121,17 @@ def _momentum_cases() -> tuple[Case, ...]:
     return _velocity_cases(_momentum_answers, 0)
 
 
-MOMENTUM_EXERCISE = Exercise(
-    name="momentum_step",
+check_momentum_step = exercise(
+    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
+    _momentum_cases,
     returns="the updated weights, an array of the shape of w",
     verified=(
         f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
         "cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=MOMENTUM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.training.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
-        advice="write the update rule yourself, with NumPy",
-    ),
+    refuses=_refusing("SGD"),
     card=Card(1, 10, "SGD with momentum, Keras's rule"),
-)
-
-
-check_momentum_step = checker(
-    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
-    MOMENTUM_EXERCISE,
-    _momentum_cases,
 )
 
 
@@ -225,8 +226,10 @@ def _adam_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-ADAM_EXERCISE = Exercise(
-    name="amsgrad_step",
+check_amsgrad_step = exercise(
+    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
+    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
+    _adam_cases,
     returns="the updated weights, an array of the shape of w",
     verified=(
         "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
@@ -234,20 +237,8 @@ ADAM_EXERCISE = Exercise(
         "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
     ),
     mistakes=ADAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.training.optimizers.Adam.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
-        advice="write the update rule yourself, with NumPy",
-    ),
+    refuses=_refusing("Adam"),
     card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
-)
-
-
-check_amsgrad_step = checker(
-    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
-    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
-    ADAM_EXERCISE,
-    _adam_cases,
 )
 
 
@@ -293,25 +284,15 @@ def _nesterov_cases() -> tuple[Case, ...]:
     return _velocity_cases(_nesterov_answers, 50)
 
 
-NESTEROV_EXERCISE = Exercise(
-    name="nesterov_step",
+check_nesterov_step = exercise(
+    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
+    _nesterov_cases,
     returns="the updated weights, an array of the shape of w",
     verified=(
         "w + μ·m − η·g with m = μ·m − η·g, Keras's SGD(momentum=μ, nesterov=True) rule, on "
         f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
     ),
     mistakes=NESTEROV_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.training.optimizers.SGD.step", "rnn_lab.train_manual", "rnn_lab.train_keras"),
-        frameworks=True,
-        advice="write the update rule yourself, with NumPy",
-    ),
+    refuses=_refusing("SGD"),
     card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),
-)
-
-
-check_nesterov_step = checker(
-    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
-    NESTEROV_EXERCISE,
-    _nesterov_cases,
 )

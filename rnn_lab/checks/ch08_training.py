@@ -16,7 +16,7 @@ import numpy as np
 
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 8.3: clipping by the global norm --------------------------------------------
@@ -108,8 +108,10 @@ def _clip_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-CLIP_EXERCISE = Exercise(
-    name="clip_grads",
+check_clip_grads = exercise(
+    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
+    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together.""",
+    _clip_cases,
     answer=Arrays(GRAD_PARTS),
     returns="the five clipped arrays, in the order they were given",
     verified=(
@@ -118,24 +120,13 @@ CLIP_EXERCISE = Exercise(
         "(float32 and float64)."
     ),
     mistakes=CLIP_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.clip_by_global_norm",
-            "rnn_lab.global_norm",
-            "rnn_lab.training.optimizers.clip_each_by_norm",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.clip_by_global_norm",
+        "rnn_lab.global_norm",
+        "rnn_lab.training.optimizers.clip_each_by_norm",
         advice="compute the norm and the factor yourself, with NumPy",
     ),
     card=Card(2, 15, "gradient clipping by global norm"),
-)
-
-
-check_clip_grads = checker(
-    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
-    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together.""",
-    CLIP_EXERCISE,
-    _clip_cases,
 )
 
 
@@ -263,8 +254,10 @@ def _train_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-TRAIN_EXERCISE = Exercise(
-    name="train_sgd",
+check_train_sgd = exercise(
+    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
+    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them.""",
+    _train_cases,
     returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
     verified=(
         "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
@@ -272,23 +265,12 @@ TRAIN_EXERCISE = Exercise(
         "several epochs)."
     ),
     mistakes=TRAIN_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.train_manual",
-            "rnn_lab.train_keras",
-            "rnn_lab.training.optimizers.SGD.step",
-            "rnn_lab.training.optimizers.Adam.step",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.train_manual",
+        "rnn_lab.train_keras",
+        "rnn_lab.training.optimizers.SGD.step",
+        "rnn_lab.training.optimizers.Adam.step",
         advice="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
     ),
     card=Card(2, 25, "a training loop: batches, epochs, updates"),
-)
-
-
-check_train_sgd = checker(
-    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
-    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them.""",
-    TRAIN_EXERCISE,
-    _train_cases,
 )

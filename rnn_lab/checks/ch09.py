@@ -20,47 +20,28 @@ import numpy as np
 
 from ..cells.weights import random_cell_weights, sigmoid
 from ..keras_side.models import import_keras
-from ..tolerances import FLOAT32_ATOL, tolerance_for
+from ..tolerances import FLOAT32_ATOL
 from .answers import Arrays, Whole
-from .core import Card, Exercise, Refusal, checker
-from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, lstm_variant, sequence_cases
+from .core import Card, Refusal, exercise
+from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, loop_exercise, lstm_variant
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
-LSTM_FORWARD_EXERCISE = Exercise(
-    name="lstm_forward",
-    returns="every h_t, an array of shape (n, T, H)",
+
+check_lstm_forward = loop_exercise(
+    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
+    "LSTM",
+    lstm_variant,
+    LSTM_PLANTED,
+    seed=900,
     verified=(
         f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
         f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
         "value in every weight)."
     ),
-    mistakes=mistakes_of(LSTM_PLANTED),
-    refuses=Refusal(
-        (
-            "rnn_lab.trace_gates",
-            "rnn_lab.lstm_step",
-            "rnn_lab.cells.steps.lstm_gates",
-            "rnn_lab.numpy_replay",
-            "rnn_lab.replay",
-        ),
-        frameworks=True,
-        advice="write the gates and the loop yourself, with NumPy",
-    ),
     card=Card(3, 30, "the LSTM loop"),
-)
-
-
-@cache
-def _lstm_cases() -> tuple[Case, ...]:
-    return tuple(sequence_cases("LSTM", lstm_variant, tuple(LSTM_PLANTED), seed=900))
-
-
-check_lstm_forward = checker(
-    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
-    LSTM_FORWARD_EXERCISE,
-    _lstm_cases,
 )
 
 
@@ -138,8 +119,11 @@ def _forget_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-FORGET_EXERCISE = Exercise(
-    name="forget_bias_for",
+check_forget_bias = exercise(
+    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
+    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
+    _forget_cases,
+    checker_name="check_forget_bias",
     returns="an LSTM bias, an array of shape (4H,)",
     verified=(
         "σ of the forget block is f0 and every other entry is zero on "
@@ -147,21 +131,10 @@ FORGET_EXERCISE = Exercise(
         "unit_forget_bias=False starts with f_1 = f0."
     ),
     mistakes=FORGET_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.random_cell_weights",),
-        frameworks=True,
-        advice="build the array yourself, without Keras",
+    refuses=Refusal.of(
+        "rnn_lab.random_cell_weights", advice="build the array yourself, without Keras"
     ),
     card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
-)
-
-
-check_forget_bias = checker(
-    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
-    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
-    FORGET_EXERCISE,
-    _forget_cases,
-    name="check_forget_bias",
 )
 
 
@@ -258,8 +231,10 @@ def _gated_count_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-GATED_COUNT_EXERCISE = Exercise(
-    name="gated_params",
+check_gated_params = exercise(
+    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
+    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
+    _gated_count_cases,
     answer=Whole(),
     returns="the number of parameters of the layer (an int)",
     verified=(
@@ -267,25 +242,14 @@ GATED_COUNT_EXERCISE = Exercise(
         "(LSTM, and GRU with and without reset_after)."
     ),
     mistakes=GATED_COUNT_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.count_cell_parameters",
-            "rnn_lab.count_parameters",
-            "rnn_lab.keras_side.porting.torch_parameter_count",
-            "rnn_lab.random_cell_weights",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.count_cell_parameters",
+        "rnn_lab.count_parameters",
+        "rnn_lab.keras_side.porting.torch_parameter_count",
+        "rnn_lab.random_cell_weights",
         advice="derive the count from the gate blocks, without building a layer",
     ),
     card=Card(1, 10, "parameters of gated layers, the GRU's two bias rows"),
-)
-
-
-check_gated_params = checker(
-    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
-    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
-    GATED_COUNT_EXERCISE,
-    _gated_count_cases,
 )
 
 
@@ -413,29 +377,24 @@ def _keras_lstm_step_gradients(x, h_prev, c_prev, weights, dh, dc) -> tuple:
     return tuple(np.asarray(g) for g in grads)
 
 
-@cache
-def _lstm_backward_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, D, H, dtype) in enumerate(LSTM_BACKWARD_CONFIGS):
-        rng = np.random.default_rng(9400 + index)
-        weights = random_cell_weights("LSTM", D, H, seed=9400 + index, dtype=dtype)
-        x, dh, dc = (
-            rng.normal(0.0, 1.0, shape).astype(dtype) for shape in ((n, D), (n, H), (n, H))
-        )
-        h_prev = np.tanh(rng.normal(0.0, 1.0, (n, H))).astype(dtype)
-        c_prev = rng.normal(0.0, 1.0, (n, H)).astype(dtype)
-        args = (x, h_prev, c_prev, weights, dh, dc)
-        for array in (x, h_prev, c_prev, dh, dc):
-            array.flags.writeable = False
-        expected = _keras_lstm_step_gradients(*args)
-        variants = {name: lstm_backward_variant(*args, name) for name in LSTM_BACKWARD_MISTAKES}
-        label = f"n={n}, D={D}, H={H}, {dtype}"
-        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+def _lstm_backward_answers(*args) -> tuple[tuple, dict[str, tuple]]:
+    variants = {name: lstm_backward_variant(*args, name) for name in LSTM_BACKWARD_MISTAKES}
+    return _keras_lstm_step_gradients(*args), variants
 
 
-LSTM_BACKWARD_EXERCISE = Exercise(
-    name="lstm_backward_step",
+def _lstm_backward_case(rng, n, D, H, dtype, *, seed: int) -> Case:
+    weights = random_cell_weights("LSTM", D, H, seed=seed, dtype=dtype)
+    x, dh, dc = (rng.normal(0.0, 1.0, shape).astype(dtype) for shape in ((n, D), (n, H), (n, H)))
+    h_prev = np.tanh(rng.normal(0.0, 1.0, (n, H))).astype(dtype)
+    c_prev = rng.normal(0.0, 1.0, (n, H)).astype(dtype)
+    args = (x, h_prev, c_prev, weights, dh, dc)
+    return drawn_case(args, _lstm_backward_answers, f"n={n}, D={D}, H={H}, {dtype}", dtype)
+
+
+check_lstm_backward_step = exercise(
+    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
+    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
+    seeded_cases(LSTM_BACKWARD_CONFIGS, 9400, _lstm_backward_case, pass_seed=True),
     answer=Arrays(LSTM_BACKWARD_PARTS),
     returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
     verified=(
@@ -444,23 +403,12 @@ LSTM_BACKWARD_EXERCISE = Exercise(
         "dh and dc)."
     ),
     mistakes=LSTM_BACKWARD_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.manual_backward",
-            "rnn_lab.keras_gradients",
-            "rnn_lab.numerical_gradient",
-            "rnn_lab.numerical_weight_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.manual_backward",
+        "rnn_lab.keras_gradients",
+        "rnn_lab.numerical_gradient",
+        "rnn_lab.numerical_weight_gradients",
         advice="write the step backwards yourself (lstm_gates for the forward step is fine)",
     ),
     card=Card(3, 40, "backpropagation through one LSTM step, the cell state's highway"),
-)
-
-
-check_lstm_backward_step = checker(
-    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
-    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
-    LSTM_BACKWARD_EXERCISE,
-    _lstm_backward_cases,
 )

@@ -21,9 +21,9 @@ import numpy as np
 
 from ..cells.weights import random_cell_weights
 from ..keras_side.porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
-from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
@@ -37,6 +37,8 @@ _ORDER_ADVICE = (
     "PyTorch's GRU blocks are [r, z, n], Keras's [z, r, h]: swap the first two blocks of H "
     "rows after transposing."
 )
+#: What every porting exercise refuses: the converters that do the whole job.
+PORTING_ROUTES = ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras")
 WEIGHT_IH_MISTAKES = {
     "not_transposed": Mistake(
         "not_transposed", "reordered the blocks but kept Keras's (D, 3H) layout", _TRANSPOSE_ADVICE
@@ -93,27 +95,17 @@ def _weight_ih_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-WEIGHT_IH_EXERCISE = Exercise(
-    name="gru_weight_ih",
+check_gru_weight_ih = exercise(
+    "Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``.",
+    _weight_ih_cases,
     returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
     verified=(
         f"it equals keras_to_torch(...)['weight_ih_l0'] exactly on {len(PORT_CONFIGS)} hidden "
         "GRU kernels (a different value in every entry)."
     ),
     mistakes=WEIGHT_IH_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-        frameworks=True,
-        advice="transpose and reorder the blocks yourself",
-    ),
+    refuses=Refusal.of(*PORTING_ROUTES, advice="transpose and reorder the blocks yourself"),
     card=Card(2, 15, "porting a GRU kernel to PyTorch"),
-)
-
-
-check_gru_weight_ih = checker(
-    "Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``.",
-    WEIGHT_IH_EXERCISE,
-    _weight_ih_cases,
 )
 
 
@@ -193,28 +185,23 @@ def lstm_from_torch_variant(w_ih, w_hh, b_ih, b_hh, mistake: str | None = None) 
     return kernel, recurrent, bias
 
 
-@cache
-def _lstm_bias_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
-        rng = np.random.default_rng(1150 + index)
-        state = keras_to_torch(random_cell_weights("LSTM", D, H, seed=1150 + index, dtype=dtype))
-        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 4 * H).astype(dtype) for _ in range(2))
-        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
-        args = tuple(
-            state[key] for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-        )
-        for array in args:
-            array.flags.writeable = False
+def _lstm_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
+    state = keras_to_torch(random_cell_weights("LSTM", D, H, seed=seed, dtype=dtype))
+    b_ih, b_hh = (rng.uniform(-0.5, 0.5, 4 * H).astype(dtype) for _ in range(2))
+    state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
+    args = tuple(state[key] for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
+
+    def answers(*args):
         expected = tuple(torch_to_keras("LSTM", state).as_list())
-        variants = {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_MISTAKES}
-        label = f"D={D}, H={H}, {dtype}"
-        cases.append(Case(args, expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+        return expected, {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_MISTAKES}
+
+    return drawn_case(args, answers, f"D={D}, H={H}, {dtype}", dtype)
 
 
-LSTM_BIAS_EXERCISE = Exercise(
-    name="lstm_from_torch",
+check_lstm_from_torch = exercise(
+    """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
+    ``(kernel, recurrent_kernel, bias)``.""",
+    seeded_cases(PORT_CONFIGS, 1150, _lstm_bias_case, pass_seed=True),
     answer=Arrays(LSTM_PARTS),
     returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
     verified=(
@@ -222,20 +209,8 @@ LSTM_BIAS_EXERCISE = Exercise(
         "PyTorch LSTMs with random non-zero biases (float32 and float64)."
     ),
     mistakes=LSTM_BIAS_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-        frameworks=True,
-        advice="transpose and combine the arrays yourself",
-    ),
+    refuses=Refusal.of(*PORTING_ROUTES, advice="transpose and combine the arrays yourself"),
     card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
-)
-
-
-check_lstm_from_torch = checker(
-    """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
-    ``(kernel, recurrent_kernel, bias)``.""",
-    LSTM_BIAS_EXERCISE,
-    _lstm_bias_cases,
 )
 
 
@@ -271,18 +246,13 @@ def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:
     return np.concatenate([z, r, n])
 
 
-@cache
-def _gru_bias_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (D, H, dtype) in enumerate(PORT_CONFIGS):
-        rng = np.random.default_rng(1160 + index)
-        state = keras_to_torch(random_cell_weights("GRU", D, H, seed=1160 + index, dtype=dtype))
-        b_ih, b_hh = (rng.uniform(-0.5, 0.5, 3 * H).astype(dtype) for _ in range(2))
-        for bias in (b_ih, b_hh):
-            bias.flags.writeable = False
-        state = dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)
-        expected = torch_to_keras("GRU", state).bias
-        variants = {
+def _gru_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
+    state = keras_to_torch(random_cell_weights("GRU", D, H, seed=seed, dtype=dtype))
+    b_ih, b_hh = (rng.uniform(-0.5, 0.5, 3 * H).astype(dtype) for _ in range(2))
+
+    def answers(b_ih, b_hh):
+        expected = torch_to_keras("GRU", dict(state, bias_ih_l0=b_ih, bias_hh_l0=b_hh)).bias
+        return expected, {
             "summed": _torch_to_keras_blocks(b_ih + b_hh),
             "not_reordered": np.stack([b_ih, b_hh]),
             "rows_swapped": np.stack([_torch_to_keras_blocks(b_hh), _torch_to_keras_blocks(b_ih)]),
@@ -290,30 +260,19 @@ def _gru_bias_cases() -> tuple[Case, ...]:
                 [_torch_to_keras_blocks(b_ih), _torch_to_keras_blocks(b_hh)]
             ),
         }
-        label = f"H={H}, {dtype}"
-        cases.append(Case((b_ih, b_hh), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+
+    return drawn_case((b_ih, b_hh), answers, f"H={H}, {dtype}", dtype)
 
 
-GRU_BIAS_EXERCISE = Exercise(
-    name="gru_bias_from_torch",
+check_gru_bias_from_torch = exercise(
+    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
+    seeded_cases(PORT_CONFIGS, 1160, _gru_bias_case, pass_seed=True),
     returns="Keras's GRU bias, an array of shape (2, 3H)",
     verified=(
         f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
         "random non-zero biases (float32 and float64)."
     ),
     mistakes=GRU_BIAS_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras"),
-        frameworks=True,
-        advice="reorder and stack the biases yourself",
-    ),
+    refuses=Refusal.of(*PORTING_ROUTES, advice="reorder and stack the biases yourself"),
     card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),
-)
-
-
-check_gru_bias_from_torch = checker(
-    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
-    GRU_BIAS_EXERCISE,
-    _gru_bias_cases,
 )

@@ -9,13 +9,11 @@ repeated ids must not overwrite). Sampling, perplexity and the bigram baseline:
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from ..cells.weights import softmax
-from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
@@ -73,48 +71,31 @@ def _grad_answers(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, 
     }
 
 
-@cache
-def _grad_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (N, V, dtype, scale) in enumerate(GRAD_CASES):
-        rng = np.random.default_rng(12_000 + index)
-        logits = (rng.normal(0.0, 1.0, (N, V)) * (1.0 if scale < 100 else 3.0)).astype(dtype)
-        if scale >= 100:
-            logits = logits + np.dtype(dtype).type(scale)
-        targets = rng.integers(0, V, N)
-        for a in (logits, targets):
-            a.flags.writeable = False
-        expected, variants = _grad_answers(logits, targets)
-        label = f"N={N}, V={V}, {dtype}" + (", logits near 1000" if scale >= 100 else "")
-        cases.append(Case((logits, targets), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+def _grad_case(rng, N, V, dtype, scale) -> Case:
+    logits = (rng.normal(0.0, 1.0, (N, V)) * (1.0 if scale < 100 else 3.0)).astype(dtype)
+    if scale >= 100:
+        logits = logits + np.dtype(dtype).type(scale)
+    targets = rng.integers(0, V, N)
+    label = f"N={N}, V={V}, {dtype}" + (", logits near 1000" if scale >= 100 else "")
+    return drawn_case((logits, targets), _grad_answers, label, dtype)
 
 
-GRAD_EXERCISE = Exercise(
-    name="softmax_ce_grad",
+check_softmax_ce_grad = exercise(
+    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
+    seeded_cases(GRAD_CASES, 12_000, _grad_case),
     returns="dL/dy, an (N, V) array like logits",
     verified=(
         f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
         "including logits near 1000, where an unshifted exp overflows)."
     ),
     mistakes=GRAD_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.language.text.softmax_cross_entropy",
-            "rnn_lab.language.model.loss_and_gradients",
-            "rnn_lab.language.keras_lm.keras_lm_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.softmax_cross_entropy",
+        "rnn_lab.language.model.loss_and_gradients",
+        "rnn_lab.language.keras_lm.keras_lm_gradients",
         advice="subtract the one-hot targets from the softmax yourself, with NumPy",
     ),
     card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
-)
-
-
-check_softmax_ce_grad = checker(
-    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
-    GRAD_EXERCISE,
-    _grad_cases,
 )
 
 
@@ -161,30 +142,16 @@ def _embed_answers(ids, dx, V) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     }
 
 
-@cache
-def _embed_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T, V, D, dtype) in enumerate(EMBED_CASES):
-        rng = np.random.default_rng(12400 + index)
-        ids = rng.integers(0, V - 1, (n, T))  # the last id never occurs: its row stays 0
-        dx = rng.normal(size=(n, T, D)).astype(dtype)
-        for value in (ids, dx):
-            value.flags.writeable = False
-        expected, variants = _embed_answers(ids, dx, V)
-        cases.append(
-            Case(
-                (ids, dx, V),
-                expected.astype(dtype),
-                f"n={n}, T={T}, V={V}, D={D}, {dtype}",
-                tolerance_for(dtype),
-                {k: v.astype(dtype) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+def _embed_case(rng, n, T, V, D, dtype) -> Case:
+    ids = rng.integers(0, V - 1, (n, T))  # the last id never occurs: its row stays 0
+    dx = rng.normal(size=(n, T, D)).astype(dtype)
+    label = f"n={n}, T={T}, V={V}, D={D}, {dtype}"
+    return drawn_case((ids, dx, V), _embed_answers, label, dtype, cast=True)
 
 
-EMBED_EXERCISE = Exercise(
-    name="embedding_grad",
+check_embedding_grad = exercise(
+    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
+    seeded_cases(EMBED_CASES, 12400, _embed_case),
     returns="dL/dE, an array of shape (V, D)",
     verified=(
         f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
@@ -193,17 +160,9 @@ EMBED_EXERCISE = Exercise(
         "tf.GradientTape)."
     ),
     mistakes=EMBED_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.language.model.loss_and_gradients",),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.model.loss_and_gradients",
         advice="scatter-add the rows of dx into dE yourself",
     ),
     card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
-)
-
-
-check_embedding_grad = checker(
-    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
-    EMBED_EXERCISE,
-    _embed_cases,
 )

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..cells.weights import softmax
 from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
 from .verdicts import Case, Mistake
 
 # --- sampling with a temperature ----------------------------------------------------------
@@ -84,27 +84,6 @@ def _sample_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-SAMPLE_EXERCISE = Exercise(
-    name="sample_with_temperature",
-    returns="one character id, an int in [0, V)",
-    verified=(
-        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
-        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
-    ),
-    mistakes=SAMPLE_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.language.text.temperature_probabilities",
-            "rnn_lab.language.text.sample_index",
-            "rnn_lab.language.sampling.generate",
-        ),
-        frameworks=True,
-        advice="divide by the temperature and draw with the generator yourself",
-    ),
-    card=Card(1, 10, "sampling a character at a temperature τ"),
-)
-
-
 class _BadDraw(Exception):
     pass
 
@@ -139,12 +118,24 @@ def _frequencies(sample: Callable) -> Callable:
     return frequencies
 
 
-check_sample_with_temperature = checker(
+check_sample_with_temperature = exercise(
     """Check ``sample_with_temperature(logits, temperature, rng)`` statistically: one id
     drawn from ``softmax(logits / temperature)`` using ``rng``.""",
-    SAMPLE_EXERCISE,
     _sample_cases,
     prepare=_frequencies,
+    returns="one character id, an int in [0, V)",
+    verified=(
+        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
+        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
+    ),
+    mistakes=SAMPLE_MISTAKES,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.temperature_probabilities",
+        "rnn_lab.language.text.sample_index",
+        "rnn_lab.language.sampling.generate",
+        advice="divide by the temperature and draw with the generator yourself",
+    ),
+    card=Card(1, 10, "sampling a character at a temperature τ"),
 )
 
 
@@ -197,23 +188,6 @@ def _perplexity_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-PERPLEXITY_EXERCISE = Exercise(
-    name="perplexity_from_losses",
-    returns="the perplexity, one number",
-    verified=(
-        f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
-        "(including equal losses, where every average agrees)."
-    ),
-    mistakes=PERPLEXITY_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.language.text.perplexity",),
-        frameworks=True,
-        advice="average the losses and exponentiate yourself",
-    ),
-    card=Card(1, 5, "perplexity as the exponential of the mean loss"),
-)
-
-
 def _as_number_array(perplexity: Callable) -> Callable:
     def wrapped(losses: np.ndarray) -> Any:
         value = perplexity(losses)
@@ -226,12 +200,21 @@ def _as_number_array(perplexity: Callable) -> Callable:
     return wrapped
 
 
-check_perplexity_from_losses = checker(
+check_perplexity_from_losses = exercise(
     """Check ``perplexity_from_losses(losses)``: ``exp(mean(losses))`` of per-character
     cross-entropies in nats.""",
-    PERPLEXITY_EXERCISE,
     _perplexity_cases,
     prepare=_as_number_array,
+    returns="the perplexity, one number",
+    verified=(
+        f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
+        "(including equal losses, where every average agrees)."
+    ),
+    mistakes=PERPLEXITY_MISTAKES,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.perplexity", advice="average the losses and exponentiate yourself"
+    ),
+    card=Card(1, 5, "perplexity as the exponential of the mean loss"),
 )
 
 
@@ -296,8 +279,9 @@ def _bigram_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-BIGRAM_EXERCISE = Exercise(
-    name="smoothed_bigram",
+check_smoothed_bigram = exercise(
+    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table.""",
+    _bigram_cases,
     returns="the (V, V) table P[a, b] = P(next is b | current is a)",
     verified=(
         "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
@@ -305,17 +289,9 @@ BIGRAM_EXERCISE = Exercise(
         "rnn_lab.language.text.bigram_probabilities computes it."
     ),
     mistakes=BIGRAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.language.text.bigram_probabilities",),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.language.text.bigram_probabilities",
         advice="count the pairs and smooth them yourself",
     ),
     card=Card(2, 20, "a bigram baseline with add-α smoothing, the model without memory"),
-)
-
-
-check_smoothed_bigram = checker(
-    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table.""",
-    BIGRAM_EXERCISE,
-    _bigram_cases,
 )

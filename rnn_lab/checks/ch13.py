@@ -12,12 +12,20 @@ from functools import cache
 
 import numpy as np
 
-from ..tolerances import tolerance_for
-from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .core import Card, Refusal, accepting_scalars, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
 CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
+
+#: What both step-backwards exercises refuse besides the cell's own backward pass: the
+#: sequence backward passes and Keras's gradients, which contain the step.
+SEQUENCE_BACKWARD_ROUTES = (
+    "rnn_lab.cells.bptt.sequence_backward",
+    "rnn_lab.cells.bptt.backward_from_trace",
+    "rnn_lab.keras_side.layers.keras_sequence_gradients",
+)
 
 CELL_MISTAKES = {
     "no_h_path": Mistake(
@@ -63,31 +71,17 @@ def _answers(dc, dh, o, c, f, i) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     }
 
 
-@cache
-def _cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, H, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(13000 + index)
-        o, f, i = 1 / (1 + np.exp(-rng.normal(0, 1.5, (3, n, H))))
-        arrays = {
-            "dc": rng.normal(size=(n, H)),
-            "dh": rng.normal(size=(n, H)),
-            "o": o,
-            "c": rng.normal(0, 1.2, (n, H)),
-            "f": f,
-            "i": i,
-        }
-        arrays = {k: v.astype(dtype) for k, v in arrays.items()}
-        for value in arrays.values():
-            value.flags.writeable = False
-        expected, variants = _answers(*arrays.values())
-        args = (arrays["dc"], arrays["dh"], arrays["o"], arrays["c"], arrays["f"], arrays["i"])
-        cases.append(Case(args, expected, f"n={n}, H={H}, {dtype}", tolerance_for(dtype), variants))
-    return tuple(cases)
+def _cell_case(rng, n, H, dtype) -> Case:
+    o, f, i = 1 / (1 + np.exp(-rng.normal(0, 1.5, (3, n, H))))
+    dc, dh = rng.normal(size=(n, H)), rng.normal(size=(n, H))
+    c = rng.normal(0, 1.2, (n, H))
+    args = tuple(value.astype(dtype) for value in (dc, dh, o, c, f, i))
+    return drawn_case(args, _answers, f"n={n}, H={H}, {dtype}", dtype)
 
 
-CELL_EXERCISE = Exercise(
-    name="cell_state_grad",
+check_cell_state_grad = exercise(
+    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
+    seeded_cases(CASES, 13000, _cell_case),
     returns="dL/dc_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
@@ -95,24 +89,12 @@ CELL_EXERCISE = Exercise(
         "applies at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=CELL_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.bptt.lstm_backward",
-            "rnn_lab.cells.bptt.sequence_backward",
-            "rnn_lab.cells.bptt.backward_from_trace",
-            "rnn_lab.keras_side.layers.keras_sequence_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.bptt.lstm_backward",
+        *SEQUENCE_BACKWARD_ROUTES,
         advice="apply the chain rule along the cell state yourself, with NumPy",
     ),
     card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
-)
-
-
-check_cell_state_grad = checker(
-    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
-    CELL_EXERCISE,
-    _cases,
 )
 
 
@@ -181,42 +163,25 @@ def _gru_answers(g, h_prev, z, r, h_tilde, hh, Wh) -> tuple[np.ndarray, dict[str
     }
 
 
-@cache
-def _gru_cases() -> tuple[Case, ...]:
+def _gru_case(rng, n, H, dtype, *, seed: int) -> Case:
     from ..cells.steps import gru_gates
     from ..cells.weights import random_cell_weights
 
-    cases = []
-    for index, (n, H, dtype) in enumerate(GRU_CASES):
-        rng = np.random.default_rng(13200 + index)
-        weights = random_cell_weights(
-            "GRU", 2, H, reset_after=True, seed=13200 + index, dtype=dtype
-        )
-        x = rng.uniform(-1, 1, (n, 2)).astype(dtype)
-        h_prev = rng.uniform(-1, 1, (n, H)).astype(dtype)
-        g = rng.normal(size=(n, H)).astype(dtype)
-        step = gru_gates(x, h_prev, weights)
-        Wh = weights.recurrent_kernel
-        hh = (h_prev @ Wh[:, 2 * H :] + weights.bias[1, 2 * H :]).astype(dtype)
-        args = (g, h_prev, step.z, step.r, step.h_tilde, hh, Wh)
-        args = tuple(np.array(a, dtype=dtype) for a in args)
-        for value in args:
-            value.flags.writeable = False
-        expected, variants = _gru_answers(*args)
-        cases.append(
-            Case(
-                args,
-                expected.astype(dtype),
-                f"n={n}, H={H}, {dtype}",
-                tolerance_for(dtype),
-                {k: v.astype(dtype) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+    weights = random_cell_weights("GRU", 2, H, reset_after=True, seed=seed, dtype=dtype)
+    x = rng.uniform(-1, 1, (n, 2)).astype(dtype)
+    h_prev = rng.uniform(-1, 1, (n, H)).astype(dtype)
+    g = rng.normal(size=(n, H)).astype(dtype)
+    step = gru_gates(x, h_prev, weights)
+    Wh = weights.recurrent_kernel
+    hh = (h_prev @ Wh[:, 2 * H :] + weights.bias[1, 2 * H :]).astype(dtype)
+    args = (g, h_prev, step.z, step.r, step.h_tilde, hh, Wh)
+    args = tuple(np.array(a, dtype=dtype) for a in args)
+    return drawn_case(args, _gru_answers, f"n={n}, H={H}, {dtype}", dtype, cast=True)
 
 
-GRU_EXERCISE = Exercise(
-    name="gru_step_backward",
+check_gru_step_backward = exercise(
+    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
+    seeded_cases(GRU_CASES, 13200, _gru_case, pass_seed=True),
     returns="dL/dh_(t-1), an array of shape (n, H)",
     verified=(
         "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
@@ -224,24 +189,12 @@ GRU_EXERCISE = Exercise(
         "computes at every step (itself checked against tf.GradientTape)."
     ),
     mistakes=GRU_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.bptt.gru_backward",
-            "rnn_lab.cells.bptt.sequence_backward",
-            "rnn_lab.cells.bptt.backward_from_trace",
-            "rnn_lab.keras_side.layers.keras_sequence_gradients",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.bptt.gru_backward",
+        *SEQUENCE_BACKWARD_ROUTES,
         advice="apply the chain rule through the three blocks yourself, with NumPy",
     ),
     card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),
-)
-
-
-check_gru_step_backward = checker(
-    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
-    GRU_EXERCISE,
-    _gru_cases,
 )
 
 
@@ -294,8 +247,10 @@ def _bias_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-BIAS_EXERCISE = Exercise(
-    name="forget_bias_for_delay",
+check_forget_bias_for_delay = exercise(
+    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``.""",
+    _bias_cases,
+    prepare=accepting_scalars,
     returns="the bias b, one number",
     verified=(
         f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "
@@ -304,12 +259,4 @@ BIAS_EXERCISE = Exercise(
     mistakes=BIAS_MISTAKES,
     refuses=Refusal(frameworks=True),
     card=Card(2, 15, "choosing the forget bias for a delay d: σ(b)^d = 1/2"),
-)
-
-
-check_forget_bias_for_delay = checker(
-    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``.""",
-    BIAS_EXERCISE,
-    _bias_cases,
-    prepare=accepting_scalars,
 )

@@ -9,13 +9,11 @@ SimpleRNN step backwards under a mask.
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
-from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, accepting_scalars, checker
+from .core import Card, Refusal, accepting_scalars, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T, O, dtype)``: every sample has a different length, one has length 1.
@@ -69,32 +67,23 @@ def _loss_answers(y_pred, y_true, mask) -> tuple[float, dict[str, float]]:
     }
 
 
-@cache
-def _loss_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T, O, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(14000 + index)
-        mask = _mask(rng, n, T)
-        y_pred = rng.normal(size=(n, T, O)).astype(dtype)
-        y_true = rng.normal(size=(n, T, O)).astype(dtype)
-        y_pred[~mask] += 3  # padded steps with large errors: counting them shows
-        for value in (y_pred, y_true, mask):
-            value.flags.writeable = False
-        expected, variants = _loss_answers(y_pred, y_true, mask)
-        cases.append(
-            Case(
-                (y_pred, y_true, mask),
-                np.asarray(expected, dtype=dtype),
-                f"n={n}, T={T}, O={O}, {dtype}",
-                tolerance_for(dtype),
-                {k: np.asarray(v, dtype=dtype) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+def _loss_case(rng, n, T, O, dtype) -> Case:
+    mask = _mask(rng, n, T)
+    y_pred = rng.normal(size=(n, T, O)).astype(dtype)
+    y_true = rng.normal(size=(n, T, O)).astype(dtype)
+    y_pred[~mask] += 3  # padded steps with large errors: counting them shows
+    label = f"n={n}, T={T}, O={O}, {dtype}"
+    return drawn_case((y_pred, y_true, mask), _loss_answers, label, dtype, cast=True)
 
 
-LOSS_EXERCISE = Exercise(
-    name="masked_mean_loss",
+check_masked_mean_loss = exercise(
+    """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
+
+    A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
+    array); anything else goes to the core's verdicts unchanged.
+    """,
+    seeded_cases(CASES, 14000, _loss_case),
+    prepare=accepting_scalars,
     returns="the loss, one number",
     verified=(
         f"L = Σ m·ℓ / Σ m with ℓ the mean over outputs on {len(CASES)} hidden cases "
@@ -102,24 +91,11 @@ LOSS_EXERCISE = Exercise(
         "mean-squared error, as rnn_lab.cells.masking.masked_mse computes it."
     ),
     mistakes=LOSS_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.cells.masking.masked_mse",),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.masking.masked_mse",
         advice="weight each step's loss by the mask and average over the real steps yourself",
     ),
     card=Card(1, 10, "a masked mean loss that ignores padded steps"),
-)
-
-
-check_masked_mean_loss = checker(
-    """Check ``masked_mean_loss(y_pred, y_true, mask)``: the masked mean-squared error.
-
-    A Python float or NumPy scalar is accepted as the one number (it is compared as a 0-d
-    array); anything else goes to the core's verdicts unchanged.
-    """,
-    LOSS_EXERCISE,
-    _loss_cases,
-    prepare=accepting_scalars,
 )
 
 
@@ -160,30 +136,17 @@ def _concat_answers(forward, backward) -> tuple[np.ndarray, dict[str, np.ndarray
     }
 
 
-@cache
-def _concat_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T, H, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(14100 + index)
-        forward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
-        backward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
-        for value in (forward, backward):
-            value.flags.writeable = False
-        expected, variants = _concat_answers(forward, backward)
-        cases.append(
-            Case(
-                (forward, backward),
-                expected,
-                f"n={n}, T={T}, H={H + 1}, {dtype}",
-                tolerance_for(dtype),
-                variants,
-            )
-        )
-    return tuple(cases)
+def _concat_case(rng, n, T, H, dtype) -> Case:
+    forward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
+    backward = np.tanh(rng.normal(size=(n, T, H + 1))).astype(dtype)
+    label = f"n={n}, T={T}, H={H + 1}, {dtype}"
+    return drawn_case((forward, backward), _concat_answers, label, dtype)
 
 
-CONCAT_EXERCISE = Exercise(
-    name="bidirectional_concat",
+check_bidirectional_concat = exercise(
+    """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
+    order, ``backward (n, T, H)`` in the backward layer's processing order.""",
+    seeded_cases(CASES, 14100, _concat_case),
     returns="the merged sequence, an array of shape (n, T, 2H)",
     verified=(
         f"[forward_t, backward flipped to time order] on {len(CASES)} hidden cases (float32 "
@@ -191,24 +154,13 @@ CONCAT_EXERCISE = Exercise(
         "(rnn_lab.cells.replay.merge_directions, checked against Keras)."
     ),
     mistakes=CONCAT_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.replay.merge_directions",
-            "rnn_lab.cells.replay.run_bidirectional",
-            "rnn_lab.numpy_replay",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.replay.merge_directions",
+        "rnn_lab.cells.replay.run_bidirectional",
+        "rnn_lab.numpy_replay",
         advice="flip the backward states into time order and concatenate them yourself",
     ),
     card=Card(1, 15, "the Bidirectional concat order of a return_sequences output"),
-)
-
-
-check_bidirectional_concat = checker(
-    """Check ``bidirectional_concat(forward, backward)``: ``forward (n, T, H)`` in time
-    order, ``backward (n, T, H)`` in the backward layer's processing order.""",
-    CONCAT_EXERCISE,
-    _concat_cases,
 )
 
 
@@ -260,38 +212,19 @@ def _masked_answers(g, h_fresh, h_prev, Wh, m) -> tuple[tuple, dict[str, tuple]]
     }
 
 
-@cache
-def _masked_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, H, dtype) in enumerate(MASKED_CASES):
-        rng = np.random.default_rng(14300 + index)
-        m = np.arange(n) % 2 == 0  # real and masked samples alternate
-        g = rng.normal(size=(n, H)).astype(dtype)
-        h_fresh = np.tanh(rng.normal(size=(n, H))).astype(dtype)
-        h_prev = np.tanh(rng.normal(size=(n, H))).astype(dtype)
-        Wh = rng.normal(0, 0.5, (H, H)).astype(dtype)
-        args = (g, h_fresh, h_prev, Wh, m)
-        for value in args:
-            value.flags.writeable = False
-        expected, variants = _masked_answers(*args)
-
-        def cast(pair, dtype=dtype):
-            return tuple(a.astype(dtype) for a in pair)
-
-        cases.append(
-            Case(
-                args,
-                cast(expected),
-                f"n={n}, H={H}, {dtype}",
-                tolerance_for(dtype),
-                {k: cast(v) for k, v in variants.items()},
-            )
-        )
-    return tuple(cases)
+def _masked_case(rng, n, H, dtype) -> Case:
+    m = np.arange(n) % 2 == 0  # real and masked samples alternate
+    g = rng.normal(size=(n, H)).astype(dtype)
+    h_fresh = np.tanh(rng.normal(size=(n, H))).astype(dtype)
+    h_prev = np.tanh(rng.normal(size=(n, H))).astype(dtype)
+    Wh = rng.normal(0, 0.5, (H, H)).astype(dtype)
+    args = (g, h_fresh, h_prev, Wh, m)
+    return drawn_case(args, _masked_answers, f"n={n}, H={H}, {dtype}", dtype, cast=True)
 
 
-MASKED_EXERCISE = Exercise(
-    name="masked_step_backward",
+check_masked_step_backward = exercise(
+    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
+    seeded_cases(MASKED_CASES, 14300, _masked_case),
     answer=Arrays(MASKED_PARTS),
     returns="(dh_prev, dWh): arrays of shapes (n, H) and (H, H)",
     verified=(
@@ -301,24 +234,14 @@ MASKED_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=MASKED_MISTAKES,
-    refuses=Refusal(
-        (
-            "rnn_lab.cells.bptt.sequence_backward",
-            "rnn_lab.cells.bptt.backward_from_trace",
-            "rnn_lab.training.regressor.masked_sequence_backward",
-            "rnn_lab.manual_backward",
-        ),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.cells.bptt.sequence_backward",
+        "rnn_lab.cells.bptt.backward_from_trace",
+        "rnn_lab.training.regressor.masked_sequence_backward",
+        "rnn_lab.manual_backward",
         advice="write the masked step backwards yourself, with NumPy",
     ),
     card=Card(
         3, 30, "one SimpleRNN step backwards under a mask: the cell's path and the carried state"
     ),
-)
-
-
-check_masked_step_backward = checker(
-    """Check ``masked_step_backward(g, h_fresh, h_prev, Wh, m)``: one masked step back.""",
-    MASKED_EXERCISE,
-    _masked_cases,
 )

@@ -9,7 +9,6 @@ weights and the context vector, the masked softmax over padded sources, one beam
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 
@@ -18,7 +17,8 @@ from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Exercise, Refusal, checker
+from .core import Card, Refusal, exercise
+from .hidden import drawn_case, seeded_cases
 from .verdicts import Case, Mistake
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
@@ -69,28 +69,18 @@ def _context_answers(query, keys, values):
     return (alpha, alpha @ values), variants
 
 
-def _freeze(*arrays):
-    for array in arrays:
-        array.flags.writeable = False
+def _context_case(rng, n, T_q, T_x, d, dtype) -> Case:
+    query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_x, T_x))
+    label = f"n={n}, T_q={T_q}, T_x={T_x}, d={d}, {dtype}"
+    case = drawn_case((query, keys, values), _context_answers, label, dtype)
+    reference = attention(query, values, keys)
+    assert np.allclose(case.expected[1], reference.context, atol=tolerance_for(dtype))
+    return case
 
 
-@cache
-def _context_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T_q, T_x, d, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(15000 + index)
-        query, keys, values = (rng.normal(size=(n, T, d)).astype(dtype) for T in (T_q, T_x, T_x))
-        _freeze(query, keys, values)
-        expected, variants = _context_answers(query, keys, values)
-        reference = attention(query, values, keys)
-        assert np.allclose(expected[1], reference.context, atol=tolerance_for(dtype))
-        label = f"n={n}, T_q={T_q}, T_x={T_x}, d={d}, {dtype}"
-        cases.append(Case((query, keys, values), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
-
-
-CONTEXT_EXERCISE = Exercise(
-    name="attention_context",
+check_attention_context = exercise(
+    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
+    seeded_cases(CASES, 15000, _context_case),
     answer=Arrays(CONTEXT_PARTS),
     returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
     verified=(
@@ -100,19 +90,12 @@ CONTEXT_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=CONTEXT_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.attention.attention", "rnn_lab.seq2seq.attention.dot_scores"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.seq2seq.attention.attention",
+        "rnn_lab.seq2seq.attention.dot_scores",
         advice="score, softmax and average with NumPy yourself",
     ),
     card=Card(1, 10, "attention weights and the context vector"),
-)
-
-
-check_attention_context = checker(
-    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
-    CONTEXT_EXERCISE,
-    _context_cases,
 )
 
 
@@ -156,23 +139,16 @@ def _mask_answers(scores, mask):
     }
 
 
-@cache
-def _mask_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (n, T_q, T_x, _, dtype) in enumerate(CASES):
-        rng = np.random.default_rng(15100 + index)
-        scores = rng.normal(0, 2, size=(n, T_q, T_x)).astype(dtype)
-        lengths = rng.permutation(np.resize(np.arange(1, T_x), n))  # never the full length
-        mask = np.arange(T_x)[None, :] < lengths[:, None]
-        _freeze(scores, mask)
-        expected, variants = _mask_answers(scores, mask)
-        label = f"n={n}, T_q={T_q}, T_x={T_x}, {dtype}"
-        cases.append(Case((scores, mask), expected, label, tolerance_for(dtype), variants))
-    return tuple(cases)
+def _mask_case(rng, n, T_q, T_x, _, dtype) -> Case:
+    scores = rng.normal(0, 2, size=(n, T_q, T_x)).astype(dtype)
+    lengths = rng.permutation(np.resize(np.arange(1, T_x), n))  # never the full length
+    mask = np.arange(T_x)[None, :] < lengths[:, None]
+    return drawn_case((scores, mask), _mask_answers, f"n={n}, T_q={T_q}, T_x={T_x}, {dtype}", dtype)
 
 
-MASK_EXERCISE = Exercise(
-    name="masked_softmax",
+check_masked_softmax = exercise(
+    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
+    seeded_cases(CASES, 15100, _mask_case),
     returns="the weights α, an array of shape (n, T_q, T_x)",
     verified=(
         f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
@@ -181,19 +157,12 @@ MASK_EXERCISE = Exercise(
         "against Keras)."
     ),
     mistakes=MASK_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.attention.masked_softmax", "rnn_lab.seq2seq.attention.attention"),
-        frameworks=True,
+    refuses=Refusal.of(
+        "rnn_lab.seq2seq.attention.masked_softmax",
+        "rnn_lab.seq2seq.attention.attention",
         advice="push the padded scores down and take the softmax with NumPy yourself",
     ),
     card=Card(2, 15, "the masked softmax over padded source positions"),
-)
-
-
-check_masked_softmax = checker(
-    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
-    MASK_EXERCISE,
-    _mask_cases,
 )
 
 
@@ -250,41 +219,12 @@ def _beam_answers(scores, log_probs, width):
     }
 
 
-@cache
-def _beam_cases() -> tuple[Case, ...]:
-    cases = []
-    for index, (b, V, width) in enumerate(BEAM_CASES):
-        rng = np.random.default_rng(15200 + index)
-        scores = np.sort(rng.normal(-3, 1.5, size=b))[::-1].copy()
-        logits = rng.normal(0, 2, size=(b, V))
-        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        _freeze(scores, log_probs)
-        expected, variants = _beam_answers(scores, log_probs, width)
-        label = f"b={b}, V={V}, width={width}"
-        cases.append(
-            Case((scores, log_probs, width), expected, label, tolerance_for("float64"), variants)
-        )
-    return tuple(cases)
-
-
-BEAM_EXERCISE = Exercise(
-    name="beam_step",
-    answer=Arrays(BEAM_PARTS),
-    returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
-    verified=(
-        f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
-        f"{len(BEAM_CASES)} hidden cases, best first with their parent beam and character: "
-        "rnn_lab.seq2seq.model.beam_step, which beam search uses (tested exact against "
-        "every two-character output)."
-    ),
-    mistakes=BEAM_MISTAKES,
-    refuses=Refusal(
-        ("rnn_lab.seq2seq.model.beam_step", "rnn_lab.seq2seq.model.beam_search"),
-        frameworks=True,
-        advice="add, flatten and pick the best extensions with NumPy yourself",
-    ),
-    card=Card(3, 25, "one step of beam search"),
-)
+def _beam_case(rng, b, V, width) -> Case:
+    scores = np.sort(rng.normal(-3, 1.5, size=b))[::-1].copy()
+    logits = rng.normal(0, 2, size=(b, V))
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    label = f"b={b}, V={V}, width={width}"
+    return drawn_case((scores, log_probs, width), _beam_answers, label, "float64")
 
 
 def _parts_as_numbers(beam_step: Callable) -> Callable:
@@ -304,12 +244,26 @@ def _parts_as_numbers(beam_step: Callable) -> Callable:
     return answer
 
 
-check_beam_step = checker(
+check_beam_step = exercise(
     """Check ``beam_step(scores, log_probs, width)`` → ``(new_scores, parents, characters)``.
 
     Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
     compared as numbers (converted to float64 here, before the core's checks).""",
-    BEAM_EXERCISE,
-    _beam_cases,
+    seeded_cases(BEAM_CASES, 15200, _beam_case),
     prepare=_parts_as_numbers,
+    answer=Arrays(BEAM_PARTS),
+    returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
+    verified=(
+        f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
+        f"{len(BEAM_CASES)} hidden cases, best first with their parent beam and character: "
+        "rnn_lab.seq2seq.model.beam_step, which beam search uses (tested exact against "
+        "every two-character output)."
+    ),
+    mistakes=BEAM_MISTAKES,
+    refuses=Refusal.of(
+        "rnn_lab.seq2seq.model.beam_step",
+        "rnn_lab.seq2seq.model.beam_search",
+        advice="add, flatten and pick the best extensions with NumPy yourself",
+    ),
+    card=Card(3, 25, "one step of beam search"),
 )

@@ -7,7 +7,8 @@ whose ``code`` names the situation and whose ``message`` says what to look at. T
 message is printed (to stdout, so a notebook shows it as ordinary output) and the
 result is returned, so tests can assert on ``passed`` and ``code``.
 
-What the answer must be is the exercise's :mod:`.answers` kind; the words of the verdicts
+An exercise is declared, and its public ``check_*`` built, by one :func:`exercise`
+statement. What the answer must be is the exercise's :mod:`.answers` kind; the words of the verdicts
 and the recognition of known mistakes (each a planted variant evaluated on the same hidden
 cases) are in :mod:`.verdicts`; the time limit in :mod:`.timing`.
 """
@@ -83,12 +84,14 @@ __all__ = [
     "call_with_time_limit",
     "checker",
     "close",
+    "exercise",
     "run_check",
 ]
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 # Frames from these are library code; the learner's own line is the innermost other one.
 _LIBRARY_MARKERS = ("site-packages", "dist-packages")
+_CHECKED_NAME = re.compile(r"Check ``(\w+)\(")
 _SHAPE_ERROR = re.compile(
     r"mismatch in its core dimension|not aligned|could not be broadcast|"
     r"size \d+ is different from|Incompatible shapes|matmul"
@@ -104,6 +107,11 @@ class Refusal:
     routes: tuple[str, ...] = ()
     frameworks: bool = False
     advice: str = "write it yourself"
+
+    @classmethod
+    def of(cls, *routes: str, advice: str) -> Refusal:
+        """What most exercises refuse: the reference ``routes`` and any framework code."""
+        return cls(routes, frameworks=True, advice=advice)
 
 
 @dataclass(frozen=True)
@@ -282,6 +290,32 @@ def checker(
 
     check.__name__ = check.__qualname__ = name or f"check_{exercise.name}"
     check.__doc__ = doc
+    return check
+
+
+def exercise(
+    doc: str,
+    cases: Callable[[], Sequence[Case]],
+    *,
+    checker_name: str | None = None,
+    prepare: Callable[[Callable], Callable] | None = None,
+    **fields: Any,
+) -> Callable[..., CheckResult]:
+    """Declare an exercise and build its public checker in one statement.
+
+    ``doc`` is the checker's docstring and names the learner's function the way a reader
+    sees it, ``Check ``name(args)``...``: the exercise's ``name`` is read from it (pass
+    ``name=`` for an answer that is not a function). ``cases`` makes the hidden cases,
+    ``prepare`` (optional) adapts the learner's function before it runs, and the other
+    keywords are the :class:`Exercise` fields (``verified``, ``mistakes``, ``returns``,
+    ``refuses``, ``card``, ...). The record and the cases are kept as the checker's
+    ``exercise`` and ``cases`` attributes (the catalogue and the grading worker read the
+    record)."""
+    if "name" not in fields:
+        fields["name"] = _CHECKED_NAME.match(doc).group(1)
+    spec = Exercise(**fields)
+    check = checker(doc, spec, cases, name=checker_name, prepare=prepare)
+    check.exercise, check.cases = spec, cases
     return check
 
 

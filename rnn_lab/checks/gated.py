@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -26,7 +27,8 @@ from ..cells.steps import trace_gates
 from ..cells.weights import CellWeights, random_cell_weights, sigmoid
 from ..tolerances import tolerance_for
 from ..weights import make_sequences
-from .verdicts import Case, Planted, planted, with_mistake
+from .core import Refusal, exercise
+from .verdicts import Case, CheckResult, Planted, mistakes_of, planted, with_mistake
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
 #: a swapped axis changes a shape; float32 and float64.
@@ -314,3 +316,38 @@ def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.
 def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
     """Every ``h_t`` ``(n, T, H)`` of the ``reset_after=False`` GRU, one mistake planted."""
     return with_mistake(GRU_V1, GRU_V1_PLANTED, mistake).run(x, weights)
+
+
+def loop_exercise(
+    doc: str,
+    kind: str,
+    variant: Callable,
+    planted_mistakes: dict[str, Planted],
+    seed: int,
+    *,
+    reset_after: bool | None = None,
+    **fields,
+) -> Callable[..., CheckResult]:
+    """An exercise on the ``kind`` ("LSTM" or "GRU") loop over time: every ``h_t`` on
+    :func:`sequence_cases`, recognising ``planted_mistakes`` (planted with ``variant``),
+    refusing the library's gated steps and replays."""
+    cases = cache(
+        lambda: tuple(
+            sequence_cases(kind, variant, tuple(planted_mistakes), seed, reset_after=reset_after)
+        )
+    )
+    return exercise(
+        doc,
+        cases,
+        returns="every h_t, an array of shape (n, T, H)",
+        mistakes=mistakes_of(planted_mistakes),
+        refuses=Refusal.of(
+            "rnn_lab.trace_gates",
+            f"rnn_lab.{kind.lower()}_step",
+            f"rnn_lab.cells.steps.{kind.lower()}_gates",
+            "rnn_lab.numpy_replay",
+            "rnn_lab.replay",
+            advice="write the gates and the loop yourself, with NumPy",
+        ),
+        **fields,
+    )
