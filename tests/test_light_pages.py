@@ -157,3 +157,20 @@ def test_every_page_is_under_its_weight_budget(pages, built_book):
         p.as_posix() for p, parts in weights.items() if any("fontawesome" in f for f in parts)
     ]
     assert not fontawesome, f"pages loading the FontAwesome script: {fontawesome}"
+
+
+def test_the_bundled_style_sheets_are_the_sites_final_ones(pages, built_book):
+    """Each page's one style sheet holds the site's sheets as the build left them: the theme
+    rewrites pygments.css (its accessible code colours) when the build finishes, so a bundle
+    made before that would colour code below WCAG contrast."""
+    bundles = {
+        ref
+        for page in pages.values()
+        for ref in re.findall(r'href="([^"]*styles-[^"]+\.css)"', page)
+    }
+    assert bundles, "no page links a bundled style sheet"
+    final = (built_book / "_static" / "pygments.css").read_text(encoding="utf-8")
+    assert "html[data-theme=" in final  # the theme's light and dark code colours
+    for ref in bundles:
+        text = (built_book / "_static" / ref.rsplit("/", 1)[-1]).read_text(encoding="utf-8")
+        assert "/* _static/pygments.css */\n" + final in text, f"{ref}: not the final pygments.css"

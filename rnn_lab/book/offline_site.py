@@ -180,12 +180,18 @@ def _finish_site(app: Sphinx, exception: Exception | None) -> None:
         raise ExtensionError(str(error)) from error
 
 
+#: After every other extension's and the theme's build-finished listener (Sphinx's default 500).
+FINISH_PRIORITY = 900
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx.ext.mathjax")  # its visitors write the pages' TeX
     # Sphinx's own MathJax markup, under a renderer of our own: Sphinx adds no MathJax script.
     app.add_html_math_renderer(RENDERER, (html_visit_math, None), (html_visit_displaymath, None))
     app.connect("config-inited", _check_config)
-    app.connect("build-finished", _finish_site)
+    # Last of the build-finished listeners: the theme rewrites pygments.css in its own (at the
+    # default priority 500), and the style sheets bundled here must be the site's final ones.
+    app.connect("build-finished", _finish_site, priority=FINISH_PRIORITY)
     app.add_css_file(SITE_CSS_NAME)
     app.add_js_file(SITE_JS_NAME)  # after documentation_options.js (priority 200 < 500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
