@@ -67,20 +67,17 @@ html[data-theme="light"] { --pst-color-primary: #1463d4; }
 #    search shows a summary under each result (an uncaught error per result); there the
 #    results list the pages without summaries. Served over HTTP, nothing changes.
 # 2. A code cell or output that scrolls sideways must take keyboard focus (WCAG 2.1.1). The
-#    theme decides that once, on "load", from the layout of that moment; but fonts arrive
-#    later, and sections off screen (`content-visibility: auto`) are laid out when they come
-#    into view, so a region can become scrollable after the theme looked. Here each region is
-#    decided again whenever its layout may have changed: its box resized (ResizeObserver), a
-#    font loaded, its section rendered, its folded cell opened. Tab stops are only added
-#    (never taken away), so the order in which this and the theme run does not matter;
-#    sections still skipped and folded cells are left alone (no forced layout of the whole
-#    page), they are decided when they are rendered or opened.
-#    `window.rnnLabTabStops()` decides every region now (the browser tests call it after
-#    laying out every section themselves). The theme's own pass (on load, resize and changes
-#    of the page) calls this one instead (`page_assets.delegate_theme_tab_stops`): it wrote a
-#    tab stop after reading each region's size, a full layout of the page per region (1.7 s
-#    of a throttled phone's main thread on a long chapter), and laid out the off-screen
-#    sections `content-visibility` exists to skip.
+#    theme would decide that on "load" (and on resize and page changes) by reading each
+#    region's size and writing its tab stop, one region at a time: a full layout of the page
+#    per region (1.7 s of a throttled phone's main thread on a long chapter), on a layout that
+#    can still change (fonts arrive later; sections off screen, `content-visibility: auto`,
+#    are laid out when they come into view). So the theme's pass calls this script instead
+#    (`page_assets.delegate_theme_tab_stops`), and this script decides each region again
+#    whenever its layout may have changed: its box resized (ResizeObserver), a font loaded,
+#    its section rendered, its folded cell opened. Tab stops are only added, never taken
+#    away; sections still skipped and folded cells are left alone (no forced layout of the
+#    whole page) until they are rendered or opened. `window.rnnLabTabStops()` decides every
+#    region now (the browser tests call it after laying out every section themselves).
 SITE_JS_NAME = "rnn-lab-offline.js"
 SITE_JS = """\
 if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
