@@ -70,6 +70,12 @@ class ArrayRecord:
         return f"{type(self).__name__}({self.shapes()}, dtype={self.dtype.name})"
 
 
+def dimension(array: str, axis: int, doc: str) -> property:
+    """A read-only size of a record: ``getattr(record, array).shape[axis]`` (``doc`` says
+    which symbol of the book it is, e.g. ``"``H``, the size of the hidden state."``)."""
+    return property(lambda record: getattr(record, array).shape[axis], doc=doc)
+
+
 def checked_fields(
     record: Any, layouts: dict[str, str], ranks: dict[str, int]
 ) -> dict[str, np.ndarray]:
@@ -116,20 +122,9 @@ class SimpleRNNWeights(ArrayRecord):
         check_shape("Bo", arrays["Bo"], (O,), FIELD_LAYOUTS["Bo"])
         store_frozen(self, arrays)
 
-    @property
-    def dims(self) -> int:
-        """``D``, input features per timestep."""
-        return self.Wx.shape[0]
-
-    @property
-    def hidden_units(self) -> int:
-        """``H``, the size of the hidden state."""
-        return self.Wx.shape[1]
-
-    @property
-    def outputs(self) -> int:
-        """``O``, outputs of the Dense layer."""
-        return self.Wo.shape[1]
+    dims = dimension("Wx", 0, "``D``, input features per timestep.")
+    hidden_units = dimension("Wx", 1, "``H``, the size of the hidden state.")
+    outputs = dimension("Wo", 1, "``O``, outputs of the Dense layer.")
 
     def scaled(self, recurrent_scale: float) -> SimpleRNNWeights:
         """The same weights with ``Wh`` multiplied by ``recurrent_scale``."""

@@ -69,17 +69,38 @@ def _series(result: BenchResult, axis: str, method: str, base: Config) -> dict[s
     }
 
 
-def _log_axes(ax, values: np.ndarray) -> None:
-    # Ticks at the measured sizes, not at powers of ten between them.
+def _fixed_sizes(base: Config, axis: str) -> str:
+    return ", ".join(f"{k} = {getattr(base, k)}" for k in ("n", "T", "D", "H") if k != axis)
+
+
+#: one method's line in a sweep plot: its series and its (label, colour, marker, line style)
+Line = tuple[dict[str, np.ndarray], tuple[str, str, str, str]]
+
+
+def _sweep(
+    data, axis: str, base: Config, methods: Sequence[str], ax
+) -> tuple[Any, Any, list[Line]]:
+    """What both sweep plots start from: ``(fig, ax, lines)``, the axes to draw on and, for
+    each of ``methods`` measured along ``axis``, its series and style (:data:`METHOD_STYLES`)."""
+    result, axis = _as_result(data), _check_axis(axis)
+    fig, ax = new_axes(ax)
+    lines = [(_series(result, axis, m, base), METHOD_STYLES[m]) for m in methods]
+    return fig, ax, [(s, style) for s, style in lines if s[axis].size]
+
+
+def _finish_sweep(ax, axis: str, base: Config, lines: list[Line], ylabel: str, title: str) -> None:
+    """Log-log, ticks at the measured sizes (not at powers of ten between them), labels."""
+    values = np.array([])
+    for s, _ in lines:
+        values = np.union1d(values, s[axis])
     ax.set_xscale("log")
     ax.set_yscale("log")
     if values.size:
         ax.set_xticks(values, [f"{v:g}" for v in values])
         ax.xaxis.set_minor_formatter(mticker.NullFormatter())
-
-
-def _fixed_sizes(base: Config, axis: str) -> str:
-    return ", ".join(f"{k} = {getattr(base, k)}" for k in ("n", "T", "D", "H") if k != axis)
+    ax.set_xlabel(AXIS_LABELS[axis])
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title} as {axis} grows ({_fixed_sizes(base, axis)})", fontsize=10)
 
 
 def plot_times(
@@ -95,24 +116,14 @@ def plot_times(
     Error bars span the quartiles of the timed rounds. The NumPy floor is dotted:
     nothing written in NumPy can go below it. Returns ``(fig, ax)``.
     """
-    result, axis = _as_result(data), _check_axis(axis)
-    fig, ax = new_axes(ax)
-    values = np.array([])
-    for method in methods:
-        s = _series(result, axis, method, base)
-        if s[axis].size == 0:
-            continue
-        values = np.union1d(values, s[axis])
-        label, color, marker, style = METHOD_STYLES[method]
+    fig, ax, lines = _sweep(data, axis, base, methods, ax)
+    for s, (label, color, marker, style) in lines:
         spread = [s["median_s"] - s["q25_s"], s["q75_s"] - s["median_s"]]
         ax.errorbar(
             s[axis], s["median_s"], yerr=spread, label=label, color=color, marker=marker,
             linestyle=style, ms=4, capsize=2,
         )  # fmt: skip
-    _log_axes(ax, values)
-    ax.set_xlabel(AXIS_LABELS[axis])
-    ax.set_ylabel("seconds per forward pass")
-    ax.set_title(f"Time as {axis} grows ({_fixed_sizes(base, axis)})", fontsize=10)
+    _finish_sweep(ax, axis, base, lines, "seconds per forward pass", "Time")
     return fig, ax
 
 
@@ -129,22 +140,17 @@ def plot_ratios(
     Above the line at 1 a method is slower than ``manual_forward``; in the shaded
     band below it, faster. Returns ``(fig, ax)``.
     """
-    result, axis = _as_result(data), _check_axis(axis)
-    fig, ax = new_axes(ax)
-    values, lowest, highest = np.array([]), 0.5, 2.0
-    for method in methods:
-        s = _series(result, axis, method, base)
-        if s[axis].size == 0 or method == REFERENCE:
-            continue
-        values = np.union1d(values, s[axis])
+    others = [m for m in methods if m != REFERENCE]  # the reference is the line at 1
+    fig, ax, lines = _sweep(data, axis, base, others, ax)
+    lowest, highest = 0.5, 2.0
+    for s, (label, color, marker, style) in lines:
         lowest = min(lowest, s["ratio_to_numpy"].min() / 1.5)
         highest = max(highest, s["ratio_to_numpy"].max() * 1.5)
-        label, color, marker, style = METHOD_STYLES[method]
         ax.plot(
             s[axis], s["ratio_to_numpy"], label=label, color=color, marker=marker, linestyle=style,
             ms=4,
         )  # fmt: skip
-    _log_axes(ax, values)
+    _finish_sweep(ax, axis, base, lines, "time ÷ batched NumPy time", "Ratio to NumPy")
     # Extend, never shrink, the limits: panels sharing a y axis are drawn one by one.
     low, high = min(ax.get_ylim()[0], lowest), max(ax.get_ylim()[1], highest)
     ax.axhspan(low, 1.0, color="#009E73", alpha=0.07, lw=0)
@@ -152,9 +158,6 @@ def plot_ratios(
     ax.text(0.02, 0.03, "shaded: faster than batched NumPy", transform=ax.transAxes,
             fontsize=8, color="0.3")  # fmt: skip
     ax.set_ylim(low, high)
-    ax.set_xlabel(AXIS_LABELS[axis])
-    ax.set_ylabel("time ÷ batched NumPy time")
-    ax.set_title(f"Ratio to NumPy as {axis} grows ({_fixed_sizes(base, axis)})", fontsize=10)
     return fig, ax
 
 

@@ -41,7 +41,7 @@ from .._validate import (
     check_record,
     check_shape,
 )
-from ..weights import SimpleRNNWeights
+from ..weights import SimpleRNNWeights, dimension, store_frozen
 
 Activation = Callable[[np.ndarray], np.ndarray]
 
@@ -166,32 +166,17 @@ class CellWeights:
         H = recurrent.shape[0]
         check_shape("recurrent_kernel", recurrent, (H, G * H), f"(H, {G}H)")
         check_shape("kernel", kernel, (kernel.shape[0], G * H), f"(D, {G}H) with H = {H}")
-        arrays = [kernel, recurrent]
+        arrays = {"kernel": kernel, "recurrent_kernel": recurrent}
         if self.bias is not None:
             shape = bias_shape(kind, H, reset_after=self.reset_after)
             layout = "(2, 3H)" if len(shape) == 2 else f"({G}H,)"
             bias = as_float_array("bias", self.bias, ndim=len(shape), layout=layout)
             check_shape("bias", bias, shape, f"{layout} with H = {H}")
-            arrays.append(bias)
-        dtype = np.result_type(*arrays)
-        frozen = []
-        for array in arrays:
-            copy = np.array(array, dtype=dtype, copy=True)
-            copy.flags.writeable = False
-            frozen.append(copy)
-        object.__setattr__(self, "kernel", frozen[0])
-        object.__setattr__(self, "recurrent_kernel", frozen[1])
-        object.__setattr__(self, "bias", frozen[2] if len(frozen) == 3 else None)
+            arrays["bias"] = bias
+        store_frozen(self, arrays)  # bias stays None without use_bias
 
-    @property
-    def dims(self) -> int:
-        """``D``, input features per timestep."""
-        return self.kernel.shape[0]
-
-    @property
-    def hidden_units(self) -> int:
-        """``H``, the size of the hidden state."""
-        return self.recurrent_kernel.shape[0]
+    dims = dimension("kernel", 0, "``D``, input features per timestep.")
+    hidden_units = dimension("recurrent_kernel", 0, "``H``, the size of the hidden state.")
 
     @property
     def dtype(self) -> np.dtype:

@@ -37,7 +37,7 @@ from .._validate import (
 )
 from ..cells.bptt import ForwardTrace, backward_from_trace, forward_trace
 from ..cells.weights import CellWeights
-from ..weights import ArrayRecord, checked_fields, store_frozen
+from ..weights import ArrayRecord, checked_fields, dimension, store_frozen
 from .text import (
     check_ids,
     softmax_cross_entropy,
@@ -106,17 +106,9 @@ class LanguageModelWeights(ArrayRecord):
     def kind(self) -> str:
         return KINDS[self.Wh.shape[1] // self.Wh.shape[0]]
 
-    @property
-    def vocab_size(self) -> int:
-        return self.E.shape[0]
-
-    @property
-    def embed_dim(self) -> int:
-        return self.E.shape[1]
-
-    @property
-    def hidden_units(self) -> int:
-        return self.Wh.shape[0]
+    vocab_size = dimension("E", 0, "``V``, the characters of the vocabulary.")
+    embed_dim = dimension("E", 1, "``D``, the size of a character's embedding.")
+    hidden_units = dimension("Wh", 0, "``H``, the size of the hidden state.")
 
     def cell(self) -> CellWeights:
         """The recurrent layer's three arrays as :class:`rnn_lab.cells.weights.CellWeights`."""
