@@ -29,6 +29,7 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PIL import Image
@@ -223,10 +224,41 @@ def lighten_page(page: str, site: Path, relative: Path) -> str:
     return name_toggles_by_their_text(defer_head_scripts(drop_fontawesome_script(page)))
 
 
+#: What a site-wide pass does to one file: its new text, from its text and its path below the site.
+Rewrite = Callable[[str, Path], str]
+
 _CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<url>[^"\')]+)["\']?\)?\s*;')
 
 
 _CSS_URL = re.compile(r"url\(\s*(?P<quote>[\"']?)(?P<url>[^\"')]+)(?P=quote)\s*\)")
+
+
+def _rewrite_files(site: Path, paths: Iterable[Path], rewrite: Rewrite) -> list[str]:
+    """Each file of `paths` (below `site`) replaced by `rewrite(text, relative)` where that
+    differs; returns the files changed (relative to `site`)."""
+    changed = []
+    for path in sorted(paths):
+        text = path.read_text(encoding="utf-8")
+        relative = path.relative_to(site)
+        new = rewrite(text, relative)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed.append(relative.as_posix())
+    return changed
+
+
+def _rebased_urls(css: str, origin: Path, destination: Path) -> str:
+    """`css`, read from a sheet in the folder `origin`, with its relative `url()`s rewritten
+    for a sheet in the folder `destination`."""
+
+    def moved(found: re.Match) -> str:
+        inner = found["url"]
+        if re.match(r"(data:|[a-z]+://|#|/)", inner):
+            return found[0]
+        new = os.path.relpath(origin / inner, destination.resolve())
+        return f'url("{Path(new).as_posix()}")'
+
+    return _CSS_URL.sub(moved, css)
 
 
 def _inlined(sheet: Path, match: re.Match) -> str:
@@ -235,15 +267,7 @@ def _inlined(sheet: Path, match: re.Match) -> str:
     target = (sheet.parent / url).resolve()
     if "://" in url or not target.is_file():
         return match[0]
-
-    def moved(found: re.Match) -> str:
-        inner = found["url"]
-        if re.match(r"(data:|[a-z]+://|#|/)", inner):
-            return found[0]
-        new = os.path.relpath(target.parent / inner, sheet.parent.resolve())
-        return f'url("{Path(new).as_posix()}")'
-
-    return _CSS_URL.sub(moved, target.read_text(encoding="utf-8"))
+    return _rebased_urls(target.read_text(encoding="utf-8"), target.parent, sheet.parent)
 
 
 def flatten_css_imports(site: Path) -> list[str]:
@@ -252,14 +276,11 @@ def flatten_css_imports(site: Path) -> list[str]:
     Returns the sheets changed (relative to `site`).
     """
     site = Path(site)
-    changed = []
-    for sheet in sorted((site / "_static").rglob("*.css")):
-        text = sheet.read_text(encoding="utf-8")
-        flat = _CSS_IMPORT.sub(lambda match, sheet=sheet: _inlined(sheet, match), text)
-        if flat != text:
-            sheet.write_text(flat, encoding="utf-8")
-            changed.append(sheet.relative_to(site).as_posix())
-    return changed
+
+    def flattened(text: str, relative: Path) -> str:
+        return _CSS_IMPORT.sub(lambda match: _inlined(site / relative, match), text)
+
+    return _rewrite_files(site, (site / "_static").rglob("*.css"), flattened)
 
 
 _STYLESHEET_LINK = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*>\s*")
@@ -278,15 +299,7 @@ def _bundle_text(site: Path, sheets: list[Path], bundle: Path) -> str:
     """The sheets one after the other, their relative `url()`s rewritten for `bundle`."""
     parts = []
     for sheet in sheets:
-
-        def moved(found: re.Match, sheet: Path = sheet) -> str:
-            inner = found["url"]
-            if re.match(r"(data:|[a-z]+://|#|/)", inner):
-                return found[0]
-            new = os.path.relpath(sheet.parent / inner, bundle.parent.resolve())
-            return f'url("{Path(new).as_posix()}")'
-
-        text = _CSS_URL.sub(moved, sheet.read_text(encoding="utf-8"))
+        text = _rebased_urls(sheet.read_text(encoding="utf-8"), sheet.parent, bundle.parent)
         parts.append(f"/* {sheet.relative_to(site.resolve()).as_posix()} */\n{text}\n")
     return "".join(parts)
 
@@ -325,14 +338,9 @@ def bundle_style_sheets(page: str, site: Path, relative: Path) -> str:
 def bundle_site_style_sheets(site: Path) -> list[str]:
     """`bundle_style_sheets` on every page of `site` (after every sheet is linked)."""
     site = Path(site)
-    changed = []
-    for path in sorted(site.rglob("*.html")):
-        text = path.read_text(encoding="utf-8")
-        bundled = bundle_style_sheets(text, site, path.relative_to(site))
-        if bundled != text:
-            path.write_text(bundled, encoding="utf-8")
-            changed.append(path.relative_to(site).as_posix())
-    return changed
+    return _rewrite_files(
+        site, site.rglob("*.html"), lambda page, relative: bundle_style_sheets(page, site, relative)
+    )
 
 
 THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"
@@ -379,14 +387,9 @@ def delegate_theme_tab_stops(site: Path) -> bool:
 def lighten_site(site: Path) -> list[str]:
     """Apply `lighten_page` to every page under `site`, in place; the pages changed."""
     site = Path(site)
-    changed = []
-    for path in sorted(site.rglob("*.html")):
-        text = path.read_text(encoding="utf-8")
-        relative = path.relative_to(site)
-        lighter = lighten_page(text, site, relative)
-        if lighter != text:
-            path.write_text(lighter, encoding="utf-8")
-            changed.append(relative.as_posix())
+    changed = _rewrite_files(
+        site, site.rglob("*.html"), lambda page, relative: lighten_page(page, site, relative)
+    )
     if delegate_theme_tab_stops(site):
         changed.append(THEME_SCRIPT)
     return changed + flatten_css_imports(site)

@@ -78,26 +78,27 @@ def linear(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _shifted(logits: Any) -> np.ndarray:
+    """``y - m``, ``m = max_j y[j]`` over the last axis (integers as float64)."""
+    y = np.asarray(logits)
+    if y.dtype.kind != "f":
+        y = y.astype(np.float64)
+    return y - y.max(axis=-1, keepdims=True)
+
+
 def softmax(logits: Any) -> np.ndarray:
     """``p[k] = exp(y[k] - m) / Σ_j exp(y[j] - m)`` over the last axis, ``m = max_j y[j]``.
 
     Subtracting the maximum changes nothing mathematically and keeps ``exp`` from
     overflowing: the largest exponent is 0.
     """
-    y = np.asarray(logits)
-    if y.dtype.kind != "f":
-        y = y.astype(np.float64)
-    shifted = y - y.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
+    e = np.exp(_shifted(logits))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(logits: Any) -> np.ndarray:
     """``log p[k] = y[k] - m - log Σ_j exp(y[j] - m)``, stable for any logits."""
-    y = np.asarray(logits)
-    if y.dtype.kind != "f":
-        y = y.astype(np.float64)
-    shifted = y - y.max(axis=-1, keepdims=True)
+    shifted = _shifted(logits)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
