@@ -164,9 +164,10 @@ def date_task(
     held_out_fraction: float = 0.1,
 ) -> DateTask:
     """Draw the train, held-out and longer sets (see the module docstring) from ``seed``."""
-    sizes = {"n_train": n_train, "n_held_out": n_held_out, "n_longer": n_longer}
-    for name, value in {**sizes, "max_length": max_length}.items():
-        check_positive_int(name, value)
+    check_positive_int("n_train", n_train)
+    check_positive_int("n_held_out", n_held_out)
+    check_positive_int("n_longer", n_longer)
+    check_positive_int("max_length", max_length)
     if not 10 <= max_length < 40:
         raise ValueError(
             f"max_length must be in [10, 40) so every set can be drawn; got {max_length}"
