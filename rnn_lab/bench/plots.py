@@ -198,21 +198,30 @@ def plot_ratio_bars(
     present = [m for m in METHODS if _has_row(result, m, config)]
     ratios = [result.ratio(m, config) for m in present]
     styles = [METHOD_STYLES[m] for m in present]
-    y = np.arange(len(present))[::-1]
-    ax.barh(y, ratios, color=[s[1] for s in styles], alpha=0.85)
-    for yi, ratio in zip(y, ratios, strict=True):
-        ax.annotate(
-            f"×{_number(ratio)}", xy=(ratio, yi), xytext=(3, 0), textcoords="offset points",
-            va="center", fontsize=8,
-        )  # fmt: skip
-    ax.set_yticks(y, [s[0] for s in styles], fontsize=8)
-    ax.set_xscale("log")
+    _labelled_bars(
+        ax, ratios, [s[0] for s in styles], [s[1] for s in styles],
+        [f"×{_number(ratio)}" for ratio in ratios],
+    )  # fmt: skip
     ax.axvline(1.0, color=METHOD_STYLES[REFERENCE][1], linewidth=1)
     ax.set_xlim(min(ratios) / 2, max(ratios) * 4)
     ax.set_xlabel("time ÷ batched NumPy time (log scale)")
     ax.set_title(f"At {config}", fontsize=10)
     ax.grid(axis="y", visible=False)
     return fig, ax
+
+
+def _labelled_bars(ax, values, names: list[str], colors: list[str], texts: list[str]) -> None:
+    """Horizontal bars on a log scale, the first at the top, each named on the y axis and
+    with its value written at its end."""
+    y = np.arange(len(values))[::-1]
+    ax.barh(y, values, color=colors, alpha=0.85)
+    for yi, value, text in zip(y, values, texts, strict=True):
+        ax.annotate(
+            text, xy=(value, yi), xytext=(3, 0), textcoords="offset points", va="center",
+            fontsize=8,
+        )  # fmt: skip
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xscale("log")
 
 
 def _has_row(result: BenchResult, method: str, config: Config) -> bool:
@@ -233,16 +242,10 @@ def plot_overheads(probes: BenchResult | Iterable[Mapping[str, Any]], *, ax=None
         raise ValueError("no overhead probes to plot")
     fig, ax = new_axes(ax, figsize=(7.0, 0.4 * len(rows) + 1.0))
     micros = np.array([float(r["median_s"]) for r in rows]) * 1e6
-    y = np.arange(len(rows))[::-1]
     colors = ["#0072B2" if r["probe"].startswith("NumPy:") else "#E69F00" for r in rows]
-    ax.barh(y, micros, color=colors, alpha=0.85)
-    for yi, value in zip(y, micros, strict=True):
-        ax.annotate(
-            _duration(value * 1e-6), xy=(value, yi), xytext=(3, 0), textcoords="offset points",
-            va="center", fontsize=8,
-        )  # fmt: skip
-    ax.set_yticks(y, [r["probe"] for r in rows], fontsize=8)
-    ax.set_xscale("log")
+    _labelled_bars(
+        ax, micros, [r["probe"] for r in rows], colors, [_duration(v * 1e-6) for v in micros]
+    )
     ax.set_xlim(micros.min() / 2, micros.max() * 5)
     ax.set_xlabel("microseconds per call (median, log scale)")
     ax.grid(axis="y", visible=False)
