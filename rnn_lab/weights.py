@@ -71,8 +71,8 @@ class ArrayRecord:
 
 
 def dimension(array: str, axis: int, doc: str) -> property:
-    """A read-only size of a record: ``getattr(record, array).shape[axis]`` (``doc`` says
-    which symbol of the book it is, e.g. ``"``H``, the size of the hidden state."``)."""
+    """A read-only size of a record, ``getattr(record, array).shape[axis]``, documented by
+    ``doc`` (which names the book's symbol for it: ``D``, ``H``, ...)."""
     return property(lambda record: getattr(record, array).shape[axis], doc=doc)
 
 

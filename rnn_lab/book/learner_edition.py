@@ -329,11 +329,15 @@ def write_learner_editions(
     written: dict[str, list[Path]] = {which: [] for which in EDITIONS}
     for chapter, notebooks in learner_editions(book_dir, executed):
         for which, nb in notebooks.items():
-            target = out_dir / which / chapter.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, target)
-            written[which].append(target)
+            written[which].append(save_notebook(nb, out_dir / which / chapter.name))
     return written
+
+
+def save_notebook(nb: nbformat.NotebookNode, target: Path) -> Path:
+    """Write ``nb`` to ``target``, making its folder first; returns ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target
 
 
 def run_writer(

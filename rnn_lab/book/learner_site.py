@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from .learner_edition import EDITIONS, learner_editions
+from .learner_edition import EDITIONS, learner_editions, save_notebook
 
 
 def offer_student_edition(app, exception: Exception | None) -> None:
@@ -35,9 +35,7 @@ def offer_student_edition(app, exception: Exception | None) -> None:
         if source_copy.exists():
             nbformat.write(notebooks["student"], source_copy)
         for which in EDITIONS:
-            target = outdir.parent / "notebooks" / which / chapter.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebooks[which], target)
+            save_notebook(notebooks[which], outdir.parent / "notebooks" / which / chapter.name)
 
 
 def launch_only_learner_pages(app, pagename: str, templatename, context, doctree) -> None:

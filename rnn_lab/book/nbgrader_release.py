@@ -39,6 +39,7 @@ from .learner_edition import (
     find_exercises,
     learner_notebook,
     run_writer,
+    save_notebook,
 )
 
 POINTS_PER_EXERCISE = 1
@@ -198,12 +199,7 @@ def write_course(
         nb = learner_notebook(chapter, executed)
         if find_exercises(nb.cells, chapter.name):
             made.append((chapter, source_assignment(nb, chapter.name)))
-    written = []
-    for chapter, nb in made:
-        target = out_dir / "source" / chapter.stem / chapter.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, target)
-        written.append(target)
+    written = [save_notebook(nb, out_dir / "source" / c.stem / c.name) for c, nb in made]
     (out_dir / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
     return written
 
