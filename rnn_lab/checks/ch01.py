@@ -12,8 +12,11 @@ from typing import Any
 
 from ..keras_side.models import build_keras_model
 from .answers import Shapes, Whole
-from .core import Card, Refusal, exercise
-from .verdicts import Case, Mistake
+from .core import Refusal, exercise
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 #: ``(T, D, H, O)`` of the hidden configurations: every size different from the others,
 #: so that each wrong formula gives a different number.
@@ -22,76 +25,9 @@ COUNT_CONFIGS = ((7, 3, 5, 2), (4, 6, 11, 3), (12, 2, 4, 9), (3, 8, 16, 5))
 #: The two hidden configurations of ``count_params`` that differ only in ``T``.
 SAME_WEIGHTS_OTHER_T = ((7, 3, 5, 2), (25, 3, 5, 2))
 
-COUNT_MISTAKES = {
-    "forgot_biases": Mistake(
-        "forgot_bias",
-        "left out both biases",
-        "Each layer has a bias vector: H numbers for Bh, O numbers for Bo.",
-    ),
-    "forgot_Bh": Mistake(
-        "forgot_bias",
-        "left out the hidden bias Bh",
-        "The SimpleRNN layer has D·H + H·H weights and H biases.",
-    ),
-    "forgot_Bo": Mistake(
-        "forgot_bias",
-        "left out the output bias Bo",
-        "The Dense layer has H·O weights and O biases.",
-    ),
-    "no_recurrent": Mistake(
-        "no_recurrent_weights",
-        "left out the recurrent weights Wh",
-        "Wh maps the previous state to the new one: an (H, H) matrix, H·H parameters.",
-    ),
-    "wh_d_by_h": Mistake(
-        "shape_mixup",
-        "counted Wh as (D, H) instead of (H, H)",
-        "Wh multiplies h_{t-1}, which has H entries, and produces H entries: (H, H).",
-    ),
-    "times_T": Mistake(
-        "depends_on_T",
-        "multiplied the SimpleRNN's weights by T",
-        "The same Wx, Wh, Bh are used at every timestep: the count does not depend on T.",
-    ),
-    "only_rnn": Mistake(
-        "only_one_layer",
-        "counted only the SimpleRNN layer",
-        "The model also has a Dense layer: H·O + O more parameters.",
-    ),
-    "only_dense": Mistake(
-        "only_one_layer",
-        "counted only the Dense layer",
-        "The SimpleRNN layer has D·H + H·H + H parameters too.",
-    ),
-}
+COUNT_MISTAKES = TEXTS.mistakes("count_params")
 
-SHAPE_MISTAKES = {
-    "hidden_units": Mistake(
-        "returns_hidden",
-        "gave the SimpleRNN's shape (H) instead of the Dense output's (O)",
-        "The model ends with Dense(O): its last axis has O entries, not H.",
-    ),
-    "time_first": Mistake(
-        "axis_order",
-        "put time first, (T, n, O)",
-        "Keras keeps the samples first: (n, T, O).",
-    ),
-    "ignores_flag": Mistake(
-        "ignored_return_sequences",
-        "gave (n, O) whatever return_sequences is",
-        "With return_sequences=True the model keeps every timestep: (n, T, O).",
-    ),
-    "always_sequences": Mistake(
-        "ignored_return_sequences",
-        "gave (n, T, O) whatever return_sequences is",
-        "By default (return_sequences=False) only the last timestep is returned: (n, O).",
-    ),
-    "with_dims": Mistake(
-        "shape_mixup",
-        "kept the input's D axis",
-        "The output has O features per sample (and per timestep); D is the input's width.",
-    ),
-}
+SHAPE_MISTAKES = TEXTS.mistakes("output_shape")
 
 
 def _count_variants(T: int, D: int, H: int, O: int) -> dict[str, int]:
@@ -119,23 +55,15 @@ def _count_cases() -> tuple[Case, ...]:
 
 
 check_count_params = exercise(
-    """Check ``count_params(T, D, H, O)``: the parameters of ``SimpleRNN(H) -> Dense(O)``.""",
+    TEXTS.exercise("count_params", configs=len(COUNT_CONFIGS) + 1),
     _count_cases,
     answer=Whole(),
-    returns="the total number of parameters (an int)",
-    verified=(
-        "your count equals Keras's count_params() on "
-        f"{len(COUNT_CONFIGS) + 1} hidden configurations, including two that differ only "
-        "in T."
-    ),
     mistakes=COUNT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.count_parameters",
         "rnn_lab.count_cell_parameters",
         "rnn_lab.build_keras_model",
-        advice="derive the count from the five shapes, without building a model",
     ),
-    card=Card(1, 10, "parameters from the shapes of the weights"),
 )
 
 
@@ -164,20 +92,13 @@ def _shape_cases() -> tuple[Case, ...]:
 
 
 check_output_shape = exercise(
-    """Check ``output_shape(n, T, D, H, O, return_sequences)``: the shape of ``model(x)``.""",
+    TEXTS.exercise("output_shape", configs=2 * len(COUNT_CONFIGS)),
     _shape_cases,
     answer=Shapes(),
-    returns="a tuple such as (n, O)",
-    verified=(
-        f"it gives the shape of Keras's output on {2 * len(COUNT_CONFIGS)} hidden "
-        "configurations, with and without return_sequences."
-    ),
     mistakes=SHAPE_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.build_keras_model",
         "rnn_lab.keras_reference",
         "rnn_lab.manual_forward",
-        advice="work the shape out from n, T, O and the flag, without running a model",
     ),
-    card=Card(1, 5, "output shapes and return_sequences"),
 )

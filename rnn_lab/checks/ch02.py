@@ -10,53 +10,18 @@ from functools import cache
 
 from ..keras_side.models import import_keras
 from .answers import Shapes
-from .core import Card, Refusal, exercise
+from .core import Refusal, exercise
 from .recurrence import RECURRENCE_ROUTES, forward_cases, step_cases
+from .texts import Texts
 from .variants import MISTAKES
-from .verdicts import SHAPE_MIXUP, Case, Mistake
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 #: ``(D, H1, H2, O)`` of the hidden stacked models, all four sizes different.
 SHAPE_CONFIGS = ((3, 5, 4, 2), (4, 7, 3, 6), (9, 2, 6, 3))
 
-WEIGHT_SHAPE_MISTAKES = {
-    "wx_transposed": Mistake(
-        SHAPE_MIXUP,
-        "gave the input kernels Wx transposed, (units, inputs)",
-        "Keras multiplies row vectors from the left, x_t (n, D) @ Wx, so Wx is (inputs, units): "
-        "(D, H1) for the first layer, (H1, H2) for the second.",
-    ),
-    "wo_transposed": Mistake(
-        SHAPE_MIXUP,
-        "gave Wo as (O, H2) instead of (H2, O)",
-        "The Dense layer computes h (n, H2) @ Wo, so Wo is (H2, O).",
-    ),
-    "both_transposed": Mistake(
-        SHAPE_MIXUP,
-        "gave every kernel transposed, as in column-vector textbooks",
-        "Keras stores kernels as (inputs, outputs): (D, H1), (H1, H2) and (H2, O).",
-    ),
-    "column_biases": Mistake(
-        "column_bias",
-        "gave the biases as columns, (H, 1)",
-        "Keras stores a bias as a flat vector, shape (H1,), (H2,) or (O,), added to every row.",
-    ),
-    "wh_by_inputs": Mistake(
-        SHAPE_MIXUP,
-        "gave each Wh the shape of its layer's Wx",
-        "Wh maps a layer's previous hidden state to the new one: (H1, H1), then (H2, H2).",
-    ),
-    "dense_first": Mistake(
-        "wrong_order",
-        "listed the Dense layer's arrays first",
-        "get_weights() follows the layers in order: SimpleRNN(H1), SimpleRNN(H2), then Dense.",
-    ),
-    "second_reads_inputs": Mistake(
-        "second_layer_input",
-        "gave the second layer's Wx D rows, as if it read the inputs x_t",
-        "The second SimpleRNN reads the first one's states h_t (H1 entries each): its Wx is "
-        "(H1, H2).",
-    ),
-}
+WEIGHT_SHAPE_MISTAKES = TEXTS.mistakes("weight_shapes")
 
 
 def _weight_shape_variants(D: int, H1: int, H2: int, O: int) -> dict[str, list[tuple[int, ...]]]:
@@ -104,24 +69,16 @@ def _weight_shape_cases() -> tuple[Case, ...]:
 
 
 check_weight_shapes = exercise(
-    """Check ``weight_shapes(D, H1, H2, O)``: the shapes ``get_weights()`` returns, in order,
-    for ``SimpleRNN(H1, return_sequences=True) → SimpleRNN(H2) → Dense(O)``.""",
+    TEXTS.exercise("weight_shapes", configs=len(SHAPE_CONFIGS)),
     _weight_shape_cases,
     answer=Shapes(),
-    returns="a list of 8 shapes: Wx, Wh, Bh of each SimpleRNN, then Wo, Bo",
-    verified=(
-        f"the eight shapes match Keras's get_weights() on {len(SHAPE_CONFIGS)} hidden stacked "
-        "models with D, H1, H2, O all different."
-    ),
     mistakes=WEIGHT_SHAPE_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.build_keras_model",
         "rnn_lab.random_weights",
         "rnn_lab.weights_from_keras",
         "rnn_lab.checks.ch02.stacked_model",
-        advice="work the shapes out from the sizes, without building the layers",
     ),
-    card=Card(1, 10, "weight layout of stacked layers"),
 )
 
 
@@ -137,16 +94,10 @@ STEP_VARIANTS = (
 
 
 check_step = exercise(
-    """Check ``step(x_t, h_prev, Wx, Wh, Bh)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)``.""",
+    TEXTS.exercise("step"),
     lambda: step_cases(STEP_VARIANTS),
-    returns="h_t, an array of shape (n, H)",
-    verified=(
-        "h_t matches Keras's SimpleRNN on 4 hidden cases (float32 and float64, random "
-        "non-zero h_prev and biases, D ≠ H and D = H)."
-    ),
     mistakes={name: MISTAKES[name] for name in STEP_VARIANTS},
-    refuses=Refusal.of(*RECURRENCE_ROUTES, advice="write the step yourself, with NumPy"),
-    card=Card(1, 10, "one step of the recurrence"),
+    refuses=Refusal.of(*RECURRENCE_ROUTES),
 )
 
 
@@ -162,19 +113,11 @@ STEP_OUTPUT_VARIANTS = (
 
 
 check_step_output = exercise(
-    """Check ``step_output(x_t, h_prev, weights)`` = ``tanh(x_t·Wx + h_prev·Wh + Bh)·Wo + Bo``.""",
+    TEXTS.exercise("step_output"),
     lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
-    returns="y_t, an array of shape (n, O)",
-    verified=(
-        "y_t matches Keras's SimpleRNN → Dense, run for one step from h_prev, on 4 hidden "
-        "cases (float32 and float64, H ≠ O and H = O)."
-    ),
     mistakes={
         name: MISTAKES["ignored_h_prev" if name == "ignored_h0" else name]
         for name in STEP_OUTPUT_VARIANTS
     },
-    refuses=Refusal.of(
-        *RECURRENCE_ROUTES, advice="write the step and the Dense layer yourself, with NumPy"
-    ),
-    card=Card(1, 10, "one step and the Dense output"),
+    refuses=Refusal.of(*RECURRENCE_ROUTES),
 )

@@ -16,10 +16,13 @@ import numpy as np
 from ..tolerances import FLOAT32_ATOL, FLOAT64_ATOL, tolerance_for
 from ..weights import make_sequences, random_weights
 from .answers import TrueOrFalse, Whole
-from .core import TIME_LIMIT_S, Card, Refusal, call_with_time_limit, exercise
+from .core import TIME_LIMIT_S, Refusal, call_with_time_limit, exercise
 from .recurrence import CONFIGS, RECURRENCE_ROUTES, forward_cases
+from .texts import ExerciseText, Texts
 from .variants import MISTAKES
-from .verdicts import Case, Mistake
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 _COMMON = (
     "wh_transposed",
@@ -43,14 +46,14 @@ FROM_H0_VARIANTS = (*_COMMON, "ignored_h0", "h0_as_h1")
 _CASES_TEXT = f"{len(CONFIGS)} hidden cases (float32 and float64, random non-zero biases)"
 
 
-def _loop_exercise(doc: str, variants: tuple[str, ...], cases: dict, **fields):
+def _loop_exercise(text: ExerciseText, variants: tuple[str, ...], cases: dict, **fields):
     """An exercise on the loop over time: its hidden cases are ``forward_cases(variants,
     **cases)`` and it recognises the forward loop's ``variants``."""
     return exercise(
-        doc,
+        text,
         lambda: forward_cases(variants, **cases),
         mistakes={variant: MISTAKES[variant] for variant in variants},
-        refuses=Refusal.of(*RECURRENCE_ROUTES, advice="write the loop yourself, with NumPy"),
+        refuses=Refusal.of(*RECURRENCE_ROUTES),
         **fields,
     )
 
@@ -62,13 +65,9 @@ _NOT_BACKWARDS = ("reversed_time", "h0_first_input")
 BACKWARDS_VARIANTS = (*(v for v in FORWARD_VARIANTS if v not in _NOT_BACKWARDS), "not_reversed")
 
 check_forward_reversed = _loop_exercise(
-    """Check ``forward_reversed(sample, weights)``: ``SimpleRNN(go_backwards=True) → Dense``
-    on one ``(T, D)`` sample, ``(O,)``: the recurrence over ``x_T, ..., x_1``.""",
+    TEXTS.exercise("forward_reversed", cases=len(CONFIGS)),
     BACKWARDS_VARIANTS,
     dict(one_sample=True, backwards=True),
-    returns="the output after the last step read, an array of shape (O,)",
-    verified=f"the output matches Keras's SimpleRNN(go_backwards=True) → Dense on {_CASES_TEXT}.",
-    card=Card(2, 15, "the loop over time, one sample, read backwards (go_backwards=True)"),
 )
 
 
@@ -132,39 +131,24 @@ def _loop_over_samples(forward_batch: Callable) -> tuple[str, str] | None:
 
 
 check_forward_batch = _loop_exercise(
-    """Check ``forward_batch(x, weights)`` for a time-major ``x (T, n, D)``: ``y_T (n, O)``,
-    vectorised over the samples.""",
+    TEXTS.exercise("forward_batch", cases=len(CONFIGS)),
     FORWARD_VARIANTS,
     dict(time_major=True),
-    returns="y_T for every sample, an array of shape (n, O)",
-    verified=(
-        f"y_T matches Keras's SimpleRNN → Dense on {_CASES_TEXT}, given time-major, and the "
-        "only loop is over time."
-    ),
     extra=_loop_over_samples,
-    card=Card(2, 15, "the loop vectorised over samples, time-major input (T, n, D)"),
 )
 
 
 check_forward_sequences = _loop_exercise(
-    """Check ``forward_sequences(x, weights)``: every ``y_t``, ``(n, T, O)``.""",
+    TEXTS.exercise("forward_sequences", cases=len(CONFIGS)),
     SEQUENCE_VARIANTS,
     dict(return_sequences=True),
-    returns="every y_t, an array of shape (n, T, O)",
-    verified=f"every y_t matches Keras with return_sequences=True on {_CASES_TEXT}.",
-    card=Card(2, 15, "every output, return_sequences=True"),
 )
 
 
 check_forward_from = _loop_exercise(
-    """Check ``forward_from(x, weights, h0)``: ``y_T`` ``(n, O)`` starting from ``h0``.""",
+    TEXTS.exercise("forward_from", cases=len(CONFIGS)),
     FROM_H0_VARIANTS,
     dict(with_h0=True),
-    returns="y_T for every sample, an array of shape (n, O)",
-    verified=(
-        f"y_T matches Keras's layer called with initial_state=h0 on {_CASES_TEXT} and random h0."
-    ),
-    card=Card(1, 10, "a given initial state"),
 )
 
 
@@ -180,48 +164,7 @@ WORST_CASES = (
     (5, 6, 2, "float32", 1e-6, (3, 5, 0), -1, (0, 0, 1), 1),
 )
 
-WORST_MISTAKES = {
-    "zero_based": Mistake(
-        "off_by_one",
-        "returned NumPy's 0-based index",
-        "np.argmax counts from 0, the book's timesteps from 1: add 1.",
-    ),
-    "signed_km": Mistake(
-        "no_abs",
-        "took the largest signed difference, keras_y − manual_y",
-        "A difference of −3e-6 is larger than one of +2e-6: use np.abs(keras_y - manual_y).",
-    ),
-    "signed_mk": Mistake(
-        "no_abs",
-        "took the largest signed difference, manual_y − keras_y",
-        "A difference of −3e-6 is larger than one of +2e-6: use np.abs(keras_y - manual_y).",
-    ),
-    "mean": Mistake(
-        "mean_not_max",
-        "averaged the differences at each timestep instead of taking the largest",
-        "e_t is the max over samples and outputs: .max(axis=(0, 2)).",
-    ),
-    "axis_outputs": Mistake(
-        "wrong_axis",
-        "reduced over samples and timesteps, so the index is an output",
-        "Keep axis 1, time: reduce over axes 0 (samples) and 2 (outputs), .max(axis=(0, 2)).",
-    ),
-    "axis_samples": Mistake(
-        "wrong_axis",
-        "reduced over timesteps and outputs, so the index is a sample",
-        "Keep axis 1, time: reduce over axes 0 (samples) and 2 (outputs), .max(axis=(0, 2)).",
-    ),
-    "flat_index": Mistake(
-        "wrong_axis",
-        "used np.argmax without an axis, an index into the flattened array",
-        "First reduce to one number per timestep, e_t = |Δ|.max(axis=(0, 2)), then argmax.",
-    ),
-    "last": Mistake(
-        "always_last",
-        "returned the last timestep T",
-        "The largest difference is not always at the end: compute e_t for every t.",
-    ),
-}
+WORST_MISTAKES = TEXTS.mistakes("worst_timestep")
 
 
 def _worst_answers(keras_y: np.ndarray, manual_y: np.ndarray) -> tuple[int, dict[str, int]]:
@@ -260,19 +203,11 @@ def _worst_cases() -> tuple[Case, ...]:
 
 
 check_worst_timestep = exercise(
-    """Check ``worst_timestep(keras_y, manual_y)``: the 1-based ``t`` maximising ``e_t``.""",
+    TEXTS.exercise("worst_timestep", cases=len(WORST_CASES)),
     _worst_cases,
     answer=Whole(),
-    returns="a timestep t between 1 and T",
-    verified=(
-        f"it finds the timestep of the largest |difference| on {len(WORST_CASES)} hidden "
-        "cases built so that every wrong reduction gives another answer."
-    ),
     mistakes=WORST_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.error_per_timestep", advice="reduce the differences yourself, with NumPy"
-    ),
-    card=Card(2, 15, "reducing over the right axes"),
+    refuses=Refusal.of("rnn_lab.error_per_timestep"),
 )
 WORST_EXERCISE = check_worst_timestep.exercise
 
@@ -309,57 +244,7 @@ _TOLERANCE_ADVICE = (
     "use both parts of chapter 6's tolerance with the arrays' dtype: "
     "|keras_y − manual_y| ≤ tol + tol·|keras_y|, tol = rnn_lab.tolerance_for(keras_y.dtype)"
 )
-AGREE_MISTAKES = {
-    "float64_tolerance": Mistake(
-        "float64_tolerance",
-        "compared float32 results at a float64 tolerance",
-        "Honest float32 rounding is about 1e-7 relative: " + _TOLERANCE_ADVICE + ".",
-    ),
-    "exact_equality": Mistake(
-        "exact_equality",
-        "compared for exact equality",
-        "Keras and NumPy add the terms in different orders, so honest results differ in the "
-        "last bits: " + _TOLERANCE_ADVICE + ".",
-    ),
-    "float32_tolerance": Mistake(
-        "float32_tolerance",
-        "compared float64 results at the float32 tolerance",
-        "In float64 a difference of 1e-8 is not rounding: " + _TOLERANCE_ADVICE + ".",
-    ),
-    "allclose_default": Mistake(
-        "float32_tolerance",
-        "used np.allclose with its default tolerances (rtol=1e-05, atol=1e-08)",
-        "Those defaults are float32-sized whatever the dtype: pass "
-        "rtol=tol, atol=tol with tol = rnn_lab.tolerance_for(keras_y.dtype).",
-    ),
-    "too_loose": Mistake(
-        "too_loose",
-        f"used a tolerance so loose ({LOOSE_ATOL:g}) that a real mistake passes",
-        "A difference of 1e-3 is a bug, not rounding: " + _TOLERANCE_ADVICE + ".",
-    ),
-    "no_abs_ab": Mistake(
-        "no_abs",
-        "compared the signed difference keras_y − manual_y",
-        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).",
-    ),
-    "no_abs_ba": Mistake(
-        "no_abs",
-        "compared the signed difference manual_y − keras_y",
-        "A difference of −0.5 is not small: compare np.abs(keras_y - manual_y).",
-    ),
-    "absolute_only": Mistake(
-        "absolute_only",
-        "used only an absolute tolerance",
-        "Rounding scales with the size of the numbers (chapter 6): on values of order 1000 one "
-        "float32 ulp is 6e-5. Add the relative part: tol + tol·|keras_y|.",
-    ),
-    "relative_only": Mistake(
-        "relative_only",
-        "used only a relative tolerance",
-        "Near zero a relative tolerance allows nothing, yet an exact 0 in one result and 3e-8 "
-        "in the other is honest rounding: keep the absolute part, tol + tol·|keras_y|.",
-    ),
-}
+AGREE_MISTAKES = TEXTS.mistakes("agree", loose=LOOSE_ATOL)
 
 
 def _within(diff: np.ndarray, reference: np.ndarray, atol: float, rtol: float) -> bool:
@@ -422,19 +307,10 @@ def _agree_cases() -> tuple[Case, ...]:
 
 
 check_agree = exercise(
-    """Check ``agree(keras_y, manual_y)``: ``|keras_y − manual_y| ≤ tol + tol·|keras_y|``
-    everywhere, ``tol = tolerance_for(dtype)``.""",
+    TEXTS.exercise("agree", pairs=len(AGREE_CASES), loose=LOOSE_ATOL),
     _agree_cases,
     answer=TrueOrFalse(),
-    returns="True or False",
-    verified=(
-        f"right on {len(AGREE_CASES)} hidden pairs: honest float32 and float64 rounding "
-        "agree, also on values of order 1000 and next to exact zeros; real mistakes (of "
-        "either sign, down to 1e-9 in float64, also on large values) and float32 rounding "
-        "of float64 results do not."
-    ),
     mistakes=AGREE_MISTAKES,
-    refuses=Refusal(("rnn_lab.measure_agreement",), advice="write the comparison yourself"),
-    card=Card(2, 20, "tolerances per dtype, relative and absolute"),
+    refuses=Refusal(("rnn_lab.measure_agreement",)),
 )
 AGREE_EXERCISE = check_agree.exercise

@@ -17,49 +17,18 @@ from ..stability import spectral_radius
 from ..tolerances import tolerance_for
 from ..weights import SimpleRNNWeights, make_sequences, random_weights
 from .answers import Letter
-from .core import Card, Exercise, Refusal, exercise, run_check
+from .core import Exercise, Refusal, exercise, run_check
 from .recurrence import CONFIGS, RECURRENCE_ROUTES, hidden_only, setting
-from .variants import MISTAKES, forward_variant
-from .verdicts import Case, CheckResult, Mistake
+from .texts import Texts
+from .variants import forward_variant
+from .verdicts import Case, CheckResult
+
+TEXTS = Texts(__name__)
 
 #: The factors ``s`` the hidden cases scale ``Wh`` by, one per case (cycled).
 SCALES = (2.0, 0.5, 3.0, 2.0)
 
-SCALED_MISTAKES = {
-    "unscaled": Mistake(
-        "unscaled",
-        "left Wh as it was",
-        "Multiply the recurrent matrix by the factor: weights.scaled(scale), or s * Wh.",
-    ),
-    "scaled_all": Mistake(
-        "scaled_too_much",
-        "scaled every weight, not only Wh",
-        "Only the recurrent matrix changes: Wx, Bh (and Wo, Bo) stay as they are.",
-    ),
-    "scaled_wx": Mistake(
-        "scaled_wrong_matrix",
-        "scaled Wx instead of Wh",
-        "Wh is the hidden-to-hidden matrix, the one h_{t-1} multiplies.",
-    ),
-    "scaled_bias": Mistake(
-        "scaled_too_much",
-        "scaled Bh together with Wh",
-        "Only the recurrent matrix changes: s·Wh, with Bh as it was.",
-    ),
-    "returns_outputs": Mistake(
-        "returns_outputs",
-        "returned the Dense outputs y_t instead of the hidden states h_t",
-        "The exercise asks for the states, shape (n, T, H): leave out Wo and Bo.",
-    ),
-    "only_last": Mistake(
-        "only_last",
-        "returned only the last state h_T",
-        "Keep every state: shape (n, T, H), as rnn_lab.hidden_states returns.",
-    ),
-    "wh_transposed": MISTAKES["wh_transposed"],
-    "no_bias": MISTAKES["no_bias"],
-    "stale_h": MISTAKES["stale_h"],
-}
+SCALED_MISTAKES = TEXTS.mistakes("scaled_states")
 
 
 def _variant_weights(weights: SimpleRNNWeights, scale: float, variant: str) -> SimpleRNNWeights:
@@ -100,19 +69,12 @@ def _scaled_cases() -> tuple[Case, ...]:
 
 
 check_scaled_states = exercise(
-    """Check ``scaled_states(x, weights, scale)``: every ``h_t`` with ``Wh`` → ``scale·Wh``.""",
+    TEXTS.exercise("scaled_states", cases=len(CONFIGS), scales=", ".join(f"{s:g}" for s in SCALES)),
     _scaled_cases,
-    returns="every hidden state h_t, an array of shape (n, T, H)",
-    verified=(
-        f"every h_t matches Keras's SimpleRNN with Wh scaled, on {len(CONFIGS)} hidden cases "
-        f"(scales {', '.join(f'{s:g}' for s in SCALES)}; float32 and float64)."
-    ),
     mistakes=SCALED_MISTAKES,
     refuses=Refusal.of(
         *RECURRENCE_ROUTES,
-        advice="write the loop yourself (weights.scaled(...) is fine, hidden_states is not)",
     ),
-    card=Card(2, 15, "every hidden state with Wh scaled"),
 )
 
 
@@ -170,29 +132,10 @@ def _doubled_exercise() -> Exercise:
         f"|h_t| {m.max_abs[1]:.3f}; two different starts agree to {MEMORY_ATOL:g} after "
         f"{_steps(m.memory[0])}, and after {_steps(m.memory[1])} with 2·Wh."
     )
-    return Exercise(
+    return Exercise.of(
+        TEXTS.exercise("doubled_wh", evidence=evidence),
         name="prediction",
         answer=Letter(),
-        returns="one letter",
-        verified="(b). " + evidence,
-        mistakes={
-            "a": Mistake(
-                "explodes",
-                "expect the state to explode",
-                "tanh keeps every entry in (−1, 1) whatever Wh is. " + evidence,
-            ),
-            "c": Mistake(
-                "no_change",
-                "expect nothing to change",
-                "tanh is applied after the sum, so it cannot undo a factor inside it. " + evidence,
-            ),
-            "d": Mistake(
-                "fades",
-                "expect the state to fade faster",
-                "A larger Wh carries more of h_{t-1} into h_t, not less. " + evidence,
-            ),
-        },
-        card=Card(1, 5, "predicting what a larger Wh does"),
         is_function=False,
     )
 

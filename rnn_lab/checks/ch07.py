@@ -17,8 +17,11 @@ import numpy as np
 
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Refusal, exercise
-from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
+from .core import Refusal, exercise
+from .texts import Texts
+from .verdicts import Case, Planted, mistakes_of, planted, with_mistake
+
+TEXTS = Texts(__name__)
 
 #: Hidden cases: ``(n, T, H, dtype)``. Every H differs from n and from T, and Wh is not
 #: symmetric, so a transposed matrix, a sum over the wrong axis or a swapped product
@@ -63,40 +66,7 @@ STEP_ROUTES = (
 
 # --- one step backwards ---------------------------------------------------------------
 
-STEP_MISTAKES = {
-    "no_slope": Mistake(
-        "forgot_tanh_slope",
-        "forgot the slope of tanh",
-        "Going back through h_t = tanh(a_t) multiplies by tanh'(a_t) = 1 - h_t ⊙ h_t "
-        "element by element: δ_t = g_t * (1 - h_t**2), then δ_t @ Wh.T.",
-    ),
-    "tanh_of_h": Mistake(
-        "wrong_tanh_slope",
-        "computed the slope as 1 - tanh(h_t)², applying tanh a second time",
-        "h_t is already tanh(a_t): the slope is 1 - h_t**2, with no further np.tanh.",
-    ),
-    "not_squared": Mistake(
-        "wrong_tanh_slope",
-        "used 1 - h_t as the slope of tanh",
-        "tanh'(a) = 1 - tanh(a)²: square the state, 1 - h_t**2.",
-    ),
-    "no_transpose": Mistake(
-        "not_transposed",
-        "multiplied by Wh instead of its transpose",
-        "For a = h_{t-1} @ Wh, dL/dh_{t-1} = dL/da @ Wh.T: the shapes fit either way "
-        "because Wh is square, only the transpose is right.",
-    ),
-    "slope_after": Mistake(
-        "slope_after_product",
-        "applied the tanh slope after the product with Whᵀ",
-        "The slope belongs to step t: δ_t = g_t * (1 - h_t**2) first, then δ_t @ Wh.T.",
-    ),
-    "delta": Mistake(
-        "returned_delta",
-        "returned δ_t = dL/da_t instead of dL/dh_{t-1}",
-        "δ_t is half-way: pass it back through the product with Wh, δ_t @ Wh.T.",
-    ),
-}
+STEP_MISTAKES = TEXTS.mistakes("backward_step")
 
 
 def _step_answers(g, h, Wh) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -125,64 +95,16 @@ def _step_cases() -> tuple[Case, ...]:
 
 
 check_backward_step = exercise(
-    """Check ``backward_step(g_t, h_t, Wh)``: ``dL/dh_{t-1} = (g_t ⊙ (1 - h_t²))·Whᵀ``.""",
+    TEXTS.exercise("backward_step", cases=len(CASES)),
     _step_cases,
-    returns="dL/dh_{t-1}, an array of shape (n, H)",
-    verified=(
-        f"dL/dh_(t-1) = (g_t ⊙ (1 - h_t²))·Whᵀ on {len(CASES)} hidden cases "
-        "(float32 and float64, non-symmetric Wh)."
-    ),
     mistakes=STEP_MISTAKES,
-    refuses=Refusal.of(*STEP_ROUTES, advice="write the step backwards yourself, with NumPy"),
-    card=Card(2, 15, "one step of BPTT, the tanh slope"),
+    refuses=Refusal.of(*STEP_ROUTES),
 )
 
 
 # --- the gradient of Wh, summed over time ----------------------------------------------
 
-GRAD_WH_MISTAKES = {
-    "last_only": Mistake(
-        "missing_sum_over_time",
-        "kept only the last timestep's contribution h_(T-1)ᵀ·δ_T",
-        "Wh acts at every timestep, so its gradient adds up every step's contribution: "
-        "Σ_t h_(t-1)ᵀ·δ_t for t = 1 .. T.",
-    ),
-    "first_only": Mistake(
-        "missing_sum_over_time",
-        "kept only the first timestep's contribution h_0ᵀ·δ_1",
-        "Wh acts at every timestep: add h_(t-1)ᵀ·δ_t for every t = 1 .. T.",
-    ),
-    "h_t": Mistake(
-        "used_h_t",
-        "used h_t instead of h_(t-1)",
-        "Wh multiplies the previous state in a_t = x_t·Wx + h_(t-1)·Wh + Bh: pair δ_t with "
-        "h_(t-1), which is h0 at t = 1 and h[:, t-2] after that (0-based: h[:, t-1] with "
-        "δ[:, t]).",
-    ),
-    "no_h0": Mistake(
-        "forgot_h0_term",
-        "left out the t = 1 term h_0ᵀ·δ_1",
-        "The sum starts at t = 1, where the previous state is the given h0: it is not zero here.",
-    ),
-    "transposed": Mistake(
-        "not_transposed",
-        "computed δ_tᵀ·h_(t-1), the transpose of the gradient",
-        "For a = h·Wh the gradient is hᵀ·(dL/da), shape (H, H) with rows indexed like "
-        "the rows of Wh: h_prev.T @ delta_t.",
-    ),
-    "mean_time": Mistake(
-        "mean_not_sum",
-        "averaged the contributions over time instead of adding them",
-        "The chain rule adds the contributions of every use of Wh: sum over t, do not "
-        "divide by T (the loss already did all the averaging).",
-    ),
-    "mean_samples": Mistake(
-        "mean_not_sum",
-        "averaged over the samples instead of adding them",
-        "δ_t already carries the loss's 1/n: h_(t-1).T @ δ_t sums over the rows, and that "
-        "sum is the gradient.",
-    ),
-}
+GRAD_WH_MISTAKES = TEXTS.mistakes("grad_Wh")
 
 
 def _grad_wh_answers(h, delta, h0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -215,16 +137,10 @@ def _grad_wh_cases() -> tuple[Case, ...]:
 
 
 check_grad_Wh = exercise(
-    """Check ``grad_Wh(h, delta, h0)``: ``Σ_t h_{t-1}ᵀ·δ_t`` over ``t = 1 .. T``, ``(H, H)``.""",
+    TEXTS.exercise("grad_Wh", cases=len(CASES)),
     _grad_wh_cases,
-    returns="dL/dWh, an array of shape (H, H)",
-    verified=(
-        f"dL/dWh = Σ_t h_(t-1)ᵀ·δ_t, summed over all T steps from the given h0, on "
-        f"{len(CASES)} hidden cases (float32 and float64)."
-    ),
     mistakes=GRAD_WH_MISTAKES,
-    refuses=Refusal.of(*STEP_ROUTES, advice="write the sum over time yourself, with NumPy"),
-    card=Card(2, 20, "a shared weight's gradient, summed over time"),
+    refuses=Refusal.of(*STEP_ROUTES),
 )
 
 
@@ -383,19 +299,9 @@ def _backward_cases() -> tuple[Case, ...]:
 
 
 check_rnn_backward = exercise(
-    """Check ``rnn_backward(x, y, weights, h0)``: ``(dWx, dWh, dBh, dWo, dBo, dh0)`` of
-    ``L = mean((y_T − y)²)`` for ``SimpleRNN → Dense`` started from ``h0``.""",
+    TEXTS.exercise("rnn_backward", cases=len(BACKWARD_CONFIGS)),
     _backward_cases,
     answer=Arrays(BACKWARD_PARTS),
-    returns="(dWx, dWh, dBh, dWo, dBo, dh0), six arrays shaped like Wx, Wh, Bh, Wo, Bo, h0",
-    verified=(
-        "all five weight gradients and dL/dh0 match tf.GradientTape on Keras's SimpleRNN → "
-        f"Dense with MeanSquaredError, on {len(BACKWARD_CONFIGS)} hidden cases (float32 and "
-        "float64, non-zero h0, O > 1)."
-    ),
     mistakes=BACKWARD_MISTAKES,
-    refuses=Refusal.of(
-        *GRADIENT_ROUTES, advice="write the backward loop yourself (rnn_lab.hidden_states is fine)"
-    ),
-    card=Card(3, 45, "the whole backward pass through time"),
+    refuses=Refusal.of(*GRADIENT_ROUTES),
 )

@@ -12,8 +12,11 @@ from functools import cache
 import numpy as np
 
 from .ch07 import GRADIENT_ROUTES
-from .core import Card, Refusal, exercise
-from .verdicts import Case, Mistake
+from .core import Refusal, exercise
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 # --- Exercise 7.4: a numerical gradient -------------------------------------------------
 
@@ -21,29 +24,7 @@ from .verdicts import Case, Mistake
 #: far more than rounding.
 NUMERICAL_STEPS = (1e-4, 1e-3, 1e-5)
 
-NUMERICAL_MISTAKES = {
-    "forward_difference": Mistake(
-        "one_sided_difference",
-        "used the one-sided difference (f(W + ε) − f(W)) / ε",
-        "The central difference (f(W + ε) − f(W − ε)) / (2ε) is accurate to ε² instead of ε.",
-    ),
-    "no_two": Mistake(
-        "forgot_factor_two",
-        "divided by ε instead of 2ε",
-        "W + ε and W − ε are 2ε apart: (f(W + ε) − f(W − ε)) / (2 * eps).",
-    ),
-    "not_restored": Mistake(
-        "not_restored",
-        "did not put each entry back before nudging the next one",
-        "Nudge one entry, evaluate, then restore it (W[idx] = old) before moving on: "
-        "otherwise every later entry is measured at a different W.",
-    ),
-    "all_at_once": Mistake(
-        "all_entries_at_once",
-        "nudged every entry at once, W + ε",
-        "Each entry needs its own pair of evaluations: change W[i, j] alone.",
-    ),
-}
+NUMERICAL_MISTAKES = TEXTS.mistakes("numerical_gradient")
 
 
 def _sequence_loss(x: np.ndarray, y: np.ndarray, weights) -> Callable[[np.ndarray], float]:
@@ -102,16 +83,9 @@ def _numerical_cases() -> tuple[Case, ...]:
 
 
 check_numerical_gradient = exercise(
-    """Check ``numerical_gradient(f, W, eps)``: the central-difference gradient of ``f`` at
-    ``W``, entry by entry, shape of ``W``.""",
+    TEXTS.exercise("numerical_gradient", losses=len(NUMERICAL_STEPS)),
     _numerical_cases,
-    returns="the gradient, an array of the shape of W",
-    verified=(
-        "central differences (f(W + ε·E_ij) − f(W − ε·E_ij)) / (2ε), one entry at a time, "
-        f"on {len(NUMERICAL_STEPS)} hidden losses (a SimpleRNN's MSE as a function of Wh)."
-    ),
     mistakes=NUMERICAL_MISTAKES,
-    refuses=Refusal.of(*GRADIENT_ROUTES, advice="write the loop over the entries yourself"),
-    card=Card(2, 20, "gradient checking by central differences"),
+    refuses=Refusal.of(*GRADIENT_ROUTES),
 )
 NUMERICAL_EXERCISE = check_numerical_gradient.exercise

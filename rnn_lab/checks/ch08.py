@@ -16,8 +16,11 @@ from functools import cache
 import numpy as np
 
 from ..tolerances import tolerance_for
-from .core import Card, Refusal, exercise
-from .verdicts import Case, Mistake
+from .core import Refusal, exercise
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 #: Hidden cases: ``(shape, dtype, [step t,] learning rate, μ or (β1, β2, ε))``. The float64
 #: momenta are exact in float32, so Keras's cast of μ to float32 leaves them unchanged. The Adam
@@ -57,39 +60,12 @@ def _refusing(optimizer: str) -> Refusal:
         f"rnn_lab.training.optimizers.{optimizer}.step",
         "rnn_lab.train_manual",
         "rnn_lab.train_keras",
-        advice="write the update rule yourself, with NumPy",
     )
 
 
 # --- SGD with momentum -------------------------------------------------------------------
 
-MOMENTUM_MISTAKES = {
-    "plain_sgd": Mistake(
-        "ignored_velocity",
-        "ignored the velocity, a plain SGD step w - η·g",
-        "Momentum keeps a running velocity: m = momentum * m - lr * g, then w + m.",
-    ),
-    "old_velocity": Mistake(
-        "old_velocity",
-        "moved the weights by the old velocity, before updating it",
-        "Update the velocity first, m = momentum * m - lr * g, then move by the new m.",
-    ),
-    "minus_m": Mistake(
-        "momentum_sign",
-        "subtracted the velocity, w - m, so the step goes uphill",
-        "Keras's velocity already points downhill (it is built from -lr * g): w + m.",
-    ),
-    "plus_g": Mistake(
-        "momentum_sign",
-        "added the gradient to the velocity, m = μ·m + η·g, so the step goes uphill",
-        "The gradient points uphill: m = momentum * m - lr * g.",
-    ),
-    "no_lr": Mistake(
-        "forgot_learning_rate",
-        "left the learning rate out of the velocity, m = μ·m - g",
-        "Scale the gradient by the learning rate: m = momentum * m - lr * g.",
-    ),
-}
+MOMENTUM_MISTAKES = TEXTS.mistakes("momentum_step")
 
 
 def _momentum_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -122,65 +98,16 @@ def _momentum_cases() -> tuple[Case, ...]:
 
 
 check_momentum_step = exercise(
-    """Check ``momentum_step(w, g, m, lr, momentum)``: ``w + (momentum·m - lr·g)``.""",
+    TEXTS.exercise("momentum_step", cases=len(MOMENTUM_CASES)),
     _momentum_cases,
-    returns="the updated weights, an array of the shape of w",
-    verified=(
-        f"w + (μ·m - η·g), Keras's SGD(momentum=μ) rule, on {len(MOMENTUM_CASES)} hidden "
-        "cases (float32 and float64, non-zero velocity)."
-    ),
     mistakes=MOMENTUM_MISTAKES,
     refuses=_refusing("SGD"),
-    card=Card(1, 10, "SGD with momentum, Keras's rule"),
 )
 
 
 # --- AMSGrad: Adam with amsgrad=True -------------------------------------------------------
 
-ADAM_MISTAKES = {
-    "no_max": Mistake(
-        "missing_max",
-        "took a plain Adam step, with v instead of the running maximum",
-        "AMSGrad keeps v_max = max(v_max, v) after updating v, and divides by sqrt(v_max): "
-        "the step can only shrink where v once was large.",
-    ),
-    "stale_max": Mistake(
-        "stale_max",
-        "divided by the old maximum, without this update's v in it",
-        "Update v first, then v_max = np.maximum(v_max, v), then use that new v_max.",
-    ),
-    "paper_epsilon": Mistake(
-        "paper_epsilon",
-        "followed the Adam paper: ε added to the bias-corrected sqrt(v̂)",
-        "Keras folds both corrections into α_t and adds ε to the uncorrected "
-        "sqrt(v_max): w - alpha * m / (np.sqrt(v_max) + eps).",
-    ),
-    "epsilon_in_sqrt": Mistake(
-        "epsilon_in_sqrt",
-        "put ε inside the square root, sqrt(v_max + ε)",
-        "ε is added after the root: np.sqrt(v_max) + eps.",
-    ),
-    "no_correction": Mistake(
-        "missing_bias_correction",
-        "left out the bias correction: the step size is η, not α_t",
-        "Early on m and v are biased towards 0: α_t = lr * sqrt(1 - β2**t) / (1 - β1**t).",
-    ),
-    "old_moments": Mistake(
-        "old_moments",
-        "used the moments from before this update",
-        "Update m and v with this g first, then use the new m and the new maximum.",
-    ),
-    "step_uphill": Mistake(
-        "wrong_sign",
-        "added the step, so the weights go uphill",
-        "Adam moves against the gradient: w - alpha * m / (np.sqrt(v_max) + eps).",
-    ),
-    "t_from_zero": Mistake(
-        "off_by_one",
-        "used t + 1 in the bias correction, as if t counted the updates already done",
-        "t is the number of this update, 1 for the first: β**t with the t you are given.",
-    ),
-}
+ADAM_MISTAKES = TEXTS.mistakes("amsgrad_step")
 
 
 def _adam_answers(w, g, m, v, v_max, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -227,45 +154,16 @@ def _adam_cases() -> tuple[Case, ...]:
 
 
 check_amsgrad_step = exercise(
-    """Check ``amsgrad_step(w, g, m, v, v_max, t, lr, beta_1, beta_2, epsilon)``: the new
-    ``w`` after update ``t`` of Keras's ``Adam(amsgrad=True)``.""",
+    TEXTS.exercise("amsgrad_step", cases=len(ADAM_CASES)),
     _adam_cases,
-    returns="the updated weights, an array of the shape of w",
-    verified=(
-        "the update matches Keras's Adam(amsgrad=True) rule (the running maximum of v, ε on "
-        f"the uncorrected sqrt, bias corrections in α_t) on {len(ADAM_CASES)} hidden cases "
-        "(float32 and float64, t = 1 to 5, ε large enough that its placement matters)."
-    ),
     mistakes=ADAM_MISTAKES,
     refuses=_refusing("Adam"),
-    card=Card(2, 20, "Adam's AMSGrad variant, Keras's exact rule"),
 )
 
 
 # --- Exercise 8.5: Nesterov momentum -----------------------------------------------------------
 
-NESTEROV_MISTAKES = {
-    "plain_momentum": Mistake(
-        "plain_momentum",
-        "took the plain momentum step w + m",
-        "Nesterov looks ahead: after m = μ·m − η·g, the step is w + μ·m − η·g.",
-    ),
-    "gradient_twice": Mistake(
-        "gradient_twice",
-        "took the momentum step w + m and then the gradient step again, w + m − η·g",
-        "The look-ahead replaces the plain step: w + μ·m − η·g with the new m (μ·m, not m).",
-    ),
-    "no_gradient_term": Mistake(
-        "missing_gradient_term",
-        "left out the − η·g term, w + μ·m",
-        "Keras's Nesterov step is w + μ·m − η·g with the new m.",
-    ),
-    "plain_sgd": Mistake(
-        "ignored_velocity",
-        "ignored the velocity, a plain SGD step w − η·g",
-        "Keep the running velocity: m = momentum * m - lr * g.",
-    ),
-}
+NESTEROV_MISTAKES = TEXTS.mistakes("nesterov_step")
 
 
 def _nesterov_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -285,14 +183,8 @@ def _nesterov_cases() -> tuple[Case, ...]:
 
 
 check_nesterov_step = exercise(
-    """Check ``nesterov_step(w, g, m, lr, momentum)``: Keras's Nesterov update of ``w``.""",
+    TEXTS.exercise("nesterov_step", cases=len(MOMENTUM_CASES)),
     _nesterov_cases,
-    returns="the updated weights, an array of the shape of w",
-    verified=(
-        "w + μ·m − η·g with m = μ·m − η·g, Keras's SGD(momentum=μ, nesterov=True) rule, on "
-        f"{len(MOMENTUM_CASES)} hidden cases (float32 and float64, non-zero velocity)."
-    ),
     mistakes=NESTEROV_MISTAKES,
     refuses=_refusing("SGD"),
-    card=Card(2, 15, "Nesterov momentum, a rule the chapter did not show"),
 )

@@ -16,8 +16,11 @@ import numpy as np
 
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Refusal, exercise
-from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
+from .core import Refusal, exercise
+from .texts import Texts
+from .verdicts import Case, Planted, mistakes_of, planted, with_mistake
+
+TEXTS = Texts(__name__)
 
 # --- Exercise 8.3: clipping by the global norm --------------------------------------------
 
@@ -33,36 +36,7 @@ CLIP_CASES = (
     (3, 6, 1, "float32", 0.5, 0.25),
 )
 
-CLIP_MISTAKES = {
-    "each_separately": Mistake(
-        "clipped_each_array",
-        "clipped each array by its own norm (Keras's clipnorm), not by the global norm",
-        "global_clipnorm scales all five arrays by one factor, clip_norm / max(‖g‖, clip_norm), "
-        "where ‖g‖ = sqrt(Σ over all arrays of Σ g²): the direction of the whole gradient is kept.",
-    ),
-    "always_rescale": Mistake(
-        "always_rescaled",
-        "rescaled to length clip_norm even when the gradient was shorter",
-        "Clipping only ever shrinks: a gradient whose norm is at most clip_norm is unchanged, "
-        "so divide by max(norm, clip_norm).",
-    ),
-    "squared_norm": Mistake(
-        "forgot_sqrt",
-        "used the squared norm Σ g² instead of its square root",
-        "The norm is sqrt(Σ g²) over all five arrays.",
-    ),
-    "inverted": Mistake(
-        "inverted_factor",
-        "multiplied by norm / clip_norm instead of clip_norm / norm",
-        "A long gradient must shrink: the factor is clip_norm / max(norm, clip_norm) ≤ 1.",
-    ),
-    "clip_values": Mistake(
-        "clipped_values",
-        "clipped each entry to [−clip_norm, clip_norm] (np.clip), clipping by value",
-        "Clipping by norm rescales the whole gradient, keeping its direction; np.clip cuts "
-        "entries one by one and changes the direction.",
-    ),
-}
+CLIP_MISTAKES = TEXTS.mistakes("clip_grads")
 
 
 def _norm(arrays) -> float:
@@ -109,24 +83,15 @@ def _clip_cases() -> tuple[Case, ...]:
 
 
 check_clip_grads = exercise(
-    """Check ``clip_grads(grads, clip_norm)``: the five arrays scaled by
-    ``clip_norm / max(‖g‖, clip_norm)``, ``‖g‖`` the norm of all of them together.""",
+    TEXTS.exercise("clip_grads", cases=len(CLIP_CASES)),
     _clip_cases,
     answer=Arrays(GRAD_PARTS),
-    returns="the five clipped arrays, in the order they were given",
-    verified=(
-        f"the five arrays match tf.clip_by_global_norm (what Keras's global_clipnorm does) on "
-        f"{len(CLIP_CASES)} hidden cases, gradients longer and shorter than clip_norm "
-        "(float32 and float64)."
-    ),
     mistakes=CLIP_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.clip_by_global_norm",
         "rnn_lab.global_norm",
         "rnn_lab.training.optimizers.clip_each_by_norm",
-        advice="compute the norm and the factor yourself, with NumPy",
     ),
-    card=Card(2, 15, "gradient clipping by global norm"),
 )
 
 
@@ -255,22 +220,13 @@ def _train_cases() -> tuple[Case, ...]:
 
 
 check_train_sgd = exercise(
-    """Check ``train_sgd(x, y, weights, lr, epochs, batch_size)``: the loss before every
-    update of plain SGD over batches ``x[0:b], x[b:2b], ...``, as ``fit`` takes them.""",
+    TEXTS.exercise("train_sgd", runs=len(TRAIN_CASES)),
     _train_cases,
-    returns="the loss of every step, an array of shape (epochs · ceil(n / batch_size),)",
-    verified=(
-        "every step's loss matches Keras's model.fit(..., shuffle=False) with SGD, step for "
-        f"step, on {len(TRAIN_CASES)} hidden runs (float32 and float64, a shorter last batch, "
-        "several epochs)."
-    ),
     mistakes=TRAIN_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.train_manual",
         "rnn_lab.train_keras",
         "rnn_lab.training.optimizers.SGD.step",
         "rnn_lab.training.optimizers.Adam.step",
-        advice="write the loops and the update yourself (rnn_lab.manual_backward is fine)",
     ),
-    card=Card(2, 25, "a training loop: batches, epochs, updates"),
 )

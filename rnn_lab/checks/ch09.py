@@ -22,26 +22,23 @@ from ..cells.weights import random_cell_weights, sigmoid
 from ..keras_side.models import import_keras
 from ..tolerances import FLOAT32_ATOL
 from .answers import Arrays, Whole
-from .core import Card, Refusal, exercise
+from .core import Refusal, exercise
 from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, loop_exercise, lstm_variant
 from .hidden import drawn_case, seeded_cases
-from .verdicts import Case, Mistake, Planted, mistakes_of, planted, with_mistake
+from .texts import Texts
+from .verdicts import Case, Planted, mistakes_of, planted, with_mistake
+
+TEXTS = Texts(__name__)
 
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
 
 check_lstm_forward = loop_exercise(
-    """Check ``lstm_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = c_0 = 0``.""",
+    TEXTS.exercise("lstm_forward", cases=len(SEQUENCE_CONFIGS)),
     "LSTM",
     lstm_variant,
     LSTM_PLANTED,
     seed=900,
-    verified=(
-        f"every h_t matches the LSTM of rnn_lab.cells (itself checked against keras.layers.LSTM) "
-        f"on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, a different non-zero "
-        "value in every weight)."
-    ),
-    card=Card(3, 30, "the LSTM loop"),
 )
 
 
@@ -55,39 +52,7 @@ _BLOCK_ADVICE = (
     "three blocks stay at zero."
 )
 _LOGIT_ADVICE = "f = σ(b) for zero input and state, so b = log(f0 / (1 − f0)), the logit of f0."
-FORGET_MISTAKES = {
-    "keras_default": Mistake(
-        "unit_forget_bias",
-        "gave Keras's default, ones in the forget block, which starts the gate at σ(1) ≈ 0.73 "
-        "whatever f0 is",
-        _LOGIT_ADVICE,
-    ),
-    "plus_one": Mistake(
-        "unit_forget_bias",
-        "added the logit to Keras's ones (unit_forget_bias would add 1 again)",
-        "This bias replaces Keras's default (build the layer with unit_forget_bias=False): "
-        + _LOGIT_ADVICE,
-    ),
-    "no_logit": Mistake(
-        "forgot_logit",
-        "put f0 itself in the forget block",
-        "The gate is σ(bias), not the bias: " + _LOGIT_ADVICE,
-    ),
-    "negated": Mistake(
-        "wrong_sign",
-        "used log((1 − f0) / f0), the logit of 1 − f0",
-        "σ(b) = f0 needs b = log(f0 / (1 − f0)): positive when f0 > 0.5.",
-    ),
-    "block_input": Mistake("wrong_block", "set the input gate's block", _BLOCK_ADVICE),
-    "block_candidate": Mistake("wrong_block", "set the candidate's block", _BLOCK_ADVICE),
-    "block_output": Mistake("wrong_block", "set the output gate's block", _BLOCK_ADVICE),
-    "all_blocks": Mistake(
-        "all_blocks",
-        "set every block to the logit",
-        "Only the forget gate is asked for; the input and output gates and the candidate keep "
-        "a zero bias.",
-    ),
-}
+FORGET_MISTAKES = TEXTS.mistakes("forget_bias")
 _BLOCK_OF = {"block_input": 0, "block_candidate": 2, "block_output": 3}
 
 
@@ -120,21 +85,11 @@ def _forget_cases() -> tuple[Case, ...]:
 
 
 check_forget_bias = exercise(
-    """Check ``forget_bias_for(H, f0)``: the LSTM bias ``(4H,)`` that starts every forget
-    gate at ``f0`` (logit of ``f0`` in the forget block, zeros elsewhere).""",
+    TEXTS.exercise("forget_bias", cases=len(FORGET_CASES)),
     _forget_cases,
     checker_name="check_forget_bias",
-    returns="an LSTM bias, an array of shape (4H,)",
-    verified=(
-        "σ of the forget block is f0 and every other entry is zero on "
-        f"{len(FORGET_CASES)} hidden (H, f0), so a fresh LSTM built with it and "
-        "unit_forget_bias=False starts with f_1 = f0."
-    ),
     mistakes=FORGET_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.random_cell_weights", advice="build the array yourself, without Keras"
-    ),
-    card=Card(1, 10, "the gate layout and unit_forget_bias, the inverse way"),
+    refuses=Refusal.of("rnn_lab.random_cell_weights"),
 )
 
 
@@ -149,40 +104,7 @@ GATED_COUNT_CONFIGS = (
     ("GRU", 5, 3, True),
 )
 
-GATED_COUNT_MISTAKES = {
-    "one_block": Mistake(
-        "forgot_gate_blocks",
-        "counted one block of weights, as for a SimpleRNN",
-        "Every gate (and the candidate) has its own D·H + H·H + H weights: 4 blocks for an "
-        "LSTM [i, f, c, o], 3 for a GRU [z, r, h].",
-    ),
-    "lstm_three": Mistake(
-        "wrong_block_count",
-        "counted 3 blocks for the LSTM",
-        "An LSTM has four blocks: the input, forget and output gates and the candidate.",
-    ),
-    "gru_four": Mistake(
-        "wrong_block_count",
-        "counted 4 blocks for the GRU",
-        "A GRU has three blocks: the update and reset gates and the candidate.",
-    ),
-    "one_bias_row": Mistake(
-        "gru_bias_rows",
-        "gave the reset_after=True GRU a single bias row",
-        "With reset_after=True (Keras's default) the GRU keeps two biases, bias (2, 3H): "
-        "one added to x_t·Wx, one to h_(t-1)·Wh, as the reset gate multiplies only the second.",
-    ),
-    "two_bias_rows": Mistake(
-        "gru_bias_rows",
-        "gave the reset_after=False GRU two bias rows",
-        "Without reset_after, the GRU has one bias (3H,).",
-    ),
-    "no_bias": Mistake(
-        "forgot_bias",
-        "left out the biases",
-        "Each block has H biases (and the reset_after=True GRU a second row of them).",
-    ),
-}
+GATED_COUNT_MISTAKES = TEXTS.mistakes("gated_params")
 
 
 def gated_count(
@@ -232,24 +154,16 @@ def _gated_count_cases() -> tuple[Case, ...]:
 
 
 check_gated_params = exercise(
-    """Check ``gated_params(kind, D, H, reset_after)``: trainable parameters of one
-    ``keras.layers.LSTM(H)`` (``reset_after`` is None) or ``GRU(H, reset_after=...)``.""",
+    TEXTS.exercise("gated_params", layers=len(GATED_COUNT_CONFIGS)),
     _gated_count_cases,
     answer=Whole(),
-    returns="the number of parameters of the layer (an int)",
-    verified=(
-        f"your count equals Keras's count_params() on {len(GATED_COUNT_CONFIGS)} hidden layers "
-        "(LSTM, and GRU with and without reset_after)."
-    ),
     mistakes=GATED_COUNT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.count_cell_parameters",
         "rnn_lab.count_parameters",
         "rnn_lab.keras_side.porting.torch_parameter_count",
         "rnn_lab.random_cell_weights",
-        advice="derive the count from the gate blocks, without building a layer",
     ),
-    card=Card(1, 10, "parameters of gated layers, the GRU's two bias rows"),
 )
 
 
@@ -392,23 +306,14 @@ def _lstm_backward_case(rng, n, D, H, dtype, *, seed: int) -> Case:
 
 
 check_lstm_backward_step = exercise(
-    """Check ``lstm_backward_step(x_t, h_prev, c_prev, weights, dh, dc)``: the gradients
-    of one LSTM step given ``dh = ∂L/∂h_t`` and ``dc = ∂L/∂c_t`` from later steps.""",
+    TEXTS.exercise("lstm_backward_step", cases=len(LSTM_BACKWARD_CONFIGS)),
     seeded_cases(LSTM_BACKWARD_CONFIGS, 9400, _lstm_backward_case, pass_seed=True),
     answer=Arrays(LSTM_BACKWARD_PARTS),
-    returns="(dx, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias), six arrays",
-    verified=(
-        "all six gradients match tf.GradientTape through Keras's LSTMCell on "
-        f"{len(LSTM_BACKWARD_CONFIGS)} hidden cases (float32 and float64, non-zero c_(t-1), "
-        "dh and dc)."
-    ),
     mistakes=LSTM_BACKWARD_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.manual_backward",
         "rnn_lab.keras_gradients",
         "rnn_lab.numerical_gradient",
         "rnn_lab.numerical_weight_gradients",
-        advice="write the step backwards yourself (lstm_gates for the forward step is fine)",
     ),
-    card=Card(3, 40, "backpropagation through one LSTM step, the cell state's highway"),
 )

@@ -9,7 +9,6 @@ GRU (``reset_after=True``, bias ``(2, 3H)``: row 0 ``Bx``, row 1 ``Bhh``).
 
 from __future__ import annotations
 
-from .core import Card
 from .gated import (
     GRU_PLANTED,
     GRU_V1_PLANTED,
@@ -18,36 +17,27 @@ from .gated import (
     gru_variant,
     loop_exercise,
 )
+from .texts import Texts
+
+TEXTS = Texts(__name__)
 
 check_gru_forward = loop_exercise(
-    """Check ``gru_forward(x, weights)``: every ``h_t`` ``(n, T, H)`` from ``h_0 = 0``.""",
+    TEXTS.exercise("gru_forward", cases=len(SEQUENCE_CONFIGS)),
     "GRU",
     gru_variant,
     GRU_PLANTED,
     seed=1000,
-    verified=(
-        "every h_t matches the reset_after=True GRU of rnn_lab.cells (itself checked against "
-        f"keras.layers.GRU) on {len(SEQUENCE_CONFIGS)} hidden cases (float32 and float64, "
-        "a different non-zero value in every weight and in both bias rows)."
-    ),
-    card=Card(3, 30, "the GRU loop, reset_after=True"),
 )
 
 
 # --- Exercise 10.2: the GRU of the original paper, reset_after=False ------------------------
 
 check_gru_v1_forward = loop_exercise(
-    """Check ``gru_v1_forward(x, weights)``: every ``h_t`` of a ``reset_after=False`` GRU.""",
+    TEXTS.exercise("gru_v1_forward", cases=len(SEQUENCE_CONFIGS)),
     "GRU",
     gru_v1_variant,
     GRU_V1_PLANTED,
     seed=1020,
     reset_after=False,
-    verified=(
-        "every h_t matches the reset_after=False GRU of rnn_lab.cells (itself checked against "
-        f"keras.layers.GRU(reset_after=False)) on {len(SEQUENCE_CONFIGS)} hidden cases "
-        "(float32 and float64, a different non-zero value in every weight)."
-    ),
-    card=Card(3, 30, "the GRU variant the chapter did not write, reset_after=False"),
 )
 GRU_V1_EXERCISE = check_gru_v1_forward.exercise

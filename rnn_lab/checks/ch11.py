@@ -22,9 +22,12 @@ import numpy as np
 from ..cells.weights import random_cell_weights
 from ..keras_side.porting import TORCH_FROM_KERAS, keras_to_torch, torch_to_keras
 from .answers import Arrays
-from .core import Card, Refusal, exercise
+from .core import Refusal, exercise
 from .hidden import drawn_case, seeded_cases
-from .verdicts import Case, Mistake
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
 PORT_CONFIGS = ((2, 4, "float32"), (5, 3, "float64"), (4, 4, "float32"))
@@ -39,29 +42,7 @@ _ORDER_ADVICE = (
 )
 #: What every porting exercise refuses: the converters that do the whole job.
 PORTING_ROUTES = ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras")
-WEIGHT_IH_MISTAKES = {
-    "not_transposed": Mistake(
-        "not_transposed", "reordered the blocks but kept Keras's (D, 3H) layout", _TRANSPOSE_ADVICE
-    ),
-    "untouched": Mistake(
-        "not_transposed", "returned the kernel unchanged, (D, 3H)", _TRANSPOSE_ADVICE
-    ),
-    "reshaped": Mistake(
-        "reshape_not_transpose",
-        "used reshape(3H, D) where a transpose is needed",
-        "reshape keeps the numbers in memory order and only relabels the axes; "
-        "kernel.T really swaps rows and columns.",
-    ),
-    "reshaped_reordered": Mistake(
-        "reshape_not_transpose",
-        "used reshape(3H, D) where a transpose is needed (then reordered the blocks)",
-        "reshape keeps the numbers in memory order and only relabels the axes; "
-        "kernel.T really swaps rows and columns.",
-    ),
-    "not_reordered": Mistake(
-        "gate_order", "transposed the kernel but kept Keras's block order [z, r, h]", _ORDER_ADVICE
-    ),
-}
+WEIGHT_IH_MISTAKES = TEXTS.mistakes("gru_weight_ih")
 
 
 def _reorder_rows(array: np.ndarray) -> np.ndarray:
@@ -96,16 +77,10 @@ def _weight_ih_cases() -> tuple[Case, ...]:
 
 
 check_gru_weight_ih = exercise(
-    "Check ``gru_weight_ih(kernel)``: Keras GRU ``kernel (D, 3H)`` -> ``weight_ih_l0 (3H, D)``.",
+    TEXTS.exercise("gru_weight_ih", configs=len(PORT_CONFIGS)),
     _weight_ih_cases,
-    returns="PyTorch's weight_ih_l0, an array of shape (3H, D)",
-    verified=(
-        f"it equals keras_to_torch(...)['weight_ih_l0'] exactly on {len(PORT_CONFIGS)} hidden "
-        "GRU kernels (a different value in every entry)."
-    ),
     mistakes=WEIGHT_IH_MISTAKES,
-    refuses=Refusal.of(*PORTING_ROUTES, advice="transpose and reorder the blocks yourself"),
-    card=Card(2, 15, "porting a GRU kernel to PyTorch"),
+    refuses=Refusal.of(*PORTING_ROUTES),
 )
 
 
@@ -115,47 +90,9 @@ _SUM_ADVICE = (
     "PyTorch adds both biases to every gate's pre-activation; Keras has one bias there, "
     "so it must be their sum: bias_ih + bias_hh."
 )
-LSTM_BIAS_MISTAKES = {
-    "ih_only": Mistake("one_bias_only", "kept only bias_ih and dropped bias_hh", _SUM_ADVICE),
-    "hh_only": Mistake("one_bias_only", "kept only bias_hh and dropped bias_ih", _SUM_ADVICE),
-    "mean": Mistake(
-        "averaged_biases", "averaged the two biases instead of adding them", _SUM_ADVICE
-    ),
-    "concatenated": Mistake(
-        "concatenated_biases",
-        "concatenated the two biases into (8H,)",
-        "Keras's LSTM bias is (4H,), one value per gate unit: add the two, don't chain them.",
-    ),
-    "stacked": Mistake(
-        "stacked_biases",
-        "stacked the two biases into (2, 4H), the layout of a GRU with reset_after=True",
-        "Only the GRU keeps two bias rows; an LSTM's single (4H,) bias is bias_ih + bias_hh.",
-    ),
-}
+LSTM_BIAS_MISTAKES = TEXTS.mistakes("lstm_from_torch")
 
 
-LSTM_BIAS_MISTAKES.update(
-    {
-        "not_transposed": Mistake(
-            "not_transposed",
-            "kept PyTorch's (4H, D) and (4H, H) layouts",
-            "PyTorch multiplies W_ih @ x_t, Keras x_t @ kernel: kernel = weight_ih_l0.T, "
-            "(D, 4H), and recurrent_kernel = weight_hh_l0.T, (H, 4H).",
-        ),
-        "reshaped": Mistake(
-            "reshape_not_transpose",
-            "used reshape where a transpose is needed",
-            "reshape keeps the numbers in memory order and only relabels the axes; "
-            "weight_ih_l0.T really swaps rows and columns.",
-        ),
-        "gru_reorder": Mistake(
-            "gate_order",
-            "swapped the first two gate blocks, as for a GRU",
-            "PyTorch's LSTM order [i, f, g, o] is Keras's [i, f, c, o]: an LSTM needs no "
-            "reordering (only the GRU's [r, z, n] and [z, r, h] differ).",
-        ),
-    }
-)
 #: The three arrays of a Keras LSTM, in the order ``lstm_from_torch`` returns them.
 LSTM_PARTS = ("kernel", "recurrent_kernel", "bias")
 
@@ -199,18 +136,11 @@ def _lstm_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
 
 
 check_lstm_from_torch = exercise(
-    """Check ``lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh)``: the Keras LSTM's
-    ``(kernel, recurrent_kernel, bias)``.""",
+    TEXTS.exercise("lstm_from_torch", configs=len(PORT_CONFIGS)),
     seeded_cases(PORT_CONFIGS, 1150, _lstm_bias_case, pass_seed=True),
     answer=Arrays(LSTM_PARTS),
-    returns="(kernel, recurrent_kernel, bias) of the Keras LSTM",
-    verified=(
-        f"all three arrays equal torch_to_keras('LSTM', ...) on {len(PORT_CONFIGS)} hidden "
-        "PyTorch LSTMs with random non-zero biases (float32 and float64)."
-    ),
     mistakes=LSTM_BIAS_MISTAKES,
-    refuses=Refusal.of(*PORTING_ROUTES, advice="transpose and combine the arrays yourself"),
-    card=Card(2, 15, "porting a whole LSTM from PyTorch, the inverse of 11.1"),
+    refuses=Refusal.of(*PORTING_ROUTES),
 )
 
 
@@ -220,25 +150,7 @@ _GRU_BIAS_ADVICE = (
     "Keras's reset_after=True bias is (2, 3H): row 0 goes with x_t (PyTorch's bias_ih), row 1 "
     "with h_(t-1) (bias_hh), each reordered from PyTorch's [r, z, n] to Keras's [z, r, h]."
 )
-GRU_BIAS_MISTAKES = {
-    "summed": Mistake(
-        "summed_gru_biases",
-        "added the two biases, as for an LSTM",
-        "A GRU cannot merge them: the reset gate multiplies the recurrent part, bias_hh "
-        "included, so the two must stay in separate rows. " + _GRU_BIAS_ADVICE,
-    ),
-    "not_reordered": Mistake(
-        "gate_order", "kept PyTorch's block order [r, z, n]", _GRU_BIAS_ADVICE
-    ),
-    "rows_swapped": Mistake(
-        "rows_swapped", "put bias_hh in row 0 and bias_ih in row 1", _GRU_BIAS_ADVICE
-    ),
-    "concatenated": Mistake(
-        "concatenated_biases",
-        "concatenated the two biases into (6H,)",
-        "Keras keeps them as two rows, shape (2, 3H): np.stack, not np.concatenate.",
-    ),
-}
+GRU_BIAS_MISTAKES = TEXTS.mistakes("gru_bias_from_torch")
 
 
 def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:
@@ -265,14 +177,8 @@ def _gru_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
 
 
 check_gru_bias_from_torch = exercise(
-    """Check ``gru_bias_from_torch(bias_ih, bias_hh)``: Keras's ``(2, 3H)`` GRU bias.""",
+    TEXTS.exercise("gru_bias_from_torch", configs=len(PORT_CONFIGS)),
     seeded_cases(PORT_CONFIGS, 1160, _gru_bias_case, pass_seed=True),
-    returns="Keras's GRU bias, an array of shape (2, 3H)",
-    verified=(
-        f"it equals torch_to_keras('GRU', ...).bias on {len(PORT_CONFIGS)} hidden pairs of "
-        "random non-zero biases (float32 and float64)."
-    ),
     mistakes=GRU_BIAS_MISTAKES,
-    refuses=Refusal.of(*PORTING_ROUTES, advice="reorder and stack the biases yourself"),
-    card=Card(2, 15, "porting GRU biases from PyTorch, why they cannot be summed"),
+    refuses=Refusal.of(*PORTING_ROUTES),
 )

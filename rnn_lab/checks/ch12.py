@@ -12,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..cells.weights import softmax
-from .core import Card, Refusal, exercise
+from .core import Refusal, exercise
 from .hidden import drawn_case, seeded_cases
-from .verdicts import Case, Mistake
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 # --- softmax cross-entropy gradient -------------------------------------------------------
 
@@ -22,35 +25,7 @@ from .verdicts import Case, Mistake
 #: ``exp`` overflows unless the maximum is subtracted first.
 GRAD_CASES = ((4, 5, "float64", 2.0), (6, 3, "float32", 1.0), (3, 7, "float64", 1000.0))
 
-GRAD_MISTAKES = {
-    "sum": Mistake(
-        "sum_not_mean",
-        "differentiated the summed loss: the 1/N of the mean is missing",
-        "The loss is the mean over the N characters, so every row of the gradient is divided "
-        "by N: (p - onehot) / N.",
-    ),
-    "sign": Mistake(
-        "gradient_sign",
-        "returned onehot - p, the gradient of -L",
-        "dL/dy = p - onehot: raising the logit of a wrong character raises the loss.",
-    ),
-    "no_onehot": Mistake(
-        "forgot_onehot",
-        "returned softmax(y) / N without subtracting the one-hot target",
-        "The target's own probability enters with a minus sign: subtract 1 at the target.",
-    ),
-    "wrong_axis": Mistake(
-        "softmax_wrong_axis",
-        "took the softmax over the characters of the batch (axis 0), not over the vocabulary",
-        "Each row (one character position) gets its own distribution over the V columns: "
-        "normalise along axis=-1.",
-    ),
-    "log_p": Mistake(
-        "used_log_probabilities",
-        "used log-probabilities where the gradient needs probabilities",
-        "The derivative of -log softmax(y)[c] with respect to y is softmax(y) - onehot(c).",
-    ),
-}
+GRAD_MISTAKES = TEXTS.mistakes("softmax_ce_grad")
 
 
 def _grad_answers(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -81,21 +56,14 @@ def _grad_case(rng, N, V, dtype, scale) -> Case:
 
 
 check_softmax_ce_grad = exercise(
-    """Check ``softmax_ce_grad(logits, targets)``: ``dL/dy`` of the mean cross-entropy.""",
+    TEXTS.exercise("softmax_ce_grad", cases=len(GRAD_CASES)),
     seeded_cases(GRAD_CASES, 12_000, _grad_case),
-    returns="dL/dy, an (N, V) array like logits",
-    verified=(
-        f"(softmax(y) - onehot) / N on {len(GRAD_CASES)} hidden cases (float32 and float64, "
-        "including logits near 1000, where an unshifted exp overflows)."
-    ),
     mistakes=GRAD_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.text.softmax_cross_entropy",
         "rnn_lab.language.model.loss_and_gradients",
         "rnn_lab.language.keras_lm.keras_lm_gradients",
-        advice="subtract the one-hot targets from the softmax yourself, with NumPy",
     ),
-    card=Card(1, 20, "the softmax cross-entropy gradient, (p − onehot) / N"),
 )
 
 
@@ -104,25 +72,7 @@ check_softmax_ce_grad = exercise(
 #: Hidden cases ``(n, T, V, D, dtype)``: n·T > V, so characters repeat within a case.
 EMBED_CASES = ((3, 5, 6, 2, "float32"), (2, 7, 4, 3, "float64"), (4, 4, 9, 2, "float64"))
 
-EMBED_MISTAKES = {
-    "last_write": Mistake(
-        "duplicate_index_trap",
-        "wrote dE[ids] += dx: with a repeated id NumPy keeps one row's contribution, not the sum",
-        "Fancy-index assignment does not accumulate: dE[ids] += dx reads all rows first and "
-        "writes each id once. Use np.add.at(dE, ids, dx), or onehot(ids)ᵀ · dx.",
-    ),
-    "mean": Mistake(
-        "averaged_repeats",
-        "averaged the rows of a repeated id instead of adding them",
-        "A character read k times gets k contributions, each added: the embedding row is used "
-        "k times in the forward pass, so its gradient is the sum.",
-    ),
-    "per_id_once": Mistake(
-        "counted_once",
-        "added each character's first occurrence only",
-        "Every position where the character was read contributes its own row of dx.",
-    ),
-}
+EMBED_MISTAKES = TEXTS.mistakes("embedding_grad")
 
 
 def _embed_answers(ids, dx, V) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -150,19 +100,10 @@ def _embed_case(rng, n, T, V, D, dtype) -> Case:
 
 
 check_embedding_grad = exercise(
-    """Check ``embedding_grad(ids, dx, V)``: ``dL/dE`` from ``dL/dx_t`` at every position.""",
+    TEXTS.exercise("embedding_grad", cases=len(EMBED_CASES)),
     seeded_cases(EMBED_CASES, 12400, _embed_case),
-    returns="dL/dE, an array of shape (V, D)",
-    verified=(
-        f"dE[v] = Σ over the positions that read id v of dx on {len(EMBED_CASES)} hidden "
-        "cases (float32 and float64, every case with repeated ids and an id never read), the "
-        "sum rnn_lab.language.model.loss_and_gradients forms (itself checked against "
-        "tf.GradientTape)."
-    ),
     mistakes=EMBED_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.model.loss_and_gradients",
-        advice="scatter-add the rows of dx into dE yourself",
     ),
-    card=Card(2, 20, "the embedding's backward pass, a scatter-add over repeated ids"),
 )

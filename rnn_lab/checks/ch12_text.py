@@ -17,8 +17,11 @@ import numpy as np
 
 from ..cells.weights import softmax
 from ..tolerances import tolerance_for
-from .core import Card, Refusal, exercise
-from .verdicts import Case, Mistake
+from .core import Refusal, exercise
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 # --- sampling with a temperature ----------------------------------------------------------
 
@@ -34,30 +37,7 @@ SAMPLE_CASES = (
     ((1.0, 0.5, 0.0, 0.0, -0.5), 2.0),
 )
 
-SAMPLE_MISTAKES = {
-    "times": Mistake(
-        "multiplied_by_temperature",
-        "multiplied the logits by the temperature instead of dividing",
-        "softmax(y / τ): a small τ must sharpen the distribution, a large one flatten it.",
-    ),
-    "ignored": Mistake(
-        "ignored_temperature",
-        "sampled from softmax(y), ignoring the temperature",
-        "Divide the logits by τ before the softmax (dividing probabilities by τ and "
-        "renormalising changes nothing).",
-    ),
-    "greedy": Mistake(
-        "greedy_not_sampled",
-        "always returned the most likely character (argmax), never sampling",
-        "Draw from the distribution, e.g. rng.choice(len(p), p=p), or compare "
-        "rng.random() with the cumulative sum of p.",
-    ),
-    "uniform": Mistake(
-        "uniform_sample",
-        "drew every character with the same probability",
-        "The probabilities come from the logits: p = softmax(y / τ), then draw with p.",
-    ),
-}
+SAMPLE_MISTAKES = TEXTS.mistakes("sample_with_temperature")
 
 
 def _sample_answers(logits: np.ndarray, tau: float) -> tuple[np.ndarray, dict]:
@@ -119,23 +99,17 @@ def _frequencies(sample: Callable) -> Callable:
 
 
 check_sample_with_temperature = exercise(
-    """Check ``sample_with_temperature(logits, temperature, rng)`` statistically: one id
-    drawn from ``softmax(logits / temperature)`` using ``rng``.""",
+    TEXTS.exercise(
+        "sample_with_temperature", draws=DRAWS, cases=len(SAMPLE_CASES), tolerance=SAMPLE_TOLERANCE
+    ),
     _sample_cases,
     prepare=_frequencies,
-    returns="one character id, an int in [0, V)",
-    verified=(
-        f"over {DRAWS} draws on each of {len(SAMPLE_CASES)} hidden cases (τ = 0.5, 1, 2; "
-        f"fixed seeds) the frequencies match softmax(y / τ) within {SAMPLE_TOLERANCE}."
-    ),
     mistakes=SAMPLE_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.text.temperature_probabilities",
         "rnn_lab.language.text.sample_index",
         "rnn_lab.language.sampling.generate",
-        advice="divide by the temperature and draw with the generator yourself",
     ),
-    card=Card(1, 10, "sampling a character at a temperature τ"),
 )
 
 
@@ -143,28 +117,7 @@ check_sample_with_temperature = exercise(
 
 PERPLEXITY_CASES = ((1.2, 0.3, 2.5, 0.9), (2.0, 2.0, 2.0), (0.1, 3.0, 0.7, 1.1, 1.9, 0.2))
 
-PERPLEXITY_MISTAKES = {
-    "mean_of_exp": Mistake(
-        "mean_of_exponentials",
-        "averaged exp(loss) per character instead of exponentiating the mean loss",
-        "Perplexity is exp(mean(losses)): the geometric mean of 1/p, not the arithmetic one.",
-    ),
-    "no_exp": Mistake(
-        "forgot_exp",
-        "returned the mean loss itself (nats), not its exponential",
-        "Perplexity = exp(mean loss): a uniform guess over V characters gives V.",
-    ),
-    "base_2": Mistake(
-        "wrong_base",
-        "used 2^mean(losses), as if the losses were in bits",
-        "Keras's (and this book's) cross-entropy uses the natural log: np.exp(...).",
-    ),
-    "exp_sum": Mistake(
-        "exp_of_sum",
-        "exponentiated the sum of the losses instead of their mean",
-        "Divide by the number of characters first: np.exp(np.mean(losses)).",
-    ),
-}
+PERPLEXITY_MISTAKES = TEXTS.mistakes("perplexity_from_losses")
 
 
 def _perplexity_answers(losses: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -201,20 +154,11 @@ def _as_number_array(perplexity: Callable) -> Callable:
 
 
 check_perplexity_from_losses = exercise(
-    """Check ``perplexity_from_losses(losses)``: ``exp(mean(losses))`` of per-character
-    cross-entropies in nats.""",
+    TEXTS.exercise("perplexity_from_losses", cases=len(PERPLEXITY_CASES)),
     _perplexity_cases,
     prepare=_as_number_array,
-    returns="the perplexity, one number",
-    verified=(
-        f"exp(mean(losses)) on {len(PERPLEXITY_CASES)} hidden sets of per-character losses "
-        "(including equal losses, where every average agrees)."
-    ),
     mistakes=PERPLEXITY_MISTAKES,
-    refuses=Refusal.of(
-        "rnn_lab.language.text.perplexity", advice="average the losses and exponentiate yourself"
-    ),
-    card=Card(1, 5, "perplexity as the exponential of the mean loss"),
+    refuses=Refusal.of("rnn_lab.language.text.perplexity"),
 )
 
 
@@ -223,30 +167,7 @@ check_perplexity_from_losses = exercise(
 #: Hidden cases ``(length, V)``: short texts, so that many pairs are never seen.
 BIGRAM_CASES = ((40, 5), (25, 7), (60, 4))
 
-BIGRAM_MISTAKES = {
-    "unsmoothed": Mistake(
-        "no_smoothing",
-        "left out the smoothing: unseen pairs get probability 0",
-        "Add α to every count and α·V to every row's total: (count(a b) + α) / "
-        "(count(a ·) + α·V). Without it one unseen pair makes the perplexity infinite.",
-    ),
-    "columns": Mistake(
-        "normalised_columns",
-        "normalised the columns: P[a, b] sums to 1 over a, not over the next character b",
-        "Row a is the distribution of the character AFTER a: divide by the row sums, "
-        "counts.sum(axis=1, keepdims=True).",
-    ),
-    "numerator_only": Mistake(
-        "alpha_in_numerator_only",
-        "added α to the counts but not α·V to the totals: the rows do not sum to 1",
-        "Every one of the V entries of a row got α more, so its total grows by α·V.",
-    ),
-    "reversed": Mistake(
-        "reversed_pairs",
-        "counted the pairs the wrong way round, P[b, a] instead of P[a, b]",
-        "Pair t is (ids[t], ids[t+1]): the current character indexes the row.",
-    ),
-}
+BIGRAM_MISTAKES = TEXTS.mistakes("smoothed_bigram")
 
 
 def _bigram_answers(ids, V, alpha) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -280,18 +201,10 @@ def _bigram_cases() -> tuple[Case, ...]:
 
 
 check_smoothed_bigram = exercise(
-    """Check ``smoothed_bigram(ids, V, alpha)``: the add-α bigram table.""",
+    TEXTS.exercise("smoothed_bigram", cases=len(BIGRAM_CASES)),
     _bigram_cases,
-    returns="the (V, V) table P[a, b] = P(next is b | current is a)",
-    verified=(
-        "P[a, b] = (count(a b) + α) / (count(a ·) + α·V) on "
-        f"{len(BIGRAM_CASES)} hidden texts (short, so that many pairs are unseen), as "
-        "rnn_lab.language.text.bigram_probabilities computes it."
-    ),
     mistakes=BIGRAM_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.text.bigram_probabilities",
-        advice="count the pairs and smooth them yourself",
     ),
-    card=Card(2, 20, "a bigram baseline with add-α smoothing, the model without memory"),
 )

@@ -12,9 +12,12 @@ from functools import cache
 
 import numpy as np
 
-from .core import Card, Refusal, accepting_scalars, exercise
+from .core import Refusal, accepting_scalars, exercise
 from .hidden import drawn_case, seeded_cases
-from .verdicts import Case, Mistake
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 #: Hidden cases ``(n, H, dtype)``: gates strictly inside (0, 1), cell states of order 1.
 CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
@@ -27,35 +30,7 @@ SEQUENCE_BACKWARD_ROUTES = (
     "rnn_lab.keras_side.layers.keras_sequence_gradients",
 )
 
-CELL_MISTAKES = {
-    "no_h_path": Mistake(
-        "forgot_h_path",
-        "left out the gradient arriving through h_t = o_t ⊙ tanh(c_t)",
-        "c_t feeds the next cell state AND this step's output h_t: add "
-        "dh * o * (1 - np.tanh(c)**2) to dc before multiplying by f.",
-    ),
-    "no_forget": Mistake(
-        "forgot_forget_gate",
-        "did not multiply by the forget gate f_t",
-        "c_t = f_t ⊙ c_(t-1) + ...: the derivative of c_t with respect to c_(t-1) is "
-        "diag(f_t), so the result is (...) * f.",
-    ),
-    "slope_of_c": Mistake(
-        "wrong_tanh_slope",
-        "used 1 − c_t² as the slope of tanh(c_t)",
-        "The slope of tanh at c_t is 1 - tanh(c_t)²: take np.tanh(c) first, then square it.",
-    ),
-    "no_output_gate": Mistake(
-        "forgot_output_gate",
-        "left out the output gate o_t on the h_t path",
-        "h_t = o_t ⊙ tanh(c_t): dL/dc_t through h_t is dh * o * (1 - tanh(c)²).",
-    ),
-    "input_gate": Mistake(
-        "wrong_gate",
-        "multiplied by the input gate i_t instead of the forget gate f_t",
-        "The input gate scales the candidate, not the old cell state: multiply by f.",
-    ),
-}
+CELL_MISTAKES = TEXTS.mistakes("cell_state_grad")
 
 
 def _answers(dc, dh, o, c, f, i) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -80,21 +55,13 @@ def _cell_case(rng, n, H, dtype) -> Case:
 
 
 check_cell_state_grad = exercise(
-    """Check ``cell_state_grad(dc, dh, o, c, f, i)``: ``dL/dc_{t-1}`` along the cell state.""",
+    TEXTS.exercise("cell_state_grad", cases=len(CASES)),
     seeded_cases(CASES, 13000, _cell_case),
-    returns="dL/dc_(t-1), an array of shape (n, H)",
-    verified=(
-        "dL/dc_(t-1) = (dL/dc_t + dL/dh_t ⊙ o_t ⊙ (1 − tanh²(c_t))) ⊙ f_t on "
-        f"{len(CASES)} hidden cases (float32 and float64), the rule rnn_lab.cells.bptt "
-        "applies at every step (itself checked against tf.GradientTape)."
-    ),
     mistakes=CELL_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.lstm_backward",
         *SEQUENCE_BACKWARD_ROUTES,
-        advice="apply the chain rule along the cell state yourself, with NumPy",
     ),
-    card=Card(1, 20, "the LSTM cell-state gradient, dL/dc_(t-1) through diag(f_t)"),
 )
 
 
@@ -103,35 +70,7 @@ check_cell_state_grad = exercise(
 #: Hidden cases ``(n, H, dtype)`` for the GRU step.
 GRU_CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
 
-GRU_MISTAKES = {
-    "no_direct": Mistake(
-        "forgot_direct_path",
-        "left out the direct path g_t ⊙ z_t, the GRU's own highway",
-        "h_t = z_t ⊙ h_(t-1) + (1 − z_t) ⊙ h̃_t: h_(t-1) reaches h_t directly, times z_t. "
-        "That term is the one chapter 13 is about.",
-    ),
-    "reset_not_on_recurrent": Mistake(
-        "forgot_reset_on_recurrent",
-        "sent the candidate's gradient back through Wh_h without the reset gate r_t",
-        "With reset_after=True the candidate reads r_t ⊙ (h_(t-1)·Wh_h + Bhh_h): the recurrent "
-        "block's gradient is (δh̃ ⊙ r_t), and only then · Wh_hᵀ.",
-    ),
-    "z_sign": Mistake(
-        "update_gate_sign",
-        "used h̃_t − h_(t-1) in the update gate's gradient",
-        "∂h_t/∂z_t = h_(t-1) − h̃_t: the old state minus the candidate.",
-    ),
-    "swapped_mix": Mistake(
-        "swapped_mix",
-        "differentiated h_t = (1 − z_t) ⊙ h_(t-1) + z_t ⊙ h̃_t, the mix the other way round",
-        "Keras mixes h_t = z_t ⊙ h_(t-1) + (1 − z_t) ⊙ h̃_t: z_t keeps the OLD state.",
-    ),
-    "no_slopes": Mistake(
-        "forgot_slopes",
-        "left out the slopes σ' = σ(1 − σ) of the gates and tanh' = 1 − h̃² of the candidate",
-        "Each pre-activation's gradient is the output's gradient times the activation's slope.",
-    ),
-}
+GRU_MISTAKES = TEXTS.mistakes("gru_step_backward")
 
 
 def _gru_answers(g, h_prev, z, r, h_tilde, hh, Wh) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -180,21 +119,13 @@ def _gru_case(rng, n, H, dtype, *, seed: int) -> Case:
 
 
 check_gru_step_backward = exercise(
-    """Check ``gru_step_backward(g, h_prev, z, r, h_tilde, hh, Wh)``: ``dL/dh_{t-1}``.""",
+    TEXTS.exercise("gru_step_backward", cases=len(GRU_CASES)),
     seeded_cases(GRU_CASES, 13200, _gru_case, pass_seed=True),
-    returns="dL/dh_(t-1), an array of shape (n, H)",
-    verified=(
-        "dL/dh_(t-1) = g ⊙ z + δz·Wh_zᵀ + δr·Wh_rᵀ + (δh̃ ⊙ r)·Wh_hᵀ on "
-        f"{len(GRU_CASES)} hidden cases (float32 and float64), what rnn_lab.cells.bptt "
-        "computes at every step (itself checked against tf.GradientTape)."
-    ),
     mistakes=GRU_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.gru_backward",
         *SEQUENCE_BACKWARD_ROUTES,
-        advice="apply the chain rule through the three blocks yourself, with NumPy",
     ),
-    card=Card(3, 40, "one GRU step backwards (reset_after=True): every path from h_t to h_(t-1)"),
 )
 
 
@@ -203,28 +134,7 @@ check_gru_step_backward = exercise(
 #: Hidden delays ``d``.
 BIAS_DELAYS = (2, 10, 79, 500)
 
-BIAS_MISTAKES = {
-    "gate_value": Mistake(
-        "returned_gate_value",
-        "returned the gate's value f = 2^(−1/d), not the bias b with σ(b) = f",
-        "The bias is the gate's logit: b = log(f / (1 − f)).",
-    ),
-    "memory_rule": Mistake(
-        "used_memory_time",
-        "used the memory-time rule b = log(d − 1) (f = 1 − 1/d), which keeps e^(−1) ≈ 0.37",
-        "1 − 1/d to the power d is about 1/e, not 1/2: solve σ(b)^d = 1/2 for f first.",
-    ),
-    "inverse_logit": Mistake(
-        "logit_of_one_minus_f",
-        "took log((1 − f) / f), the logit of 1 − f: the sign is flipped",
-        "σ(b) = f means b = log(f / (1 − f)): f on top.",
-    ),
-    "power_d": Mistake(
-        "raised_to_d",
-        "used f = 2^(−d) instead of 2^(−1/d)",
-        "f^d = 1/2 means f = (1/2)^(1/d), close to 1 for a long delay.",
-    ),
-}
+BIAS_MISTAKES = TEXTS.mistakes("forget_bias_for_delay")
 
 
 def _bias_answers(d) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -248,15 +158,9 @@ def _bias_cases() -> tuple[Case, ...]:
 
 
 check_forget_bias_for_delay = exercise(
-    """Check ``forget_bias_for_delay(d)``: the bias with ``σ(b)^d = 1/2``.""",
+    TEXTS.exercise("forget_bias_for_delay", delays=BIAS_DELAYS),
     _bias_cases,
     prepare=accepting_scalars,
-    returns="the bias b, one number",
-    verified=(
-        f"b = logit(2^(−1/d)) for d in {BIAS_DELAYS}: a constant forget gate σ(b) keeps half "
-        "of the cell state, and half of the gradient along it, after d steps."
-    ),
     mistakes=BIAS_MISTAKES,
     refuses=Refusal(frameworks=True),
-    card=Card(2, 15, "choosing the forget bias for a delay d: σ(b)^d = 1/2"),
 )

@@ -17,9 +17,12 @@ from ..seq2seq.attention import attention, masked_softmax
 from ..seq2seq.model import beam_step
 from ..tolerances import tolerance_for
 from .answers import Arrays
-from .core import Card, Refusal, exercise
+from .core import Refusal, exercise
 from .hidden import drawn_case, seeded_cases
-from .verdicts import Case, Mistake
+from .texts import Texts
+from .verdicts import Case
+
+TEXTS = Texts(__name__)
 
 #: Hidden cases ``(n, T_q, T_x, d, dtype)``; ``T_q != T_x`` so that a softmax over the wrong
 #: axis shows, and every sample has a different number of real source positions.
@@ -29,31 +32,7 @@ CASES = ((2, 3, 5, 4, "float32"), (3, 4, 6, 3, "float64"), (1, 2, 7, 5, "float64
 # --- attention weights and the context vector ----------------------------------------------
 
 CONTEXT_PARTS = ("weights", "context")
-CONTEXT_MISTAKES = {
-    "scaled": Mistake(
-        "scaled_scores",
-        "divided the scores by √d",
-        "keras.layers.Attention() uses the plain dot product q·k; the 1/√d scale belongs to "
-        "scaled dot-product attention (MultiHeadAttention).",
-    ),
-    "softmax_queries": Mistake(
-        "softmax_over_queries",
-        "took the softmax over the queries instead of the source positions",
-        "Each query's weights must sum to 1 over the T_x source positions: softmax over the "
-        "LAST axis of the (n, T_q, T_x) scores.",
-    ),
-    "context_from_keys": Mistake(
-        "weighted_keys",
-        "averaged the keys instead of the values",
-        "The keys decide the weights; the context is the weighted mean of the VALUES: α @ values.",
-    ),
-    "raw_scores": Mistake(
-        "no_softmax",
-        "used the raw scores as weights",
-        "Turn the scores into weights with a softmax (subtract each row's max, exponentiate, "
-        "divide by the row's sum).",
-    ),
-}
+CONTEXT_MISTAKES = TEXTS.mistakes("attention_context")
 
 
 def _context_answers(query, keys, values):
@@ -79,53 +58,20 @@ def _context_case(rng, n, T_q, T_x, d, dtype) -> Case:
 
 
 check_attention_context = exercise(
-    """Check ``attention_context(query, keys, values)`` → ``(weights, context)``.""",
+    TEXTS.exercise("attention_context", cases=len(CASES)),
     seeded_cases(CASES, 15000, _context_case),
     answer=Arrays(CONTEXT_PARTS),
-    returns="(weights (n, T_q, T_x), context (n, T_q, d_v)), two arrays",
-    verified=(
-        f"α = softmax over source positions of Q·Kᵀ and ctx = α·V on {len(CASES)} hidden cases "
-        "(float32 and float64, keys different from values, T_q ≠ T_x): what "
-        "keras.layers.Attention() returns (rnn_lab.seq2seq.attention.attention, tested "
-        "against Keras)."
-    ),
     mistakes=CONTEXT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.seq2seq.attention.attention",
         "rnn_lab.seq2seq.attention.dot_scores",
-        advice="score, softmax and average with NumPy yourself",
     ),
-    card=Card(1, 10, "attention weights and the context vector"),
 )
 
 
 # --- the masked softmax ----------------------------------------------------------------------
 
-MASK_MISTAKES = {
-    "ignored": Mistake(
-        "ignored_mask",
-        "ignored the mask",
-        "Padded source positions must get (almost exactly) zero weight: push their scores "
-        "down by 1e9 before the softmax.",
-    ),
-    "zeroed_scores": Mistake(
-        "masked_scores_to_zero",
-        "set the masked scores to 0 instead of pushing them far down",
-        "A score of 0 still gets weight e⁰ = 1 relative to the others: subtract 1e9 (Keras's "
-        "rule) so that exp makes it 0.",
-    ),
-    "not_renormalised": Mistake(
-        "not_renormalised",
-        "zeroed the padded weights after the softmax without renormalising",
-        "After zeroing, the weights of a row no longer sum to 1; mask the scores BEFORE the "
-        "softmax instead.",
-    ),
-    "inverted": Mistake(
-        "inverted_mask",
-        "masked the real positions and kept the padding",
-        "mask is True on REAL positions; push down the scores where mask is False.",
-    ),
-}
+MASK_MISTAKES = TEXTS.mistakes("masked_softmax")
 
 
 def _mask_answers(scores, mask):
@@ -147,22 +93,13 @@ def _mask_case(rng, n, T_q, T_x, _, dtype) -> Case:
 
 
 check_masked_softmax = exercise(
-    """Check ``masked_softmax(scores, mask)``: ``scores (n, T_q, T_x)``, ``mask (n, T_x)``.""",
+    TEXTS.exercise("masked_softmax", cases=len(CASES)),
     seeded_cases(CASES, 15100, _mask_case),
-    returns="the weights α, an array of shape (n, T_q, T_x)",
-    verified=(
-        f"softmax over source positions of e − 1e9·(1 − m) on {len(CASES)} hidden cases "
-        "(float32 and float64, every sample padded, no row fully masked): "
-        "keras.layers.Attention's rule (rnn_lab.seq2seq.attention.masked_softmax, tested "
-        "against Keras)."
-    ),
     mistakes=MASK_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.seq2seq.attention.masked_softmax",
         "rnn_lab.seq2seq.attention.attention",
-        advice="push the padded scores down and take the softmax with NumPy yourself",
     ),
-    card=Card(2, 15, "the masked softmax over padded source positions"),
 )
 
 
@@ -171,31 +108,7 @@ check_masked_softmax = exercise(
 #: Hidden cases ``(b, V, width)``: width <= b, so every variant returns as many extensions.
 BEAM_CASES = ((3, 5, 3), (4, 6, 2), (2, 12, 2), (5, 4, 4))
 BEAM_PARTS = ("new_scores", "parents", "characters")
-BEAM_MISTAKES = {
-    "ignored_prefix": Mistake(
-        "ignored_prefix_score",
-        "ranked the extensions by the new character alone, forgetting the prefix's score",
-        "An extension's score is the whole prefix's log-probability plus the new "
-        "character's: scores[:, None] + log_probs.",
-    ),
-    "best_per_beam": Mistake(
-        "one_extension_per_beam",
-        "kept only each beam's own best extension",
-        "Compare ALL b·V extensions together: two children of one strong beam may both beat "
-        "every child of a weak one.",
-    ),
-    "swapped": Mistake(
-        "swapped_parent_and_character",
-        "swapped the parent and the character of the flat index",
-        "In the flattened (b·V,) array, index k = i·V + c: parent i = k // V, character c = k % V.",
-    ),
-    "lowest": Mistake(
-        "kept_lowest",
-        "kept the lowest-scoring extensions",
-        "Log-probabilities are ≤ 0 and higher is better: sort in DESCENDING order "
-        "(np.argsort(-total)).",
-    ),
-}
+BEAM_MISTAKES = TEXTS.mistakes("beam_step")
 
 
 def _beam_answers(scores, log_probs, width):
@@ -245,25 +158,13 @@ def _parts_as_numbers(beam_step: Callable) -> Callable:
 
 
 check_beam_step = exercise(
-    """Check ``beam_step(scores, log_probs, width)`` → ``(new_scores, parents, characters)``.
-
-    Integer ``parents`` and ``characters`` are what a solution naturally returns; they are
-    compared as numbers (converted to float64 here, before the core's checks).""",
+    TEXTS.exercise("beam_step", cases=len(BEAM_CASES)),
     seeded_cases(BEAM_CASES, 15200, _beam_case),
     prepare=_parts_as_numbers,
     answer=Arrays(BEAM_PARTS),
-    returns="(new_scores, parents, characters), three arrays of shape (width,), best first",
-    verified=(
-        f"the width best of the b·V extensions scores[i] + log_probs[i, c] on "
-        f"{len(BEAM_CASES)} hidden cases, best first with their parent beam and character: "
-        "rnn_lab.seq2seq.model.beam_step, which beam search uses (tested exact against "
-        "every two-character output)."
-    ),
     mistakes=BEAM_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.seq2seq.model.beam_step",
         "rnn_lab.seq2seq.model.beam_search",
-        advice="add, flatten and pick the best extensions with NumPy yourself",
     ),
-    card=Card(3, 25, "one step of beam search"),
 )

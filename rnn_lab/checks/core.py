@@ -19,7 +19,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from . import guard
 from .answers import Answer, Array, Arrays, Letter, Shapes, TrueOrFalse, Whole
+from .texts import ExerciseText
 from .timing import TIME_LIMIT_S, TimeLimitExceeded, call_with_time_limit
 from .verdicts import (
     DELEGATED,
@@ -109,9 +110,10 @@ class Refusal:
     advice: str = "write it yourself"
 
     @classmethod
-    def of(cls, *routes: str, advice: str) -> Refusal:
-        """What most exercises refuse: the reference ``routes`` and any framework code."""
-        return cls(routes, frameworks=True, advice=advice)
+    def of(cls, *routes: str) -> Refusal:
+        """What most exercises refuse: the reference ``routes`` and any framework code (the
+        advice is the exercise's ``refusal`` text)."""
+        return cls(routes, frameworks=True)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,17 @@ class Exercise:
     card: Card = Card()
     extra: Callable[[Callable], tuple[str, str] | None] | None = None
     is_function: bool = True
+
+    @classmethod
+    def of(cls, text: ExerciseText, **fields: Any) -> Exercise:
+        """The record of an exercise whose words are ``text``: its ``returns``,
+        ``verified``, card and (unless ``mistakes=`` is given) mistakes, the refusal advice
+        in ``refuses``; ``fields`` are the others."""
+        fields.setdefault("mistakes", text.mistakes)
+        if text.refusal is not None and "refuses" in fields:
+            fields["refuses"] = replace(fields["refuses"], advice=text.refusal)
+        card = Card(text.difficulty, text.minutes, text.skill)
+        return cls(returns=text.returns, verified=text.verified, card=card, **fields)
 
 
 def _delegation_verdict(exercise: Exercise, called: str) -> Stop:
@@ -294,7 +307,7 @@ def checker(
 
 
 def exercise(
-    doc: str,
+    text: ExerciseText,
     cases: Callable[[], Sequence[Case]],
     *,
     checker_name: str | None = None,
@@ -303,18 +316,20 @@ def exercise(
 ) -> Callable[..., CheckResult]:
     """Declare an exercise and build its public checker in one statement.
 
-    ``doc`` is the checker's docstring and names the learner's function the way a reader
-    sees it, ``Check ``name(args)``...``: the exercise's ``name`` is read from it (pass
-    ``name=`` for an answer that is not a function). ``cases`` makes the hidden cases,
-    ``prepare`` (optional) adapts the learner's function before it runs, and the other
-    keywords are the :class:`Exercise` fields (``verified``, ``mistakes``, ``returns``,
-    ``refuses``, ``card``, ...). The record and the cases are kept as the checker's
-    ``exercise`` and ``cases`` attributes (the catalogue and the grading worker read the
-    record)."""
+    ``text`` is the exercise's words (:meth:`.texts.Texts.exercise`, read from the chapter's
+    TOML file): its ``doc`` is the checker's docstring and names the learner's function the
+    way a reader sees it, ``Check ``name(args)``...``, and the exercise's ``name`` is read
+    from it (pass ``name=`` for an answer that is not a function); ``returns``,
+    ``verified``, the card, the refusal advice and, unless ``mistakes=`` is given, the
+    recognised mistakes come from it too. ``cases`` makes the hidden cases, ``prepare``
+    (optional) adapts the learner's function before it runs, and the other keywords are the
+    remaining :class:`Exercise` fields (``answer``, ``refuses``, ``extra``, ...). The record
+    and the cases are kept as the checker's ``exercise`` and ``cases`` attributes (the
+    catalogue and the grading worker read the record)."""
     if "name" not in fields:
-        fields["name"] = _CHECKED_NAME.match(doc).group(1)
-    spec = Exercise(**fields)
-    check = checker(doc, spec, cases, name=checker_name, prepare=prepare)
+        fields["name"] = _CHECKED_NAME.match(text.doc).group(1)
+    spec = Exercise.of(text, **fields)
+    check = checker(text.doc, spec, cases, name=checker_name, prepare=prepare)
     check.exercise, check.cases = spec, cases
     return check
 

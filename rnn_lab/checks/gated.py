@@ -28,6 +28,7 @@ from ..cells.weights import CellWeights, random_cell_weights, sigmoid
 from ..tolerances import tolerance_for
 from ..weights import make_sequences
 from .core import Refusal, exercise
+from .texts import ExerciseText
 from .verdicts import Case, CheckResult, Planted, mistakes_of, planted, with_mistake
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
@@ -319,7 +320,7 @@ def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> 
 
 
 def loop_exercise(
-    doc: str,
+    text: ExerciseText,
     kind: str,
     variant: Callable,
     planted_mistakes: dict[str, Planted],
@@ -337,9 +338,8 @@ def loop_exercise(
         )
     )
     return exercise(
-        doc,
+        text,
         cases,
-        returns="every h_t, an array of shape (n, T, H)",
         mistakes=mistakes_of(planted_mistakes),
         refuses=Refusal.of(
             "rnn_lab.trace_gates",
@@ -347,7 +347,6 @@ def loop_exercise(
             f"rnn_lab.cells.steps.{kind.lower()}_gates",
             "rnn_lab.numpy_replay",
             "rnn_lab.replay",
-            advice="write the gates and the loop yourself, with NumPy",
         ),
         **fields,
     )

@@ -1,0 +1,107 @@
+"""The words of the exercises, kept as data a teacher can read and edit without Python.
+
+Each chapter module's texts live beside it in a TOML file of the same name (``ch01.py`` ->
+``ch01.toml``), one table per exercise, named after its checker without ``check_``::
+
+    [count_params]
+    doc = "Check ``count_params(T, D, H, O)``: ..."    # the checker's docstring
+    returns = "the total number of parameters (an int)"
+    verified = "your count equals Keras's count_params() on {configs} hidden configurations..."
+    refusal = "derive the count from the five shapes"  # said when the answer delegates
+    card = { difficulty = 1, minutes = 10, skill = "parameters from the shapes of the weights" }
+
+    [count_params.mistakes.forgot_biases]              # one table per recognised mistake
+    code = "forgot_bias"                               # for tests and the grade book
+    title = "left out both biases"                     # "it looks like you <title>"
+    advice = "Each layer has a bias vector: ..."
+
+A figure the checker computes (how many hidden cases, a tolerance) is written as a named
+placeholder, ``{configs}`` or ``{tolerance:g}`` (a format specification may follow the
+colon), and filled in from the keywords the Python side passes; a placeholder it does not
+pass is an error, so a text cannot silently show a stale number.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .verdicts import Mistake
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+
+
+def fill(text: str, figures: dict[str, Any]) -> str:
+    """``text`` with each ``{name}`` (or ``{name:spec}``) replaced by
+    ``format(figures[name], spec)``."""
+
+    def one(match: re.Match) -> str:
+        name, spec = match.group(1), match.group(2) or ""
+        if name not in figures:
+            raise KeyError(f"the text {text!r} needs the figure {name!r}; given {sorted(figures)}")
+        return format(figures[name], spec)
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+@dataclass(frozen=True)
+class ExerciseText:
+    """One exercise's words, figures filled in: the checker's docstring ``doc``, what the
+    answer ``returns``, what a pass ``verified``, the ``refusal`` advice (``None``: the
+    exercise refuses nothing), the teachers' card and the recognised ``mistakes``."""
+
+    doc: str
+    returns: str
+    verified: str
+    refusal: str | None
+    difficulty: int
+    minutes: int
+    skill: str
+    mistakes: dict[str, Mistake]
+
+
+@cache
+def _table(module: str) -> dict[str, Any]:
+    source = resources.files(__package__).joinpath(f"{module}.toml")
+    return tomllib.loads(source.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The texts of one chapter module, read from ``<module>.toml`` beside it; build it
+    with ``Texts(__name__)``."""
+
+    module: str
+
+    def _entry(self, key: str) -> dict[str, Any]:
+        table = _table(self.module.rsplit(".", 1)[-1])
+        if key not in table:
+            raise KeyError(f"{self.module}: no exercise {key!r} in its texts; it has {list(table)}")
+        return table[key]
+
+    def mistakes(self, key: str, **figures: Any) -> dict[str, Mistake]:
+        """The mistakes exercise ``key`` recognises, by variant name, in the file's order."""
+        return {
+            variant: Mistake(*(fill(words[part], figures) for part in ("code", "title", "advice")))
+            for variant, words in self._entry(key).get("mistakes", {}).items()
+        }
+
+    def exercise(self, key: str, **figures: Any) -> ExerciseText:
+        """Exercise ``key``'s words, with ``figures`` filled in."""
+        words = self._entry(key)
+        card = words["card"]
+        refusal = words.get("refusal")
+        return ExerciseText(
+            doc=fill(words.get("doc", ""), figures),
+            returns=fill(words["returns"], figures),
+            verified=fill(words["verified"], figures),
+            refusal=None if refusal is None else fill(refusal, figures),
+            difficulty=card["difficulty"],
+            minutes=card["minutes"],
+            skill=fill(card["skill"], figures),
+            mistakes=self.mistakes(key, **figures),
+        )
