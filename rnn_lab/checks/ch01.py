@@ -25,10 +25,6 @@ COUNT_CONFIGS = ((7, 3, 5, 2), (4, 6, 11, 3), (12, 2, 4, 9), (3, 8, 16, 5))
 #: The two hidden configurations of ``count_params`` that differ only in ``T``.
 SAME_WEIGHTS_OTHER_T = ((7, 3, 5, 2), (25, 3, 5, 2))
 
-COUNT_MISTAKES = TEXTS.mistakes("count_params")
-
-SHAPE_MISTAKES = TEXTS.mistakes("output_shape")
-
 
 def _count_variants(T: int, D: int, H: int, O: int) -> dict[str, int]:
     rnn, dense = D * H + H * H + H, H * O + O
@@ -58,7 +54,6 @@ check_count_params = exercise(
     TEXTS.exercise("count_params", configs=len(COUNT_CONFIGS) + 1),
     _count_cases,
     answer=Whole(),
-    mistakes=COUNT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.count_parameters",
         "rnn_lab.count_cell_parameters",
@@ -95,7 +90,6 @@ check_output_shape = exercise(
     TEXTS.exercise("output_shape", configs=2 * len(COUNT_CONFIGS)),
     _shape_cases,
     answer=Shapes(),
-    mistakes=SHAPE_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.build_keras_model",
         "rnn_lab.keras_reference",

@@ -21,8 +21,6 @@ TEXTS = Texts(__name__)
 #: ``(D, H1, H2, O)`` of the hidden stacked models, all four sizes different.
 SHAPE_CONFIGS = ((3, 5, 4, 2), (4, 7, 3, 6), (9, 2, 6, 3))
 
-WEIGHT_SHAPE_MISTAKES = TEXTS.mistakes("weight_shapes")
-
 
 def _weight_shape_variants(D: int, H1: int, H2: int, O: int) -> dict[str, list[tuple[int, ...]]]:
     def layout(wx1, wh1, b1, wx2, wh2, b2, wo, bo):
@@ -72,7 +70,6 @@ check_weight_shapes = exercise(
     TEXTS.exercise("weight_shapes", configs=len(SHAPE_CONFIGS)),
     _weight_shape_cases,
     answer=Shapes(),
-    mistakes=WEIGHT_SHAPE_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.build_keras_model",
         "rnn_lab.random_weights",

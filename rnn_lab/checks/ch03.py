@@ -164,8 +164,6 @@ WORST_CASES = (
     (5, 6, 2, "float32", 1e-6, (3, 5, 0), -1, (0, 0, 1), 1),
 )
 
-WORST_MISTAKES = TEXTS.mistakes("worst_timestep")
-
 
 def _worst_answers(keras_y: np.ndarray, manual_y: np.ndarray) -> tuple[int, dict[str, int]]:
     diff = keras_y.astype(np.float64) - manual_y.astype(np.float64)
@@ -206,7 +204,6 @@ check_worst_timestep = exercise(
     TEXTS.exercise("worst_timestep", cases=len(WORST_CASES)),
     _worst_cases,
     answer=Whole(),
-    mistakes=WORST_MISTAKES,
     refuses=Refusal.of("rnn_lab.error_per_timestep"),
 )
 WORST_EXERCISE = check_worst_timestep.exercise
@@ -244,7 +241,6 @@ _TOLERANCE_ADVICE = (
     "use both parts of chapter 6's tolerance with the arrays' dtype: "
     "|keras_y − manual_y| ≤ tol + tol·|keras_y|, tol = rnn_lab.tolerance_for(keras_y.dtype)"
 )
-AGREE_MISTAKES = TEXTS.mistakes("agree", loose=LOOSE_ATOL)
 
 
 def _within(diff: np.ndarray, reference: np.ndarray, atol: float, rtol: float) -> bool:
@@ -310,7 +306,6 @@ check_agree = exercise(
     TEXTS.exercise("agree", pairs=len(AGREE_CASES), loose=LOOSE_ATOL),
     _agree_cases,
     answer=TrueOrFalse(),
-    mistakes=AGREE_MISTAKES,
     refuses=Refusal(("rnn_lab.measure_agreement",)),
 )
 AGREE_EXERCISE = check_agree.exercise

@@ -71,7 +71,6 @@ def _scaled_cases() -> tuple[Case, ...]:
 check_scaled_states = exercise(
     TEXTS.exercise("scaled_states", cases=len(CONFIGS), scales=", ".join(f"{s:g}" for s in SCALES)),
     _scaled_cases,
-    mistakes=SCALED_MISTAKES,
     refuses=Refusal.of(
         *RECURRENCE_ROUTES,
     ),

@@ -66,8 +66,6 @@ STEP_ROUTES = (
 
 # --- one step backwards ---------------------------------------------------------------
 
-STEP_MISTAKES = TEXTS.mistakes("backward_step")
-
 
 def _step_answers(g, h, Wh) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     g, h, Wh = (a.astype(np.float64) for a in (g, h, Wh))
@@ -97,14 +95,11 @@ def _step_cases() -> tuple[Case, ...]:
 check_backward_step = exercise(
     TEXTS.exercise("backward_step", cases=len(CASES)),
     _step_cases,
-    mistakes=STEP_MISTAKES,
     refuses=Refusal.of(*STEP_ROUTES),
 )
 
 
 # --- the gradient of Wh, summed over time ----------------------------------------------
-
-GRAD_WH_MISTAKES = TEXTS.mistakes("grad_Wh")
 
 
 def _grad_wh_answers(h, delta, h0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -139,7 +134,6 @@ def _grad_wh_cases() -> tuple[Case, ...]:
 check_grad_Wh = exercise(
     TEXTS.exercise("grad_Wh", cases=len(CASES)),
     _grad_wh_cases,
-    mistakes=GRAD_WH_MISTAKES,
     refuses=Refusal.of(*STEP_ROUTES),
 )
 

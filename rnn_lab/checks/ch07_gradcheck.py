@@ -85,7 +85,6 @@ def _numerical_cases() -> tuple[Case, ...]:
 check_numerical_gradient = exercise(
     TEXTS.exercise("numerical_gradient", losses=len(NUMERICAL_STEPS)),
     _numerical_cases,
-    mistakes=NUMERICAL_MISTAKES,
     refuses=Refusal.of(*GRADIENT_ROUTES),
 )
 NUMERICAL_EXERCISE = check_numerical_gradient.exercise

@@ -65,8 +65,6 @@ def _refusing(optimizer: str) -> Refusal:
 
 # --- SGD with momentum -------------------------------------------------------------------
 
-MOMENTUM_MISTAKES = TEXTS.mistakes("momentum_step")
-
 
 def _momentum_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     w, g, m = (a.astype(np.float64) for a in (w, g, m))
@@ -100,14 +98,11 @@ def _momentum_cases() -> tuple[Case, ...]:
 check_momentum_step = exercise(
     TEXTS.exercise("momentum_step", cases=len(MOMENTUM_CASES)),
     _momentum_cases,
-    mistakes=MOMENTUM_MISTAKES,
     refuses=_refusing("SGD"),
 )
 
 
 # --- AMSGrad: Adam with amsgrad=True -------------------------------------------------------
-
-ADAM_MISTAKES = TEXTS.mistakes("amsgrad_step")
 
 
 def _adam_answers(w, g, m, v, v_max, t, lr, betas) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -156,14 +151,11 @@ def _adam_cases() -> tuple[Case, ...]:
 check_amsgrad_step = exercise(
     TEXTS.exercise("amsgrad_step", cases=len(ADAM_CASES)),
     _adam_cases,
-    mistakes=ADAM_MISTAKES,
     refuses=_refusing("Adam"),
 )
 
 
 # --- Exercise 8.5: Nesterov momentum -----------------------------------------------------------
-
-NESTEROV_MISTAKES = TEXTS.mistakes("nesterov_step")
 
 
 def _nesterov_answers(w, g, m, lr, mu) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -185,6 +177,5 @@ def _nesterov_cases() -> tuple[Case, ...]:
 check_nesterov_step = exercise(
     TEXTS.exercise("nesterov_step", cases=len(MOMENTUM_CASES)),
     _nesterov_cases,
-    mistakes=NESTEROV_MISTAKES,
     refuses=_refusing("SGD"),
 )

@@ -86,7 +86,6 @@ check_clip_grads = exercise(
     TEXTS.exercise("clip_grads", cases=len(CLIP_CASES)),
     _clip_cases,
     answer=Arrays(GRAD_PARTS),
-    mistakes=CLIP_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.clip_by_global_norm",
         "rnn_lab.global_norm",

@@ -88,7 +88,6 @@ check_forget_bias = exercise(
     TEXTS.exercise("forget_bias", cases=len(FORGET_CASES)),
     _forget_cases,
     checker_name="check_forget_bias",
-    mistakes=FORGET_MISTAKES,
     refuses=Refusal.of("rnn_lab.random_cell_weights"),
 )
 
@@ -103,8 +102,6 @@ GATED_COUNT_CONFIGS = (
     ("LSTM", 6, 2, None),
     ("GRU", 5, 3, True),
 )
-
-GATED_COUNT_MISTAKES = TEXTS.mistakes("gated_params")
 
 
 def gated_count(
@@ -157,7 +154,6 @@ check_gated_params = exercise(
     TEXTS.exercise("gated_params", layers=len(GATED_COUNT_CONFIGS)),
     _gated_count_cases,
     answer=Whole(),
-    mistakes=GATED_COUNT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.count_cell_parameters",
         "rnn_lab.count_parameters",

@@ -42,7 +42,6 @@ _ORDER_ADVICE = (
 )
 #: What every porting exercise refuses: the converters that do the whole job.
 PORTING_ROUTES = ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras")
-WEIGHT_IH_MISTAKES = TEXTS.mistakes("gru_weight_ih")
 
 
 def _reorder_rows(array: np.ndarray) -> np.ndarray:
@@ -79,7 +78,6 @@ def _weight_ih_cases() -> tuple[Case, ...]:
 check_gru_weight_ih = exercise(
     TEXTS.exercise("gru_weight_ih", configs=len(PORT_CONFIGS)),
     _weight_ih_cases,
-    mistakes=WEIGHT_IH_MISTAKES,
     refuses=Refusal.of(*PORTING_ROUTES),
 )
 
@@ -139,7 +137,6 @@ check_lstm_from_torch = exercise(
     TEXTS.exercise("lstm_from_torch", configs=len(PORT_CONFIGS)),
     seeded_cases(PORT_CONFIGS, 1150, _lstm_bias_case, pass_seed=True),
     answer=Arrays(LSTM_PARTS),
-    mistakes=LSTM_BIAS_MISTAKES,
     refuses=Refusal.of(*PORTING_ROUTES),
 )
 
@@ -150,7 +147,6 @@ _GRU_BIAS_ADVICE = (
     "Keras's reset_after=True bias is (2, 3H): row 0 goes with x_t (PyTorch's bias_ih), row 1 "
     "with h_(t-1) (bias_hh), each reordered from PyTorch's [r, z, n] to Keras's [z, r, h]."
 )
-GRU_BIAS_MISTAKES = TEXTS.mistakes("gru_bias_from_torch")
 
 
 def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:
@@ -179,6 +175,5 @@ def _gru_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
 check_gru_bias_from_torch = exercise(
     TEXTS.exercise("gru_bias_from_torch", configs=len(PORT_CONFIGS)),
     seeded_cases(PORT_CONFIGS, 1160, _gru_bias_case, pass_seed=True),
-    mistakes=GRU_BIAS_MISTAKES,
     refuses=Refusal.of(*PORTING_ROUTES),
 )

@@ -25,8 +25,6 @@ TEXTS = Texts(__name__)
 #: ``exp`` overflows unless the maximum is subtracted first.
 GRAD_CASES = ((4, 5, "float64", 2.0), (6, 3, "float32", 1.0), (3, 7, "float64", 1000.0))
 
-GRAD_MISTAKES = TEXTS.mistakes("softmax_ce_grad")
-
 
 def _grad_answers(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, dict]:
     y = logits.astype(np.float64)
@@ -58,7 +56,6 @@ def _grad_case(rng, N, V, dtype, scale) -> Case:
 check_softmax_ce_grad = exercise(
     TEXTS.exercise("softmax_ce_grad", cases=len(GRAD_CASES)),
     seeded_cases(GRAD_CASES, 12_000, _grad_case),
-    mistakes=GRAD_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.text.softmax_cross_entropy",
         "rnn_lab.language.model.loss_and_gradients",
@@ -71,8 +68,6 @@ check_softmax_ce_grad = exercise(
 
 #: Hidden cases ``(n, T, V, D, dtype)``: n·T > V, so characters repeat within a case.
 EMBED_CASES = ((3, 5, 6, 2, "float32"), (2, 7, 4, 3, "float64"), (4, 4, 9, 2, "float64"))
-
-EMBED_MISTAKES = TEXTS.mistakes("embedding_grad")
 
 
 def _embed_answers(ids, dx, V) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -102,7 +97,6 @@ def _embed_case(rng, n, T, V, D, dtype) -> Case:
 check_embedding_grad = exercise(
     TEXTS.exercise("embedding_grad", cases=len(EMBED_CASES)),
     seeded_cases(EMBED_CASES, 12400, _embed_case),
-    mistakes=EMBED_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.model.loss_and_gradients",
     ),

@@ -104,7 +104,6 @@ check_sample_with_temperature = exercise(
     ),
     _sample_cases,
     prepare=_frequencies,
-    mistakes=SAMPLE_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.text.temperature_probabilities",
         "rnn_lab.language.text.sample_index",
@@ -116,8 +115,6 @@ check_sample_with_temperature = exercise(
 # --- perplexity ---------------------------------------------------------------------------
 
 PERPLEXITY_CASES = ((1.2, 0.3, 2.5, 0.9), (2.0, 2.0, 2.0), (0.1, 3.0, 0.7, 1.1, 1.9, 0.2))
-
-PERPLEXITY_MISTAKES = TEXTS.mistakes("perplexity_from_losses")
 
 
 def _perplexity_answers(losses: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -157,7 +154,6 @@ check_perplexity_from_losses = exercise(
     TEXTS.exercise("perplexity_from_losses", cases=len(PERPLEXITY_CASES)),
     _perplexity_cases,
     prepare=_as_number_array,
-    mistakes=PERPLEXITY_MISTAKES,
     refuses=Refusal.of("rnn_lab.language.text.perplexity"),
 )
 
@@ -166,8 +162,6 @@ check_perplexity_from_losses = exercise(
 
 #: Hidden cases ``(length, V)``: short texts, so that many pairs are never seen.
 BIGRAM_CASES = ((40, 5), (25, 7), (60, 4))
-
-BIGRAM_MISTAKES = TEXTS.mistakes("smoothed_bigram")
 
 
 def _bigram_answers(ids, V, alpha) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -203,7 +197,6 @@ def _bigram_cases() -> tuple[Case, ...]:
 check_smoothed_bigram = exercise(
     TEXTS.exercise("smoothed_bigram", cases=len(BIGRAM_CASES)),
     _bigram_cases,
-    mistakes=BIGRAM_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.language.text.bigram_probabilities",
     ),

@@ -30,8 +30,6 @@ SEQUENCE_BACKWARD_ROUTES = (
     "rnn_lab.keras_side.layers.keras_sequence_gradients",
 )
 
-CELL_MISTAKES = TEXTS.mistakes("cell_state_grad")
-
 
 def _answers(dc, dh, o, c, f, i) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     dc, dh, o, c, f, i = (a.astype(np.float64) for a in (dc, dh, o, c, f, i))
@@ -57,7 +55,6 @@ def _cell_case(rng, n, H, dtype) -> Case:
 check_cell_state_grad = exercise(
     TEXTS.exercise("cell_state_grad", cases=len(CASES)),
     seeded_cases(CASES, 13000, _cell_case),
-    mistakes=CELL_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.lstm_backward",
         *SEQUENCE_BACKWARD_ROUTES,
@@ -69,8 +66,6 @@ check_cell_state_grad = exercise(
 
 #: Hidden cases ``(n, H, dtype)`` for the GRU step.
 GRU_CASES = ((3, 4, "float32"), (2, 5, "float64"), (4, 3, "float64"), (5, 2, "float32"))
-
-GRU_MISTAKES = TEXTS.mistakes("gru_step_backward")
 
 
 def _gru_answers(g, h_prev, z, r, h_tilde, hh, Wh) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -121,7 +116,6 @@ def _gru_case(rng, n, H, dtype, *, seed: int) -> Case:
 check_gru_step_backward = exercise(
     TEXTS.exercise("gru_step_backward", cases=len(GRU_CASES)),
     seeded_cases(GRU_CASES, 13200, _gru_case, pass_seed=True),
-    mistakes=GRU_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.gru_backward",
         *SEQUENCE_BACKWARD_ROUTES,
@@ -133,8 +127,6 @@ check_gru_step_backward = exercise(
 
 #: Hidden delays ``d``.
 BIAS_DELAYS = (2, 10, 79, 500)
-
-BIAS_MISTAKES = TEXTS.mistakes("forget_bias_for_delay")
 
 
 def _bias_answers(d) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -161,6 +153,5 @@ check_forget_bias_for_delay = exercise(
     TEXTS.exercise("forget_bias_for_delay", delays=BIAS_DELAYS),
     _bias_cases,
     prepare=accepting_scalars,
-    mistakes=BIAS_MISTAKES,
     refuses=Refusal(frameworks=True),
 )

@@ -31,8 +31,6 @@ def _mask(rng, n: int, T: int) -> np.ndarray:
 
 # --- a masked mean loss ------------------------------------------------------------------------
 
-LOSS_MISTAKES = TEXTS.mistakes("masked_mean_loss")
-
 
 def _loss_answers(y_pred, y_true, mask) -> tuple[float, dict[str, float]]:
     y_pred, y_true = y_pred.astype(np.float64), y_true.astype(np.float64)
@@ -60,7 +58,6 @@ check_masked_mean_loss = exercise(
     TEXTS.exercise("masked_mean_loss", cases=len(CASES)),
     seeded_cases(CASES, 14000, _loss_case),
     prepare=accepting_scalars,
-    mistakes=LOSS_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.masking.masked_mse",
     ),
@@ -68,8 +65,6 @@ check_masked_mean_loss = exercise(
 
 
 # --- Bidirectional concat order ----------------------------------------------------------------
-
-CONCAT_MISTAKES = TEXTS.mistakes("bidirectional_concat")
 
 
 def _concat_answers(forward, backward) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -92,7 +87,6 @@ def _concat_case(rng, n, T, H, dtype) -> Case:
 check_bidirectional_concat = exercise(
     TEXTS.exercise("bidirectional_concat", cases=len(CASES)),
     seeded_cases(CASES, 14100, _concat_case),
-    mistakes=CONCAT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.replay.merge_directions",
         "rnn_lab.cells.replay.run_bidirectional",
@@ -106,8 +100,6 @@ check_bidirectional_concat = exercise(
 #: Hidden cases ``(n, H, dtype)``: every case has real and masked samples.
 MASKED_CASES = ((4, 3, "float32"), (3, 5, "float64"), (5, 2, "float64"), (6, 4, "float32"))
 MASKED_PARTS = ("dh_prev", "dWh")
-
-MASKED_MISTAKES = TEXTS.mistakes("masked_step_backward")
 
 
 def _masked_answers(g, h_fresh, h_prev, Wh, m) -> tuple[tuple, dict[str, tuple]]:
@@ -139,7 +131,6 @@ check_masked_step_backward = exercise(
     TEXTS.exercise("masked_step_backward", cases=len(MASKED_CASES)),
     seeded_cases(MASKED_CASES, 14300, _masked_case),
     answer=Arrays(MASKED_PARTS),
-    mistakes=MASKED_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.cells.bptt.sequence_backward",
         "rnn_lab.cells.bptt.backward_from_trace",

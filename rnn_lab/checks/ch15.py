@@ -32,7 +32,6 @@ CASES = ((2, 3, 5, 4, "float32"), (3, 4, 6, 3, "float64"), (1, 2, 7, 5, "float64
 # --- attention weights and the context vector ----------------------------------------------
 
 CONTEXT_PARTS = ("weights", "context")
-CONTEXT_MISTAKES = TEXTS.mistakes("attention_context")
 
 
 def _context_answers(query, keys, values):
@@ -61,7 +60,6 @@ check_attention_context = exercise(
     TEXTS.exercise("attention_context", cases=len(CASES)),
     seeded_cases(CASES, 15000, _context_case),
     answer=Arrays(CONTEXT_PARTS),
-    mistakes=CONTEXT_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.seq2seq.attention.attention",
         "rnn_lab.seq2seq.attention.dot_scores",
@@ -70,8 +68,6 @@ check_attention_context = exercise(
 
 
 # --- the masked softmax ----------------------------------------------------------------------
-
-MASK_MISTAKES = TEXTS.mistakes("masked_softmax")
 
 
 def _mask_answers(scores, mask):
@@ -95,7 +91,6 @@ def _mask_case(rng, n, T_q, T_x, _, dtype) -> Case:
 check_masked_softmax = exercise(
     TEXTS.exercise("masked_softmax", cases=len(CASES)),
     seeded_cases(CASES, 15100, _mask_case),
-    mistakes=MASK_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.seq2seq.attention.masked_softmax",
         "rnn_lab.seq2seq.attention.attention",
@@ -108,7 +103,6 @@ check_masked_softmax = exercise(
 #: Hidden cases ``(b, V, width)``: width <= b, so every variant returns as many extensions.
 BEAM_CASES = ((3, 5, 3), (4, 6, 2), (2, 12, 2), (5, 4, 4))
 BEAM_PARTS = ("new_scores", "parents", "characters")
-BEAM_MISTAKES = TEXTS.mistakes("beam_step")
 
 
 def _beam_answers(scores, log_probs, width):
@@ -162,7 +156,6 @@ check_beam_step = exercise(
     seeded_cases(BEAM_CASES, 15200, _beam_case),
     prepare=_parts_as_numbers,
     answer=Arrays(BEAM_PARTS),
-    mistakes=BEAM_MISTAKES,
     refuses=Refusal.of(
         "rnn_lab.seq2seq.model.beam_step",
         "rnn_lab.seq2seq.model.beam_search",
