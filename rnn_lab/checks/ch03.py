@@ -43,8 +43,6 @@ FORWARD_VARIANTS = (*_COMMON, "h0_ones", "h0_first_input", "drop_first", "all_ou
 SEQUENCE_VARIANTS = (*_COMMON, "h0_ones", "drop_first", "only_last", "time_first", "shifted")
 FROM_H0_VARIANTS = (*_COMMON, "ignored_h0", "h0_as_h1")
 
-_CASES_TEXT = f"{len(CONFIGS)} hidden cases (float32 and float64, random non-zero biases)"
-
 
 def _loop_exercise(text: ExerciseText, variants: tuple[str, ...], cases: dict, **fields):
     """An exercise on the loop over time: its hidden cases are ``forward_cases(variants,
@@ -236,11 +234,6 @@ AGREE_CASES = (
 #: A tolerance loose enough to let a 1e-3 mistake through, as a hand-picked "small
 #: number" often is.
 LOOSE_ATOL = 1e-2
-
-_TOLERANCE_ADVICE = (
-    "use both parts of chapter 6's tolerance with the arrays' dtype: "
-    "|keras_y − manual_y| ≤ tol + tol·|keras_y|, tol = rnn_lab.tolerance_for(keras_y.dtype)"
-)
 
 
 def _within(diff: np.ndarray, reference: np.ndarray, atol: float, rtol: float) -> bool:

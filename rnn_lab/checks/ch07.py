@@ -19,7 +19,7 @@ from ..tolerances import tolerance_for
 from .answers import Arrays
 from .core import Refusal, exercise
 from .texts import Texts
-from .verdicts import Case, Planted, mistakes_of, planted, with_mistake
+from .verdicts import Case, mistakes_of, with_mistake
 
 TEXTS = Texts(__name__)
 
@@ -201,65 +201,38 @@ class BackwardPass:
         return dWx, dWh, dBh, dWo, dBo, self.to_h0(delta, back)
 
 
-BACKWARD_PLANTED: dict[str, Planted] = {
-    "overwrote_sum": planted(
-        "missing_sum_over_time",
-        "kept only one timestep's contribution to the weight gradients (assigned instead of "
-        "adding, so the t = 1 term is left)",
-        "Wx, Wh and Bh act at every step: dWx = Σ_t x_tᵀ·δ_t, dWh = Σ_t h_(t-1)ᵀ·δ_t, "
-        "dBh = Σ_t Σ_rows δ_t. Use dWx = dWx + ..., starting from zeros.",
-        add=lambda total, term: term,
-    ),
-    "no_tanh_slope": planted(
-        "forgot_tanh_slope",
-        "forgot the slope of tanh, δ_t = g_t instead of g_t ⊙ (1 − h_t²)",
-        "Going back through h_t = tanh(a_t) multiplies by 1 - h_t**2 element by element.",
-        delta=lambda g, h_t: g,
-    ),
-    "h_t_for_h_prev": planted(
-        "used_h_t",
-        "used h_t instead of h_(t-1) in dWh",
-        "a_t = x_t·Wx + h_(t-1)·Wh + Bh: pair δ_t with the state before step t (h0 at t = 1).",
-        h_before=lambda hs, t: hs[t],
-    ),
-    "last_step_only": planted(
-        "no_backprop_through_time",
-        "let the gradient flow only through the last step (no δ_(t+1)·Whᵀ term)",
-        "h_t also influences the loss through h_(t+1): g_t = dy_t·Woᵀ + δ_(t+1)·Whᵀ, "
-        "carried backwards from t = T to t = 1.",
-        carry=lambda delta, back: np.zeros_like(delta),  # so δ_1 = 0 and dh0 = 0 when T > 1
-    ),
-    "mean_over_samples": planted(
-        "wrong_normalisation",
-        "divided by n instead of N = n·O",
-        "Keras's MeanSquaredError averages every squared error: dL/dy = 2 (y - ŷ) / y.size.",
-        loss_scale=lambda n, size: 2 / n,
-    ),
-    "no_mean": planted(
-        "wrong_normalisation",
-        "left out the 1/N of the mean",
-        "L is a mean over N = n·O squared errors, so dL/dy = 2 (y - ŷ) / N.",
-        loss_scale=lambda n, size: 2.0,
-    ),
-    "no_factor_two": planted(
-        "forgot_factor_two",
-        "left out the 2 of d(e²)/de",
-        "d/dy (y - ŷ)² = 2 (y - ŷ): dL/dy = 2 (y - ŷ) / N.",
-        loss_scale=lambda n, size: 1 / size,
-    ),
-    "wh_not_transposed": planted(
-        "not_transposed",
-        "passed the gradient back through Wh instead of its transpose",
-        "For a = h_(t-1)·Wh, dL/dh_(t-1) = δ_t·Whᵀ (delta @ Wh.T).",
-        back=lambda Wh: Wh,
-    ),
-    "dh0_is_delta": planted(
-        "wrong_dh0",
-        "returned δ_1 as dL/dh0",
-        "h0 enters step 1 through h0·Wh: dL/dh0 = δ_1·Whᵀ.",
-        to_h0=lambda delta, back: delta,
-    ),
-}
+BACKWARD_PLANTED = TEXTS.planted(
+    "rnn_backward",
+    {
+        "overwrote_sum": dict(
+            add=lambda total, term: term,
+        ),
+        "no_tanh_slope": dict(
+            delta=lambda g, h_t: g,
+        ),
+        "h_t_for_h_prev": dict(
+            h_before=lambda hs, t: hs[t],
+        ),
+        "last_step_only": dict(
+            carry=lambda delta, back: np.zeros_like(delta),  # so δ_1 = 0 and dh0 = 0 when T > 1
+        ),
+        "mean_over_samples": dict(
+            loss_scale=lambda n, size: 2 / n,
+        ),
+        "no_mean": dict(
+            loss_scale=lambda n, size: 2.0,
+        ),
+        "no_factor_two": dict(
+            loss_scale=lambda n, size: 1 / size,
+        ),
+        "wh_not_transposed": dict(
+            back=lambda Wh: Wh,
+        ),
+        "dh0_is_delta": dict(
+            to_h0=lambda delta, back: delta,
+        ),
+    },
+)
 BACKWARD_MISTAKES = mistakes_of(BACKWARD_PLANTED)
 
 

@@ -18,7 +18,7 @@ from ..tolerances import tolerance_for
 from .answers import Arrays
 from .core import Refusal, exercise
 from .texts import Texts
-from .verdicts import Case, Planted, mistakes_of, planted, with_mistake
+from .verdicts import Case, mistakes_of, with_mistake
 
 TEXTS = Texts(__name__)
 
@@ -140,46 +140,29 @@ class TrainingLoop:
         return np.array(losses)
 
 
-TRAIN_PLANTED: dict[str, Planted] = {
-    "no_update": planted(
-        "weights_not_updated",
-        "never carried the updated weights to the next step",
-        "Each step must start from the weights the previous step produced: "
-        "weights = SimpleRNNWeights(*[w - lr * g ...]) and use that `weights` next.",
-        kept=lambda new, old: old,
-    ),
-    "ascent": planted(
-        "wrong_sign",
-        "added the gradient, w + η·g (gradient ascent)",
-        "Descend: w - lr * g, against the gradient.",
-        sign=1,
-    ),
-    "dropped_last_batch": planted(
-        "dropped_last_batch",
-        "left out the last, shorter batch",
-        "Keras cuts x[0:b], x[b:2b], ... and keeps the remainder as a smaller last batch: "
-        "for start in range(0, n, batch_size).",
-        batches=lambda n, batch_size: _batches(n - n % batch_size, batch_size),
-    ),
-    "full_batch": planted(
-        "full_batch",
-        "took one step per epoch on the whole data set",
-        "fit takes one step per batch: ceil(n / batch_size) steps per epoch.",
-        batches=lambda n, batch_size: _batches(n, n),
-    ),
-    "one_epoch": planted(
-        "one_epoch",
-        "ran only one epoch",
-        "Loop over the epochs around the loop over the batches.",
-        epochs=lambda epochs: 1,
-    ),
-    "restart_each_epoch": planted(
-        "restarted_each_epoch",
-        "restarted every epoch from the initial weights",
-        "Training continues across epochs: set the weights once, before the epoch loop.",
-        epoch_start=lambda weights, initial: initial,
-    ),
-}
+TRAIN_PLANTED = TEXTS.planted(
+    "train_sgd",
+    {
+        "no_update": dict(
+            kept=lambda new, old: old,
+        ),
+        "ascent": dict(
+            sign=1,
+        ),
+        "dropped_last_batch": dict(
+            batches=lambda n, batch_size: _batches(n - n % batch_size, batch_size),
+        ),
+        "full_batch": dict(
+            batches=lambda n, batch_size: _batches(n, n),
+        ),
+        "one_epoch": dict(
+            epochs=lambda epochs: 1,
+        ),
+        "restart_each_epoch": dict(
+            epoch_start=lambda weights, initial: initial,
+        ),
+    },
+)
 TRAIN_MISTAKES = mistakes_of(TRAIN_PLANTED)
 
 

@@ -26,7 +26,7 @@ from .core import Refusal, exercise
 from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, loop_exercise, lstm_variant
 from .hidden import drawn_case, seeded_cases
 from .texts import Texts
-from .verdicts import Case, Planted, mistakes_of, planted, with_mistake
+from .verdicts import Case, mistakes_of, with_mistake
 
 TEXTS = Texts(__name__)
 
@@ -47,11 +47,6 @@ check_lstm_forward = loop_exercise(
 #: Hidden cases: ``(H, f0)``, the size and the forget gate's value wanted at the start.
 FORGET_CASES = ((3, 0.9), (5, 0.99), (2, 0.75))
 
-_BLOCK_ADVICE = (
-    "The blocks are [i, f, c, o]: the forget gate's bias is entries H to 2H − 1; the other "
-    "three blocks stay at zero."
-)
-_LOGIT_ADVICE = "f = σ(b) for zero input and state, so b = log(f0 / (1 − f0)), the logit of f0."
 FORGET_MISTAKES = TEXTS.mistakes("forget_bias")
 _BLOCK_OF = {"block_input": 0, "block_candidate": 2, "block_output": 3}
 
@@ -210,54 +205,32 @@ class LSTMStepBackward:
 
 
 _SLOPES = "σ' = σ(1 − σ) for the gates, tanh' = 1 − tanh² for the candidate and for tanh(c_t)"
-LSTM_BACKWARD_PLANTED: dict[str, Planted] = {
-    "ignored_dc": planted(
-        "ignored_dc",
-        "left out dc, the gradient reaching c_t from later steps",
-        "c_t reaches the loss two ways: through h_t = o ⊙ tanh(c_t) and directly through "
-        "c_(t+1). dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
-        from_later=lambda dc: 0,
-    ),
-    "no_tanh_slope_c": planted(
-        "forgot_tanh_slope",
-        "forgot the slope of tanh(c_t) on the way from h_t to c_t",
-        "h_t = o ⊙ tanh(c_t): dc_total = dc + dh ⊙ o ⊙ (1 − tanh(c_t)²).",
-        cell_slope=lambda tanh_c: 1,
-    ),
-    "c_t_for_c_prev": planted(
-        "used_c_t",
-        "used c_t instead of c_(t-1) in the forget gate's gradient",
-        "c_t = f ⊙ c_(t-1) + i ⊙ c̃: the forget gate multiplies the previous cell state, "
-        "so df = dc_total ⊙ c_(t-1).",
-        forgotten=lambda c, c_prev: c,
-    ),
-    "dc_prev_unscaled": planted(
-        "forgot_forget_gate",
-        "passed dc_total back to c_(t-1) without the forget gate",
-        "c_t = f ⊙ c_(t-1) + ...: dc_prev = dc_total ⊙ f. This product is the LSTM's "
-        "gradient highway: it shrinks only as much as f does.",
-        forget=lambda f: 1,
-    ),
-    "tanh_slope_for_gates": planted(
-        "wrong_sigmoid_slope",
-        "used tanh's slope 1 − s² for the sigmoid gates",
-        _SLOPES + ".",
-        gate_slope=lambda s: 1 - s**2,
-    ),
-    "order_fico": planted(
-        "gate_order",
-        "assembled the gate gradients in the order [f, i, c, o]",
-        "The columns of kernel, recurrent_kernel and bias are [i, f, c, o]: concatenate "
-        "da_i, da_f, da_c, da_o in that order.",
-        order=(1, 0, 2, 3),
-    ),
-    "no_tanh_on_c": planted(
-        "no_tanh_on_cell",
-        "took do = dh ⊙ c_t, without the tanh",
-        "h_t = o ⊙ tanh(c_t), so do = dh ⊙ tanh(c_t).",
-        squash_cell=lambda c, tanh_c: c,
-    ),
-}
+LSTM_BACKWARD_PLANTED = TEXTS.planted(
+    "lstm_backward_step",
+    {
+        "ignored_dc": dict(
+            from_later=lambda dc: 0,
+        ),
+        "no_tanh_slope_c": dict(
+            cell_slope=lambda tanh_c: 1,
+        ),
+        "c_t_for_c_prev": dict(
+            forgotten=lambda c, c_prev: c,
+        ),
+        "dc_prev_unscaled": dict(
+            forget=lambda f: 1,
+        ),
+        "tanh_slope_for_gates": dict(
+            gate_slope=lambda s: 1 - s**2,
+        ),
+        "order_fico": dict(
+            order=(1, 0, 2, 3),
+        ),
+        "no_tanh_on_c": dict(
+            squash_cell=lambda c, tanh_c: c,
+        ),
+    },
+)
 LSTM_BACKWARD_MISTAKES = mistakes_of(LSTM_BACKWARD_PLANTED)
 
 

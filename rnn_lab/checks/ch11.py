@@ -32,10 +32,6 @@ TEXTS = Texts(__name__)
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
 PORT_CONFIGS = ((2, 4, "float32"), (5, 3, "float64"), (4, 4, "float32"))
 
-_TRANSPOSE_ADVICE = (
-    "Keras multiplies x_t @ kernel, PyTorch W_ih @ x_t: weight_ih_l0 is kernel.T, (3H, D), "
-    "with its rows then reordered."
-)
 _ORDER_ADVICE = (
     "PyTorch's GRU blocks are [r, z, n], Keras's [z, r, h]: swap the first two blocks of H "
     "rows after transposing."
@@ -84,10 +80,6 @@ check_gru_weight_ih = exercise(
 
 # --- PyTorch's two LSTM biases -> Keras's one -------------------------------------------
 
-_SUM_ADVICE = (
-    "PyTorch adds both biases to every gate's pre-activation; Keras has one bias there, "
-    "so it must be their sum: bias_ih + bias_hh."
-)
 LSTM_BIAS_MISTAKES = TEXTS.mistakes("lstm_from_torch")
 
 
@@ -142,11 +134,6 @@ check_lstm_from_torch = exercise(
 
 
 # --- Exercise 11.3: PyTorch's two GRU biases -> Keras's two rows ---------------------------
-
-_GRU_BIAS_ADVICE = (
-    "Keras's reset_after=True bias is (2, 3H): row 0 goes with x_t (PyTorch's bias_ih), row 1 "
-    "with h_(t-1) (bias_hh), each reordered from PyTorch's [r, z, n] to Keras's [z, r, h]."
-)
 
 
 def _torch_to_keras_blocks(bias: np.ndarray) -> np.ndarray:

@@ -28,8 +28,10 @@ from ..cells.weights import CellWeights, random_cell_weights, sigmoid
 from ..tolerances import tolerance_for
 from ..weights import make_sequences
 from .core import Refusal, exercise
-from .texts import ExerciseText
-from .verdicts import Case, CheckResult, Planted, mistakes_of, planted, with_mistake
+from .texts import ExerciseText, Texts
+from .verdicts import Case, CheckResult, Planted, mistakes_of, with_mistake
+
+TEXTS = Texts(__name__)
 
 #: ``(n, T, D, H, dtype)`` of the hidden cases: every size different where it can be, so
 #: a swapped axis changes a shape; float32 and float64.
@@ -110,68 +112,41 @@ _ORDER_ADVICE = (
 )
 #: The LSTM loop's known mistakes. The gate orders are those a learner may read Keras's
 #: ``[i, f, c, o]`` in: most papers' (forget first), and TensorFlow 1's ``[i, c, f, o]``.
-LSTM_PLANTED: dict[str, Planted] = {
-    "order_fico": planted(
-        "gate_order",
-        "read the gate blocks in the order [f, i, c, o]",
-        _ORDER_ADVICE,
-        order=(1, 0, 2, 3),
-    ),
-    "order_icfo": planted(
-        "gate_order",
-        "read the gate blocks in the order [i, c, f, o] (TensorFlow 1's order)",
-        _ORDER_ADVICE,
-        order=(0, 2, 1, 3),
-    ),
-    "order_ifoc": planted(
-        "gate_order",
-        "read the gate blocks in the order [i, f, o, c]",
-        _ORDER_ADVICE,
-        order=(0, 1, 3, 2),
-    ),
-    "no_bias": planted(
-        "forgot_bias",
-        "forgot the bias",
-        "a = x_t @ kernel + h @ recurrent_kernel + bias: all four blocks get their bias.",
-        bias=lambda weights: np.zeros_like(weights.bias),
-    ),
-    "no_tanh_on_c": planted(
-        "no_tanh_on_cell",
-        "took h_t = o_t ⊙ c_t, without the tanh",
-        "The cell state is not bounded; the output squashes it first: h = o * np.tanh(c).",
-        squash_cell=lambda c: c,
-    ),
-    "stale_c": planted(
-        "stale_state",
-        "never fed the new cell state c_t back (every step starts from c_0)",
-        "Assign the new cell state to the variable the next step reads: c = f * c + i * g.",
-        next_c=_stale,
-    ),
-    "stale_h": planted(
-        "stale_state",
-        "never fed the new hidden state h_t back (every step starts from h_0)",
-        "Assign the new h to the variable the next step multiplies by recurrent_kernel.",
-        next_h=_stale,
-    ),
-    "sigmoid_candidate": planted(
-        "wrong_activation",
-        "squashed the candidate c̃_t with a sigmoid",
-        "The three gates use the sigmoid; the candidate, block c, uses np.tanh.",
-        candidate=sigmoid,
-    ),
-    "tanh_gates": planted(
-        "wrong_activation",
-        "squashed the gates with tanh",
-        "Gates are fractions between 0 and 1: i, f and o use the sigmoid, only c̃ uses tanh.",
-        gate=np.tanh,
-    ),
-    "returns_c": planted(
-        "returns_cell_state",
-        "returned the cell states c_t instead of the hidden states h_t",
-        "The layer's output is h_t = o_t ⊙ tanh(c_t); c_t stays inside the cell.",
-        returns_cell=True,
-    ),
-}
+LSTM_PLANTED = TEXTS.planted(
+    "lstm_loop",
+    {
+        "order_fico": dict(
+            order=(1, 0, 2, 3),
+        ),
+        "order_icfo": dict(
+            order=(0, 2, 1, 3),
+        ),
+        "order_ifoc": dict(
+            order=(0, 1, 3, 2),
+        ),
+        "no_bias": dict(
+            bias=lambda weights: np.zeros_like(weights.bias),
+        ),
+        "no_tanh_on_c": dict(
+            squash_cell=lambda c: c,
+        ),
+        "stale_c": dict(
+            next_c=_stale,
+        ),
+        "stale_h": dict(
+            next_h=_stale,
+        ),
+        "sigmoid_candidate": dict(
+            candidate=sigmoid,
+        ),
+        "tanh_gates": dict(
+            gate=np.tanh,
+        ),
+        "returns_c": dict(
+            returns_cell=True,
+        ),
+    },
+)
 
 
 def lstm_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:
@@ -233,80 +208,54 @@ _ROWS_ADVICE = (
     "bias has two rows: bias[0] goes with x_t @ kernel, bias[1] with h @ recurrent_kernel; "
     "both are needed."
 )
-_TORCH_ORDER = planted(
-    "gate_order",
-    "read the gate blocks in PyTorch's order [r, z, n]",
-    "Keras packs the blocks as [z, r, h]: z = columns 0:H, r = H:2H, candidate = 2H:3H.",
+_TORCH_ORDER = dict(
     gate_columns=lambda H: (slice(H, 2 * H), slice(0, H)),
 )
-_SWAPPED_UPDATE = planted(
-    "swapped_update",
-    "mixed the update the other way round, h_t = (1 − z) ⊙ h_{t-1} + z ⊙ h̃_t",
-    "In Keras z_t is the share of the OLD state kept: h = z * h + (1 - z) * h_tilde.",
+_SWAPPED_UPDATE = dict(
     update=lambda z, h_prev, h_tilde: (1 - z) * h_prev + z * h_tilde,
 )
-_STALE_H = planted(
-    "stale_state",
-    "never fed the new hidden state back (every step starts from h_0)",
-    "Assign the new h to the variable the next step reads.",
+_STALE_H = dict(
     next_h=_stale,
 )
 #: The known mistakes of the ``reset_after=True`` loop (exercise 10.1).
-GRU_PLANTED: dict[str, Planted] = {
-    "torch_order": _TORCH_ORDER,
-    "bias0_only": planted(
-        "dropped_bias_row",
-        "used only bias[0], the input bias row",
-        _ROWS_ADVICE,
-        bias_rows=lambda bias: (bias[0], np.zeros_like(bias[1])),
-    ),
-    "bias1_only": planted(
-        "dropped_bias_row",
-        "used only bias[1], the recurrent bias row",
-        _ROWS_ADVICE,
-        bias_rows=lambda bias: (np.zeros_like(bias[0]), bias[1]),
-    ),
-    "reset_before": planted(
-        "reset_before",
-        "applied the reset gate before the recurrent product, (r ⊙ h)·Wh_h (reset_after=False)",
-        "With reset_after=True the product comes first: r * (h @ Wh_h + Bhh_h).",
-        candidate=_reset_before,
-    ),
-    "bias_outside_reset": planted(
-        "reset_bias_outside",
-        "left the recurrent bias Bhh_h outside the reset gate, r ⊙ (h·Wh_h) + Bhh_h",
-        "The reset gate scales the whole recurrent term, bias included: r * (h @ Wh_h + Bhh_h).",
-        candidate=lambda r, h, Wh_h, Bhh_h, from_h: r * (h @ Wh_h) + Bhh_h,
-    ),
-    "swapped_update": _SWAPPED_UPDATE,
-    "stale_h": _STALE_H,
-}
+GRU_PLANTED = TEXTS.planted(
+    "gru_loop",
+    {
+        "torch_order": _TORCH_ORDER,
+        "bias0_only": dict(
+            bias_rows=lambda bias: (bias[0], np.zeros_like(bias[1])),
+        ),
+        "bias1_only": dict(
+            bias_rows=lambda bias: (np.zeros_like(bias[0]), bias[1]),
+        ),
+        "reset_before": dict(
+            candidate=_reset_before,
+        ),
+        "bias_outside_reset": dict(
+            candidate=lambda r, h, Wh_h, Bhh_h, from_h: r * (h @ Wh_h) + Bhh_h,
+        ),
+        "swapped_update": _SWAPPED_UPDATE,
+        "stale_h": _STALE_H,
+    },
+)
 #: The known mistakes of the ``reset_after=False`` loop (exercise 10.2).
-GRU_V1_PLANTED: dict[str, Planted] = {
-    "reset_after": planted(
-        "reset_after",
-        "applied the reset gate after the recurrent product, r ⊙ (h·Wh_h) (reset_after=True)",
-        "With reset_after=False the reset gate scales the state before the product: "
-        "(r * h) @ recurrent_kernel[:, 2H:].",
-        candidate=_reset_after,
-    ),
-    "no_reset": planted(
-        "no_reset",
-        "left the reset gate out of the candidate",
-        "h̃_t = tanh(x_t·Wx_h + (r_t ⊙ h_(t-1))·Wh_h + B_h): the reset gate decides how much "
-        "of the old state the candidate sees.",
-        candidate=lambda r, h, Wh_h, Bhh_h, from_h: h @ Wh_h + Bhh_h,
-    ),
-    "torch_order": _TORCH_ORDER,
-    "swapped_update": _SWAPPED_UPDATE,
-    "stale_h": _STALE_H,
-    "no_bias": planted(
-        "forgot_bias",
-        "forgot the bias",
-        "bias is one row (3H,) here, added to x_t @ kernel: all three blocks get it.",
-        bias_rows=lambda bias: (np.zeros_like(bias), np.zeros_like(bias)),
-    ),
-}
+GRU_V1_PLANTED = TEXTS.planted(
+    "gru_v1_loop",
+    {
+        "reset_after": dict(
+            candidate=_reset_after,
+        ),
+        "no_reset": dict(
+            candidate=lambda r, h, Wh_h, Bhh_h, from_h: h @ Wh_h + Bhh_h,
+        ),
+        "torch_order": _TORCH_ORDER,
+        "swapped_update": _SWAPPED_UPDATE,
+        "stale_h": _STALE_H,
+        "no_bias": dict(
+            bias_rows=lambda bias: (np.zeros_like(bias), np.zeros_like(bias)),
+        ),
+    },
+)
 
 
 def gru_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> np.ndarray:

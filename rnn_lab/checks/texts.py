@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from .verdicts import Mistake
+from .verdicts import Mistake, Planted
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 
@@ -89,6 +90,18 @@ class Texts:
             variant: Mistake(*(fill(words[part], figures) for part in ("code", "title", "advice")))
             for variant, words in self._entry(key).get("mistakes", {}).items()
         }
+
+    def planted(self, key: str, changes: dict[str, dict[str, Callable]]) -> dict[str, Planted]:
+        """The mistakes of table ``key``, each planted as its ``changes``: the named hooks
+        of the reference computation it replaces (``{}`` for a mistake that is not a variant
+        of it). Every mistake in the texts has its changes and every change its texts."""
+        words = self.mistakes(key)
+        if list(words) != list(changes):
+            raise KeyError(
+                f"{self.module}: the texts of {key!r} name {list(words)}, "
+                f"its changes {list(changes)}"
+            )
+        return {name: Planted(words[name], changes[name]) for name in words}
 
     def exercise(self, key: str, **figures: Any) -> ExerciseText:
         """Exercise ``key``'s words, with ``figures`` filled in."""

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..weights import SimpleRNNWeights
-from .verdicts import SHAPE_MIXUP, Planted, mistakes_of, planted, with_mistake
+from .texts import Texts
+from .verdicts import mistakes_of, with_mistake
+
+TEXTS = Texts(__name__)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -92,157 +95,83 @@ class ForwardLoop:
 REFERENCE = ForwardLoop()
 
 #: Every known mistake of the step and the loop: its verdict, and the hooks it changes.
-PLANTED: dict[str, Planted] = {
-    "wh_transposed": planted(
-        "wh_transposed",
-        "used Wh transposed",
-        "The previous state multiplies from the left, with Wh as given: h @ Wh. "
-        "Wh @ h (column-vector textbooks) or h @ Wh.T is its transpose.",
-        Wh=lambda w: w.Wh.T,  # a column-vector textbook's W_hh h_{t-1}
-    ),
-    "wx_transposed": planted(
-        SHAPE_MIXUP,
-        "used Wx transposed, (H, D) instead of (D, H)",
-        "Rows are samples: x_t (n, D) @ Wx (D, H) gives (n, H), no transpose needed.",
-        Wx=lambda w: w.Wx.T,  # only computable when D = H, otherwise a shape error
-    ),
-    "no_bias": planted(
-        "forgot_bias",
-        "forgot the hidden bias Bh",
-        "Bh belongs inside the tanh: np.tanh(x_t @ Wx + h @ Wh + Bh).",
-        Bh=lambda w: np.zeros_like(w.Bh),
-    ),
-    "no_output_bias": planted(
-        "forgot_bias",
-        "forgot the output bias Bo",
-        "The Dense layer adds its own bias: y = h @ Wo + Bo.",
-        Bo=lambda w: np.zeros_like(w.Bo),
-    ),
-    "sigmoid": planted(
-        "wrong_activation",
-        "used a sigmoid instead of tanh",
-        "SimpleRNN squashes with np.tanh, into (−1, 1); a sigmoid squashes into (0, 1).",
-        activation=_sigmoid,
-    ),
-    "relu": planted(
-        "wrong_activation",
-        "used relu instead of tanh",
-        "SimpleRNN squashes with np.tanh, into (−1, 1); relu is not bounded above.",
-        activation=lambda z: np.maximum(z, 0),
-    ),
-    "no_activation": planted(
-        "wrong_activation",
-        "applied no activation",
-        "Wrap the sum in np.tanh(...): without it every state is a linear function of x.",
-        activation=lambda z: z,
-    ),
-    "stale_h": planted(
-        "stale_h",
-        "never fed the new hidden state back",
-        "Each step must read the state the previous step wrote: assign the new state to "
-        "the variable the next step reads, h = np.tanh(x_t @ Wx + h @ Wh + Bh).",
-        previous=lambda h, start: start,  # every step reads h_0
-    ),
-    "ignored_h_prev": planted(
-        "stale_h",
-        "left out the previous state h_prev",
-        "The recurrent term h_prev @ Wh is what makes the layer recurrent: add it inside the tanh.",
-        previous=lambda h, start: start,  # one step: the recurrent term from zeros
-    ),
-    "h0_ones": planted(
-        "wrong_initial_state",
-        "started from h_0 = ones",
-        "Before the first step there is no history: h = np.zeros((n, H)).",
-        initial_state=_start(lambda x, w: np.ones((x.shape[0], w.hidden_units), dtype=w.dtype)),
-    ),
-    "h0_first_input": planted(
-        "wrong_initial_state",
-        "started from the state after x_1 and then read x_1 again",
-        "Start from h_0 = zeros and let the loop read each x_t exactly once.",
-        initial_state=_start(lambda x, w: np.tanh(x[:, 0, :] @ w.Wx + w.Bh)),
-    ),
-    "ignored_h0": planted(
-        "wrong_initial_state",
-        "ignored the given h0 and started from zeros",
-        "Start the loop with h = h0, the argument, instead of np.zeros(...).",
-        initial_state=lambda x, w, h0: _zeros(x, w),
-    ),
-    "h0_as_h1": planted(
-        "off_by_one",
-        "used h0 as h_1 and skipped the first input",
-        "h0 is the state *before* the first step: the loop must still read x_1, ..., x_T.",
-        timesteps=lambda T, h0_given: list(range(1 if h0_given else 0, T)),
-    ),
-    "drop_first": planted(
-        "off_by_one",
-        "skipped the first timestep",
-        "Loop over all T steps, for t in range(T): Python counts from 0, so x[:, 0, :] is x_1.",
-        timesteps=lambda T, h0_given: list(range(1, T)),
-    ),
-    "drop_last": planted(
-        "off_by_one",
-        "stopped one timestep early",
-        "range(T) already ends at the last step, index T − 1; range(T − 1) misses it.",
-        timesteps=lambda T, h0_given: list(range(T - 1)),
-    ),
-    "reversed_time": planted(
-        "reversed_time",
-        "read the sequence backwards",
-        "The loop runs forward in time, t = 1, ..., T: x[:, 0, :] first.",
-        timesteps=lambda T, h0_given: list(range(T - 1, -1, -1)),
-    ),
-    # Not a variant of this loop: the reference run on x in time order, where the layer
-    # (go_backwards=True) reads it backwards (see recurrence.forward_cases).
-    "not_reversed": planted(
-        "reversed_time",
-        "read the sequence forwards, x_1 first",
-        "With go_backwards=True the layer reads x_T first and x_1 last: loop over "
-        "sample[::-1], or over t from T - 1 down to 0.",
-    ),
-    "returns_hidden": planted(
-        "returns_hidden",
-        "returned the hidden state instead of the Dense output",
-        "Finish with the Dense layer: y = h @ Wo + Bo.",
-        output=lambda hs, zs, Wo, Bo: hs,
-    ),
-    "dense_before_activation": planted(
-        "dense_before_activation",
-        "applied the Dense layer before the activation",
-        "First h_t = np.tanh(z_t), then y_t = h_t @ Wo + Bo: the Dense layer reads the "
-        "state after the tanh.",
-        output=lambda hs, zs, Wo, Bo: np.tanh(zs @ Wo + Bo),
-    ),
-    "activation_on_output": planted(
-        "activation_on_output",
-        "applied tanh to the Dense output too",
-        "The Dense layer here has no activation: y = h @ Wo + Bo, with no tanh around it.",
-        output=lambda hs, zs, Wo, Bo: np.tanh(hs @ Wo + Bo),
-    ),
-    "only_last": planted(
-        "only_last",
-        "returned only the last output y_T",
-        "With return_sequences=True every y_t is kept: shape (n, T, O).",
-        layout=lambda out, return_sequences: out[:, -1, :],
-    ),
-    "all_outputs": planted(
-        "all_outputs",
-        "returned every y_t instead of only the last one",
-        "Without return_sequences the model returns y_T, the output after the last step.",
-        layout=lambda out, return_sequences: out,
-    ),
-    "time_first": planted(
-        "axis_order",
-        "put time first, (T, n, O)",
-        "Keras keeps samples first, (n, T, O): np.stack(outputs, axis=1), or fill y[:, t, :].",
-        layout=lambda out, return_sequences: np.swapaxes(out, 0, 1),
-    ),
-    "shifted": planted(
-        "off_by_one",
-        "stored each output one step late (y_0, ..., y_{T−1})",
-        "Inside the loop, update h first, then compute and store y_t from the new h.",
-        kept=lambda start, states: [start, *states[:-1]],  # h_0's output included
-    ),
-}
+PLANTED = TEXTS.planted(
+    "simple_rnn_loop",
+    {
+        "wh_transposed": dict(
+            Wh=lambda w: w.Wh.T,  # a column-vector textbook's W_hh h_{t-1}
+        ),
+        "wx_transposed": dict(
+            Wx=lambda w: w.Wx.T,  # only computable when D = H, otherwise a shape error
+        ),
+        "no_bias": dict(
+            Bh=lambda w: np.zeros_like(w.Bh),
+        ),
+        "no_output_bias": dict(
+            Bo=lambda w: np.zeros_like(w.Bo),
+        ),
+        "sigmoid": dict(
+            activation=_sigmoid,
+        ),
+        "relu": dict(
+            activation=lambda z: np.maximum(z, 0),
+        ),
+        "no_activation": dict(
+            activation=lambda z: z,
+        ),
+        "stale_h": dict(
+            previous=lambda h, start: start,  # every step reads h_0
+        ),
+        "ignored_h_prev": dict(
+            previous=lambda h, start: start,  # one step: the recurrent term from zeros
+        ),
+        "h0_ones": dict(
+            initial_state=_start(lambda x, w: np.ones((x.shape[0], w.hidden_units), dtype=w.dtype)),
+        ),
+        "h0_first_input": dict(
+            initial_state=_start(lambda x, w: np.tanh(x[:, 0, :] @ w.Wx + w.Bh)),
+        ),
+        "ignored_h0": dict(
+            initial_state=lambda x, w, h0: _zeros(x, w),
+        ),
+        "h0_as_h1": dict(
+            timesteps=lambda T, h0_given: list(range(1 if h0_given else 0, T)),
+        ),
+        "drop_first": dict(
+            timesteps=lambda T, h0_given: list(range(1, T)),
+        ),
+        "drop_last": dict(
+            timesteps=lambda T, h0_given: list(range(T - 1)),
+        ),
+        "reversed_time": dict(
+            timesteps=lambda T, h0_given: list(range(T - 1, -1, -1)),
+        ),
+        # Not a variant of this loop: the reference run on x in time order, where the layer
+        # (go_backwards=True) reads it backwards (see recurrence.forward_cases).
+        "not_reversed": {},
+        "returns_hidden": dict(
+            output=lambda hs, zs, Wo, Bo: hs,
+        ),
+        "dense_before_activation": dict(
+            output=lambda hs, zs, Wo, Bo: np.tanh(zs @ Wo + Bo),
+        ),
+        "activation_on_output": dict(
+            output=lambda hs, zs, Wo, Bo: np.tanh(hs @ Wo + Bo),
+        ),
+        "only_last": dict(
+            layout=lambda out, return_sequences: out[:, -1, :],
+        ),
+        "all_outputs": dict(
+            layout=lambda out, return_sequences: out,
+        ),
+        "time_first": dict(
+            layout=lambda out, return_sequences: np.swapaxes(out, 0, 1),
+        ),
+        "shifted": dict(
+            kept=lambda start, states: [start, *states[:-1]],  # h_0's output included
+        ),
+    },
+)
 #: The verdicts, by name; the exercises pick the ones that apply.
 MISTAKES = mistakes_of(PLANTED)
 #: Every mistake ``forward_variant`` can plant.
