@@ -204,33 +204,17 @@ class BackwardPass:
 BACKWARD_PLANTED = TEXTS.planted(
     "rnn_backward",
     {
-        "overwrote_sum": dict(
-            add=lambda total, term: term,
-        ),
-        "no_tanh_slope": dict(
-            delta=lambda g, h_t: g,
-        ),
-        "h_t_for_h_prev": dict(
-            h_before=lambda hs, t: hs[t],
-        ),
+        "overwrote_sum": dict(add=lambda total, term: term),
+        "no_tanh_slope": dict(delta=lambda g, h_t: g),
+        "h_t_for_h_prev": dict(h_before=lambda hs, t: hs[t]),
         "last_step_only": dict(
             carry=lambda delta, back: np.zeros_like(delta),  # so δ_1 = 0 and dh0 = 0 when T > 1
         ),
-        "mean_over_samples": dict(
-            loss_scale=lambda n, size: 2 / n,
-        ),
-        "no_mean": dict(
-            loss_scale=lambda n, size: 2.0,
-        ),
-        "no_factor_two": dict(
-            loss_scale=lambda n, size: 1 / size,
-        ),
-        "wh_not_transposed": dict(
-            back=lambda Wh: Wh,
-        ),
-        "dh0_is_delta": dict(
-            to_h0=lambda delta, back: delta,
-        ),
+        "mean_over_samples": dict(loss_scale=lambda n, size: 2 / n),
+        "no_mean": dict(loss_scale=lambda n, size: 2.0),
+        "no_factor_two": dict(loss_scale=lambda n, size: 1 / size),
+        "wh_not_transposed": dict(back=lambda Wh: Wh),
+        "dh0_is_delta": dict(to_h0=lambda delta, back: delta),
     },
 )
 BACKWARD_MISTAKES = mistakes_of(BACKWARD_PLANTED)

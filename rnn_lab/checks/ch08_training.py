@@ -143,24 +143,14 @@ class TrainingLoop:
 TRAIN_PLANTED = TEXTS.planted(
     "train_sgd",
     {
-        "no_update": dict(
-            kept=lambda new, old: old,
-        ),
-        "ascent": dict(
-            sign=1,
-        ),
+        "no_update": dict(kept=lambda new, old: old),
+        "ascent": dict(sign=1),
         "dropped_last_batch": dict(
-            batches=lambda n, batch_size: _batches(n - n % batch_size, batch_size),
+            batches=lambda n, batch_size: _batches(n - n % batch_size, batch_size)
         ),
-        "full_batch": dict(
-            batches=lambda n, batch_size: _batches(n, n),
-        ),
-        "one_epoch": dict(
-            epochs=lambda epochs: 1,
-        ),
-        "restart_each_epoch": dict(
-            epoch_start=lambda weights, initial: initial,
-        ),
+        "full_batch": dict(batches=lambda n, batch_size: _batches(n, n)),
+        "one_epoch": dict(epochs=lambda epochs: 1),
+        "restart_each_epoch": dict(epoch_start=lambda weights, initial: initial),
     },
 )
 TRAIN_MISTAKES = mistakes_of(TRAIN_PLANTED)

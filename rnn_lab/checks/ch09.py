@@ -23,7 +23,7 @@ from ..keras_side.models import import_keras
 from ..tolerances import FLOAT32_ATOL
 from .answers import Arrays, Whole
 from .core import Refusal, exercise
-from .gated import LSTM_PLANTED, SEQUENCE_CONFIGS, loop_exercise, lstm_variant
+from .gated import LSTM_LOOP, loop_exercise
 from .hidden import drawn_case, seeded_cases
 from .texts import Texts
 from .verdicts import Case, mistakes_of, with_mistake
@@ -33,13 +33,7 @@ TEXTS = Texts(__name__)
 # --- Exercise 9.1: the LSTM loop --------------------------------------------------------
 
 
-check_lstm_forward = loop_exercise(
-    TEXTS.exercise("lstm_forward", cases=len(SEQUENCE_CONFIGS)),
-    "LSTM",
-    lstm_variant,
-    LSTM_PLANTED,
-    seed=900,
-)
+check_lstm_forward = loop_exercise(TEXTS, "lstm_forward", LSTM_LOOP, seed=900)
 
 
 # --- Exercise 9.2: a bias that starts the forget gate where you want it -----------------------
@@ -204,31 +198,16 @@ class LSTMStepBackward:
         return da @ kernel.T, da @ recurrent.T, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0)
 
 
-_SLOPES = "σ' = σ(1 − σ) for the gates, tanh' = 1 − tanh² for the candidate and for tanh(c_t)"
 LSTM_BACKWARD_PLANTED = TEXTS.planted(
     "lstm_backward_step",
     {
-        "ignored_dc": dict(
-            from_later=lambda dc: 0,
-        ),
-        "no_tanh_slope_c": dict(
-            cell_slope=lambda tanh_c: 1,
-        ),
-        "c_t_for_c_prev": dict(
-            forgotten=lambda c, c_prev: c,
-        ),
-        "dc_prev_unscaled": dict(
-            forget=lambda f: 1,
-        ),
-        "tanh_slope_for_gates": dict(
-            gate_slope=lambda s: 1 - s**2,
-        ),
-        "order_fico": dict(
-            order=(1, 0, 2, 3),
-        ),
-        "no_tanh_on_c": dict(
-            squash_cell=lambda c, tanh_c: c,
-        ),
+        "ignored_dc": dict(from_later=lambda dc: 0),
+        "no_tanh_slope_c": dict(cell_slope=lambda tanh_c: 1),
+        "c_t_for_c_prev": dict(forgotten=lambda c, c_prev: c),
+        "dc_prev_unscaled": dict(forget=lambda f: 1),
+        "tanh_slope_for_gates": dict(gate_slope=lambda s: 1 - s**2),
+        "order_fico": dict(order=(1, 0, 2, 3)),
+        "no_tanh_on_c": dict(squash_cell=lambda c, tanh_c: c),
     },
 )
 LSTM_BACKWARD_MISTAKES = mistakes_of(LSTM_BACKWARD_PLANTED)

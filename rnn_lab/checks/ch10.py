@@ -9,35 +9,15 @@ GRU (``reset_after=True``, bias ``(2, 3H)``: row 0 ``Bx``, row 1 ``Bhh``).
 
 from __future__ import annotations
 
-from .gated import (
-    GRU_PLANTED,
-    GRU_V1_PLANTED,
-    SEQUENCE_CONFIGS,
-    gru_v1_variant,
-    gru_variant,
-    loop_exercise,
-)
+from .gated import GRU_LOOP, GRU_V1_LOOP, loop_exercise
 from .texts import Texts
 
 TEXTS = Texts(__name__)
 
-check_gru_forward = loop_exercise(
-    TEXTS.exercise("gru_forward", cases=len(SEQUENCE_CONFIGS)),
-    "GRU",
-    gru_variant,
-    GRU_PLANTED,
-    seed=1000,
-)
+check_gru_forward = loop_exercise(TEXTS, "gru_forward", GRU_LOOP, seed=1000)
 
 
 # --- Exercise 10.2: the GRU of the original paper, reset_after=False ------------------------
 
-check_gru_v1_forward = loop_exercise(
-    TEXTS.exercise("gru_v1_forward", cases=len(SEQUENCE_CONFIGS)),
-    "GRU",
-    gru_v1_variant,
-    GRU_V1_PLANTED,
-    seed=1020,
-    reset_after=False,
-)
+check_gru_v1_forward = loop_exercise(TEXTS, "gru_v1_forward", GRU_V1_LOOP, seed=1020)
 GRU_V1_EXERCISE = check_gru_v1_forward.exercise

@@ -28,7 +28,7 @@ from ..cells.weights import CellWeights, random_cell_weights, sigmoid
 from ..tolerances import tolerance_for
 from ..weights import make_sequences
 from .core import Refusal, exercise
-from .texts import ExerciseText, Texts
+from .texts import Texts
 from .verdicts import Case, CheckResult, Planted, mistakes_of, with_mistake
 
 TEXTS = Texts(__name__)
@@ -106,45 +106,21 @@ class LSTMLoop:
         return np.stack(out, axis=1)
 
 
-_ORDER_ADVICE = (
-    "Keras packs the blocks as [i, f, c, o]: i = a[:, :H], f = a[:, H:2H], "
-    "c̃ = tanh(a[:, 2H:3H]), o = a[:, 3H:]."
-)
 #: The LSTM loop's known mistakes. The gate orders are those a learner may read Keras's
 #: ``[i, f, c, o]`` in: most papers' (forget first), and TensorFlow 1's ``[i, c, f, o]``.
 LSTM_PLANTED = TEXTS.planted(
     "lstm_loop",
     {
-        "order_fico": dict(
-            order=(1, 0, 2, 3),
-        ),
-        "order_icfo": dict(
-            order=(0, 2, 1, 3),
-        ),
-        "order_ifoc": dict(
-            order=(0, 1, 3, 2),
-        ),
-        "no_bias": dict(
-            bias=lambda weights: np.zeros_like(weights.bias),
-        ),
-        "no_tanh_on_c": dict(
-            squash_cell=lambda c: c,
-        ),
-        "stale_c": dict(
-            next_c=_stale,
-        ),
-        "stale_h": dict(
-            next_h=_stale,
-        ),
-        "sigmoid_candidate": dict(
-            candidate=sigmoid,
-        ),
-        "tanh_gates": dict(
-            gate=np.tanh,
-        ),
-        "returns_c": dict(
-            returns_cell=True,
-        ),
+        "order_fico": dict(order=(1, 0, 2, 3)),
+        "order_icfo": dict(order=(0, 2, 1, 3)),
+        "order_ifoc": dict(order=(0, 1, 3, 2)),
+        "no_bias": dict(bias=lambda weights: np.zeros_like(weights.bias)),
+        "no_tanh_on_c": dict(squash_cell=lambda c: c),
+        "stale_c": dict(next_c=_stale),
+        "stale_h": dict(next_h=_stale),
+        "sigmoid_candidate": dict(candidate=sigmoid),
+        "tanh_gates": dict(gate=np.tanh),
+        "returns_c": dict(returns_cell=True),
     },
 )
 
@@ -204,35 +180,19 @@ class GRULoop:
 GRU = GRULoop()
 GRU_V1 = GRULoop(bias_rows=lambda bias: (bias, np.zeros_like(bias)), candidate=_reset_before)
 
-_ROWS_ADVICE = (
-    "bias has two rows: bias[0] goes with x_t @ kernel, bias[1] with h @ recurrent_kernel; "
-    "both are needed."
-)
-_TORCH_ORDER = dict(
-    gate_columns=lambda H: (slice(H, 2 * H), slice(0, H)),
-)
-_SWAPPED_UPDATE = dict(
-    update=lambda z, h_prev, h_tilde: (1 - z) * h_prev + z * h_tilde,
-)
-_STALE_H = dict(
-    next_h=_stale,
-)
+_TORCH_ORDER = dict(gate_columns=lambda H: (slice(H, 2 * H), slice(0, H)))
+_SWAPPED_UPDATE = dict(update=lambda z, h_prev, h_tilde: (1 - z) * h_prev + z * h_tilde)
+_STALE_H = dict(next_h=_stale)
 #: The known mistakes of the ``reset_after=True`` loop (exercise 10.1).
 GRU_PLANTED = TEXTS.planted(
     "gru_loop",
     {
         "torch_order": _TORCH_ORDER,
-        "bias0_only": dict(
-            bias_rows=lambda bias: (bias[0], np.zeros_like(bias[1])),
-        ),
-        "bias1_only": dict(
-            bias_rows=lambda bias: (np.zeros_like(bias[0]), bias[1]),
-        ),
-        "reset_before": dict(
-            candidate=_reset_before,
-        ),
+        "bias0_only": dict(bias_rows=lambda bias: (bias[0], np.zeros_like(bias[1]))),
+        "bias1_only": dict(bias_rows=lambda bias: (np.zeros_like(bias[0]), bias[1])),
+        "reset_before": dict(candidate=_reset_before),
         "bias_outside_reset": dict(
-            candidate=lambda r, h, Wh_h, Bhh_h, from_h: r * (h @ Wh_h) + Bhh_h,
+            candidate=lambda r, h, Wh_h, Bhh_h, from_h: r * (h @ Wh_h) + Bhh_h
         ),
         "swapped_update": _SWAPPED_UPDATE,
         "stale_h": _STALE_H,
@@ -242,18 +202,12 @@ GRU_PLANTED = TEXTS.planted(
 GRU_V1_PLANTED = TEXTS.planted(
     "gru_v1_loop",
     {
-        "reset_after": dict(
-            candidate=_reset_after,
-        ),
-        "no_reset": dict(
-            candidate=lambda r, h, Wh_h, Bhh_h, from_h: h @ Wh_h + Bhh_h,
-        ),
+        "reset_after": dict(candidate=_reset_after),
+        "no_reset": dict(candidate=lambda r, h, Wh_h, Bhh_h, from_h: h @ Wh_h + Bhh_h),
         "torch_order": _TORCH_ORDER,
         "swapped_update": _SWAPPED_UPDATE,
         "stale_h": _STALE_H,
-        "no_bias": dict(
-            bias_rows=lambda bias: (np.zeros_like(bias), np.zeros_like(bias)),
-        ),
+        "no_bias": dict(bias_rows=lambda bias: (np.zeros_like(bias), np.zeros_like(bias))),
     },
 )
 
@@ -268,34 +222,42 @@ def gru_v1_variant(x: np.ndarray, weights: CellWeights, mistake: str | None) -> 
     return with_mistake(GRU_V1, GRU_V1_PLANTED, mistake).run(x, weights)
 
 
-def loop_exercise(
-    text: ExerciseText,
-    kind: str,
-    variant: Callable,
-    planted_mistakes: dict[str, Planted],
-    seed: int,
-    *,
-    reset_after: bool | None = None,
-    **fields,
-) -> Callable[..., CheckResult]:
-    """An exercise on the ``kind`` ("LSTM" or "GRU") loop over time: every ``h_t`` on
-    :func:`sequence_cases`, recognising ``planted_mistakes`` (planted with ``variant``),
-    refusing the library's gated steps and replays."""
+@dataclass(frozen=True)
+class GatedLoop:
+    """A gated layer's loop as its exercise sees it: the ``kind`` of cell ("LSTM" or
+    "GRU") and its ``reset_after``, the known mistakes and the function that plants one."""
+
+    kind: str
+    variant: Callable[[np.ndarray, CellWeights, str | None], np.ndarray]
+    planted: dict[str, Planted]
+    reset_after: bool | None = None
+
+
+LSTM_LOOP = GatedLoop("LSTM", lstm_variant, LSTM_PLANTED)
+GRU_LOOP = GatedLoop("GRU", gru_variant, GRU_PLANTED)
+GRU_V1_LOOP = GatedLoop("GRU", gru_v1_variant, GRU_V1_PLANTED, reset_after=False)
+
+
+def loop_exercise(texts: Texts, key: str, loop: GatedLoop, seed: int) -> Callable[..., CheckResult]:
+    """Exercise ``key`` of ``texts``, on ``loop``: every ``h_t`` on :func:`sequence_cases`
+    (drawn from ``seed``), recognising the loop's planted mistakes, refusing the library's
+    gated steps and replays."""
+    names = tuple(loop.planted)
     cases = cache(
         lambda: tuple(
-            sequence_cases(kind, variant, tuple(planted_mistakes), seed, reset_after=reset_after)
+            sequence_cases(loop.kind, loop.variant, names, seed, reset_after=loop.reset_after)
         )
     )
+    kind = loop.kind.lower()
     return exercise(
-        text,
+        texts.exercise(key, cases=len(SEQUENCE_CONFIGS)),
         cases,
-        mistakes=mistakes_of(planted_mistakes),
+        mistakes=mistakes_of(loop.planted),
         refuses=Refusal.of(
             "rnn_lab.trace_gates",
-            f"rnn_lab.{kind.lower()}_step",
-            f"rnn_lab.cells.steps.{kind.lower()}_gates",
+            f"rnn_lab.{kind}_step",
+            f"rnn_lab.cells.steps.{kind}_gates",
             "rnn_lab.numpy_replay",
             "rnn_lab.replay",
         ),
-        **fields,
     )

@@ -104,21 +104,11 @@ PLANTED = TEXTS.planted(
         "wx_transposed": dict(
             Wx=lambda w: w.Wx.T,  # only computable when D = H, otherwise a shape error
         ),
-        "no_bias": dict(
-            Bh=lambda w: np.zeros_like(w.Bh),
-        ),
-        "no_output_bias": dict(
-            Bo=lambda w: np.zeros_like(w.Bo),
-        ),
-        "sigmoid": dict(
-            activation=_sigmoid,
-        ),
-        "relu": dict(
-            activation=lambda z: np.maximum(z, 0),
-        ),
-        "no_activation": dict(
-            activation=lambda z: z,
-        ),
+        "no_bias": dict(Bh=lambda w: np.zeros_like(w.Bh)),
+        "no_output_bias": dict(Bo=lambda w: np.zeros_like(w.Bo)),
+        "sigmoid": dict(activation=_sigmoid),
+        "relu": dict(activation=lambda z: np.maximum(z, 0)),
+        "no_activation": dict(activation=lambda z: z),
         "stale_h": dict(
             previous=lambda h, start: start,  # every step reads h_0
         ),
@@ -126,47 +116,25 @@ PLANTED = TEXTS.planted(
             previous=lambda h, start: start,  # one step: the recurrent term from zeros
         ),
         "h0_ones": dict(
-            initial_state=_start(lambda x, w: np.ones((x.shape[0], w.hidden_units), dtype=w.dtype)),
+            initial_state=_start(lambda x, w: np.ones((x.shape[0], w.hidden_units), dtype=w.dtype))
         ),
         "h0_first_input": dict(
-            initial_state=_start(lambda x, w: np.tanh(x[:, 0, :] @ w.Wx + w.Bh)),
+            initial_state=_start(lambda x, w: np.tanh(x[:, 0, :] @ w.Wx + w.Bh))
         ),
-        "ignored_h0": dict(
-            initial_state=lambda x, w, h0: _zeros(x, w),
-        ),
-        "h0_as_h1": dict(
-            timesteps=lambda T, h0_given: list(range(1 if h0_given else 0, T)),
-        ),
-        "drop_first": dict(
-            timesteps=lambda T, h0_given: list(range(1, T)),
-        ),
-        "drop_last": dict(
-            timesteps=lambda T, h0_given: list(range(T - 1)),
-        ),
-        "reversed_time": dict(
-            timesteps=lambda T, h0_given: list(range(T - 1, -1, -1)),
-        ),
+        "ignored_h0": dict(initial_state=lambda x, w, h0: _zeros(x, w)),
+        "h0_as_h1": dict(timesteps=lambda T, h0_given: list(range(1 if h0_given else 0, T))),
+        "drop_first": dict(timesteps=lambda T, h0_given: list(range(1, T))),
+        "drop_last": dict(timesteps=lambda T, h0_given: list(range(T - 1))),
+        "reversed_time": dict(timesteps=lambda T, h0_given: list(range(T - 1, -1, -1))),
         # Not a variant of this loop: the reference run on x in time order, where the layer
         # (go_backwards=True) reads it backwards (see recurrence.forward_cases).
         "not_reversed": {},
-        "returns_hidden": dict(
-            output=lambda hs, zs, Wo, Bo: hs,
-        ),
-        "dense_before_activation": dict(
-            output=lambda hs, zs, Wo, Bo: np.tanh(zs @ Wo + Bo),
-        ),
-        "activation_on_output": dict(
-            output=lambda hs, zs, Wo, Bo: np.tanh(hs @ Wo + Bo),
-        ),
-        "only_last": dict(
-            layout=lambda out, return_sequences: out[:, -1, :],
-        ),
-        "all_outputs": dict(
-            layout=lambda out, return_sequences: out,
-        ),
-        "time_first": dict(
-            layout=lambda out, return_sequences: np.swapaxes(out, 0, 1),
-        ),
+        "returns_hidden": dict(output=lambda hs, zs, Wo, Bo: hs),
+        "dense_before_activation": dict(output=lambda hs, zs, Wo, Bo: np.tanh(zs @ Wo + Bo)),
+        "activation_on_output": dict(output=lambda hs, zs, Wo, Bo: np.tanh(hs @ Wo + Bo)),
+        "only_last": dict(layout=lambda out, return_sequences: out[:, -1, :]),
+        "all_outputs": dict(layout=lambda out, return_sequences: out),
+        "time_first": dict(layout=lambda out, return_sequences: np.swapaxes(out, 0, 1)),
         "shifted": dict(
             kept=lambda start, states: [start, *states[:-1]],  # h_0's output included
         ),
