@@ -6,6 +6,7 @@ layer whose ``Wh`` is scaled, and a prediction of what doubling ``Wh`` does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,38 +22,65 @@ from .core import Exercise, Refusal, exercise, run_check
 from .recurrence import CONFIGS, RECURRENCE_ROUTES, hidden_only, setting
 from .texts import Texts
 from .variants import forward_variant
-from .verdicts import Case, CheckResult
+from .verdicts import Case, CheckResult, with_mistake
 
 TEXTS = Texts(__name__)
 
 #: The factors ``s`` the hidden cases scale ``Wh`` by, one per case (cycled).
 SCALES = (2.0, 0.5, 3.0, 2.0)
 
-SCALED_MISTAKES = TEXTS.mistakes("scaled_states")
+
+@dataclass(frozen=True)
+class ScaledStates:
+    """Every ``h_t`` ``(n, T, H)`` of the layer with ``Wh`` scaled by ``s``, as hooks."""
+
+    scaled: Callable = lambda weights, s: weights.scaled(s)  # the weights the loop runs with
+    loop: Callable = hidden_states
+    kept: Callable = lambda states: states
+
+    def run(self, x: np.ndarray, weights: SimpleRNNWeights, scale: float) -> np.ndarray:
+        return self.kept(self.loop(x, self.scaled(weights, scale)))
 
 
-def _variant_weights(weights: SimpleRNNWeights, scale: float, variant: str) -> SimpleRNNWeights:
-    s = weights.dtype.type(scale)
-    Wx, Wh, Bh = weights.Wx, weights.Wh * s, weights.Bh
-    if variant == "unscaled":
-        Wh = weights.Wh
-    elif variant == "scaled_all":
-        Wx, Bh = Wx * s, Bh * s
-    elif variant == "scaled_wx":
-        Wx, Wh = Wx * s, weights.Wh
-    elif variant == "scaled_bias":
-        Bh = Bh * s
-    return SimpleRNNWeights(Wx, Wh, Bh, weights.Wo, weights.Bo)
+def _scaling(*names: str) -> Callable:
+    """The weights with the arrays ``names`` (of ``Wx``, ``Wh``, ``Bh``) multiplied by s."""
+
+    def scaled(weights: SimpleRNNWeights, scale: float) -> SimpleRNNWeights:
+        s = weights.dtype.type(scale)
+        Wx, Wh, Bh = (
+            getattr(weights, n) * s if n in names else getattr(weights, n)
+            for n in ["Wx", "Wh", "Bh"]
+        )
+        return SimpleRNNWeights(Wx, Wh, Bh, weights.Wo, weights.Bo)
+
+    return scaled
+
+
+def _loop_with(mistake: str) -> Callable:
+    """Every ``h_t`` of the SimpleRNN loop with ``mistake`` planted (:mod:`.variants`)."""
+    return lambda x, weights: forward_variant(
+        x, hidden_only(weights), mistake, return_sequences=True
+    )
+
+
+SCALED_PLANTED = TEXTS.planted(
+    "scaled_states",
+    {
+        "unscaled": dict(scaled=_scaling()),
+        "scaled_all": dict(scaled=_scaling("Wx", "Wh", "Bh")),
+        "scaled_wx": dict(scaled=_scaling("Wx")),
+        "scaled_bias": dict(scaled=_scaling("Wh", "Bh")),
+        "returns_outputs": dict(loop=lambda x, w: forward_variant(x, w, return_sequences=True)),
+        "only_last": dict(kept=lambda states: states[:, -1, :]),
+        "wh_transposed": dict(loop=_loop_with("wh_transposed")),
+        "no_bias": dict(loop=_loop_with("no_bias")),
+        "stale_h": dict(loop=_loop_with("stale_h")),
+    },
+)
 
 
 def _scaled_variant(x, weights, scale, variant):
-    if variant == "returns_outputs":
-        return forward_variant(x, weights.scaled(scale), return_sequences=True)
-    if variant in ("wh_transposed", "no_bias", "stale_h"):
-        states = hidden_only(weights.scaled(scale))
-        return forward_variant(x, states, variant, return_sequences=True)
-    states = hidden_states(x, _variant_weights(weights, scale, variant))
-    return states[:, -1, :] if variant == "only_last" else states
+    return with_mistake(ScaledStates(), SCALED_PLANTED, variant).run(x, weights, scale)
 
 
 @cache
@@ -62,7 +90,7 @@ def _scaled_cases() -> tuple[Case, ...]:
         x, weights, _, label = setting(index)
         scale = SCALES[index % len(SCALES)]
         expected = keras_reference(hidden_only(weights.scaled(scale)), x, return_sequences=True)
-        variants = {name: _scaled_variant(x, weights, scale, name) for name in SCALED_MISTAKES}
+        variants = {name: _scaled_variant(x, weights, scale, name) for name in SCALED_PLANTED}
         label = f"{label}, scale={scale:g}"
         cases.append(Case((x, weights, scale), expected, label, tolerance_for(x.dtype), variants))
     return tuple(cases)

@@ -7,6 +7,7 @@ gradient by central differences, the check every hand-written backward pass is t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from .ch07 import GRADIENT_ROUTES
 from .core import Refusal, exercise
 from .texts import Texts
-from .verdicts import Case
+from .verdicts import Case, with_mistake
 
 TEXTS = Texts(__name__)
 
@@ -23,8 +24,6 @@ TEXTS = Texts(__name__)
 #: Step sizes of the hidden cases; large enough that a one-sided difference is off by
 #: far more than rounding.
 NUMERICAL_STEPS = (1e-4, 1e-3, 1e-5)
-
-NUMERICAL_MISTAKES = TEXTS.mistakes("numerical_gradient")
 
 
 def _sequence_loss(x: np.ndarray, y: np.ndarray, weights) -> Callable[[np.ndarray], float]:
@@ -40,25 +39,50 @@ def _sequence_loss(x: np.ndarray, y: np.ndarray, weights) -> Callable[[np.ndarra
     return loss
 
 
+@dataclass(frozen=True)
+class CentralDifferences:
+    """``dL/dW_ij ≈ (f(W + ε·E_ij) − f(W − ε·E_ij)) / (2ε)``, one entry at a time, as hooks.
+    ``slope`` gets ``centre``, a function giving ``f`` with the entry put back."""
+
+    positions: Callable = lambda W: np.ndindex(W.shape)  # the entries moved together
+    lowered: Callable = lambda old, raised, eps: old - eps  # the entry for f(W − ε·E_ij)
+    slope: Callable = lambda up, down, centre, eps: (up - down) / (2 * eps)
+    restored: bool = True  # the entry is put back before the next one moves
+
+    def run(self, f, W: np.ndarray, eps: float) -> np.ndarray:
+        W = np.array(W, dtype=np.float64)
+        grad = np.zeros_like(W)
+        for idx in self.positions(W):
+            old = np.copy(W[idx])
+            W[idx] = old + eps
+            up = f(W)
+            W[idx] = self.lowered(old, W[idx], eps)
+            down = f(W)
+
+            def centre(idx=idx, old=old) -> float:
+                W[idx] = old
+                return f(W)
+
+            grad[idx] = self.slope(up, down, centre, eps)
+            if self.restored:
+                W[idx] = old
+        return grad
+
+
+NUMERICAL_PLANTED = TEXTS.planted(
+    "numerical_gradient",
+    {
+        "forward_difference": dict(slope=lambda up, down, centre, eps: (up - centre()) / eps),
+        "no_two": dict(slope=lambda up, down, centre, eps: (up - down) / eps),
+        "not_restored": dict(lowered=lambda old, raised, eps: raised - 2 * eps, restored=False),
+        "all_at_once": dict(positions=lambda W: [...]),  # every entry moved at once
+    },
+)
+
+
 def numerical_variant(f, W: np.ndarray, eps: float, mistake: str | None = None) -> np.ndarray:
-    W = np.array(W, dtype=np.float64)
-    grad = np.zeros_like(W)
-    if mistake == "all_at_once":
-        return np.full_like(W, (f(W + eps) - f(W - eps)) / (2 * eps))
-    for idx in np.ndindex(W.shape):
-        old = W[idx]
-        W[idx] = old + eps
-        up = f(W)
-        W[idx] = old - eps if mistake != "not_restored" else W[idx] - 2 * eps
-        down = f(W)
-        if mistake == "forward_difference":
-            W[idx] = old
-            grad[idx] = (up - f(W)) / eps
-        else:
-            grad[idx] = (up - down) / (eps if mistake == "no_two" else 2 * eps)
-        if mistake != "not_restored":
-            W[idx] = old
-    return grad
+    """The central differences of ``f`` at ``W``, or what they give with ``mistake``."""
+    return with_mistake(CentralDifferences(), NUMERICAL_PLANTED, mistake).run(f, W, eps)
 
 
 @cache
@@ -74,7 +98,7 @@ def _numerical_cases() -> tuple[Case, ...]:
         f = _sequence_loss(x, y, weights)
         W = np.array(weights.Wh)
         expected = numerical_variant(f, W, eps)
-        variants = {name: numerical_variant(f, W, eps, name) for name in NUMERICAL_MISTAKES}
+        variants = {name: numerical_variant(f, W, eps, name) for name in NUMERICAL_PLANTED}
         # Same evaluations, maybe in another order of operations: a few ulps of f / ε.
         tolerance = 1e-9
         label = f"Wh of shape ({H}, {H}), eps = {eps:g}, float64"

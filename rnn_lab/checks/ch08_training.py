@@ -36,27 +36,42 @@ CLIP_CASES = (
     (3, 6, 1, "float32", 0.5, 0.25),
 )
 
-CLIP_MISTAKES = TEXTS.mistakes("clip_grads")
-
 
 def _norm(arrays) -> float:
     return float(np.sqrt(sum(np.sum(np.square(np.asarray(a, np.float64))) for a in arrays)))
 
 
+@dataclass(frozen=True)
+class GlobalNormClip:
+    """``g_k · c / max(‖g‖, c)`` for every array ``g_k``, ``‖g‖`` the norm of all of them
+    together and ``c`` the clip norm, as hooks."""
+
+    norm: Callable = lambda grads, g: _norm(grads)  # the norm that decides g's scaling
+    ratio: Callable = lambda norm, c: (c, max(norm, c))  # the scaling's numerator, denominator
+    scaled: Callable = lambda g, ratio, c: g * ratio[0] / ratio[1]
+
+    def run(self, grads, clip_norm: float) -> tuple:
+        grads = [np.asarray(g, np.float64) for g in grads]
+        return tuple(
+            self.scaled(g, self.ratio(self.norm(grads, g), clip_norm), clip_norm) for g in grads
+        )
+
+
+CLIP_PLANTED = TEXTS.planted(
+    "clip_grads",
+    {
+        "each_separately": dict(norm=lambda grads, g: _norm([g])),
+        "always_rescale": dict(ratio=lambda norm, c: (c, norm)),
+        "squared_norm": dict(norm=lambda grads, g: _norm(grads) ** 2),
+        "inverted": dict(ratio=lambda norm, c: (max(norm, c), c)),
+        "clip_values": dict(scaled=lambda g, ratio, c: np.clip(g, -c, c)),
+    },
+)
+
+
 def clip_variant(grads, clip_norm: float, mistake: str | None = None) -> tuple:
-    grads = [np.asarray(g, np.float64) for g in grads]
-    norm = _norm(grads)
-    if mistake == "each_separately":
-        return tuple(g * clip_norm / max(_norm([g]), clip_norm) for g in grads)
-    if mistake == "always_rescale":
-        return tuple(g * clip_norm / norm for g in grads)
-    if mistake == "squared_norm":
-        return tuple(g * clip_norm / max(norm**2, clip_norm) for g in grads)
-    if mistake == "inverted":
-        return tuple(g * max(norm, clip_norm) / clip_norm for g in grads)
-    if mistake == "clip_values":
-        return tuple(np.clip(g, -clip_norm, clip_norm) for g in grads)
-    return tuple(g * clip_norm / max(norm, clip_norm) for g in grads)
+    """The clipped arrays, or what clipping with ``mistake`` gives."""
+    return with_mistake(GlobalNormClip(), CLIP_PLANTED, mistake).run(grads, clip_norm)
 
 
 @cache
@@ -76,7 +91,7 @@ def _clip_cases() -> tuple[Case, ...]:
             g.flags.writeable = False
         clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip_norm)
         expected = tuple(np.asarray(c) for c in clipped)
-        variants = {name: clip_variant(grads, clip_norm, name) for name in CLIP_MISTAKES}
+        variants = {name: clip_variant(grads, clip_norm, name) for name in CLIP_PLANTED}
         label = f"D={D}, H={H}, O={O}, {dtype}, ‖g‖ = {_norm(grads):.3g}, clip_norm = {clip_norm:g}"
         cases.append(Case((grads, clip_norm), expected, label, tolerance_for(dtype), variants))
     return tuple(cases)

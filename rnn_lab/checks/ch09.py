@@ -41,25 +41,44 @@ check_lstm_forward = loop_exercise(TEXTS, "lstm_forward", LSTM_LOOP, seed=900)
 #: Hidden cases: ``(H, f0)``, the size and the forget gate's value wanted at the start.
 FORGET_CASES = ((3, 0.9), (5, 0.99), (2, 0.75))
 
-FORGET_MISTAKES = TEXTS.mistakes("forget_bias")
-_BLOCK_OF = {"block_input": 0, "block_candidate": 2, "block_output": 3}
+
+def _block(index: int) -> Callable[[int], slice]:
+    """The entries of gate block ``index`` of a ``(4H,)`` bias, in Keras's order [i, f, c, o]."""
+    return lambda H: slice(index * H, (index + 1) * H)
+
+
+@dataclass(frozen=True)
+class ForgetBias:
+    """The ``(4H,)`` LSTM bias that is ``logit(f0)`` in the forget block and zero elsewhere,
+    so that ``σ(b_f) = f0``, as hooks."""
+
+    value: Callable = lambda f0, logit: logit  # what the forget block holds
+    entries: Callable = lambda H: slice(H, 2 * H)  # where it goes: the forget block
+
+    def run(self, H: int, f0: float) -> np.ndarray:
+        bias = np.zeros(4 * H)
+        bias[self.entries(H)] = self.value(f0, float(np.log(f0 / (1 - f0))))
+        return bias
+
+
+FORGET_PLANTED = TEXTS.planted(
+    "forget_bias",
+    {
+        "keras_default": dict(value=lambda f0, logit: 1.0),
+        "plus_one": dict(value=lambda f0, logit: logit + 1.0),
+        "no_logit": dict(value=lambda f0, logit: f0),
+        "negated": dict(value=lambda f0, logit: -logit),
+        "block_input": dict(entries=_block(0)),
+        "block_candidate": dict(entries=_block(2)),
+        "block_output": dict(entries=_block(3)),
+        "all_blocks": dict(entries=lambda H: slice(None)),
+    },
+)
 
 
 def forget_bias_variant(H: int, f0: float, mistake: str | None = None) -> np.ndarray:
-    """The ``(4H,)`` bias with ``σ(b_f) = f0`` in the forget block, one mistake planted."""
-    logit = float(np.log(f0 / (1 - f0)))
-    value = {
-        "keras_default": 1.0,
-        "plus_one": logit + 1.0,
-        "no_logit": f0,
-        "negated": -logit,
-    }.get(mistake, logit)
-    if mistake == "all_blocks":
-        return np.full(4 * H, logit)
-    block = _BLOCK_OF.get(mistake, 1)
-    bias = np.zeros(4 * H)
-    bias[block * H : (block + 1) * H] = value
-    return bias
+    """The ``(4H,)`` bias with ``σ(b_f) = f0`` in the forget block, or with ``mistake``."""
+    return with_mistake(ForgetBias(), FORGET_PLANTED, mistake).run(H, f0)
 
 
 @cache
@@ -67,7 +86,7 @@ def _forget_cases() -> tuple[Case, ...]:
     cases = []
     for H, f0 in FORGET_CASES:
         expected = forget_bias_variant(H, f0)
-        variants = {name: forget_bias_variant(H, f0, name) for name in FORGET_MISTAKES}
+        variants = {name: forget_bias_variant(H, f0, name) for name in FORGET_PLANTED}
         # The bias is float32 in a Keras layer: its rounding is honest.
         cases.append(Case((H, f0), expected, f"H={H}, f0={f0:g}", FLOAT32_ATOL, variants))
     return tuple(cases)

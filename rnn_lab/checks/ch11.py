@@ -15,6 +15,8 @@ change the numbers or the shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -25,7 +27,7 @@ from .answers import Arrays
 from .core import Refusal, exercise
 from .hidden import drawn_case, seeded_cases
 from .texts import Texts
-from .verdicts import Case
+from .verdicts import Case, with_mistake
 
 TEXTS = Texts(__name__)
 
@@ -80,8 +82,6 @@ check_gru_weight_ih = exercise(
 
 # --- PyTorch's two LSTM biases -> Keras's one -------------------------------------------
 
-LSTM_BIAS_MISTAKES = TEXTS.mistakes("lstm_from_torch")
-
 
 #: The three arrays of a Keras LSTM, in the order ``lstm_from_torch`` returns them.
 LSTM_PARTS = ("kernel", "recurrent_kernel", "bias")
@@ -92,24 +92,42 @@ def _swap_first_blocks(array: np.ndarray, axis: int) -> np.ndarray:
     return np.concatenate([f, i, g, o], axis=axis)
 
 
+@dataclass(frozen=True)
+class LSTMFromTorch:
+    """Keras's ``(kernel, recurrent_kernel, bias)`` from PyTorch's LSTM: the weights
+    transposed, the two biases added, the gate blocks in the same order, as hooks."""
+
+    laid_out: Callable = lambda w: w.T  # a PyTorch weight (4H, ·) as Keras's (·, 4H)
+    bias: Callable = lambda b_ih, b_hh: b_ih + b_hh
+    ordered: Callable = lambda array, axis: array  # PyTorch's blocks [i, f, g, o] are Keras's
+
+    def run(self, w_ih, w_hh, b_ih, b_hh) -> tuple:
+        kernel, recurrent = self.laid_out(w_ih), self.laid_out(w_hh)
+        return (
+            self.ordered(kernel, 1),
+            self.ordered(recurrent, 1),
+            self.ordered(self.bias(b_ih, b_hh), 0),
+        )
+
+
+LSTM_BIAS_PLANTED = TEXTS.planted(
+    "lstm_from_torch",
+    {
+        "ih_only": dict(bias=lambda b_ih, b_hh: b_ih),
+        "hh_only": dict(bias=lambda b_ih, b_hh: b_hh),
+        "mean": dict(bias=lambda b_ih, b_hh: (b_ih + b_hh) / 2),
+        "concatenated": dict(bias=lambda b_ih, b_hh: np.concatenate([b_ih, b_hh])),
+        "stacked": dict(bias=lambda b_ih, b_hh: np.stack([b_ih, b_hh])),
+        "not_transposed": dict(laid_out=lambda w: w),
+        "reshaped": dict(laid_out=lambda w: w.reshape(w.T.shape)),
+        "gru_reorder": dict(ordered=_swap_first_blocks),
+    },
+)
+
+
 def lstm_from_torch_variant(w_ih, w_hh, b_ih, b_hh, mistake: str | None = None) -> tuple:
-    """Keras's ``(kernel, recurrent_kernel, bias)`` from PyTorch's LSTM, one mistake planted."""
-    kernel, recurrent = w_ih.T, w_hh.T
-    bias = {
-        "ih_only": b_ih,
-        "hh_only": b_hh,
-        "mean": (b_ih + b_hh) / 2,
-        "concatenated": np.concatenate([b_ih, b_hh]),
-        "stacked": np.stack([b_ih, b_hh]),
-    }.get(mistake, b_ih + b_hh)
-    if mistake == "not_transposed":
-        kernel, recurrent = w_ih, w_hh
-    if mistake == "reshaped":
-        kernel, recurrent = w_ih.reshape(kernel.shape), w_hh.reshape(recurrent.shape)
-    if mistake == "gru_reorder":
-        kernel, recurrent = _swap_first_blocks(kernel, 1), _swap_first_blocks(recurrent, 1)
-        bias = _swap_first_blocks(bias, 0)
-    return kernel, recurrent, bias
+    """Keras's ``(kernel, recurrent_kernel, bias)`` from PyTorch's LSTM, or with ``mistake``."""
+    return with_mistake(LSTMFromTorch(), LSTM_BIAS_PLANTED, mistake).run(w_ih, w_hh, b_ih, b_hh)
 
 
 def _lstm_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
@@ -120,7 +138,7 @@ def _lstm_bias_case(rng, D, H, dtype, *, seed: int) -> Case:
 
     def answers(*args):
         expected = tuple(torch_to_keras("LSTM", state).as_list())
-        return expected, {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_MISTAKES}
+        return expected, {name: lstm_from_torch_variant(*args, name) for name in LSTM_BIAS_PLANTED}
 
     return drawn_case(args, answers, f"D={D}, H={H}, {dtype}", dtype)
 
