@@ -11,8 +11,11 @@ One module per chapter (``ch01`` .. ``ch15``; a chapter with many exercises has 
 module by idea, e.g. ``ch08_training``) on a shared core: :mod:`.core` declares an exercise
 and runs an answer (:mod:`.timing`: the time limit), :mod:`.answers` says what each kind of
 answer must be, :mod:`.verdicts` holds the codes, records and recognised mistakes,
-:mod:`.hidden` draws hidden cases. A known mistake is declared as data: its verdict and the
-named hooks of the reference computation it replaces (:mod:`.variants`: the SimpleRNN loop;
+:mod:`.hidden` draws hidden cases. The words of every exercise (its docstring, what a pass
+verified, the teachers' card, the refusal advice and each mistake's verdict) are data, in a
+TOML file beside its module (``ch01.toml``; :mod:`.texts`), so a teacher can re-word or
+translate them without touching Python. A known mistake is its verdict and the named hooks
+of the reference computation it replaces (:mod:`.variants`: the SimpleRNN loop;
 :mod:`.gated`: the LSTM and GRU loops; :mod:`.recurrence`: the SimpleRNN hidden cases).
 Grading where the learner's code cannot reach the verdict: :mod:`.isolated` (the grader's
 side), :mod:`.worker` (the worker's), :mod:`.transport` (plain data between them),
@@ -23,22 +26,22 @@ else in the package imports them.
 
 Adding an exercise, in its chapter's module:
 
-1. the mistakes it recognises, ``{"variant": Mistake(code, title, advice)}`` (or planted
-   hooks, :func:`.verdicts.planted`);
+1. its words, in the chapter's TOML file: a table ``[name]`` (``doc``, ``returns``,
+   ``verified``, ``refusal``, ``card``) and one ``[name.mistakes.<variant>]`` (``code``,
+   ``title``, ``advice``) per mistake it recognises (:mod:`.texts`);
 2. its hidden cases: a function ``draw(rng, *config)`` that draws one case's arrays and
    returns ``drawn_case(args, answers, label, dtype)``, where ``answers(*args)`` gives the
    expected answer and each variant's; ``seeded_cases(CONFIGS, seed, draw)`` then draws
-   one case per configuration, once (:mod:`.hidden`);
-3. one statement declares it and builds its checker::
+   one case per configuration, once (:mod:`.hidden`). A variant is best written as hooks of
+   the reference computation: ``TEXTS.planted("name", {variant: dict(hook=...)})`` and
+   ``with_mistake(Reference(), table, variant)`` (:mod:`.verdicts`);
+3. one statement declares it and builds its checker (``TEXTS = Texts(__name__)`` once per
+   module)::
 
        check_name = exercise(
-           "Check ``name(args)``: what it computes.",  # the docstring names the function
+           TEXTS.exercise("name", cases=len(NAME_CONFIGS)),  # its words, figures filled in
            seeded_cases(NAME_CONFIGS, seed, _name_case),
-           returns="what the function returns, e.g. an array of shape (n, H)",
-           verified="what a pass proves, on how many hidden cases",
-           mistakes=NAME_MISTAKES,
-           refuses=Refusal.of("rnn_lab.the_function_it_rebuilds", advice="write it yourself"),
-           card=Card(difficulty, minutes, "the skill"),
+           refuses=Refusal.of("rnn_lab.the_function_it_rebuilds"),
        )
 
 4. its line in :data:`.catalogue.EXERCISES` (number, title, checker) and its name in

@@ -8,9 +8,11 @@ message is printed (to stdout, so a notebook shows it as ordinary output) and th
 result is returned, so tests can assert on ``passed`` and ``code``.
 
 An exercise is declared, and its public ``check_*`` built, by one :func:`exercise`
-statement. What the answer must be is the exercise's :mod:`.answers` kind; the words of the verdicts
-and the recognition of known mistakes (each a planted variant evaluated on the same hidden
-cases) are in :mod:`.verdicts`; the time limit in :mod:`.timing`.
+statement; its words (docstring, what a pass verified, the card, the mistakes' verdicts) are
+data, in the chapter's TOML file (:mod:`.texts`). What the answer must be is the exercise's
+:mod:`.answers` kind; the verdicts and the recognition of known mistakes (each a planted
+variant evaluated on the same hidden cases) are in :mod:`.verdicts`; the time limit in
+:mod:`.timing`.
 """
 
 from __future__ import annotations

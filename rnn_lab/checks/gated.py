@@ -9,7 +9,8 @@ cases.
            h̃_t = tanh(x_t·Wx_h + B_h + (r_t ⊙ h_{t-1})·Wh_h)              (reset_after=False)
            h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
 
-Each planted mistake is its verdict and the hooks it replaces (:class:`.verdicts.Planted`).
+Each planted mistake is the hooks it replaces and its verdict, whose words are in
+``gated.toml`` (:class:`.verdicts.Planted`, :mod:`.texts`).
 Hidden cases use ``random_cell_weights`` (a different non-zero value in every entry), so a
 swapped gate block or a forgotten bias changes the numbers instead of hiding; expected
 answers come from ``rnn_lab.cells``, which the test suite checks against Keras.

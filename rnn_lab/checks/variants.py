@@ -4,10 +4,10 @@
 
 :class:`ForwardLoop` is the reference loop written as named hooks (which weights, which
 activation, where the state starts, which timesteps, what is kept and returned). Each
-known mistake in :data:`PLANTED` is the verdict a checker prints and the one or two hooks
-a loop with that slip replaces; :func:`forward_variant` runs the loop with them, so a
-checker can tell which mistake a learner's answer reproduces. With no mistake the loop
-equals ``manual_forward``.
+known mistake in :data:`PLANTED` is the one or two hooks a loop with that slip replaces,
+and the verdict a checker prints (its words in ``variants.toml``, :mod:`.texts`);
+:func:`forward_variant` runs the loop with them, so a checker can tell which mistake a
+learner's answer reproduces. With no mistake the loop equals ``manual_forward``.
 """
 
 from __future__ import annotations

@@ -63,17 +63,13 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Planted:
-    """A known mistake declared as data: what the verdict says (``mistake``) and how the
-    wrong computation differs from the reference, as the named hooks of the reference it
-    replaces (``changes``; empty for a mistake that is not a variant of that computation)."""
+    """A known mistake declared as data: what the verdict says (``mistake``, read from the
+    chapter's texts, :meth:`.texts.Texts.planted`) and how the wrong computation differs from
+    the reference, as the named hooks of the reference it replaces (``changes``; empty for a
+    mistake that is not a variant of that computation)."""
 
     mistake: Mistake
     changes: dict[str, Callable] = field(default_factory=dict)
-
-
-def planted(code: str, title: str, advice: str, **changes: Callable) -> Planted:
-    """``Planted(Mistake(code, title, advice), changes)``, the way the tables write it."""
-    return Planted(Mistake(code, title, advice), changes)
 
 
 def with_mistake(reference: Any, table: dict[str, Planted], mistake: str | None) -> Any:
