@@ -55,7 +55,12 @@ def test_there_is_a_text_file_beside_every_module_that_reads_one():
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: p.name)
 def test_every_table_of_a_text_file_is_read_by_its_module(path):
     tables = tomllib.loads(path.read_text(encoding="utf-8"))
+    paragraphs = tables.pop(texts.PARAGRAPHS, {})
     assert set(tables) == _keys_read(path.stem), path.name
+    # a shared paragraph is shared: used by at least two texts of its file
+    used = re.findall(r"\{(\w+)\}", path.read_text(encoding="utf-8"))
+    for name in paragraphs:
+        assert used.count(name) >= 2, (path.name, name)
 
 
 def test_the_text_files_ship_with_the_package():
@@ -91,6 +96,15 @@ def test_a_figure_is_formatted_with_its_specification_and_other_braces_stay():
     text = "on {cases} cases within {tolerance:g}, h_{t-1} and {x ≠ y} stay as written"
     filled = texts.fill(text, {"cases": 4, "tolerance": 1e-05})
     assert filled == "on 4 cases within 1e-05, h_{t-1} and {x ≠ y} stay as written"
+
+
+def test_a_shared_paragraph_is_filled_in_and_no_figure_may_shadow_it():
+    words = texts.Texts("rnn_lab.checks.ch11")
+    paragraph = tomllib.loads((CHECKS / "ch11.toml").read_text("utf-8"))["paragraphs"]["sum"]
+    advice = [m.advice for m in words.mistakes("lstm_from_torch", configs=3).values()]
+    assert advice.count(paragraph) == 3
+    with pytest.raises(KeyError, match="sum"):
+        words.exercise("lstm_from_torch", configs=3, sum=1)
 
 
 def test_a_missing_figure_is_an_error_naming_it():

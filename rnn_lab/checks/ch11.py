@@ -34,10 +34,6 @@ TEXTS = Texts(__name__)
 #: ``(D, H, dtype)`` of the hidden GRU kernels and LSTM biases.
 PORT_CONFIGS = ((2, 4, "float32"), (5, 3, "float64"), (4, 4, "float32"))
 
-_ORDER_ADVICE = (
-    "PyTorch's GRU blocks are [r, z, n], Keras's [z, r, h]: swap the first two blocks of H "
-    "rows after transposing."
-)
 #: What every porting exercise refuses: the converters that do the whole job.
 PORTING_ROUTES = ("rnn_lab.keras_to_torch", "rnn_lab.torch_to_keras")
 

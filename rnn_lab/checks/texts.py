@@ -18,7 +18,10 @@ Each chapter module's texts live beside it in a TOML file of the same name (``ch
 A figure the checker computes (how many hidden cases, a tolerance) is written as a named
 placeholder, ``{configs}`` or ``{tolerance:g}`` (a format specification may follow the
 colon), and filled in from the keywords the Python side passes; a placeholder it does not
-pass is an error, so a text cannot silently show a stale number.
+pass is an error, so a text cannot silently show a stale number. Advice that several
+mistakes give is written once, in the file's ``[paragraphs]`` table, and used as
+``{name}`` (``[paragraphs] transpose = "..."``, then ``advice = "{transpose}"``). Only a
+name in braces is a placeholder: ``h_{t-1}`` stays as written.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from typing import Any
 
 from .verdicts import Mistake, Planted
 
+#: The table of a text file that holds paragraphs its texts share, each used as ``{name}``.
+PARAGRAPHS = "paragraphs"
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 
 
@@ -78,14 +83,25 @@ class Texts:
 
     module: str
 
+    def _file(self) -> dict[str, Any]:
+        return _table(self.module.rsplit(".", 1)[-1])
+
     def _entry(self, key: str) -> dict[str, Any]:
-        table = _table(self.module.rsplit(".", 1)[-1])
-        if key not in table:
+        table = self._file()
+        if key not in table or key == PARAGRAPHS:
             raise KeyError(f"{self.module}: no exercise {key!r} in its texts; it has {list(table)}")
         return table[key]
 
+    def _figures(self, figures: dict[str, Any]) -> dict[str, Any]:
+        """``figures`` and the file's shared paragraphs, which a figure may not shadow."""
+        paragraphs = self._file().get(PARAGRAPHS, {})
+        if clash := set(paragraphs) & set(figures):
+            raise KeyError(f"{self.module}: the figures {sorted(clash)} are paragraphs' names")
+        return {**paragraphs, **figures}
+
     def mistakes(self, key: str, **figures: Any) -> dict[str, Mistake]:
         """The mistakes exercise ``key`` recognises, by variant name, in the file's order."""
+        figures = self._figures(figures)
         return {
             variant: Mistake(*(fill(words[part], figures) for part in ("code", "title", "advice")))
             for variant, words in self._entry(key).get("mistakes", {}).items()
@@ -108,6 +124,8 @@ class Texts:
         words = self._entry(key)
         card = words["card"]
         refusal = words.get("refusal")
+        mistakes = self.mistakes(key, **figures)
+        figures = self._figures(figures)
         return ExerciseText(
             doc=fill(words.get("doc", ""), figures),
             returns=fill(words["returns"], figures),
@@ -116,5 +134,5 @@ class Texts:
             difficulty=card["difficulty"],
             minutes=card["minutes"],
             skill=fill(card["skill"], figures),
-            mistakes=self.mistakes(key, **figures),
+            mistakes=mistakes,
         )
