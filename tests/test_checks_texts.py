@@ -140,3 +140,16 @@ def test_the_words_are_the_records_of_the_checkers():
     assert spec.refuses.advice == words.refusal
     assert spec.mistakes == words.mistakes
     assert all(isinstance(m, Mistake) for m in spec.mistakes.values())
+
+
+def test_a_refusal_text_goes_with_refused_calls_and_only_with_them():
+    from rnn_lab.checks.core import Exercise, Refusal
+
+    words = texts.Texts("rnn_lab.checks.ch01").exercise("count_params", configs=5)
+    with pytest.raises(ValueError, match="refusal"):
+        Exercise.of(words, name="count_params")
+    without = texts.ExerciseText(**{**vars(words), "refusal": None})
+    with pytest.raises(ValueError, match="refusal"):
+        Exercise.of(without, name="count_params", refuses=Refusal.of("rnn_lab.count_parameters"))
+    spec = Exercise.of(words, name="count_params", refuses=Refusal.of("rnn_lab.count_parameters"))
+    assert spec.refuses.advice == words.refusal

@@ -155,7 +155,12 @@ class Exercise:
         ``verified``, card and (unless ``mistakes=`` is given) mistakes, the refusal advice
         in ``refuses``; ``fields`` are the others."""
         fields.setdefault("mistakes", text.mistakes)
-        if text.refusal is not None and "refuses" in fields:
+        if (text.refusal is None) != ("refuses" not in fields):
+            raise ValueError(
+                f"{text.doc[:60]!r}: an exercise that refuses calls has a refusal text, and "
+                "only one that does"
+            )
+        if text.refusal is not None:
             fields["refuses"] = replace(fields["refuses"], advice=text.refusal)
         card = Card(text.difficulty, text.minutes, text.skill)
         return cls(returns=text.returns, verified=text.verified, card=card, **fields)
