@@ -11,7 +11,7 @@ from functools import cache
 from ..keras_side.models import import_keras
 from .answers import Shapes
 from .core import Refusal, exercise
-from .recurrence import RECURRENCE_ROUTES, forward_cases, step_cases
+from .recurrence import CONFIGS, RECURRENCE_ROUTES, forward_cases, step_cases
 from .texts import Texts
 from .variants import MISTAKES
 from .verdicts import Case
@@ -91,7 +91,7 @@ STEP_VARIANTS = (
 
 
 check_step = exercise(
-    TEXTS.exercise("step"),
+    TEXTS.exercise("step", configs=len(CONFIGS)),
     lambda: step_cases(STEP_VARIANTS),
     mistakes={name: MISTAKES[name] for name in STEP_VARIANTS},
     refuses=Refusal.of(*RECURRENCE_ROUTES),
@@ -110,7 +110,7 @@ STEP_OUTPUT_VARIANTS = (
 
 
 check_step_output = exercise(
-    TEXTS.exercise("step_output"),
+    TEXTS.exercise("step_output", configs=len(CONFIGS)),
     lambda: forward_cases(STEP_OUTPUT_VARIANTS, steps=1),
     mistakes={
         name: MISTAKES["ignored_h_prev" if name == "ignored_h0" else name]
