@@ -10,8 +10,8 @@
   (mini-batches, truncated BPTT), and the delayed-copy task.
 - :mod:`~rnn_lab.training.regressor`: ``recurrent layer -> Dense`` for any cell (chapter 13),
   one model or several seeds trained as one stacked layer, gate initialisations.
-- :mod:`~rnn_lab.training.keras_loops`: the same training with Keras (``fit``,
-  ``GradientTape`` + ``apply_gradients``), to compare update by update.
+- :mod:`~rnn_lab.training.keras_loops`: the one Keras-side training loop (``fit``, each
+  batch's own loss recorded), which chapters 8, 12 and 13 run to compare update by update.
 
 May import: :mod:`rnn_lab._validate`, :mod:`rnn_lab.tolerances`, :mod:`rnn_lab.weights`,
 :mod:`rnn_lab.cells`, :mod:`rnn_lab.keras_side`, the SimpleRNN modules of chapters 3-7

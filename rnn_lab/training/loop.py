@@ -9,7 +9,9 @@ For each batch in order::
 Chapter 8's ``SimpleRNN -> Dense`` (:func:`rnn_lab.training.simple_rnn.train_manual`), chapter
 13's regressors for any cell (:mod:`rnn_lab.training.regressor`) and chapter 12's language
 model (:func:`rnn_lab.language.training.train_manual`) differ only in what ``gradients`` and
-``update`` are: the loop, and so the order of loss, gradient and update, is this one.
+``update`` are: the loop, and so the order of loss, gradient and update, is this one. Its
+Keras twin, which those chapters compare with, is
+:func:`rnn_lab.training.keras_loops.run_keras_updates`.
 """
 
 from __future__ import annotations
