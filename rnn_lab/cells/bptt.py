@@ -103,6 +103,24 @@ class ForwardTrace:
     keep: np.ndarray | None  # the mask (n, T), True where a step counts
 
 
+def check_layer_inputs(
+    weights: CellWeights,
+    x: object,
+    initial_state: object | None,
+    mask: object | None,
+    name: str = "x",
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
+    """What a recurrent layer is given, checked: ``x (n, T, D)`` in the weights' dtype, the
+    initial states ``[h_0(, c_0)]`` (zeros by default) and the mask ``(n, T)`` or ``None``."""
+    check_record("weights", weights, CellWeights)
+    x = as_float_array(name, x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
+    check_features(name, x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
+    n, T, _ = x.shape
+    states = initial_states(weights, n, initial_state)
+    keep = None if mask is None else check_mask(mask, n, T)
+    return x, states, keep
+
+
 def forward_trace(
     weights: CellWeights,
     x: object,
@@ -111,12 +129,8 @@ def forward_trace(
     mask: object | None = None,
 ) -> ForwardTrace:
     """Run the layer over ``x (n, T, D)`` keeping every gate; ``mask (n, T)`` as in Keras."""
-    check_record("weights", weights, CellWeights)
-    x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    check_features("x", x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
-    n, T, _ = x.shape
-    states = initial_states(weights, n, initial_state)
-    keep = None if mask is None else check_mask(mask, n, T)
+    x, states, keep = check_layer_inputs(weights, x, initial_state, mask)
+    T = x.shape[1]
     carried = list(states)
     previous_output = np.zeros_like(states[0])
     gates: dict[str, list[np.ndarray]] = {}
