@@ -5,8 +5,9 @@ loop of :mod:`rnn_lab.training` is compared with, update by update.
 record; :func:`run_keras_updates` is the one Keras-side training loop (``model.fit`` in
 order, each batch's own loss recorded), the twin of :func:`rnn_lab.training.loop.run_updates`:
 :func:`train_keras` runs it for chapter 8's ``SimpleRNN -> Dense``,
-:func:`train_keras_regressor` for any cell (chapter 13) and
-:func:`rnn_lab.language.keras_lm.train_keras` for chapter 12's stateful language model.
+:func:`train_keras_regressor` for any cell (chapter 13),
+:func:`rnn_lab.language.keras_lm.train_keras` for chapter 12's stateful language model and
+:func:`rnn_lab.seq2seq.keras_twins.keras_train` for chapter 15's encoder–decoder.
 TensorFlow is imported only when one of them is called.
 """
 
@@ -61,6 +62,7 @@ def run_keras_updates(
     batch_size: int,
     steps: int,
     reset_states: bool = False,
+    run_eagerly: bool = False,
 ) -> np.ndarray:
     """The one Keras-side training loop: each chapter's training with Keras runs it.
 
@@ -70,7 +72,8 @@ def run_keras_updates(
     possibly shorter), epoch after epoch, one update each, stopped after ``steps`` updates.
     A metric records each step's own loss, from the forward pass the update differentiates
     (``fit`` reports a running mean over the epoch). ``reset_states=True`` resets the
-    stateful layers before each epoch, when the batches wrap around. Returns the losses,
+    stateful layers before each epoch, when the batches wrap around; ``run_eagerly=True``
+    runs each step op by op instead of as a traced graph. Returns the losses,
     float64 ``(steps,)``. Call it inside :func:`rnn_lab.keras_side.models.keras_floatx` of
     the model's dtype.
     """
@@ -111,6 +114,7 @@ def run_keras_updates(
         loss=loss_fn,
         metrics=[BatchLoss()],
         jit_compile=False,
+        run_eagerly=run_eagerly,
     )
     per_epoch = -(-len(x) // batch_size)
     model.fit(
