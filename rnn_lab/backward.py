@@ -34,7 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_int, check_shape
+from ._validate import as_float_array, check_shape
+from .cells.bptt import backward_from_trace, simple_rnn_trace
+from .cells.weights import cell_weights_from_simple_rnn
 from .forward import check_inputs, check_weights, hidden_states, initial_state
 from .weights import SimpleRNNWeights
 
@@ -136,41 +138,6 @@ def backpropagate_through_time(
     return dh, delta, from_later
 
 
-def _backward_truncated(
-    h: np.ndarray,
-    e: np.ndarray,
-    Wh: np.ndarray,
-    k: int,
-    sources: range,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Truncated BPTT(k): each loss term ``L_s`` is back-propagated through at most ``k`` steps.
-
-    Starting from ``e_s`` at ``h_s``, the gradient passes through steps ``s, s-1, ...,
-    s-k+1`` (their ``δ`` feed the weight gradients) and reaches ``h_{s-k}`` (recorded in
-    ``dh``, or in ``dh0`` once the window reaches the start), where it stops: ``h_{s-k}``
-    is treated as a constant input, like ``tf.stop_gradient``. ``sources`` are the 0-based
-    indices ``s-1`` of the loss terms (only ``T-1`` without ``return_sequences``).
-    Costs ``O(T·k)`` steps.
-    """
-    n, _, H = h.shape
-    dh = np.zeros_like(h)
-    delta = np.zeros_like(h)
-    dh0 = np.zeros((n, H), dtype=h.dtype)
-    for s in sources:
-        g = e[:, s].copy()
-        stop = max(s - k, -1)  # 0-based index of h_{s-k}; -1 is h_0
-        for t in range(s, stop, -1):
-            dh[:, t] += g
-            d = g * (1 - h[:, t] * h[:, t])
-            delta[:, t] += d
-            g = d @ Wh.T
-        if stop >= 0:
-            dh[:, stop] += g  # reaches h_{s-k} and stops there
-        else:
-            dh0 += g  # the window reaches back to h_0, an input like any stopped state
-    return dh, delta, dh0
-
-
 def manual_backward(
     x: object,
     y_true: object,
@@ -197,13 +164,10 @@ def manual_backward(
     x = check_inputs(x, weights)
     n, T, _ = x.shape
     y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
-    if truncate is not None:
-        truncate = check_positive_int("truncate", truncate)
     h_0 = initial_state(h0, n, weights)
-    Wh, Wo, Bo = weights.Wh, weights.Wo, weights.Bo
+    Wo, Bo = weights.Wo, weights.Bo
 
-    h = hidden_states(x, weights, h0=h_0)
-    h_prev = np.concatenate([h_0[:, None, :], h[:, :-1, :]], axis=1)  # h_{t-1} for every t
+    h = hidden_states(x, weights, h0=h_0)  # chapter 3's forward pass, in the book's sum order
 
     if return_sequences:
         loss, dy = mse_loss(h @ Wo + Bo, y_true)  # dy: (n, T, O)
@@ -213,17 +177,18 @@ def manual_backward(
         dy[:, -1] = dy_T
     e = dy @ Wo.T  # gradient reaching h_t through y_t only
 
-    if truncate is None or truncate >= T:
-        dh, delta, dh0 = backpropagate_through_time(h, e, Wh)
-    else:
-        sources = range(T) if return_sequences else range(T - 1, T)
-        dh, delta, dh0 = _backward_truncated(h, e, Wh, truncate, sources)
+    # The recurrent layer's walk is the package's one backward pass through time, through
+    # the states computed above (a SimpleRNN's trace is its states): it gives g_t, δ_t, dh_0.
+    trace = simple_rnn_trace(cell_weights_from_simple_rnn(weights), x, h, h_0)
+    layer = backward_from_trace(trace, e, truncate=truncate)
+    delta = layer.da
 
     # The same weights act at every step, so their gradients sum over t (and over samples):
     # flattening (n, T) into one axis turns Σ_t a_tᵀ·b_t into a single matrix product.
     def summed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
 
+    h_prev = np.concatenate([h_0[:, None, :], h[:, :-1, :]], axis=1)  # h_{t-1} for every t
     grads = SimpleRNNWeights(
         Wx=summed(x, delta),
         Wh=summed(h_prev, delta),
@@ -231,4 +196,4 @@ def manual_backward(
         Wo=summed(h, dy),
         Bo=dy.sum(axis=(0, 1)),
     )
-    return Gradients(loss=loss, grads=grads, dh=dh, dh0=dh0)
+    return Gradients(loss=loss, grads=grads, dh=layer.dh, dh0=layer.initial[0])

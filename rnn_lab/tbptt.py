@@ -41,6 +41,22 @@ def chunk_borders(T: int, chunk: int) -> list[tuple[int, int]]:
     return [(start, min(start + chunk, T)) for start in range(0, T, chunk)]
 
 
+def _chunked_problem(
+    x: object,
+    y_true: object,
+    weights: SimpleRNNWeights,
+    chunk: int,
+    return_sequences: bool,
+    h0: object | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """``x`` and ``y_true`` checked, every state ``h_1 .. h_T`` (the full forward pass: the
+    chunks only cut the backward one) and the chunk borders."""
+    h = hidden_states(x, weights, h0=h0)  # checks x, weights and h0
+    n, T, _ = h.shape
+    y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
+    return np.asarray(x, dtype=weights.dtype), y_true, h, chunk_borders(T, chunk)
+
+
 def chunked_backward(
     x: object,
     y_true: object,
@@ -58,12 +74,9 @@ def chunked_backward(
     only the loss terms of ``h_t``'s own chunk, and ``dh0`` only the first chunk's.
     ``chunk >= T`` gives full BPTT. The loss is the full sequence's, exactly.
     """
-    h = hidden_states(x, weights, h0=h0)  # checks x, weights and h0: the full forward pass
-    n, T, H = h.shape
-    x = np.asarray(x, dtype=weights.dtype)
     return_sequences = bool(return_sequences)
-    y_true = check_targets(y_true, n, T, weights, return_sequences)
-    borders = chunk_borders(T, chunk)
+    x, y_true, h, borders = _chunked_problem(x, y_true, weights, chunk, return_sequences, h0)
+    n, T, H = h.shape
     h_start = np.zeros((n, H), weights.dtype) if h0 is None else np.asarray(h0, weights.dtype)
 
     dtype = weights.dtype.type
@@ -133,11 +146,8 @@ def keras_chunked_gradients(
     ``keras.losses.MeanSquaredError()``. The independent reference for
     :func:`chunked_backward`; TensorFlow is imported only here.
     """
-    h = hidden_states(x, weights, h0=h0)  # checks x, weights and h0
-    n, T, H = h.shape
-    x = np.asarray(x, dtype=weights.dtype)
-    y_true = check_targets(y_true, n, T, weights, bool(return_sequences))
-    borders = chunk_borders(T, chunk)
+    x, y_true, h, borders = _chunked_problem(x, y_true, weights, chunk, return_sequences, h0)
+    n, _, H = h.shape
 
     from .keras_side.models import import_keras
 

@@ -327,7 +327,7 @@ def test_checking_tools_reject_bad_input(problem):
         keras_gradients(x, y[:, :1], weights)
 
 
-def test_public_backward_walk_checks_its_inputs_and_is_what_manual_backward_uses():
+def test_public_backward_walk_checks_its_inputs_and_gives_manual_backwards_numbers():
     from rnn_lab.backward import backpropagate_through_time
 
     x, y, weights, h0 = make_problem(3, 5, 2, 4, 3, True, True, 12, "float64")
@@ -347,9 +347,12 @@ def test_public_backward_walk_checks_its_inputs_and_is_what_manual_backward_uses
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize(("n", "T", "D", "H", "O"), [(4, 7, 3, 5, 2), (1, 12, 2, 6, 3)])
 def test_chapter_7s_walk_is_the_one_core(dtype, return_sequences, n, T, D, H, O):
-    # Chapter 7's readable SimpleRNN BPTT (backpropagate_through_time, through
-    # manual_backward) and the package's one core (rnn_lab.cells.bptt, every cell kind) must
-    # give the same gradients: same equations, summed over steps in a different order.
+    # Chapter 7's readable SimpleRNN walk (backpropagate_through_time, which the book
+    # prints) and the package's one core (rnn_lab.cells.bptt, every cell kind, which
+    # manual_backward runs) must give the same g_t, δ_t and dL/dh_0, and the core's
+    # step-by-step weight sums the same gradients as manual_backward's flattened products.
+    from rnn_lab.backward import backpropagate_through_time
+
     weights = random_weights(D, H, O, seed=n * T, dtype=dtype)
     rng = np.random.default_rng(T)
     x = rng.uniform(-1, 1, (n, T, D)).astype(dtype)
@@ -362,16 +365,18 @@ def test_chapter_7s_walk_is_the_one_core(dtype, return_sequences, n, T, D, H, O)
         h @ weights.Wo + weights.Bo if return_sequences else h[:, -1] @ weights.Wo + weights.Bo
     ) - y
     dy = error * error.dtype.type(2.0 / error.size)
-    d_outputs = np.zeros_like(h)
+    e = np.zeros_like(h)
     if return_sequences:
-        d_outputs = dy @ weights.Wo.T
+        e = dy @ weights.Wo.T
     else:
-        d_outputs[:, -1] = dy @ weights.Wo.T
-    core = sequence_backward(cell_weights_from_simple_rnn(weights), x, d_outputs, initial_state=h0)
+        e[:, -1] = dy @ weights.Wo.T
+    core = sequence_backward(cell_weights_from_simple_rnn(weights), x, e, initial_state=h0)
+    dh, delta, dh0 = backpropagate_through_time(h, e, weights.Wh)
 
     rtol = GRADIENT_RTOL[dtype]
+    assert relative_error(dh, core.dh) < rtol
+    assert relative_error(delta, core.da) < rtol
+    assert relative_error(dh0, core.initial[0]) < TF_RTOL[dtype]
     assert relative_error(manual.Wx, core.kernel) < rtol
     assert relative_error(manual.Wh, core.recurrent_kernel) < rtol
     assert relative_error(manual.Bh, core.bias) < rtol
-    assert relative_error(manual.dh, core.dh) < rtol
-    assert relative_error(manual.dh0, core.initial[0]) < TF_RTOL[dtype]

@@ -238,3 +238,58 @@ def test_training_matches_keras_for_the_first_updates(kind, reset_after, dtype):
     difference = np.abs(manual.losses - keras) / keras
     assert difference.max() <= TRAIN_RTOL[dtype], difference
     assert manual.losses[-1] < manual.losses[0]  # it did learn something
+
+
+def _truncated_by_windows(weights, x, d_outputs, k, mask, initial_state):
+    """BPTT(k) as a TensorFlow user writes it: each loss term ``s`` differentiated through a
+    Keras layer run over steps ``s-k+1 .. s`` only, from the states at ``s-k`` held constant."""
+    trace = forward_trace(weights, x, initial_state=initial_state, mask=mask)
+    carried = [trace.h] + ([trace.c] if trace.c is not None else [])
+    total = None
+    for s in range(x.shape[1]):
+        start = max(s + 1 - k, 0)
+        states = trace.states if start == 0 else [a[:, start - 1] for a in carried]
+        window = np.zeros_like(d_outputs[:, start : s + 1])
+        window[:, -1] = d_outputs[:, s]
+        part = keras_sequence_gradients(
+            weights,
+            x[:, start : s + 1],
+            window,
+            initial_state=states,
+            mask=None if mask is None else mask[:, start : s + 1],
+        ).as_list()
+        total = part if total is None else [a + b for a, b in zip(total, part, strict=True)]
+    return total
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize(("kind", "reset_after"), VARIANTS)
+def test_truncated_bptt_matches_stopped_windows_in_keras(kind, reset_after, k, masked):
+    weights, x, d_outputs, options = _case(
+        kind, reset_after, (3, 7, 2, 4, masked, True, 5), "float64"
+    )
+    ours = sequence_backward(weights, x, d_outputs, truncate=k, **options)
+    theirs = _truncated_by_windows(weights, x, d_outputs, k, **options)
+    for name, a, b in zip(
+        ("kernel", "recurrent_kernel", "bias"), ours.as_list(), theirs, strict=True
+    ):
+        assert relative_error(a, b) <= GRADIENT_RTOL["float64"], name
+    full = sequence_backward(weights, x, d_outputs, **options)
+    assert relative_error(ours.recurrent_kernel, full.recurrent_kernel) > BUG_MIN_ERROR
+
+
+@pytest.mark.parametrize(("kind", "reset_after"), VARIANTS)
+def test_truncation_at_least_the_sequence_is_full_bptt(kind, reset_after):
+    weights, x, d_outputs, options = _case(kind, reset_after, SHAPES[2], "float64")
+    full = sequence_backward(weights, x, d_outputs, **options)
+    for k in (x.shape[1], 50):
+        cut = sequence_backward(weights, x, d_outputs, truncate=k, **options)
+        assert max(gradient_agreement(cut, full).values()) == 0.0
+    # The last loss term alone, cut one step short, no longer reaches the initial state.
+    last = np.zeros_like(d_outputs)
+    last[:, -1] = d_outputs[:, -1]
+    options["mask"] = None
+    nearly = sequence_backward(weights, x, last, truncate=x.shape[1] - 1, **options)
+    assert all(np.all(g == 0) for g in nearly.initial)
+    assert np.all(nearly.dh[:, 0] != 0)  # it stops at h_1, recorded there

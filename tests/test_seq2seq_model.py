@@ -159,7 +159,7 @@ def test_adam_updates_equal_keras(attention, dtype):
 
 @pytest.mark.parametrize("attention", [False, True])
 def test_keras_training_runs_are_the_hand_written_ones(attention):
-    """keras_train_and_score reuses one model and one traced update across seeds: each seed
+    """keras_train_and_score reuses one model across seeds, compiled afresh for each: each seed
     must start afresh (its weights, a zero Adam state) and follow the hand-written run."""
     task = dates.date_task(3, n_train=40, n_held_out=6, n_longer=5)
     budget = dict(hidden_units=4, steps=3, batch_size=8, learning_rate=0.01)

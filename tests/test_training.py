@@ -7,7 +7,7 @@ import pytest
 
 from rnn_lab.gradcheck import gradient_errors
 from rnn_lab.tolerances import relative_error
-from rnn_lab.training.keras_loops import keras_optimizer, train_keras
+from rnn_lab.training.keras_loops import keras_optimizer, run_keras_updates, train_keras
 from rnn_lab.training.optimizers import (
     SGD,
     Adam,
@@ -86,6 +86,29 @@ def test_manual_training_matches_keras_fit_step_by_step(name, return_sequences, 
     assert manual.weights.dtype == keras.weights.dtype == np.dtype(dtype)
     change = max(gradient_errors(manual.weights, weights).values())
     assert change > MIN_WEIGHT_CHANGE
+
+
+def test_the_keras_loop_stops_mid_epoch_with_each_loss_before_its_update():
+    from rnn_lab.keras_side.models import (
+        build_keras_model,
+        import_keras,
+        keras_floatx,
+        set_keras_weights,
+    )
+
+    x, y, weights = make_data(False, "float64")
+    per_epoch = -(-N_SAMPLES // BATCH_SIZE)  # the last batch is shorter
+    steps = per_epoch + 2
+    optimizer = SGD(learning_rate=0.1, momentum=0.9)
+    with keras_floatx("float64"):
+        model = build_keras_model(5, 2, 4, 3, dtype="float64")
+        set_keras_weights(model, weights)
+        loss = import_keras().losses.MeanSquaredError()
+        losses = run_keras_updates(model, optimizer, loss, x, y, batch_size=BATCH_SIZE, steps=steps)
+    manual = train_manual(x, y, weights, optimizer, epochs=2, batch_size=BATCH_SIZE)
+    assert losses.shape == (steps,)
+    errors = np.abs(losses - manual.losses[:steps]) / manual.losses[:steps]
+    assert errors.max() <= LOSS_RTOL["float64"]
 
 
 def adam_textbook_epsilon(weights, grads, state, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):

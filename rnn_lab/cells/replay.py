@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_features, check_record
-from .masking import check_mask
-from .steps import gru_step, initial_states, lstm_step, simple_rnn_step
+from .._validate import check_record
+from .bptt import check_layer_inputs
+from .steps import gru_step, lstm_step, simple_rnn_step
 from .weights import CellWeights, get_activation
 
 
@@ -97,13 +97,9 @@ def run_recurrence(
     ``mask`` is ``(n, T)`` booleans, ``True`` where a step counts.
     """
     config = RecurrentConfig() if config is None else config
-    check_record("weights", weights, CellWeights)
+    x, states, keep = check_layer_inputs(weights, x, initial_state, mask, name="inputs")
     check_record("config", config, RecurrentConfig)
-    x = as_float_array("inputs", x, ndim=3, layout="(n, T, D)", dtype=weights.dtype)
-    check_features("inputs", x, weights.dims, f"the kernel (shape {weights.kernel.shape})")
     n, T, _ = x.shape
-    states = initial_states(weights, n, initial_state)
-    keep = None if mask is None else check_mask(mask, n, T)
     step = _step_function(weights, config)
     # Keras's unrolled loop always carries the previous output and zeroes at the end.
     zero_inside = config.zero_output_for_mask and not config.unroll

@@ -1,5 +1,5 @@
 """The same language model in Keras: ``Input -> Embedding -> SimpleRNN/LSTM -> Dense``, its
-weights, its GradientTape gradients, stateful training with ``train_on_batch``, a stepper
+weights, its GradientTape gradients, stateful training (the one Keras-side loop), a stepper
 for sampling and Keras's own initial weights. TensorFlow is imported when first used.
 """
 
@@ -143,39 +143,36 @@ def train_keras(
     optimizer: SGD | Adam,
     steps: int,
 ) -> LMRun:
-    """The same training in Keras: a ``stateful=True`` model, ``train_on_batch`` on chunk
-    after chunk, ``reset_states()`` when the chunks wrap around.
+    """The same training in Keras: a ``stateful=True`` model trained on chunk after chunk
+    by the one Keras-side loop, :func:`rnn_lab.training.keras_loops.run_keras_updates`,
+    with ``reset_states()`` when the chunks wrap around.
 
-    ``train_on_batch`` returns the loss of the forward pass it differentiates (before the
-    update), the number :func:`train_manual` records.
+    Each step's loss is that of the forward pass it differentiates (before the update),
+    the number :func:`train_manual` records.
     """
     from ..keras_side.models import import_keras
-    from ..training.keras_loops import keras_optimizer
+    from ..training.keras_loops import run_keras_updates
 
     keras = import_keras()
     weights = check_lm_weights(weights)
     x, y = check_chunks(x, y, weights)
     steps = check_positive_int("steps", steps)
     K, n, T = x.shape
-    dtype = weights.dtype.name
-    losses = []
-    with keras_floatx(dtype):
+    with keras_floatx(weights.dtype.name):
         model = keras_lm_holding(weights, batch_size=n, seq_len=T, stateful=True)
-        model.compile(
-            optimizer=keras_optimizer(optimizer),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            jit_compile=False,
+        losses = run_keras_updates(
+            model,
+            optimizer,
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            x.reshape(K * n, T),  # chunk k is rows k·n .. (k+1)·n: batch k
+            y.reshape(K * n, T),
+            batch_size=n,
+            steps=steps,
+            reset_states=True,
         )
-        _reset_keras_states(model)
-        k = 0
-        for _ in range(steps):
-            if k == K:
-                k = 0
-                _reset_keras_states(model)
-            losses.append(float(model.train_on_batch(x[k], y[k])))
-            k += 1
         final = weights_from_keras_lm(model)
-    return LMRun(np.array(losses), np.full(len(losses), np.nan), final, None, (), k)
+    next_chunk = (steps - 1) % K + 1  # as a loop counting k = 1 .. K, wrapping, leaves it
+    return LMRun(losses, np.full(len(losses), np.nan), final, None, (), next_chunk)
 
 
 def keras_stepper(weights: LanguageModelWeights) -> Callable[[int], np.ndarray]:

@@ -213,26 +213,6 @@ def keras_inputs(weights: Seq2SeqWeights, source, mask, read) -> list[np.ndarray
     ]
 
 
-def _update_step(model, dtype: str, learning_rate: float, graph: bool):
-    """``(step, optimizer)``: ``step(inputs, write)`` does one Adam update on the mean
-    cross-entropy and returns the loss; the optimizer is built, its state zero."""
-    import tensorflow as tf
-
-    keras = import_keras()
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype=dtype)
-    variables = _layer_arrays(model)
-    optimizer.build(variables)
-
-    def step(inputs, write):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(write, model(inputs, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
-        return loss
-
-    return (tf.function(step, jit_compile=False) if graph else step), optimizer
-
-
 def keras_train(
     model,
     weights: Seq2SeqWeights,
@@ -242,15 +222,30 @@ def keras_train(
     graph: bool = False,
 ) -> tuple[list[np.ndarray], list[float]]:
     """One Keras ``Adam`` update per batch ``(source, mask, read, write)`` with
-    ``SparseCategoricalCrossentropy(from_logits=True)``; returns the arrays and losses.
+    ``SparseCategoricalCrossentropy(from_logits=True)``, by the one Keras-side loop
+    (:func:`rnn_lab.training.keras_loops.run_keras_updates`); returns the arrays and losses.
 
-    ``graph=True`` traces the update into one ``tf.function`` (no XLA), worth it for a whole
-    training run; give every batch the same source length then, or it retraces."""
-    step, _ = _update_step(model, weights.dtype.name, learning_rate, graph)
-    losses = [
-        step(keras_inputs(weights, source, mask, read), write)
-        for source, mask, read, write in batches
-    ]
+    The batches must share their size and source length (pad the sources: the mask makes
+    the padding no difference). ``graph=False`` runs each update eagerly, op by op;
+    ``graph=True`` traces it once into a ``tf.function`` (no XLA), worth it for a whole
+    training run."""
+    from ..training.keras_loops import run_keras_updates
+    from ..training.optimizers import Adam
+
+    keras = import_keras()
+    inputs = [keras_inputs(weights, source, mask, read) for source, mask, read, _ in batches]
+    x = [np.concatenate(parts) for parts in zip(*inputs, strict=True)]
+    y = np.concatenate([write for *_, write in batches])
+    losses = run_keras_updates(
+        model,
+        Adam(learning_rate=learning_rate),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        x,
+        y,
+        batch_size=len(batches[0][3]),
+        steps=len(batches),
+        run_eagerly=not graph,
+    )
     return keras_seq2seq_arrays(model), [float(loss) for loss in losses]
 
 
@@ -303,16 +298,17 @@ def keras_train_and_score(
     makes no difference to), Keras's Adam from a fresh state; then greedy decoding in Keras
     (:func:`keras_greedy_decode`) on ``task.held_out`` and ``task.longer``.
 
-    One model, one optimizer and one traced update serve every seed (tracing costs as much
-    as the whole run): each seed loads its initial weights and puts the optimizer's
-    variables back to their values after building.
+    One model serves every seed: each seed loads its initial weights and
+    :func:`keras_train` compiles it afresh (a new ``Adam``, its state zero).
     """
     import tensorflow as tf
 
     T = task.max_length
+
+    def pad(a: np.ndarray) -> np.ndarray:  # to the longest training source
+        return np.pad(a, ((0, 0), (0, T - a.shape[1])))
+
     model = build_keras_seq2seq(init_seq2seq(hidden_units, attention=attention, seed=seeds[0]))
-    step, optimizer = _update_step(model, "float32", learning_rate, graph=True)
-    fresh_state = [v.numpy() for v in optimizer.variables]
     predict = tf.function(lambda inputs: model(inputs, training=False), jit_compile=False)
     # both sets in one batch, padded to one length, so the decoder is traced once
     sets = [getattr(task, name) for name in ("held_out", "longer")]
@@ -323,21 +319,17 @@ def keras_train_and_score(
     for seed in seeds:
         weights = init_seq2seq(hidden_units, attention=attention, seed=seed)
         set_keras_seq2seq_weights(model, weights)
-        for variable, value in zip(optimizer.variables, fresh_state, strict=True):
-            variable.assign(value)
-        losses = [
-            step(keras_inputs(weights, np.pad(s, ((0, 0), (0, T - s.shape[1]))),
-                              np.pad(k, ((0, 0), (0, T - k.shape[1]))), r), y)
+        batches = [
+            (pad(s), pad(k), r, y)
             for s, k, r, y in random_batches(task.train, steps, batch_size, seed)
-        ]  # fmt: skip
+        ]
+        _, losses = keras_train(model, weights, batches, learning_rate=learning_rate, graph=True)
         written = keras_greedy_decode(model, weights, source, mask, predict=predict)
         scores = {
             "held_out": accuracy(written[:first], write[:first]),
             "longer": accuracy(written[first:], write[first:]),
         }
-        runs[seed] = KerasRun(
-            np.array([float(x) for x in losses]), scores, keras_seq2seq_arrays(model)
-        )
+        runs[seed] = KerasRun(np.array(losses), scores, keras_seq2seq_arrays(model))
     return runs
 
 

@@ -52,6 +52,7 @@ from ..cells.replay import merge_directions, run_bidirectional
 from ..cells.steps import gru_step
 from ..cells.weights import CellWeights, log_softmax, random_cell_weights
 from ..language.text import check_ids, one_hot, softmax_cross_entropy
+from ..training.loop import run_updates
 from ..training.optimizers import Adam, ArrayAdamState, adam_init, adam_update
 from .attention import AttentionTrace, attention, attention_backward
 from .dates import (
@@ -389,16 +390,20 @@ def train(
     state: ArrayAdamState | None = None,
 ) -> TrainingRun:
     """One Adam update per batch ``(source, mask, read, write)``, in order (Keras's Adam,
-    :func:`rnn_lab.training.optimizers.adam_update`)."""
+    :func:`rnn_lab.training.optimizers.adam_update`), by the one hand-written loop,
+    :func:`rnn_lab.training.loop.run_updates`."""
     optimizer = Adam() if optimizer is None else optimizer
     arrays = weights.as_list()
     state = adam_init(arrays) if state is None else state
-    losses = []
+
+    def gradients(arrays: list[np.ndarray], batch: tuple) -> tuple[float, list[np.ndarray]]:
+        return loss_and_gradients(weights.with_arrays(arrays), *batch)
+
+    def update(arrays: list[np.ndarray], grads: list[np.ndarray], state: ArrayAdamState):
+        return adam_update(optimizer, arrays, grads, state)
+
     with one_blas_thread():  # small products: threads cost more than they save
-        for source, mask, read, write in batches:
-            loss, grads = loss_and_gradients(weights.with_arrays(arrays), source, mask, read, write)
-            arrays, state = adam_update(optimizer, arrays, grads, state)
-            losses.append(loss)
+        arrays, _, losses = run_updates(arrays, batches, gradients, update, state)
     return TrainingRun(weights.with_arrays(arrays), np.asarray(losses))
 
 

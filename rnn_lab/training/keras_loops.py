@@ -2,9 +2,13 @@
 loop of :mod:`rnn_lab.training` is compared with, update by update.
 
 :func:`keras_optimizer` gives the ``keras.optimizers`` twin of an :mod:`rnn_lab.training.optimizers`
-record; :func:`train_keras` is ``model.fit`` for chapter 8's ``SimpleRNN -> Dense``;
-:func:`train_keras_regressor` is ``tf.GradientTape`` and ``apply_gradients`` for any cell
-(chapter 13). TensorFlow is imported only when one of them is called.
+record; :func:`run_keras_updates` is the one Keras-side training loop (``model.fit`` in
+order, each batch's own loss recorded), the twin of :func:`rnn_lab.training.loop.run_updates`:
+:func:`train_keras` runs it for chapter 8's ``SimpleRNN -> Dense``,
+:func:`train_keras_regressor` for any cell (chapter 13),
+:func:`rnn_lab.language.keras_lm.train_keras` for chapter 12's stateful language model and
+:func:`rnn_lab.seq2seq.keras_twins.keras_train` for chapter 15's encoder–decoder.
+TensorFlow is imported only when one of them is called.
 """
 
 from __future__ import annotations
@@ -48,6 +52,83 @@ def keras_optimizer(optimizer: SGD | Adam):
     )
 
 
+def run_keras_updates(
+    model: Any,
+    optimizer: SGD | Adam,
+    loss_fn: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int,
+    steps: int,
+    reset_states: bool = False,
+    run_eagerly: bool = False,
+) -> np.ndarray:
+    """The one Keras-side training loop: each chapter's training with Keras runs it.
+
+    ``model`` is compiled with ``loss_fn`` and :func:`keras_optimizer`, without XLA
+    (``jit_compile=False``), and trained the way a Keras user trains, by ``model.fit(x, y,
+    batch_size, shuffle=False)``: batches ``x[0:b], x[b:2b], ...`` in order (the last one
+    possibly shorter), epoch after epoch, one update each, stopped after ``steps`` updates.
+    A metric records each step's own loss, from the forward pass the update differentiates
+    (``fit`` reports a running mean over the epoch). ``reset_states=True`` resets the
+    stateful layers before each epoch, when the batches wrap around; ``run_eagerly=True``
+    runs each step op by op instead of as a traced graph. Returns the losses,
+    float64 ``(steps,)``. Call it inside :func:`rnn_lab.keras_side.models.keras_floatx` of
+    the model's dtype.
+    """
+    from ..keras_side.models import import_keras
+
+    keras = import_keras()
+    losses: list[float] = []
+
+    class BatchLoss(keras.metrics.Metric):
+        """The loss of the current batch alone, from the forward pass the step differentiates."""
+
+        def __init__(self) -> None:
+            super().__init__(name="batch_loss")
+            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
+
+        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+            self.value.assign(loss_fn(y_true, y_pred))
+
+        def result(self) -> Any:
+            # A tensor, not the variable: Keras converts logs with np.array(), which
+            # warns (DeprecationWarning) on a variable, whose __array__ takes no copy.
+            return keras.ops.copy(self.value)
+
+    class Steps(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            if reset_states:
+                for layer in self.model.layers:
+                    if getattr(layer, "stateful", False):
+                        layer.reset_states()
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            losses.append(float(logs["batch_loss"]))
+            if len(losses) == steps:
+                self.model.stop_training = True
+
+    model.compile(
+        optimizer=keras_optimizer(optimizer),
+        loss=loss_fn,
+        metrics=[BatchLoss()],
+        jit_compile=False,
+        run_eagerly=run_eagerly,
+    )
+    per_epoch = -(-len(x) // batch_size)
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=-(-steps // per_epoch),
+        shuffle=False,
+        verbose=0,
+        callbacks=[Steps()],
+    )
+    return np.array(losses)
+
+
 def train_keras(
     x: object,
     y: object,
@@ -58,13 +139,12 @@ def train_keras(
     batch_size: int = 32,
     return_sequences: bool = False,
 ) -> TrainingHistory:
-    """The same training with Keras: ``model.fit(x, y, shuffle=False, ...)``.
+    """The same training with Keras, as ``model.fit(x, y, shuffle=False, ...)`` runs it.
 
-    The model is :func:`build_keras_model` in ``weights.dtype`` loaded with ``weights``,
-    compiled with ``keras.losses.MeanSquaredError()`` and :func:`keras_optimizer`. The
-    ``loss`` that ``fit`` reports per batch is a running mean over the epoch so far, so a
-    metric records each batch's own loss, computed by ``fit`` from the same forward pass
-    (before the update) that it differentiates.
+    The model is :func:`build_keras_model` in ``weights.dtype`` loaded with ``weights``;
+    :func:`run_keras_updates` trains it with ``keras.losses.MeanSquaredError()`` on the
+    batches ``fit`` would cut, in order, epoch after epoch, and records each batch's own
+    loss (``fit`` reports a running mean over the epoch).
     """
     x, y = check_training_data(x, y, weights, bool(return_sequences))
     epochs = check_positive_int("epochs", epochs)
@@ -79,28 +159,6 @@ def train_keras(
 
     keras = import_keras()
     dtype = weights.dtype.name
-    losses: list[float] = []
-
-    class BatchLoss(keras.metrics.Metric):
-        """The loss of the current batch alone, from the forward pass ``fit`` differentiates."""
-
-        def __init__(self, loss_fn: Any) -> None:
-            super().__init__(name="batch_loss")
-            self.loss_fn = loss_fn
-            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
-
-        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-            self.value.assign(self.loss_fn(y_true, y_pred))
-
-        def result(self) -> Any:
-            # A tensor, not the variable: Keras converts logs with np.array(), which
-            # warns (DeprecationWarning) on a variable, whose __array__ takes no copy.
-            return keras.ops.copy(self.value)
-
-    class RecordBatchLoss(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            losses.append(float(logs["batch_loss"]))
-
     with keras_floatx(dtype):
         _, T, D = x.shape
         model = build_keras_model(
@@ -113,23 +171,12 @@ def train_keras(
         )
         set_keras_weights(model, weights)
         loss_fn = keras.losses.MeanSquaredError()
-        model.compile(
-            optimizer=keras_optimizer(optimizer),
-            loss=loss_fn,
-            metrics=[BatchLoss(loss_fn)],
-            jit_compile=False,
-        )
-        model.fit(
-            x,
-            y,
-            batch_size=batch_size,
-            epochs=epochs,
-            shuffle=False,
-            verbose=0,
-            callbacks=[RecordBatchLoss()],
+        steps = epochs * len(batch_slices(x.shape[0], batch_size))
+        losses = run_keras_updates(
+            model, optimizer, loss_fn, x, y, batch_size=batch_size, steps=steps
         )
         final = weights_from_keras(model)
-    return TrainingHistory(np.array(losses), final)
+    return TrainingHistory(losses, final)
 
 
 def train_keras_regressor(
@@ -141,39 +188,27 @@ def train_keras_regressor(
     steps: int,
     batch_size: int = 32,
 ) -> np.ndarray:
-    """The first ``steps`` updates with Keras's layers, ``tf.GradientTape`` and
-    ``keras.optimizers.Adam`` on the same batches in the same order; the batch losses."""
-    import tensorflow as tf
-
+    """The first ``steps`` updates with Keras: ``Input -> layer -> Dense`` holding ``model``'s
+    weights, trained by :func:`run_keras_updates` (``keras.losses.MeanSquaredError()``) on
+    the same batches in the same order; the batch losses."""
     from ..keras_side.layers import keras_layer
     from ..keras_side.models import import_keras, keras_floatx
-    from .keras_loops import keras_optimizer
 
     check_record("model", model, RecurrentRegressor)
     steps = check_positive_int("steps", steps)
+    batch_size = check_positive_int("batch_size", batch_size)
     keras = import_keras()
     x = as_float_array("x", x, ndim=3, layout="(n, T, D)", dtype=model.dtype)
     y = as_float_array("y", y, ndim=2, layout="(n, O)", dtype=model.dtype)
     dtype = model.dtype.name
-    layer = keras_layer(model.cell)
-    dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
-    dense.build((None, model.cell.hidden_units))
-    dense.set_weights([model.Wo, model.Bo])
-    variables = [*layer.trainable_weights, *dense.trainable_weights]
-    slices = batch_slices(x.shape[0], batch_size)
-    losses = []
     # floatx decides the dtype of Keras's learning rate and loss: float64 runs need it too
     with keras_floatx(dtype):
-        keras_adam = keras_optimizer(optimizer)
-        mse = keras.losses.MeanSquaredError(dtype=dtype)
-        for step in range(steps):
-            batch = slices[step % len(slices)]
-            with tf.GradientTape() as tape:
-                loss = mse(y[batch], dense(layer(x[batch])))
-            grads = tape.gradient(loss, variables)
-            keras_adam.apply_gradients(zip(grads, variables, strict=True))
-            losses.append(float(loss))
-    return np.array(losses)
+        inputs = keras.Input(x.shape[1:], dtype=dtype)
+        dense = keras.layers.Dense(model.Wo.shape[1], dtype=dtype)
+        net = keras.Model(inputs, dense(keras_layer(model.cell)(inputs)))
+        dense.set_weights([model.Wo, model.Bo])
+        loss_fn = keras.losses.MeanSquaredError()
+        return run_keras_updates(net, optimizer, loss_fn, x, y, batch_size=batch_size, steps=steps)
 
 
 def keras_masked_sequence_gradients(

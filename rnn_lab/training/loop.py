@@ -7,9 +7,12 @@ For each batch in order::
     weights, state = update(weights, g, state)  one optimiser step (rnn_lab.training.optimizers)
 
 Chapter 8's ``SimpleRNN -> Dense`` (:func:`rnn_lab.training.simple_rnn.train_manual`), chapter
-13's regressors for any cell (:mod:`rnn_lab.training.regressor`) and chapter 12's language
-model (:func:`rnn_lab.language.training.train_manual`) differ only in what ``gradients`` and
-``update`` are: the loop, and so the order of loss, gradient and update, is this one.
+13's regressors for any cell (:mod:`rnn_lab.training.regressor`), chapter 12's language
+model (:func:`rnn_lab.language.training.train_manual`) and chapter 15's encoder–decoder
+(:func:`rnn_lab.seq2seq.model.train`) differ only in what ``gradients`` and
+``update`` are: the loop, and so the order of loss, gradient and update, is this one. Its
+Keras twin, which those chapters compare with, is
+:func:`rnn_lab.training.keras_loops.run_keras_updates`.
 """
 
 from __future__ import annotations
