@@ -45,7 +45,7 @@ def test_the_language_model_comparison_is_labelled_as_cross_entropy():
         [4.0, 3.5, 3.0], [4.0, 3.5, 3.0], 100, dtype="float64", title="t"
     )
     labels = [line.get_label() for line in top.get_lines()]
-    assert "uniform guess, log V = 4.61" in labels and "Keras train_on_batch" in labels
+    assert "uniform guess, log V = 4.61" in labels and "Keras fit" in labels
     assert "cross-entropy" in top.get_ylabel()
 
 

@@ -109,8 +109,5 @@ def plot_lm_training_comparison(
     for line in top.get_lines():
         if line.get_label() == "predict the mean":
             line.set_label(f"uniform guess, log V = {np.log(vocab_size):.2f}")
-    for line in top.get_lines():
-        if line.get_label() == "Keras fit":
-            line.set_label("Keras train_on_batch")
     top.legend(fontsize=8)
     return fig, (top, bottom)
