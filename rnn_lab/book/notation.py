@@ -168,7 +168,7 @@ def _rows() -> tuple[Symbol, ...]:
         S("training", "m, v", "Adam's first and second moments, one per weight array",
           (), "state.m, state.v", "training.optimizers:AdamState.v", "optimizer variables",
           "`exp_avg`, `exp_avg_sq`"),
-        S("training", "c", "clipping threshold", (), "global_clipnorm",
+        S("training", r"\kappa", "clipping threshold", (), "global_clipnorm",
           "training.optimizers:SGD.global_clipnorm", "`global_clipnorm`",
           "`clip_grad_norm_(..., max_norm)`"),
         # language model (chapter 12) ------------------------------------------------------

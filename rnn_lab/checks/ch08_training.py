@@ -43,8 +43,8 @@ def _norm(arrays) -> float:
 
 @dataclass(frozen=True)
 class GlobalNormClip:
-    """``g_k · c / max(‖g‖, c)`` for every array ``g_k``, ``‖g‖`` the norm of all of them
-    together and ``c`` the clip norm, as hooks."""
+    """``g_k · κ / max(‖g‖, κ)`` for every array ``g_k``, ``‖g‖`` the norm of all of them
+    together and ``κ`` the clip norm, as hooks."""
 
     norm: Callable = lambda grads, g: _norm(grads)  # the norm that decides g's scaling
     ratio: Callable = lambda norm, c: (c, max(norm, c))  # the scaling's numerator, denominator

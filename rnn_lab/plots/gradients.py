@@ -212,7 +212,7 @@ def plot_clipping(
 ):
     """Two panels for runs with and without gradient clipping: the loss per update step
     (with an optional ``baseline``), and the global norm ``‖g‖`` of the gradient before
-    clipping, with the threshold ``c = clip`` dashed.
+    clipping, with the threshold ``κ = clip`` dashed.
 
     ``losses`` and ``grad_norms`` map ``label -> (steps,)`` (``TrainingResult.losses`` and
     ``.grad_norms``) with the same labels. Returns ``(fig, (ax_loss, ax_norm))``.
