@@ -111,6 +111,47 @@ def test_the_keras_loop_stops_mid_epoch_with_each_loss_before_its_update():
     assert errors.max() <= LOSS_RTOL["float64"]
 
 
+@pytest.mark.parametrize("optimizer", [SGD(learning_rate=0.1, momentum=0.9), Adam(0.01)])
+def test_the_keras_loop_run_again_keeps_its_step_and_restarts_the_optimizer(optimizer):
+    """A second run on the same model (a new seed's weights) reuses the traced step but
+    starts from a fresh optimiser: it repeats a fresh model's run exactly."""
+    from rnn_lab.keras_side.models import (
+        build_keras_model,
+        import_keras,
+        keras_floatx,
+        set_keras_weights,
+        weights_from_keras,
+    )
+
+    x, y, weights = make_data(False, "float64")
+    other = random_weights(2, 4, 3, seed=11, dtype="float64")
+    steps = 4
+    runs = []
+    with keras_floatx("float64"):
+        loss = import_keras().losses.MeanSquaredError()
+        fresh = build_keras_model(5, 2, 4, 3, dtype="float64")
+        set_keras_weights(fresh, other)
+        expected = run_keras_updates(
+            fresh, optimizer, loss, x, y, batch_size=BATCH_SIZE, steps=steps
+        )
+        model = build_keras_model(5, 2, 4, 3, dtype="float64")
+        for start in (weights, other):
+            set_keras_weights(model, start)
+            losses = run_keras_updates(
+                model, optimizer, loss, x, y, batch_size=BATCH_SIZE, steps=steps
+            )
+            runs.append((losses, model.train_function, weights_from_keras(model)))
+        different = SGD(learning_rate=0.05) if isinstance(optimizer, Adam) else Adam(0.05)
+        set_keras_weights(model, other)
+        run_keras_updates(model, different, loss, x, y, batch_size=BATCH_SIZE, steps=1)
+        assert type(model.optimizer).__name__ == type(different).__name__  # compiled anew
+    (_, first_step, _), (second, second_step, trained) = runs
+    assert second_step is first_step  # not traced again
+    assert not np.array_equal(runs[0][0], second)
+    np.testing.assert_array_equal(second, expected)  # same graph, same kernels: exact
+    np.testing.assert_array_equal(trained.Wh, weights_from_keras(fresh).Wh)
+
+
 def adam_textbook_epsilon(weights, grads, state, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
     """Kingma & Ba's Algorithm 1: ε added to sqrt(v̂), not to sqrt(v)."""
     t = state.iterations + 1

@@ -13,6 +13,7 @@ TensorFlow is imported only when one of them is called.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -76,11 +77,61 @@ def run_keras_updates(
     runs each step op by op instead of as a traced graph. Returns the losses,
     float64 ``(steps,)``. Call it inside :func:`rnn_lab.keras_side.models.keras_floatx` of
     the model's dtype.
+
+    A model trained again with the same optimiser settings and loss (a new seed's weights
+    loaded into it) keeps its traced step: tracing costs about as much as a short run. Its
+    optimiser starts from a fresh state all the same (step 0, every moment zero).
     """
     from ..keras_side.models import import_keras
 
     keras = import_keras()
     losses: list[float] = []
+    settings = (optimizer, _loss_settings(loss_fn), bool(run_eagerly))
+    if _COMPILED.get(model) == settings:
+        _restart(model.optimizer, optimizer)
+    else:
+        _compile(model, optimizer, loss_fn, run_eagerly)
+        _COMPILED[model] = settings
+
+    class Steps(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            if reset_states:
+                for layer in self.model.layers:
+                    if getattr(layer, "stateful", False):
+                        layer.reset_states()
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            losses.append(float(logs["batch_loss"]))
+            if len(losses) == steps:
+                self.model.stop_training = True
+
+    per_epoch = -(-len(x) // batch_size)
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=-(-steps // per_epoch),
+        shuffle=False,
+        verbose=0,
+        callbacks=[Steps()],
+    )
+    return np.array(losses)
+
+
+#: The settings each model was last compiled with by :func:`run_keras_updates`.
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _loss_settings(loss_fn: Any) -> Any:
+    get_config = getattr(loss_fn, "get_config", None)
+    return (type(loss_fn).__name__, repr(get_config())) if get_config else loss_fn
+
+
+def _compile(model: Any, optimizer: SGD | Adam, loss_fn: Any, run_eagerly: bool) -> None:
+    """Compile without XLA, with a metric that records each batch's own loss."""
+    from ..keras_side.models import import_keras
+
+    keras = import_keras()
 
     class BatchLoss(keras.metrics.Metric):
         """The loss of the current batch alone, from the forward pass the step differentiates."""
@@ -97,18 +148,6 @@ def run_keras_updates(
             # warns (DeprecationWarning) on a variable, whose __array__ takes no copy.
             return keras.ops.copy(self.value)
 
-    class Steps(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-            if reset_states:
-                for layer in self.model.layers:
-                    if getattr(layer, "stateful", False):
-                        layer.reset_states()
-
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            losses.append(float(logs["batch_loss"]))
-            if len(losses) == steps:
-                self.model.stop_training = True
-
     model.compile(
         optimizer=keras_optimizer(optimizer),
         loss=loss_fn,
@@ -116,17 +155,13 @@ def run_keras_updates(
         jit_compile=False,
         run_eagerly=run_eagerly,
     )
-    per_epoch = -(-len(x) // batch_size)
-    model.fit(
-        x,
-        y,
-        batch_size=batch_size,
-        epochs=-(-steps // per_epoch),
-        shuffle=False,
-        verbose=0,
-        callbacks=[Steps()],
-    )
-    return np.array(losses)
+
+
+def _restart(keras_opt: Any, optimizer: SGD | Adam) -> None:
+    """Put a compiled model's optimiser back to its fresh state: zero steps, zero moments."""
+    for variable in keras_opt.variables:
+        variable.assign(np.zeros(variable.shape, variable.dtype))
+    keras_opt.learning_rate = float(optimizer.learning_rate)  # the one variable not zero
 
 
 def train_keras(
